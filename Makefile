@@ -1,0 +1,44 @@
+# Everyday commands. `make run` and `make test` work from a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+HOST_PORT ?= 127.0.0.1:8000
+
+.PHONY: run test lint format migrations-check check-deploy clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+## Serve the app on http://127.0.0.1:8000 with SQLite (development settings).
+run: $(STAMP)
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST_PORT)
+
+## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set).
+test: $(STAMP)
+	$(BIN)/pytest
+
+## Lint and format check.
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Fail when a model change has no migration.
+migrations-check: $(STAMP)
+	DEBUG=1 $(BIN)/python manage.py makemigrations --check --dry-run
+
+## Django's deployment checklist against production-like settings.
+check-deploy: $(STAMP)
+	SECRET_KEY=$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
+	  ALLOWED_HOSTS=$${ALLOWED_HOSTS:-cramp.example.org} $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) staticfiles

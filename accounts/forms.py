@@ -1,0 +1,49 @@
+from allauth.account.forms import SignupForm as AllauthSignupForm
+from django import forms
+
+from .models import User
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up plus a name, the role, and a clinician's credentials."""
+
+    full_name = forms.CharField(
+        label="Your name",
+        max_length=User._meta.get_field("full_name").max_length,
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+        help_text="Shown to the clinicians you choose to share your log with.",
+    )
+    role = forms.ChoiceField(
+        label="I am signing up as",
+        choices=[
+            (User.Role.PATIENT, "A patient: I want to log my cramps"),
+            (User.Role.CLINICIAN, "A clinician: my patients will share their logs with me"),
+        ],
+        initial=User.Role.PATIENT,
+        widget=forms.RadioSelect,
+    )
+    professional_details = forms.CharField(
+        label="Clinicians: profession, registration number and workplace",
+        max_length=User._meta.get_field("professional_details").max_length,
+        required=False,
+        help_text="Our staff check these before patients can share data with you. Patients leave this empty.",
+    )
+
+    field_order = ["full_name", "email", "role", "professional_details", "password1", "password2"]
+
+    def clean_full_name(self) -> str:
+        name = self.cleaned_data["full_name"].strip()
+        if not name:
+            raise forms.ValidationError("Please enter your name.")
+        return name
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("role") == User.Role.CLINICIAN and not cleaned.get("professional_details", "").strip():
+            self.add_error(
+                "professional_details",
+                "Clinicians must tell us their profession and registration number so that we can verify them.",
+            )
+        if cleaned.get("role") == User.Role.PATIENT:
+            cleaned["professional_details"] = ""
+        return cleaned

@@ -1,0 +1,99 @@
+"""People who use CrampApp: patients (the default) and clinicians."""
+
+from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
+from django.contrib.auth.models import PermissionsMixin
+from django.db import models
+from django.db.models.functions import Upper
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **fields) -> "User":
+        if not email:
+            raise ValueError("An e-mail address is required.")
+        user = self.model(email=self.normalize_email(email), **fields)
+        user.set_password(password)
+        user.full_clean(exclude=["password"])
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create_user(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
+        fields.update(is_staff=True, is_superuser=True)
+        return self._create_user(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account, logged in by e-mail address."""
+
+    class Role(models.TextChoices):
+        PATIENT = "patient", "Patient"
+        CLINICIAN = "clinician", "Clinician"
+
+    email = models.EmailField("e-mail address", unique=True)
+    full_name = models.CharField("name", max_length=150, help_text="How you would like to be addressed.")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
+    professional_details = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Clinicians: profession, registration or licence number and workplace, for verification.",
+    )
+    clinician_verified_at = models.DateTimeField(null=True, blank=True)
+    clinician_verified_by = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    is_staff = models.BooleanField(default=False, help_text="May log in to the admin site.")
+    is_active = models.BooleanField(default=True)
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS = ["full_name"]
+
+    class Meta:
+        constraints = [
+            # Log-in looks addresses up case-insensitively (allauth uses iexact):
+            # this index serves that lookup and stops two spellings of one address.
+            models.UniqueConstraint(Upper("email"), name="accounts_user_email_ci_unique"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=["patient", "clinician"]),
+                name="accounts_user_role_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(clinician_verified_at__isnull=True) | models.Q(role="clinician"),
+                name="accounts_user_only_clinicians_verified",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name
+
+    def get_short_name(self) -> str:
+        return self.full_name
+
+    @property
+    def is_patient(self) -> bool:
+        return self.role == self.Role.PATIENT
+
+    @property
+    def is_clinician(self) -> bool:
+        return self.role == self.Role.CLINICIAN
+
+    @property
+    def is_verified_clinician(self) -> bool:
+        return self.is_clinician and self.clinician_verified_at is not None
+
+    @property
+    def is_pending_clinician(self) -> bool:
+        return self.is_clinician and self.clinician_verified_at is None

@@ -1,0 +1,21 @@
+// CrampApp behaviour that helps but is never required: every page works without it.
+"use strict";
+
+// Sign-up: show the clinician-only field only when "clinician" is chosen.
+function setUpRoleChoice() {
+  const details = document.getElementById("div_id_professional_details");
+  const radios = document.querySelectorAll('input[name="role"]');
+  if (!details || radios.length === 0) {
+    return;
+  }
+  const update = () => {
+    const chosen = document.querySelector('input[name="role"]:checked');
+    details.hidden = !chosen || chosen.value !== "clinician";
+  };
+  radios.forEach((radio) => radio.addEventListener("change", update));
+  update();
+}
+
+document.addEventListener("DOMContentLoaded", () => {
+  setUpRoleChoice();
+});

@@ -1,0 +1,59 @@
+import pytest
+from django.core.cache import cache
+from django.test import override_settings
+
+from .factories import ClinicianFactory, PatientFactory, StaffFactory, UnverifiedClinicianFactory
+
+# The suite runs with production settings (DEBUG off), served over plain HTTP by
+# the test client and the live server, with static files read from the source tree
+# and a fast password hash.
+TEST_SETTINGS = override_settings(
+    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    SECURE_SSL_REDIRECT=False,
+    SESSION_COOKIE_SECURE=False,
+    CSRF_COOKIE_SECURE=False,
+    STORAGES={
+        "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    },
+)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _test_settings():
+    TEST_SETTINGS.enable()
+    yield
+    TEST_SETTINGS.disable()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Rate-limit counters live in the cache: each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def patient(db):
+    return PatientFactory(email="pat@example.org", full_name="Pat Patient")
+
+
+@pytest.fixture
+def other_patient(db):
+    return PatientFactory(email="other@example.org", full_name="Olive Other")
+
+
+@pytest.fixture
+def clinician(db):
+    return ClinicianFactory(email="dr.nerve@example.org", full_name="Dr Nora Nerve")
+
+
+@pytest.fixture
+def unverified_clinician(db):
+    return UnverifiedClinicianFactory(email="dr.new@example.org", full_name="Dr Nat New")
+
+
+@pytest.fixture
+def staff(db):
+    return StaffFactory(email="staff@example.org", full_name="Sam Staff")
