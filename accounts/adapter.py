@@ -9,4 +9,5 @@ class AccountAdapter(DefaultAccountAdapter):
         user.full_name = data["full_name"]
         user.role = data["role"]
         user.professional_details = data.get("professional_details", "")
+        user.time_zone = data.get("time_zone") or "UTC"
         return super().save_user(request, user, form, commit=commit)

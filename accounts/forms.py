@@ -1,7 +1,7 @@
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 
-from .models import User
+from .models import User, time_zone_names
 
 
 class SignupForm(AllauthSignupForm):
@@ -29,6 +29,9 @@ class SignupForm(AllauthSignupForm):
         help_text="Our staff check these before patients can share data with you. Patients leave this empty.",
     )
 
+    # Filled in by the browser's own zone (static/js/app.js); UTC when it is missing or unknown.
+    time_zone = forms.CharField(widget=forms.HiddenInput, required=False)
+
     field_order = ["full_name", "email", "role", "professional_details", "password1", "password2"]
 
     def clean_full_name(self) -> str:
@@ -36,6 +39,10 @@ class SignupForm(AllauthSignupForm):
         if not name:
             raise forms.ValidationError("Please enter your name.")
         return name
+
+    def clean_time_zone(self) -> str:
+        name = self.cleaned_data.get("time_zone", "")
+        return name if name in time_zone_names() else "UTC"
 
     def clean(self):
         cleaned = super().clean()

@@ -1,10 +1,25 @@
 """People who use CrampApp: patients (the default) and clinicians."""
 
+import zoneinfo
+from functools import cache
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
+
+
+@cache
+def time_zone_names() -> frozenset[str]:
+    """The IANA zone names this machine knows, e.g. "Europe/London"."""
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(name: str) -> None:
+    if name not in time_zone_names():
+        raise ValidationError("Choose a time zone from the list, such as Europe/London.", code="invalid_time_zone")
 
 
 class UserManager(BaseUserManager):
@@ -48,6 +63,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     clinician_verified_by = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    time_zone = models.CharField(
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="Times are entered and shown in this zone.",
+    )
     is_staff = models.BooleanField(default=False, help_text="May log in to the admin site.")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
@@ -81,6 +102,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
 
     @property
     def is_patient(self) -> bool:

@@ -16,6 +16,15 @@ function setUpRoleChoice() {
   update();
 }
 
+// Sign-up: default the account's time zone to the browser's.
+function fillBrowserTimeZone() {
+  const field = document.querySelector('input[type="hidden"][name="time_zone"]');
+  if (field && !field.value && window.Intl) {
+    field.value = Intl.DateTimeFormat().resolvedOptions().timeZone || "";
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
   setUpRoleChoice();
+  fillBrowserTimeZone();
 });

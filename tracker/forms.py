@@ -1,0 +1,336 @@
+"""Forms for logging cramps, check-ins and the profile. Business rules live in services."""
+
+import datetime as dt
+import uuid
+from collections import defaultdict
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from accounts.models import User, time_zone_names
+
+from .models import MAX_DURATION_SECONDS, MAX_NOTES_LENGTH, SEVERITY_MAX, SEVERITY_MIN, Medication, ReliefEffect, Side
+from .selectors import vocabulary
+from .services import EpisodeDetails, LocationChoice, check_episode_start
+
+SEVERITY_CHOICES = [(value, str(value)) for value in range(SEVERITY_MIN, SEVERITY_MAX + 1)]
+SEVERITY_ERRORS = {
+    "required": "Choose how bad the cramp was, from 0 to 10.",
+    "invalid_choice": "Choose how bad the cramp was, from 0 to 10.",
+}
+LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+# Radios and checkboxes drawn as large toggle buttons ("chips"); still real inputs for keyboards and screen readers.
+CHIP = {"class": "btn-check", "autocomplete": "off"}
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time typed in the user's zone, stored as an aware datetime.
+
+    Around a daylight-saving change an hour repeats (the earlier one is taken) or is
+    skipped (refused with a message saying why).
+    """
+
+    widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT_FORMAT)
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, dt.datetime):
+            return value
+        try:
+            naive = dt.datetime.strptime(value.strip()[:16], LOCAL_INPUT_FORMAT)
+        except ValueError:
+            naive = None
+        if naive is None:
+            parsed = super().to_python(value)
+            if parsed is None or timezone.is_aware(parsed):
+                return parsed
+            naive = timezone.make_naive(parsed)
+        zone = timezone.get_current_timezone()
+        local = naive.replace(tzinfo=zone, fold=0)
+        if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != naive:
+            raise ValidationError(
+                "This time did not exist where you are: the clocks went forward. Choose a time after the change.",
+                code="nonexistent",
+            )
+        return local
+
+
+class TermChoiceField(forms.ModelChoiceField):
+    """One item of a vocabulary, shown by its label."""
+
+    def label_from_instance(self, term):
+        return term.label
+
+
+class VocabularyChoiceField(forms.ModelMultipleChoiceField):
+    """Any number of items of one vocabulary, as checkboxes."""
+
+    widget = forms.CheckboxSelectMultiple(attrs=CHIP)
+
+    def __init__(self, kind: str, **kwargs):
+        kwargs.setdefault("required", False)
+        super().__init__(queryset=vocabulary(kind), **kwargs)
+
+    def label_from_instance(self, term):
+        return term.label
+
+
+class LocationsField(forms.MultipleChoiceField):
+    """Body locations with sides, posted as "<term id>:<side>"; left and right together mean both."""
+
+    widget = forms.CheckboxSelectMultiple(attrs=CHIP)
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=(), **kwargs)
+        self.terms = {}
+
+    def set_terms(self, terms) -> None:
+        self.terms = {str(term.pk): term for term in terms}
+        self.choices = [
+            (f"{term.pk}:{side}", f"{term.label}, {side}")
+            for term in self.terms.values()
+            for side in (Side.LEFT, Side.RIGHT)
+        ]
+
+    def clean(self, value):
+        values = super().clean(value)
+        sides = defaultdict(set)
+        for item in values:
+            term_id, side = item.split(":")
+            sides[term_id].add(side)
+        return [
+            LocationChoice(location=self.terms[term_id], side=Side.BOTH if len(chosen) == 2 else chosen.pop())
+            for term_id, chosen in sides.items()
+        ]
+
+
+class EpisodeFormBase(forms.Form):
+    """Fields shared by the quick log and the full entry."""
+
+    client_id = forms.UUIDField(widget=forms.HiddenInput)
+    started_at = LocalDateTimeField(label="When did it start?")
+    severity = forms.TypedChoiceField(
+        label="How bad was it?",
+        choices=SEVERITY_CHOICES,
+        coerce=int,
+        widget=forms.RadioSelect(attrs=CHIP),
+        error_messages=SEVERITY_ERRORS,
+        help_text="0 = no pain, 10 = worst imaginable.",
+    )
+
+    def __init__(self, *args, patient: User, **kwargs):
+        self.patient = patient
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and "client_id" not in self.initial:
+            self.initial["client_id"] = uuid.uuid4()
+        if self.initial.get("started_at") is None:
+            self.initial["started_at"] = timezone.now()
+
+    def clean_started_at(self):
+        started_at = self.cleaned_data["started_at"]
+        try:
+            check_episode_start(patient=self.patient, started_at=started_at)
+        except ValidationError as error:
+            raise ValidationError(error.message_dict["started_at"]) from None
+        return started_at
+
+
+class QuickLogForm(EpisodeFormBase):
+    """Severity, and the time if it was not just now; the rest can follow later."""
+
+    started_at = LocalDateTimeField(label="When did it start?", required=False, help_text="Leave as is for now.")
+
+    def clean_started_at(self):
+        if self.cleaned_data.get("started_at") is None:
+            self.cleaned_data["started_at"] = timezone.now()
+        return super().clean_started_at()
+
+    def details(self) -> EpisodeDetails:
+        return EpisodeDetails(started_at=self.cleaned_data["started_at"], severity=self.cleaned_data["severity"])
+
+
+class EpisodeForm(EpisodeFormBase):
+    """The full entry: everything a neurologist would ask about one cramp."""
+
+    duration_minutes = forms.IntegerField(
+        label="Minutes", required=False, min_value=0, max_value=MAX_DURATION_SECONDS // 60
+    )
+    duration_seconds = forms.IntegerField(label="Seconds", required=False, min_value=0, max_value=59)
+    locations = LocationsField(
+        label="Where was it?",
+        error_messages={"required": "Choose at least one place, and the side.", "invalid_choice": "Choose a place from the list."},
+    )
+    woke_from_sleep = forms.BooleanField(
+        label="It woke me from sleep",
+        required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input", "role": "switch"}),
+    )
+    activity = TermChoiceField(
+        label="What were you doing when it started?",
+        queryset=vocabulary("activity"),
+        required=False,
+        widget=forms.RadioSelect(attrs=CHIP),
+        empty_label=None,
+    )
+    triggers = VocabularyChoiceField("trigger", label="What might have set it off?")
+    symptoms = VocabularyChoiceField("symptom", label="Did you notice anything else?")
+    relief_measures = VocabularyChoiceField("relief", label="What did you try for relief?")
+    relief_effect = forms.ChoiceField(
+        label="How well did it work?",
+        choices=ReliefEffect.choices,
+        required=False,
+        widget=forms.RadioSelect(attrs=CHIP),
+    )
+    medication_taken = forms.CharField(
+        label="Medication taken for this cramp", max_length=200, required=False
+    )
+    notes = forms.CharField(
+        label="Notes",
+        max_length=MAX_NOTES_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=f"Anything else worth telling your clinician (up to {MAX_NOTES_LENGTH} characters).",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["locations"].set_terms(vocabulary("location"))
+
+    def location_rows(self) -> list[tuple[str, object, object]]:
+        """(place, left checkbox, right checkbox) for each body location, in order."""
+        toggles = list(self["locations"])
+        places = self.fields["locations"].terms.values()
+        return [(place.label, toggles[2 * i], toggles[2 * i + 1]) for i, place in enumerate(places)]
+
+    def clean(self):
+        cleaned = super().clean()
+        minutes, seconds = cleaned.get("duration_minutes"), cleaned.get("duration_seconds")
+        if "duration_minutes" in self.errors or "duration_seconds" in self.errors:
+            return cleaned
+        if minutes is None and seconds is None:
+            cleaned["duration"] = None
+            return cleaned
+        total = (minutes or 0) * 60 + (seconds or 0)
+        if total == 0:
+            self.add_error("duration_seconds", "A cramp lasts at least one second. Leave both empty if you do not know.")
+        elif total > MAX_DURATION_SECONDS:
+            self.add_error("duration_minutes", "That is longer than 24 hours. Check the minutes.")
+        cleaned["duration"] = total
+        return cleaned
+
+    def details(self) -> EpisodeDetails:
+        data = self.cleaned_data
+        return EpisodeDetails(
+            started_at=data["started_at"],
+            severity=data["severity"],
+            duration_seconds=data["duration"],
+            woke_from_sleep=data["woke_from_sleep"],
+            activity=data["activity"],
+            locations=data["locations"],
+            triggers=list(data["triggers"]),
+            symptoms=list(data["symptoms"]),
+            relief_measures=list(data["relief_measures"]),
+            relief_effect=data["relief_effect"],
+            medication_taken=data["medication_taken"],
+            notes=data["notes"],
+        )
+
+    @classmethod
+    def initial_from(cls, episode) -> dict:
+        """The form's starting values for editing `episode`."""
+        minutes, seconds = divmod(episode.duration_seconds, 60) if episode.duration_seconds else (None, None)
+        locations = []
+        for place in episode.locations.all():
+            sides = [Side.LEFT, Side.RIGHT] if place.side == Side.BOTH else [place.side]
+            locations += [f"{place.location_id}:{side}" for side in sides]
+        return {
+            "client_id": episode.client_id,
+            "started_at": episode.started_at,
+            "severity": episode.severity,
+            "duration_minutes": minutes,
+            "duration_seconds": seconds,
+            "locations": locations,
+            "woke_from_sleep": episode.woke_from_sleep,
+            "activity": episode.activity_id,
+            "triggers": [term.pk for term in episode.triggers],
+            "symptoms": [term.pk for term in episode.symptoms],
+            "relief_measures": [term.pk for term in episode.relief_measures],
+            "relief_effect": episode.relief_effect,
+            "medication_taken": episode.medication_taken,
+            "notes": episode.notes,
+        }
+
+
+class EpisodeFilterForm(forms.Form):
+    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    severity_min = forms.IntegerField(label="Severity at least", required=False, min_value=0, max_value=10)
+    severity_max = forms.IntegerField(label="Severity at most", required=False, min_value=0, max_value=10)
+    location = TermChoiceField(
+        label="Place", queryset=vocabulary("location"), required=False, empty_label="Anywhere"
+    )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
+            self.add_error("date_to", "The end date is before the start date.")
+        low, high = cleaned.get("severity_min"), cleaned.get("severity_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("severity_max", "The highest severity is below the lowest.")
+        return cleaned
+
+    def filters(self) -> dict:
+        """The filters that were given and are valid; a field with an error is shown and ignored."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+
+
+class CheckInForm(forms.Form):
+    day = forms.DateField(widget=forms.HiddenInput)
+    status = forms.ChoiceField(choices=[("none", "No cramps"), ("cramps", "I had cramps")])
+
+
+def time_zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Zones grouped by region ("Europe", "America" ...), for a select box."""
+    groups = defaultdict(list)
+    for name in sorted(time_zone_names()):
+        region = name.split("/")[0] if "/" in name else "Other"
+        groups[region].append((name, name.replace("_", " ")))
+    return sorted(groups.items())
+
+
+class ProfileForm(forms.Form):
+    time_zone = forms.ChoiceField(
+        label="Your time zone", help_text="Times you enter and see are in this zone."
+    )
+    conditions = VocabularyChoiceField("condition", label="Conditions you have been diagnosed with")
+    other_conditions = forms.CharField(
+        label="Other conditions", max_length=300, required=False, help_text="Anything not in the list, in your own words."
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices()
+
+
+class MedicationForm(forms.ModelForm):
+    class Meta:
+        model = Medication
+        fields = ["name", "dose", "started_on", "stopped_on"]
+        widgets = {
+            "started_on": forms.DateInput(attrs={"type": "date"}),
+            "stopped_on": forms.DateInput(attrs={"type": "date"}),
+        }
+        labels = {"name": "Medicine", "dose": "Dose, as on the label"}
+        help_texts = {"stopped_on": "Leave empty while you still take it."}
+
+    def clean(self):
+        cleaned = super().clean()
+        started_on, stopped_on = cleaned.get("started_on"), cleaned.get("stopped_on")
+        if started_on and stopped_on and stopped_on < started_on:
+            self.add_error("stopped_on", "The stop date cannot be before the start date.")
+        return cleaned

@@ -1,0 +1,302 @@
+"""A patient's record: vocabularies, profile, medications, cramp episodes and daily check-ins.
+
+Every table holding health data carries the patient's id, and every unique
+constraint on it includes that id, so the tables can later be sharded by patient.
+"""
+
+from uuid import uuid4
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Prefetch
+from django.db.models.functions import Length
+from django.db.models.lookups import LessThanOrEqual
+
+MAX_DURATION_SECONDS = 24 * 60 * 60
+MAX_NOTES_LENGTH = 2000
+SEVERITY_MIN, SEVERITY_MAX = 0, 10
+
+
+class TermQuerySet(models.QuerySet):
+    def of_kind(self, kind: str) -> "TermQuerySet":
+        return self.filter(kind=kind)
+
+    def active(self) -> "TermQuerySet":
+        return self.filter(is_active=True)
+
+
+class Term(models.Model):
+    """One item of a vocabulary (a body location, a trigger, a symptom ...), edited by staff."""
+
+    class Kind(models.TextChoices):
+        LOCATION = "location", "Body location"
+        ACTIVITY = "activity", "Activity at onset"
+        TRIGGER = "trigger", "Suspected trigger"
+        SYMPTOM = "symptom", "Accompanying symptom"
+        RELIEF = "relief", "Relief measure"
+        CONDITION = "condition", "Diagnosed condition"
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    slug = models.SlugField(max_length=60)
+    label = models.CharField(max_length=80)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(default=True, help_text="Inactive items stay on old entries but are not offered.")
+
+    objects = TermQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["kind", "sort_order", "label"]
+        constraints = [
+            # Also serves the forms' query: one kind's items, in order.
+            models.UniqueConstraint(fields=["kind", "slug"], name="tracker_term_unique_slug_per_kind"),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["location", "activity", "trigger", "symptom", "relief", "condition"]),
+                name="tracker_term_kind_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.label}"
+
+
+class PatientProfile(models.Model):
+    """What a patient tells us about themselves once, not per entry."""
+
+    patient = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, primary_key=True, related_name="patient_profile"
+    )
+    conditions = models.ManyToManyField(Term, through="PatientCondition", blank=True, related_name="+")
+    other_conditions = models.CharField(
+        "other conditions", max_length=300, blank=True, help_text="Anything not in the list, in your own words."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Profile of {self.patient}"
+
+
+class PatientCondition(models.Model):
+    # The profile's primary key is the patient's id, so this table carries it too.
+    profile = models.ForeignKey(PatientProfile, on_delete=models.CASCADE)
+    condition = models.ForeignKey(Term, on_delete=models.PROTECT, limit_choices_to={"kind": Term.Kind.CONDITION})
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["profile", "condition"], name="tracker_patientcondition_unique"),
+        ]
+
+
+class MedicationQuerySet(models.QuerySet):
+    def for_patient(self, patient) -> "MedicationQuerySet":
+        return self.filter(patient=patient)
+
+
+class Medication(models.Model):
+    """A medicine the patient takes or took, as they describe it (the dose is free text)."""
+
+    uuid = models.UUIDField(default=uuid4, editable=False)
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="medications")
+    name = models.CharField(max_length=120)
+    dose = models.CharField(max_length=120, blank=True, help_text="As written on the label, e.g. '10 mg at night'.")
+    started_on = models.DateField("start date", null=True, blank=True)
+    stopped_on = models.DateField("stop date", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MedicationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["stopped_on", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "uuid"], name="tracker_medication_unique_uuid"),
+            models.CheckConstraint(
+                condition=models.Q(stopped_on__isnull=True)
+                | models.Q(started_on__isnull=True)
+                | models.Q(stopped_on__gte=models.F("started_on")),
+                name="tracker_medication_stops_after_start",
+                violation_error_message="The stop date cannot be before the start date.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.dose}".strip()
+
+
+class Side(models.TextChoices):
+    LEFT = "left", "Left"
+    RIGHT = "right", "Right"
+    BOTH = "both", "Both sides"
+
+
+class ReliefEffect(models.TextChoices):
+    NOT_AT_ALL = "none", "Not at all"
+    A_LITTLE = "little", "A little"
+    A_LOT = "lot", "A lot"
+    COMPLETELY = "complete", "Completely"
+
+
+class EpisodeQuerySet(models.QuerySet):
+    def for_patient(self, patient) -> "EpisodeQuerySet":
+        return self.filter(patient=patient)
+
+    def in_period(self, start, end) -> "EpisodeQuerySet":
+        """Episodes that started at or after `start` and before `end` (aware datetimes)."""
+        return self.filter(started_at__gte=start, started_at__lt=end)
+
+    def with_details(self) -> "EpisodeQuerySet":
+        """Everything a list row or detail page shows, in a fixed number of queries."""
+        return self.select_related("activity").prefetch_related(
+            Prefetch("locations", queryset=EpisodeLocation.objects.select_related("location")),
+            "terms",
+        )
+
+
+class Episode(models.Model):
+    """One cramp, as the patient logged it."""
+
+    uuid = models.UUIDField(default=uuid4, editable=False)
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="episodes")
+    started_at = models.DateTimeField("started")
+    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
+    severity = models.PositiveSmallIntegerField(help_text="0 = no pain, 10 = worst imaginable.")
+    woke_from_sleep = models.BooleanField("woke me from sleep", default=False)
+    activity = models.ForeignKey(
+        Term,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"kind": Term.Kind.ACTIVITY},
+        verbose_name="activity at onset",
+    )
+    # Triggers, accompanying symptoms and relief measures tried; Term.kind tells which.
+    terms = models.ManyToManyField(Term, through="EpisodeTerm", blank=True, related_name="+")
+    relief_effect = models.CharField("how well relief worked", max_length=16, choices=ReliefEffect, blank=True)
+    medication_taken = models.CharField("medication taken for this cramp", max_length=200, blank=True)
+    notes = models.TextField(max_length=MAX_NOTES_LENGTH, blank=True)
+    # Generated by the form when it is shown: a second submission of the same form is the same episode.
+    client_id = models.UUIDField(default=uuid4, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EpisodeQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-started_at"]
+        indexes = [
+            # The episode list (newest first), period summaries and the dashboard.
+            models.Index(fields=["patient", "-started_at"], name="tracker_episode_patient_start"),
+        ]
+        constraints = [
+            # Detail, edit and delete pages look an episode up by patient and uuid.
+            models.UniqueConstraint(fields=["patient", "uuid"], name="tracker_episode_unique_uuid"),
+            models.UniqueConstraint(fields=["patient", "client_id"], name="tracker_episode_unique_client_id"),
+            models.CheckConstraint(
+                condition=models.Q(severity__gte=SEVERITY_MIN, severity__lte=SEVERITY_MAX),
+                name="tracker_episode_severity_0_to_10",
+                violation_error_message="Severity must be between 0 and 10.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(duration_seconds__isnull=True)
+                | models.Q(duration_seconds__gte=1, duration_seconds__lte=MAX_DURATION_SECONDS),
+                name="tracker_episode_duration_up_to_24h",
+                violation_error_message="A cramp lasts between one second and 24 hours.",
+            ),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("notes"), MAX_NOTES_LENGTH),
+                name="tracker_episode_notes_length",
+                violation_error_message=f"Notes can be at most {MAX_NOTES_LENGTH} characters.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(relief_effect__in=["", *ReliefEffect.values]),
+                name="tracker_episode_relief_effect_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Cramp {self.severity}/10 at {self.started_at:%Y-%m-%d %H:%M} UTC"
+
+    def _terms_of_kind(self, kind: str) -> list[Term]:
+        return [term for term in self.terms.all() if term.kind == kind]
+
+    @property
+    def triggers(self) -> list[Term]:
+        return self._terms_of_kind(Term.Kind.TRIGGER)
+
+    @property
+    def symptoms(self) -> list[Term]:
+        return self._terms_of_kind(Term.Kind.SYMPTOM)
+
+    @property
+    def relief_measures(self) -> list[Term]:
+        return self._terms_of_kind(Term.Kind.RELIEF)
+
+    @property
+    def needs_details(self) -> bool:
+        """A quick log has no body location yet."""
+        return not self.locations.all()
+
+
+class EpisodeLocation(models.Model):
+    """Where a cramp struck, and on which side."""
+
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="locations")
+    location = models.ForeignKey(
+        Term, on_delete=models.PROTECT, related_name="+", limit_choices_to={"kind": Term.Kind.LOCATION}
+    )
+    side = models.CharField(max_length=8, choices=Side)
+
+    class Meta:
+        ordering = ["location__sort_order"]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "episode", "location"], name="tracker_episodelocation_unique"),
+            models.CheckConstraint(condition=models.Q(side__in=Side.values), name="tracker_episodelocation_side_valid"),
+        ]
+
+    def __str__(self) -> str:
+        if self.side == Side.BOTH:
+            return f"{self.location.label} (both sides)"
+        return f"{self.location.label} ({self.get_side_display().lower()})"
+
+
+class EpisodeTerm(models.Model):
+    """A trigger, symptom or relief measure noted on an episode."""
+
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    episode = models.ForeignKey(Episode, on_delete=models.CASCADE)
+    term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "episode", "term"], name="tracker_episodeterm_unique"),
+        ]
+
+
+class CheckIn(models.Model):
+    """The patient's answer for one day in their own zone: cramps or none."""
+
+    class Status(models.TextChoices):
+        NO_CRAMPS = "none", "No cramps"
+        HAD_CRAMPS = "cramps", "Had cramps"
+
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="checkins")
+    day = models.DateField(help_text="The patient's local date.")
+    status = models.CharField(max_length=8, choices=Status)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-day"]
+        constraints = [
+            # One per patient per local day; also serves the dashboard's "last 14 days" range scan.
+            models.UniqueConstraint(fields=["patient", "day"], name="tracker_checkin_one_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["none", "cramps"]), name="tracker_checkin_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day}: {self.get_status_display()}"

@@ -1,0 +1,127 @@
+"""Reads of a patient's record that cross relations or aggregate. Each is scoped by patient."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Q
+from django.db.models.functions import TruncDate
+from django.utils import timezone
+
+from accounts.models import User
+
+from .models import CheckIn, Episode, Term
+from .services import local_day
+
+STRIP_DAYS = 14
+COMPARISON_DAYS = 30
+
+
+@dataclass(frozen=True)
+class DayRecord:
+    """One local day: how many cramps were logged and what the check-in said."""
+
+    day: dt.date
+    cramps: int
+    checkin: str | None
+
+    @property
+    def state(self) -> str:
+        if self.cramps or self.checkin == CheckIn.Status.HAD_CRAMPS:
+            return "cramps"
+        if self.checkin == CheckIn.Status.NO_CRAMPS:
+            return "none"
+        return "unrecorded"
+
+    @property
+    def state_label(self) -> str:
+        if self.state == "cramps":
+            return f"{self.cramps} cramp{'s' if self.cramps != 1 else ''}" if self.cramps else "Cramps (none logged)"
+        if self.state == "none":
+            return "No cramps"
+        return "Not recorded"
+
+
+@dataclass(frozen=True)
+class PeriodComparison:
+    recent: int
+    previous: int
+    days: int = COMPARISON_DAYS
+
+    @property
+    def change(self) -> int:
+        return self.recent - self.previous
+
+    @property
+    def difference(self) -> int:
+        return abs(self.change)
+
+
+def _start_of_day(day: dt.date, zone) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
+
+
+def day_records(patient: User, first_day: dt.date, last_day: dt.date) -> list[DayRecord]:
+    """Every local day from first_day to last_day (inclusive), oldest first, in two queries."""
+    zone = patient.zone
+    counts = dict(
+        Episode.objects.for_patient(patient)
+        .in_period(_start_of_day(first_day, zone), _start_of_day(last_day + dt.timedelta(days=1), zone))
+        .annotate(day=TruncDate("started_at", tzinfo=zone))
+        .order_by()
+        .values("day")
+        .annotate(cramps=Count("id"))
+        .values_list("day", "cramps")
+    )
+    checkins = dict(
+        CheckIn.objects.filter(patient=patient, day__range=(first_day, last_day)).values_list("day", "status")
+    )
+    days = (first_day + dt.timedelta(days=offset) for offset in range((last_day - first_day).days + 1))
+    return [DayRecord(day=day, cramps=counts.get(day, 0), checkin=checkins.get(day)) for day in days]
+
+
+def recent_days(patient: User, days: int = STRIP_DAYS) -> list[DayRecord]:
+    """The last `days` local days, ending today."""
+    today = local_day(patient, timezone.now())
+    return day_records(patient, today - dt.timedelta(days=days - 1), today)
+
+
+def period_comparison(patient: User, days: int = COMPARISON_DAYS) -> PeriodComparison:
+    """Episodes in the last `days` days against the `days` before, in one query."""
+    now = timezone.now()
+    boundary = now - dt.timedelta(days=days)
+    counts = (
+        Episode.objects.for_patient(patient)
+        .filter(started_at__gte=boundary - dt.timedelta(days=days), started_at__lte=now)
+        .aggregate(recent=Count("id", filter=Q(started_at__gte=boundary)), previous=Count("id", filter=Q(started_at__lt=boundary)))
+    )
+    return PeriodComparison(recent=counts["recent"], previous=counts["previous"], days=days)
+
+
+def episodes_filtered(
+    patient: User,
+    *,
+    date_from: dt.date | None = None,
+    date_to: dt.date | None = None,
+    severity_min: int | None = None,
+    severity_max: int | None = None,
+    location: Term | None = None,
+):
+    """The patient's episodes, newest first, narrowed by the list page's filters (dates are local)."""
+    episodes = Episode.objects.for_patient(patient)
+    zone = patient.zone
+    if date_from is not None:
+        episodes = episodes.filter(started_at__gte=_start_of_day(date_from, zone))
+    if date_to is not None:
+        episodes = episodes.filter(started_at__lt=_start_of_day(date_to + dt.timedelta(days=1), zone))
+    if severity_min is not None:
+        episodes = episodes.filter(severity__gte=severity_min)
+    if severity_max is not None:
+        episodes = episodes.filter(severity__lte=severity_max)
+    if location is not None:
+        episodes = episodes.filter(locations__location=location)
+    return episodes.with_details().order_by("-started_at")
+
+
+def vocabulary(kind: str):
+    """The active items of one vocabulary, in display order."""
+    return Term.objects.of_kind(kind).active().order_by("sort_order", "label")

@@ -1,0 +1,35 @@
+from django import template
+
+register = template.Library()
+
+
+@register.filter
+def duration(seconds: int | None) -> str:
+    """90 -> "1 min 30 s"; 3700 -> "1 h 1 min"; empty when unknown."""
+    if not seconds:
+        return ""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min" if minutes else f"{hours} h"
+    if minutes:
+        return f"{minutes} min {secs} s" if secs else f"{minutes} min"
+    return f"{secs} s"
+
+
+@register.filter
+def severity_word(severity: int) -> str:
+    """The usual bands of the 0-10 numeric rating scale, so severity is never shown by colour alone."""
+    if severity == 0:
+        return "no pain"
+    if severity <= 3:
+        return "mild"
+    if severity <= 6:
+        return "moderate"
+    return "severe"
+
+
+@register.filter
+def labels(terms) -> str:
+    """Vocabulary items as a readable list: "Dehydration, Cold"."""
+    return ", ".join(term.label for term in terms)

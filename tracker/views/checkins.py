@@ -1,0 +1,47 @@
+"""The daily check-in: "no cramps today" or "I had cramps", for today or an unrecorded earlier day."""
+
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods
+
+from accounts.decorators import patient_required
+
+from ..forms import CheckInForm
+from ..models import CheckIn
+from ..selectors import recent_days
+from ..services import checkin_record, patient_today
+
+
+@patient_required
+@require_http_methods(["GET", "POST"])
+def checkin(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        return _record(request)
+    days = recent_days(request.user)
+    return render(request, "tracker/checkin.html", {"today": days[-1], "earlier_days": days[-2::-1]})
+
+
+def _record(request: HttpRequest) -> HttpResponse:
+    form = CheckInForm(request.POST)
+    back = "tracker:dashboard" if request.POST.get("from") == "dashboard" else "tracker:checkin"
+    if not form.is_valid():
+        messages.error(request, "That check-in could not be read. Please use the buttons.")
+        return redirect(back)
+    try:
+        recorded = checkin_record(patient=request.user, day=form.cleaned_data["day"], status=form.cleaned_data["status"])
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(back)
+    if recorded.status == CheckIn.Status.NO_CRAMPS:
+        messages.success(request, f"Recorded: no cramps on {recorded.day:%A %-d %B}.")
+        return redirect(back)
+    messages.success(request, "Noted. Now log the cramp.")
+    if recorded.day == patient_today(request.user):
+        return redirect(f"{reverse('tracker:episode_new')}?mode=quick")
+    return redirect(f"{reverse('tracker:episode_new')}?{urlencode({'day': recorded.day.isoformat()})}")
