@@ -1,7 +1,10 @@
+import datetime as dt
+
 import factory
 from django.utils import timezone
 
 from accounts.models import User
+from tracker.models import Episode, Term
 
 TEST_PASSWORD = "cramp-diary-2026!"
 
@@ -34,3 +37,21 @@ class UnverifiedClinicianFactory(ClinicianFactory):
 class StaffFactory(UserFactory):
     is_staff = True
     is_superuser = True
+
+
+class EpisodeFactory(factory.django.DjangoModelFactory):
+    """A cramp stored directly, without the rules of the service (for lists and counts)."""
+
+    class Meta:
+        model = Episode
+
+    patient = factory.SubFactory(PatientFactory)
+    created_by = factory.SelfAttribute("patient")
+    started_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=1))
+    severity = 5
+    duration_seconds = 90
+
+
+def term(kind: str, slug: str) -> Term:
+    """A seeded vocabulary item."""
+    return Term.objects.get(kind=kind, slug=slug)

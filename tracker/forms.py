@@ -160,7 +160,10 @@ class EpisodeForm(EpisodeFormBase):
     duration_seconds = forms.IntegerField(label="Seconds", required=False, min_value=0, max_value=59)
     locations = LocationsField(
         label="Where was it?",
-        error_messages={"required": "Choose at least one place, and the side.", "invalid_choice": "Choose a place from the list."},
+        error_messages={
+            "required": "Choose at least one place, and the side.",
+            "invalid_choice": "Choose a place from the list.",
+        },
     )
     woke_from_sleep = forms.BooleanField(
         label="It woke me from sleep",
@@ -183,9 +186,7 @@ class EpisodeForm(EpisodeFormBase):
         required=False,
         widget=forms.RadioSelect(attrs=CHIP),
     )
-    medication_taken = forms.CharField(
-        label="Medication taken for this cramp", max_length=200, required=False
-    )
+    medication_taken = forms.CharField(label="Medication taken for this cramp", max_length=200, required=False)
     notes = forms.CharField(
         label="Notes",
         max_length=MAX_NOTES_LENGTH,
@@ -214,7 +215,9 @@ class EpisodeForm(EpisodeFormBase):
             return cleaned
         total = (minutes or 0) * 60 + (seconds or 0)
         if total == 0:
-            self.add_error("duration_seconds", "A cramp lasts at least one second. Leave both empty if you do not know.")
+            self.add_error(
+                "duration_seconds", "A cramp lasts at least one second. Leave both empty if you do not know."
+            )
         elif total > MAX_DURATION_SECONDS:
             self.add_error("duration_minutes", "That is longer than 24 hours. Check the minutes.")
         cleaned["duration"] = total
@@ -268,9 +271,7 @@ class EpisodeFilterForm(forms.Form):
     date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
     severity_min = forms.IntegerField(label="Severity at least", required=False, min_value=0, max_value=10)
     severity_max = forms.IntegerField(label="Severity at most", required=False, min_value=0, max_value=10)
-    location = TermChoiceField(
-        label="Place", queryset=vocabulary("location"), required=False, empty_label="Anywhere"
-    )
+    location = TermChoiceField(label="Place", queryset=vocabulary("location"), required=False, empty_label="Anywhere")
 
     def clean(self):
         cleaned = super().clean()
@@ -304,12 +305,13 @@ def time_zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
 
 
 class ProfileForm(forms.Form):
-    time_zone = forms.ChoiceField(
-        label="Your time zone", help_text="Times you enter and see are in this zone."
-    )
+    time_zone = forms.ChoiceField(label="Your time zone", help_text="Times you enter and see are in this zone.")
     conditions = VocabularyChoiceField("condition", label="Conditions you have been diagnosed with")
     other_conditions = forms.CharField(
-        label="Other conditions", max_length=300, required=False, help_text="Anything not in the list, in your own words."
+        label="Other conditions",
+        max_length=300,
+        required=False,
+        help_text="Anything not in the list, in your own words.",
     )
 
     def __init__(self, *args, **kwargs):

@@ -85,6 +85,9 @@ class PatientCondition(models.Model):
             models.UniqueConstraint(fields=["profile", "condition"], name="tracker_patientcondition_unique"),
         ]
 
+    def __str__(self) -> str:
+        return self.condition.label
+
 
 class MedicationQuerySet(models.QuerySet):
     def for_patient(self, patient) -> "MedicationQuerySet":
@@ -273,6 +276,9 @@ class EpisodeTerm(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["patient", "episode", "term"], name="tracker_episodeterm_unique"),
         ]
+
+    def __str__(self) -> str:
+        return self.term.label
 
 
 class CheckIn(models.Model):

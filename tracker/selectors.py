@@ -92,7 +92,10 @@ def period_comparison(patient: User, days: int = COMPARISON_DAYS) -> PeriodCompa
     counts = (
         Episode.objects.for_patient(patient)
         .filter(started_at__gte=boundary - dt.timedelta(days=days), started_at__lte=now)
-        .aggregate(recent=Count("id", filter=Q(started_at__gte=boundary)), previous=Count("id", filter=Q(started_at__lt=boundary)))
+        .aggregate(
+            recent=Count("id", filter=Q(started_at__gte=boundary)),
+            previous=Count("id", filter=Q(started_at__lt=boundary)),
+        )
     )
     return PeriodComparison(recent=counts["recent"], previous=counts["previous"], days=days)
 

@@ -111,9 +111,7 @@ def _replace_links(episode: Episode, details: EpisodeDetails) -> None:
         for choice in details.locations
     )
     terms = {term.pk: term for term in [*details.triggers, *details.symptoms, *details.relief_measures]}
-    EpisodeTerm.objects.bulk_create(
-        EpisodeTerm(patient=patient, episode=episode, term=term) for term in terms.values()
-    )
+    EpisodeTerm.objects.bulk_create(EpisodeTerm(patient=patient, episode=episode, term=term) for term in terms.values())
 
 
 def _mark_day_with_cramps(patient: User, day: dt.date) -> None:

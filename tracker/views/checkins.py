@@ -33,7 +33,9 @@ def _record(request: HttpRequest) -> HttpResponse:
         messages.error(request, "That check-in could not be read. Please use the buttons.")
         return redirect(back)
     try:
-        recorded = checkin_record(patient=request.user, day=form.cleaned_data["day"], status=form.cleaned_data["status"])
+        recorded = checkin_record(
+            patient=request.user, day=form.cleaned_data["day"], status=form.cleaned_data["status"]
+        )
     except ValidationError as error:
         for message in error.messages:
             messages.error(request, message)

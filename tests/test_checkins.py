@@ -1,0 +1,143 @@
+import datetime as dt
+from unittest import mock
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from tracker.models import CheckIn
+from tracker.selectors import recent_days
+from tracker.services import checkin_record, patient_today
+
+from .factories import EpisodeFactory, PatientFactory
+
+CHECKIN_URL = reverse("tracker:checkin")
+
+pytestmark = pytest.mark.django_db
+
+
+def answer(client, day, status, **extra):
+    return client.post(CHECKIN_URL, {"day": day.isoformat(), "status": status, **extra}, follow=True)
+
+
+def page_messages(response):
+    return [str(message) for message in response.context["messages"]]
+
+
+def test_no_cramps_today_is_recorded_for_the_patients_local_day(client):
+    # 22:00 UTC on 1 March is already 2 March in Auckland.
+    patient = PatientFactory(time_zone="Pacific/Auckland")
+    client.force_login(patient)
+    with mock.patch("django.utils.timezone.now", return_value=dt.datetime(2026, 3, 1, 22, 0, tzinfo=dt.UTC)):
+        response = answer(client, dt.date(2026, 3, 2), "none")
+    assert CheckIn.objects.get(patient=patient).day == dt.date(2026, 3, 2)
+    assert "Recorded: no cramps on Monday 2 March." in page_messages(response)
+
+
+def test_one_check_in_per_patient_per_local_day(client, patient):
+    client.force_login(patient)
+    today = patient_today(patient)
+    answer(client, today, "none")
+    answer(client, today, "cramps")
+    checkin = CheckIn.objects.get(patient=patient)
+    assert checkin.status == CheckIn.Status.HAD_CRAMPS
+    with pytest.raises(IntegrityError), transaction.atomic():
+        CheckIn.objects.create(patient=patient, day=today, status=CheckIn.Status.NO_CRAMPS)
+
+
+def test_another_patient_may_check_in_on_the_same_day(patient, other_patient):
+    today = patient_today(patient)
+    checkin_record(patient=patient, day=today, status="none")
+    checkin_record(patient=other_patient, day=today, status="none")
+    assert CheckIn.objects.filter(day=today).count() == 2
+
+
+def test_i_had_cramps_today_leads_to_the_quick_log(client, patient):
+    client.force_login(patient)
+    response = client.post(CHECKIN_URL, {"day": patient_today(patient).isoformat(), "status": "cramps"})
+    assert response["Location"] == reverse("tracker:episode_new") + "?mode=quick"
+
+
+def test_i_had_cramps_on_an_earlier_day_leads_to_the_full_form_on_that_day(client, patient):
+    client.force_login(patient)
+    day = patient_today(patient) - dt.timedelta(days=2)
+    response = client.post(CHECKIN_URL, {"day": day.isoformat(), "status": "cramps"})
+    assert response["Location"] == f"{reverse('tracker:episode_new')}?day={day.isoformat()}"
+    form = client.get(response["Location"]).context["form"]
+    assert timezone.localtime(form.initial["started_at"], patient.zone).date() == day
+
+
+def test_a_missed_earlier_day_can_be_filled_in_once(client, patient):
+    client.force_login(patient)
+    day = patient_today(patient) - dt.timedelta(days=3)
+    answer(client, day, "none")
+    response = answer(client, day, "cramps")
+    assert CheckIn.objects.get(patient=patient, day=day).status == CheckIn.Status.NO_CRAMPS
+    assert "This day is already recorded. Log or edit a cramp to change it." in page_messages(response)
+
+
+def test_a_future_day_is_refused(client, patient):
+    client.force_login(patient)
+    response = answer(client, patient_today(patient) + dt.timedelta(days=1), "none")
+    assert not CheckIn.objects.exists()
+    assert "You can only check in for today or earlier days." in page_messages(response)
+
+
+def test_no_cramps_is_refused_on_a_day_with_cramps_logged(client, patient):
+    EpisodeFactory(patient=patient, started_at=timezone.now())
+    client.force_login(patient)
+    response = answer(client, patient_today(patient), "none")
+    assert not CheckIn.objects.filter(status="none").exists()
+    assert any("You logged cramps on this day" in message for message in page_messages(response))
+
+
+@pytest.mark.parametrize(
+    "data",
+    [{"day": "tomorrow", "status": "none"}, {"day": "2026-01-01", "status": "maybe"}, {}, {"status": "none"}],
+)
+def test_a_tampered_check_in_is_explained_never_a_500(client, patient, data):
+    client.force_login(patient)
+    response = client.post(CHECKIN_URL, data, follow=True)
+    assert response.status_code == 200
+    assert not CheckIn.objects.exists()
+    assert "That check-in could not be read. Please use the buttons." in page_messages(response)
+
+
+def test_the_service_refuses_an_unknown_status(patient):
+    with pytest.raises(ValidationError):
+        checkin_record(patient=patient, day=patient_today(patient), status="maybe")
+
+
+def test_checking_in_from_the_dashboard_returns_to_the_dashboard(client, patient):
+    client.force_login(patient)
+    response = client.post(
+        CHECKIN_URL, {"day": patient_today(patient).isoformat(), "status": "none", "from": "dashboard"}
+    )
+    assert response["Location"] == reverse("tracker:dashboard")
+
+
+def test_a_cramp_free_day_is_distinguishable_from_an_unrecorded_day(client, patient):
+    today = patient_today(patient)
+    checkin_record(patient=patient, day=today - dt.timedelta(days=1), status="none")
+    EpisodeFactory(patient=patient, started_at=timezone.now() - dt.timedelta(days=2))
+    states = {record.day: record.state for record in recent_days(patient)}
+    assert states[today - dt.timedelta(days=1)] == "none"
+    assert states[today - dt.timedelta(days=2)] == "cramps"
+    assert states[today - dt.timedelta(days=3)] == "unrecorded"
+    client.force_login(patient)
+    html = client.get(CHECKIN_URL).content.decode()
+    assert "No cramps" in html
+    assert "1 cramp" in html
+    assert "Not recorded" in html
+
+
+def test_check_in_page_offers_buttons_only_for_unrecorded_earlier_days(client, patient):
+    today = patient_today(patient)
+    checkin_record(patient=patient, day=today - dt.timedelta(days=1), status="none")
+    client.force_login(patient)
+    html = client.get(CHECKIN_URL).content.decode()
+    assert f'value="{(today - dt.timedelta(days=1)).isoformat()}"' not in html
+    assert f'value="{(today - dt.timedelta(days=2)).isoformat()}"' in html
+    assert f'value="{today.isoformat()}"' in html
