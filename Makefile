@@ -16,6 +16,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 ## Serve the app on http://127.0.0.1:8000 with SQLite (development settings).
 run: $(STAMP)
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_education
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST_PORT)
 
 ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set).

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("accounts/", include("allauth.urls")),
+    path("learn/", include("education.urls")),
     path("admin/", admin.site.urls),
     path("", include("tracker.urls")),
 ]

@@ -93,6 +93,13 @@ class MedicationQuerySet(models.QuerySet):
     def for_patient(self, patient) -> "MedicationQuerySet":
         return self.filter(patient=patient)
 
+    def taken_on(self, day) -> "MedicationQuerySet":
+        """Medicines being taken on `day`: started by then (or no start date) and not stopped before it."""
+        return self.filter(
+            models.Q(started_on__isnull=True) | models.Q(started_on__lte=day),
+            models.Q(stopped_on__isnull=True) | models.Q(stopped_on__gte=day),
+        )
+
 
 class Medication(models.Model):
     """A medicine the patient takes or took, as they describe it (the dose is free text)."""

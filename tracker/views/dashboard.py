@@ -8,6 +8,7 @@ from accounts.decorators import patient_required
 
 from ..forms import QuickLogForm
 from ..models import Episode
+from ..red_flags import cramps_rising
 from ..selectors import period_comparison, recent_days
 
 RECENT_EPISODES = 5
@@ -23,6 +24,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "days": days,
         "recent_episodes": Episode.objects.for_patient(patient).with_details()[:RECENT_EPISODES],
         "comparison": period_comparison(patient),
+        "rise": cramps_rising(patient),
         "quick_form": QuickLogForm(patient=patient),
     }
     return render(request, "tracker/dashboard.html", context)

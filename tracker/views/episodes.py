@@ -14,6 +14,8 @@ from accounts.decorators import patient_required
 
 from ..access import access_own_episode
 from ..forms import EpisodeFilterForm, EpisodeForm, QuickLogForm
+from ..guidance import guidance_for_episode
+from ..red_flags import red_flags_for
 from ..selectors import episodes_filtered
 from ..services import episode_create, episode_delete, episode_update, start_for_day
 
@@ -67,7 +69,12 @@ def episode_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def episode_detail(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
     episode = access_own_episode(request.user, episode_id)
-    return render(request, "tracker/episode_detail.html", {"episode": episode})
+    context = {
+        "episode": episode,
+        "red_flags": red_flags_for(episode),
+        "guidance": guidance_for_episode(episode, request.user),
+    }
+    return render(request, "tracker/episode_detail.html", context)
 
 
 @login_required

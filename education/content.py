@@ -1,0 +1,187 @@
+"""The education pages shipped with the app (education/content/*.md) and loading them into the database.
+
+Each file has a front-matter block of `key: value` lines between two `---` lines:
+title, kind, summary, reviewed (YYYY-MM-DD), related (slugs), for (links such as
+`trigger:dehydration`), and one `source: Title | https://...` line per source.
+"""
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+
+from .models import GuidanceLink, Page
+
+CONTENT_DIR = Path(__file__).resolve().parent / "content"
+
+
+class ContentError(ValueError):
+    """A shipped page file is malformed."""
+
+
+@dataclass(frozen=True)
+class ShippedPage:
+    slug: str
+    title: str
+    kind: str
+    summary: str
+    body: str
+    reviewed_on: dt.date
+    related: tuple[str, ...]
+    sources: tuple[tuple[str, str], ...]
+    links: tuple[tuple[str, str], ...]
+
+    @property
+    def fingerprint(self) -> str:
+        return fingerprint(
+            title=self.title,
+            kind=self.kind,
+            summary=self.summary,
+            body=self.body,
+            reviewed_on=self.reviewed_on,
+            related=self.related,
+            sources=self.sources,
+            links=self.links,
+        )
+
+
+@dataclass
+class LoadReport:
+    created: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept_edits: list[str] = field(default_factory=list)
+
+
+def fingerprint(*, title, kind, summary, body, reviewed_on, related, sources, links) -> str:
+    canonical = json.dumps(
+        [title, kind, summary, body.strip(), reviewed_on.isoformat(), sorted(related), list(sources), sorted(links)],
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def fingerprint_of(page: Page) -> str:
+    """The fingerprint of a page as it is stored now, edits included."""
+    return fingerprint(
+        title=page.title,
+        kind=page.kind,
+        summary=page.summary,
+        body=page.body,
+        reviewed_on=page.reviewed_on,
+        related=[other.slug for other in page.related.all()],
+        sources=[(source.title, source.url) for source in page.sources.all()],
+        links=[(link.kind, link.key) for link in page.links.all()],
+    )
+
+
+def _split_list(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def parse_page(path: Path) -> ShippedPage:
+    text = path.read_text(encoding="utf-8")
+    if not text.startswith("---\n"):
+        raise ContentError(f"{path.name}: must start with a --- front-matter block")
+    header, separator, body = text[4:].partition("\n---\n")
+    if not separator:
+        raise ContentError(f"{path.name}: the front-matter block is not closed with ---")
+    values: dict[str, str] = {}
+    sources: list[tuple[str, str]] = []
+    for line in header.splitlines():
+        key, colon, value = line.partition(":")
+        if not colon:
+            raise ContentError(f"{path.name}: front-matter line without a key: {line!r}")
+        key, value = key.strip(), value.strip()
+        if key == "source":
+            title, bar, url = value.rpartition(" | ")
+            if not bar or not url.startswith("https://"):
+                raise ContentError(f"{path.name}: a source must read 'Title | https://...': {value!r}")
+            sources.append((title.strip(), url.strip()))
+        else:
+            values[key] = value
+    missing = {"title", "kind", "summary", "reviewed"} - values.keys()
+    if missing:
+        raise ContentError(f"{path.name}: missing {', '.join(sorted(missing))}")
+    if values["kind"] not in Page.Kind.values:
+        raise ContentError(f"{path.name}: unknown kind {values['kind']!r}")
+    links = []
+    for item in _split_list(values.get("for", "")):
+        kind, colon, key = item.partition(":")
+        if not colon or kind not in GuidanceLink.Kind.values:
+            raise ContentError(f"{path.name}: a link must read kind:key with a known kind: {item!r}")
+        links.append((kind, key))
+    try:
+        reviewed_on = dt.date.fromisoformat(values["reviewed"])
+    except ValueError:
+        raise ContentError(f"{path.name}: reviewed must be a date (YYYY-MM-DD)") from None
+    return ShippedPage(
+        slug=path.stem,
+        title=values["title"],
+        kind=values["kind"],
+        summary=values["summary"],
+        body=body.strip(),
+        reviewed_on=reviewed_on,
+        related=_split_list(values.get("related", "")),
+        sources=tuple(sources),
+        links=tuple(links),
+    )
+
+
+def shipped_pages(directory: Path = CONTENT_DIR) -> list[ShippedPage]:
+    pages = [parse_page(path) for path in sorted(directory.glob("*.md"))]
+    slugs = {page.slug for page in pages}
+    for page in pages:
+        unknown = set(page.related) - slugs
+        if unknown:
+            raise ContentError(f"{page.slug}.md: related pages that do not exist: {', '.join(sorted(unknown))}")
+    return pages
+
+
+def _write(page: Page, shipped: ShippedPage) -> None:
+    page.title, page.kind, page.summary = shipped.title, shipped.kind, shipped.summary
+    page.body, page.reviewed_on = shipped.body, shipped.reviewed_on
+    page.loaded_fingerprint = shipped.fingerprint
+    page.full_clean(exclude=["related"])
+    page.save()
+    page.sources.all().delete()
+    page.sources.bulk_create(
+        page.sources.model(page=page, title=title, url=url, position=position)
+        for position, (title, url) in enumerate(shipped.sources)
+    )
+    page.links.all().delete()
+    page.links.bulk_create(GuidanceLink(page=page, kind=kind, key=key) for kind, key in shipped.links)
+
+
+@transaction.atomic
+def load_pages(directory: Path = CONTENT_DIR) -> LoadReport:
+    """Create or update the shipped pages. Re-running it changes nothing, and a page
+    that staff edited in the admin is kept as they left it (and reported)."""
+    report = LoadReport()
+    written: list[tuple[Page, ShippedPage]] = []
+    for shipped in shipped_pages(directory):
+        page = Page.objects.filter(slug=shipped.slug).prefetch_related("related", "sources", "links").first()
+        if page is None:
+            page = Page(slug=shipped.slug)
+            _write(page, shipped)
+            written.append((page, shipped))
+            report.created.append(shipped.slug)
+            continue
+        current = fingerprint_of(page)
+        if current == shipped.fingerprint:
+            if page.loaded_fingerprint != current:
+                page.loaded_fingerprint = current
+                page.save(update_fields=["loaded_fingerprint"])
+            report.unchanged.append(shipped.slug)
+        elif current != page.loaded_fingerprint:
+            report.kept_edits.append(shipped.slug)
+        else:
+            _write(page, shipped)
+            written.append((page, shipped))
+            report.updated.append(shipped.slug)
+    for page, shipped in written:
+        page.related.set(Page.objects.filter(slug__in=shipped.related))
+    return report

@@ -1,0 +1,47 @@
+"""The guidance shown with an entry: what the patient noted, turned into reasons, ranked by education.guidance."""
+
+from accounts.models import User
+from education.guidance import Guidance, Noted, guidance_for
+from education.models import GuidanceLink
+
+from .models import Episode, Medication, PatientCondition, Term
+from .services import local_day
+
+
+def noted_in(episode: Episode, patient: User) -> list[Noted]:
+    """Everything about this entry and its patient that guidance can be linked from."""
+    noted = [
+        Noted(kind=term.kind, key=term.slug, reason=f"You noted: {term.label.lower()}")
+        for term in [*episode.symptoms, *episode.triggers, *episode.relief_measures]
+    ]
+    noted += [
+        Noted(kind=GuidanceLink.Kind.LOCATION, key=place.location.slug, reason=f"Where: {place.location.label.lower()}")
+        for place in episode.locations.all()
+    ]
+    if episode.activity is not None:
+        noted.append(
+            Noted(kind=Term.Kind.ACTIVITY, key=episode.activity.slug, reason=f"Doing: {episode.activity.label.lower()}")
+        )
+    if episode.woke_from_sleep:
+        noted.append(Noted(kind=GuidanceLink.Kind.PATTERN, key="woke-from-sleep", reason="It woke you from sleep"))
+    conditions = PatientCondition.objects.filter(profile_id=patient.pk).select_related("condition")
+    noted += [
+        Noted(kind=Term.Kind.CONDITION, key=item.condition.slug, reason=f"Your condition: {item.condition.label}")
+        for item in conditions
+    ]
+    for medication in Medication.objects.for_patient(patient).taken_on(local_day(patient, episode.started_at)):
+        noted.append(Noted(kind=GuidanceLink.Kind.MEDICINE, key=medication.name, reason=f"You take: {medication.name}"))
+    if episode.medication_taken:
+        noted.append(
+            Noted(
+                kind=GuidanceLink.Kind.MEDICINE,
+                key=episode.medication_taken,
+                reason=f"You took: {episode.medication_taken}",
+            )
+        )
+    return noted
+
+
+def guidance_for_episode(episode: Episode, patient: User) -> list[Guidance]:
+    """Up to five pages for the patient's entry, most relevant first, with the reasons."""
+    return guidance_for(noted_in(episode, patient))
