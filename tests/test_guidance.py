@@ -155,9 +155,9 @@ class TestGuidanceForAnEntry:
             Medication.objects.create(patient=patient, name="Baclofen")
         episode = log(patient, locations=["calf", "shin"], triggers=["dehydration", "cold"], symptoms=["weakness"])
         client.force_login(patient)
-        # session, user, episode with activity, its locations, its tags,
+        # session, user, episode with activity, its locations, its tags, clinician notes,
         # conditions, medicines, guidance links with pages
-        with django_assert_num_queries(8):
+        with django_assert_num_queries(9):
             client.get(reverse("tracker:episode_detail", args=[episode.uuid]))
 
 

@@ -336,3 +336,62 @@ class MedicationForm(forms.ModelForm):
         if started_on and stopped_on and stopped_on < started_on:
             self.add_error("stopped_on", "The stop date cannot be before the start date.")
         return cleaned
+
+
+class InvitationForm(forms.Form):
+    invited_email = forms.EmailField(
+        label="Clinician's e-mail (optional)",
+        required=False,
+        help_text="We e-mail them the link and code. Or leave empty and give them the code yourself.",
+    )
+    access_ends_on = forms.DateField(
+        label="Access ends on (optional)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text="Leave empty to share until you revoke access.",
+    )
+
+
+class AcceptInvitationForm(forms.Form):
+    code = forms.CharField(
+        label="Invitation code",
+        max_length=40,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
+        help_text="The code your patient gave you, e.g. ABCDE-FGH23.",
+    )
+
+    def clean_code(self) -> str:
+        code = "".join(char for char in self.cleaned_data["code"] if char.isalnum())
+        if len(code) < 8:
+            raise ValidationError("A code has 10 letters and digits. Check it with your patient.")
+        return code
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label="Note",
+        max_length=MAX_NOTES_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="The patient can read this note, with your name.",
+    )
+    episode = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+
+MAX_REPORT_DAYS = 2 * 366
+
+
+class DateRangeForm(forms.Form):
+    """A period in the patient's local dates, at most two years long."""
+
+    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "The end date is before the start date.")
+            elif (end - start).days > MAX_REPORT_DAYS:
+                self.add_error("start", "Choose a period of at most two years.")
+        return cleaned

@@ -313,3 +313,153 @@ class CheckIn(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day}: {self.get_status_display()}"
+
+
+class CareGrantQuerySet(models.QuerySet):
+    def for_patient(self, patient) -> "CareGrantQuerySet":
+        return self.filter(patient=patient)
+
+    def pending(self, now) -> "CareGrantQuerySet":
+        return self.filter(status=CareGrant.Status.INVITED, invitation_expires_at__gt=now)
+
+    def active(self, today) -> "CareGrantQuerySet":
+        """Grants in force on `today` (a date): accepted, not revoked, not past their end date."""
+        return self.filter(status=CareGrant.Status.ACTIVE).filter(
+            models.Q(access_ends_on__isnull=True) | models.Q(access_ends_on__gte=today)
+        )
+
+
+class CareGrant(models.Model):
+    """A patient's permission for one clinician to see their record: the only way a clinician sees it."""
+
+    class Status(models.TextChoices):
+        INVITED = "invited", "Invited"
+        ACTIVE = "active", "Active"
+        REVOKED = "revoked", "Revoked"
+        CANCELLED = "cancelled", "Invitation cancelled"
+
+    uuid = models.UUIDField(default=uuid4, editable=False)
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grants_given")
+    clinician = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="grants_received"
+    )
+    status = models.CharField(max_length=16, choices=Status, default=Status.INVITED)
+    # Only a hash of the one-time code is kept; the patient sees the code once, when it is made.
+    code_hash = models.CharField(max_length=64)
+    invited_email = models.EmailField("clinician's e-mail", blank=True)
+    invitation_expires_at = models.DateTimeField()
+    access_ends_on = models.DateField("access ends on", null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CareGrantQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # A clinician accepting looks the invitation up by its code.
+            models.Index(fields=["code_hash"], name="tracker_caregrant_code"),
+            # The gate and the clinic list: a clinician's active grants.
+            models.Index(fields=["clinician", "status"], name="tracker_caregrant_clinician"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "uuid"], name="tracker_caregrant_unique_uuid"),
+            models.UniqueConstraint(fields=["patient", "code_hash"], name="tracker_caregrant_unique_code"),
+            models.UniqueConstraint(
+                fields=["patient", "clinician"],
+                condition=models.Q(status="active"),
+                name="tracker_caregrant_one_active_per_pair",
+                violation_error_message="This clinician already has access.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["invited", "active", "revoked", "cancelled"]),
+                name="tracker_caregrant_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="active") | models.Q(clinician__isnull=False, accepted_at__isnull=False),
+                name="tracker_caregrant_active_has_clinician",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(clinician=models.F("patient")), name="tracker_caregrant_not_self"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.patient} → {self.clinician or self.invited_email or 'invitation'} ({self.status})"
+
+
+class ClinicianNote(models.Model):
+    """A clinician's note on a patient, or on one of their episodes; the patient reads it too."""
+
+    uuid = models.UUIDField(default=uuid4, editable=False)
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="clinician_notes")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="notes_written")
+    episode = models.ForeignKey(
+        Episode, on_delete=models.CASCADE, null=True, blank=True, related_name="clinician_notes"
+    )
+    text = models.TextField(max_length=MAX_NOTES_LENGTH)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        indexes = [
+            # The review page and the patient's pages list a patient's notes, newest first.
+            models.Index(fields=["patient", "-created_at"], name="tracker_note_patient_created"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["patient", "uuid"], name="tracker_note_unique_uuid"),
+            models.CheckConstraint(
+                condition=LessThanOrEqual(Length("text"), MAX_NOTES_LENGTH),
+                name="tracker_note_text_length",
+                violation_error_message=f"A note can be at most {MAX_NOTES_LENGTH} characters.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Note by {self.author} on {self.created_at:%Y-%m-%d}"
+
+
+class AccessLogQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise PermissionError("The access log is append-only.")
+
+    def delete(self):
+        raise PermissionError("The access log is append-only.")
+
+
+class AccessLog(models.Model):
+    """One look by a clinician at a patient's data. Append-only: never edited, never deleted."""
+
+    class Action(models.TextChoices):
+        VIEW_REVIEW = "view_review", "Opened the review"
+        VIEW_REPORT = "view_report", "Opened the visit report"
+        EXPORT_CSV = "export_csv", "Exported episodes (CSV)"
+        ADD_NOTE = "add_note", "Wrote a note"
+
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_log")
+    clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    action = models.CharField(max_length=24, choices=Action)
+    detail = models.CharField(max_length=200, blank=True)
+    ip_address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(auto_now_add=True)
+
+    objects = AccessLogQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-at"]
+        indexes = [
+            # The patient's access trail, newest first.
+            models.Index(fields=["patient", "-at"], name="tracker_accesslog_patient_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.clinician} {self.get_action_display().lower()} of {self.patient} at {self.at:%Y-%m-%d %H:%M}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise PermissionError("The access log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("The access log is append-only.")

@@ -9,7 +9,8 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .models import CheckIn, Episode, Term
+from .models import CheckIn, ClinicianNote, Episode, Term
+from .red_flags import red_flags_for
 from .services import local_day
 
 STRIP_DAYS = 14
@@ -128,3 +129,60 @@ def episodes_filtered(
 def vocabulary(kind: str):
     """The active items of one vocabulary, in display order."""
     return Term.objects.of_kind(kind).active().order_by("sort_order", "label")
+
+
+@dataclass(frozen=True)
+class WeekRow:
+    """One week (Monday first) of a report: cramps logged, cramp-free days, days not recorded."""
+
+    first_day: dt.date
+    cramps: int
+    cramp_free_days: int
+    unrecorded_days: int
+    days: int
+
+
+def weekly_rows(days: list[DayRecord]) -> list[WeekRow]:
+    weeks: dict[dt.date, list[DayRecord]] = {}
+    for record in days:
+        weeks.setdefault(record.day - dt.timedelta(days=record.day.weekday()), []).append(record)
+    return [
+        WeekRow(
+            first_day=monday,
+            cramps=sum(record.cramps for record in records),
+            cramp_free_days=sum(record.state == "none" for record in records),
+            unrecorded_days=sum(record.state == "unrecorded" for record in records),
+            days=len(records),
+        )
+        for monday, records in weeks.items()
+    ]
+
+
+def visit_report(patient: User, start: dt.date, end: dt.date) -> dict:
+    """Everything the visit report shows for the patient's local dates start..end."""
+    days = day_records(patient, start, end)
+    episodes = list(episodes_filtered(patient, date_from=start, date_to=end).order_by("started_at"))
+    severities = [episode.severity for episode in episodes]
+    flagged = [(episode, flags) for episode in episodes if (flags := red_flags_for(episode))]
+    period_start = _start_of_day(start, patient.zone)
+    period_end = _start_of_day(end + dt.timedelta(days=1), patient.zone)
+    notes = ClinicianNote.objects.filter(
+        patient=patient, created_at__gte=period_start, created_at__lt=period_end
+    ).select_related("author", "episode")
+    return {
+        "start": start,
+        "end": end,
+        "episodes": episodes,
+        "weeks": weekly_rows(days),
+        "flagged": flagged,
+        "notes": notes,
+        "figures": {
+            "cramps": len(episodes),
+            "days": len(days),
+            "recorded_days": sum(record.state != "unrecorded" for record in days),
+            "cramp_free_days": sum(record.state == "none" for record in days),
+            "mean_severity": round(sum(severities) / len(severities), 1) if severities else None,
+            "worst_severity": max(severities, default=None),
+            "nights_woken": sum(episode.woke_from_sleep for episode in episodes),
+        },
+    }

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import checkins, clinic, dashboard, episodes, profile
+from .views import checkins, clinic, dashboard, episodes, profile, sharing
 
 app_name = "tracker"
 
@@ -15,5 +15,12 @@ urlpatterns = [
     path("profile/", profile.profile, name="profile"),
     path("profile/medications/new/", profile.medication_new, name="medication_new"),
     path("profile/medications/<uuid:medication_id>/", profile.medication_edit, name="medication_edit"),
+    path("sharing/", sharing.sharing, name="sharing"),
+    path("sharing/<uuid:grant_id>/end/", sharing.grant_end_view, name="grant_end"),
     path("clinic/", clinic.clinic, name="clinic"),
+    path("clinic/accept/", clinic.accept, name="accept"),
+    path("clinic/patients/<int:patient_id>/", clinic.patient_review, name="patient_review"),
+    path("clinic/patients/<int:patient_id>/notes/", clinic.note_new, name="note_new"),
+    path("clinic/patients/<int:patient_id>/report/", clinic.report, name="report"),
+    path("clinic/patients/<int:patient_id>/export.csv", clinic.export_csv, name="export_csv"),
 ]

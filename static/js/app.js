@@ -24,7 +24,15 @@ function fillBrowserTimeZone() {
   }
 }
 
+// Print buttons (the visit report).
+function setUpPrintButtons() {
+  document.querySelectorAll("[data-print]").forEach((button) => {
+    button.addEventListener("click", () => window.print());
+  });
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  setUpPrintButtons();
   setUpRoleChoice();
   fillBrowserTimeZone();
 });

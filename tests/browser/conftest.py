@@ -1,9 +1,13 @@
 """Browser tests: Playwright for Python driving Debian's Chromium against the live server."""
 
+import importlib
 import os
 from pathlib import Path
 
 import pytest
+from django.apps import apps
+
+from education.content import load_pages
 
 # Playwright's sync API runs an event loop in the test thread; the tests still
 # use the ORM there to set up data, which Django would otherwise refuse.
@@ -23,6 +27,16 @@ PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 800}
 
 
+@pytest.fixture(autouse=True)
+def seeded_data(transactional_db):
+    """Browser tests are transactional: every table is emptied after each one, including the
+    vocabularies from the data migration and the education pages. Put them back first.
+    (serialized_rollback cannot: once Playwright's event loop runs in this thread, Django gives
+    the test another connection than the one holding the serialized copy.)"""
+    importlib.import_module("tracker.migrations.0002_seed_vocabularies").seed(apps, None)
+    load_pages()
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not CHROMIUM.exists():
@@ -39,7 +53,7 @@ def browser():
 
 
 def _open_page(browser, live_server, viewport):
-    context = browser.new_context(base_url=live_server.url, viewport=viewport)
+    context = browser.new_context(base_url=live_server.url, viewport=viewport, locale="en-GB", timezone_id="UTC")
     context.set_default_timeout(10_000)
     page = context.new_page()
     problems = []

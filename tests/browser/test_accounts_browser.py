@@ -3,7 +3,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "calf-cramps-at-3am"
 

@@ -33,3 +33,14 @@ def severity_word(severity: int) -> str:
 def labels(terms) -> str:
     """Vocabulary items as a readable list: "Dehydration, Cold"."""
     return ", ".join(term.label for term in terms)
+
+
+@register.filter
+def days_ago(day, today) -> str:
+    """A past date as "today", "yesterday" or "5 days ago"."""
+    days = (today - day).days
+    if days <= 0:
+        return "today"
+    if days == 1:
+        return "yesterday"
+    return f"{days} days ago"

@@ -1,13 +1,149 @@
-"""The clinician's side of the app."""
+"""The clinician's side: patients who granted access, one patient's review, notes, visit report, CSV export."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import clinician_required
+
+from ..access import access_patient
+from ..export import csv_lines
+from ..forms import AcceptInvitationForm, DateRangeForm, EpisodeFilterForm, NoteForm
+from ..models import AccessLog, ClinicianNote, Episode, Medication, PatientCondition
+from ..review import clinic_patients, summary_for
+from ..selectors import episodes_filtered, visit_report
+from ..services import patient_today, profile_for
+from ..sharing import access_log_record, invitation_accept, note_add
+
+PATIENTS_PER_PAGE = 25
+EPISODES_PER_PAGE = 50
+DEFAULT_REVIEW_DAYS = 90
 
 
 @clinician_required
 @require_safe
 def clinic(request: HttpRequest) -> HttpResponse:
-    return render(request, "clinic/patient_list.html")
+    sort = request.GET.get("sort", "-recent")
+    page = Paginator(clinic_patients(request.user, sort), PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "clinic/patient_list.html",
+        {"page": page, "sort": sort, "today": timezone.localdate(), "query": f"sort={sort}"},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def accept(request: HttpRequest) -> HttpResponse:
+    """A clinician enters a patient's invitation code (or follows the link) and confirms."""
+    form = AcceptInvitationForm(request.POST or None, initial={"code": request.GET.get("code", "")[:40]})
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant = invitation_accept(clinician=request.user, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{grant.patient.full_name} now shares their cramp log with you.")
+            return redirect("tracker:patient_review", patient_id=grant.patient_id)
+    status = 403 if not request.user.is_clinician else 200
+    return render(request, "clinic/accept.html", {"form": form}, status=status)
+
+
+def _period(request: HttpRequest, patient, days: int) -> tuple[DateRangeForm, dt.date, dt.date]:
+    """The chosen local date range, or the last `days` days when none (or a bad one) was given."""
+    end = patient_today(patient)
+    start = end - dt.timedelta(days=days - 1)
+    form = DateRangeForm(request.GET if "start" in request.GET or "end" in request.GET else None)
+    if form.is_bound and form.is_valid():
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+    elif not form.is_bound:
+        form = DateRangeForm(initial={"start": start, "end": end})
+    return form, start, end
+
+
+@login_required
+@require_safe
+def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request.user, patient_id)
+    period_form, start, end = _period(request, patient, DEFAULT_REVIEW_DAYS)
+    filter_form = EpisodeFilterForm(request.GET or None)
+    filters = {**filter_form.filters(), "date_from": start, "date_to": end}
+    episodes = episodes_filtered(patient, **filters).prefetch_related("clinician_notes__author")
+    page = Paginator(episodes, EPISODES_PER_PAGE).get_page(request.GET.get("page"))
+    if request.user != patient:
+        access_log_record(request=request, patient=patient, action=AccessLog.Action.VIEW_REVIEW, detail=f"{start} to {end}")
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "patient": patient,
+        "summary": summary_for(patient),
+        "period_form": period_form,
+        "filter_form": filter_form,
+        "start": start,
+        "end": end,
+        "page": page,
+        "query": query.urlencode(),
+        "conditions": PatientCondition.objects.filter(profile_id=patient.pk).select_related("condition"),
+        "other_conditions": profile_for(patient).other_conditions,
+        "medications": Medication.objects.for_patient(patient),
+        "notes": ClinicianNote.objects.filter(patient=patient, episode=None).select_related("author")[:20],
+        "note_form": NoteForm(),
+    }
+    return render(request, "clinic/patient_review.html", context)
+
+
+@clinician_required
+@require_POST
+def note_new(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request.user, patient_id)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"The note was not saved: {' '.join(errors)}" if field == "text" else errors[0])
+        return redirect("tracker:patient_review", patient_id=patient.pk)
+    episode = None
+    if form.cleaned_data["episode"]:
+        episode = Episode.objects.for_patient(patient).filter(uuid=form.cleaned_data["episode"]).first()
+        if episode is None:
+            messages.error(request, "The note was not saved: that entry is not in this patient's log.")
+            return redirect("tracker:patient_review", patient_id=patient.pk)
+    try:
+        note_add(author=request.user, patient=patient, text=form.cleaned_data["text"], episode=episode)
+    except ValidationError as error:
+        messages.error(request, f"The note was not saved: {' '.join(error.messages)}")
+    else:
+        access_log_record(request=request, patient=patient, action=AccessLog.Action.ADD_NOTE)
+        messages.success(request, "Note saved. The patient can read it.")
+    return redirect("tracker:patient_review", patient_id=patient.pk)
+
+
+@login_required
+@require_safe
+def report(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """A printable visit report for a chosen period."""
+    patient = access_patient(request.user, patient_id)
+    period_form, start, end = _period(request, patient, DEFAULT_REVIEW_DAYS)
+    if request.user != patient:
+        access_log_record(request=request, patient=patient, action=AccessLog.Action.VIEW_REPORT, detail=f"{start} to {end}")
+    context = {"patient": patient, "period_form": period_form, **visit_report(patient, start, end)}
+    return render(request, "clinic/report.html", context)
+
+
+@login_required
+@require_safe
+def export_csv(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request.user, patient_id)
+    period_form, start, end = _period(request, patient, DEFAULT_REVIEW_DAYS)
+    if request.user != patient:
+        access_log_record(request=request, patient=patient, action=AccessLog.Action.EXPORT_CSV, detail=f"{start} to {end}")
+    episodes = episodes_filtered(patient, date_from=start, date_to=end).order_by("started_at")
+    response = StreamingHttpResponse(csv_lines(episodes.iterator(chunk_size=500), patient), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="cramps-{patient.pk}-{start}-to-{end}.csv"'
+    return response

@@ -1,0 +1,117 @@
+"""What a clinician reads: per-patient summaries computed in the database, in one query per page."""
+
+import datetime as dt
+
+from django.db.models import (
+    Avg,
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import GreaterThanOrEqual
+from django.utils import timezone
+
+from accounts.models import User
+
+from .models import CareGrant, CheckIn, Episode, EpisodeTerm
+from .red_flags import LONG_AFTER_SECONDS, RED_FLAG_SYMPTOMS, RISE_MINIMUM, RISE_WINDOW_DAYS, SEVERE_FROM
+
+WINDOW_DAYS = 30
+
+# Column name in the table -> what it sorts by. Patients getting worse always come first.
+SORTS = {
+    "name": "full_name",
+    "recent": "recent",
+    "change": "change",
+    "mean": "mean_severity",
+    "worst": "worst_severity",
+    "nights": "nights_woken",
+    "flags": "red_flag_entries",
+    "last_entry": "last_entry",
+    "last_checkin": "last_checkin",
+}
+DEFAULT_SORT = "-recent"
+
+
+def _count(episodes: QuerySet) -> Coalesce:
+    per_patient = episodes.order_by().values("patient").annotate(n=Count("pk")).values("n")
+    return Coalesce(Subquery(per_patient, output_field=IntegerField()), Value(0))
+
+
+def red_flag_episodes(episodes: QuerySet) -> QuerySet:
+    """The episodes among `episodes` that carry a warning sign (see tracker.red_flags)."""
+    flagged_symptom = EpisodeTerm.objects.filter(
+        episode=OuterRef("pk"), term__kind="symptom", term__slug__in=list(RED_FLAG_SYMPTOMS)
+    )
+    return episodes.filter(
+        Q(severity__gte=SEVERE_FROM, duration_seconds__gt=LONG_AFTER_SECONDS) | Q(Exists(flagged_symptom))
+    )
+
+
+def with_summaries(patients: QuerySet, now: dt.datetime | None = None) -> QuerySet:
+    """Annotate each patient with the figures of the last 30 days against the 30 before."""
+    now = now or timezone.now()
+    recent_from = now - dt.timedelta(days=WINDOW_DAYS)
+    previous_from = now - dt.timedelta(days=2 * WINDOW_DAYS)
+    rise_from = now - dt.timedelta(days=RISE_WINDOW_DAYS)
+    episodes = Episode.objects.filter(patient=OuterRef("pk"))
+    recent = episodes.filter(started_at__gte=recent_from, started_at__lte=now)
+    per_patient = recent.order_by().values("patient")
+    return patients.annotate(
+        recent=_count(recent),
+        previous=_count(episodes.filter(started_at__gte=previous_from, started_at__lt=recent_from)),
+        recent_14=_count(episodes.filter(started_at__gte=rise_from, started_at__lte=now)),
+        previous_14=_count(
+            episodes.filter(started_at__gte=rise_from - dt.timedelta(days=RISE_WINDOW_DAYS), started_at__lt=rise_from)
+        ),
+        mean_severity=Subquery(per_patient.annotate(value=Avg("severity")).values("value")),
+        worst_severity=Subquery(per_patient.annotate(value=Max("severity")).values("value")),
+        nights_woken=_count(recent.filter(woke_from_sleep=True)),
+        red_flag_entries=_count(red_flag_episodes(recent)),
+        last_entry=Subquery(episodes.order_by("-started_at").values("started_at")[:1]),
+        last_checkin=Subquery(
+            CheckIn.objects.filter(patient=OuterRef("pk")).order_by("-day").values("day")[:1]
+        ),
+    ).annotate(
+        change=F("recent") - F("previous"),
+        worsening=Case(
+            When(red_flag_entries__gt=0, then=Value(True)),
+            When(
+                Q(recent_14__gte=RISE_MINIMUM) & Q(GreaterThanOrEqual(F("recent_14"), F("previous_14") * 2)),
+                then=Value(True),
+            ),
+            # 50% more episodes than the 30 days before (and more than one more).
+            When(
+                Q(GreaterThanOrEqual(F("recent") * 2, F("previous") * 3)) & Q(recent__gte=F("previous") + 2),
+                then=Value(True),
+            ),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+    )
+
+
+def clinic_patients(clinician: User, sort: str = DEFAULT_SORT) -> QuerySet:
+    """The clinician's patients with an active grant, summarised, getting-worse first, then by `sort`."""
+    granted = CareGrant.objects.active(timezone.now().date()).filter(clinician=clinician).values("patient_id")
+    patients = User.objects.filter(pk__in=granted, is_active=True)
+    descending = sort.startswith("-")
+    column = SORTS.get(sort.lstrip("-"), SORTS["recent"])
+    order = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+    return with_summaries(patients).order_by(F("worsening").desc(), order, "full_name", "pk")
+
+
+def summary_for(patient: User) -> User:
+    """One patient with the same figures as the clinic list."""
+    return with_summaries(User.objects.filter(pk=patient.pk)).get()

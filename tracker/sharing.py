@@ -1,0 +1,156 @@
+"""Sharing a record with clinicians: invitations, grants, notes and the access log."""
+
+import datetime as dt
+import hashlib
+import logging
+import secrets
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.http import HttpRequest
+from django.utils import timezone
+
+from accounts.models import User
+
+from .models import AccessLog, CareGrant, ClinicianNote, Episode
+
+logger = logging.getLogger(__name__)
+
+INVITATION_VALID_FOR = dt.timedelta(days=7)
+# No 0/O or 1/I/L: codes are read out loud and typed on phones.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10
+ACCEPT_ATTEMPTS = 10
+ACCEPT_WINDOW_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class NewInvitation:
+    grant: CareGrant
+    code: str
+
+
+def hash_code(code: str) -> str:
+    normalised = "".join(char for char in code.upper() if char.isalnum())
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def format_code(code: str) -> str:
+    """ABCDEFGHJK -> ABCDE-FGHJK, easier to read out."""
+    return f"{code[:5]}-{code[5:]}"
+
+
+@transaction.atomic
+def invitation_create(*, patient: User, invited_email: str = "", access_ends_on: dt.date | None = None) -> NewInvitation:
+    """A one-time code (valid 7 days) the patient gives one clinician; e-mailed to them if an address is given."""
+    if not patient.is_patient:
+        raise ValidationError("Only patients can share their record.")
+    today = timezone.localdate(timezone.now(), patient.zone)
+    if access_ends_on is not None and access_ends_on < today:
+        raise ValidationError({"access_ends_on": "The end date is in the past."})
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    grant = CareGrant(
+        patient=patient,
+        code_hash=hash_code(code),
+        invited_email=invited_email,
+        invitation_expires_at=timezone.now() + INVITATION_VALID_FOR,
+        access_ends_on=access_ends_on,
+    )
+    grant.full_clean()
+    grant.save()
+    logger.info("care grant invited", extra={"patient_id": patient.pk, "grant": str(grant.uuid)})
+    return NewInvitation(grant=grant, code=format_code(code))
+
+
+def invitation_email(*, invitation: NewInvitation, accept_url: str) -> None:
+    """Tell the invited clinician how to accept. Sent after the invitation is stored."""
+    patient = invitation.grant.patient
+    send_mail(
+        subject=f"[CrampApp] {patient.full_name} invites you to see their cramp log",
+        message=(
+            f"{patient.full_name} would like you to review the cramp log they keep in CrampApp.\n\n"
+            f"To accept, log in to CrampApp with your verified clinician account and open:\n{accept_url}\n\n"
+            f"or enter the code {invitation.code}. The invitation expires in 7 days and works once.\n"
+        ),
+        from_email=None,
+        recipient_list=[invitation.grant.invited_email],
+    )
+
+
+def _check_attempts(clinician: User) -> None:
+    key = f"caregrant-accept-attempts:{clinician.pk}"
+    attempts = cache.get_or_set(key, 0, ACCEPT_WINDOW_SECONDS)
+    if attempts >= ACCEPT_ATTEMPTS:
+        raise ValidationError({"code": "Too many tries. Wait 15 minutes, then enter the code again."})
+    cache.incr(key)
+
+
+@transaction.atomic
+def invitation_accept(*, clinician: User, code: str) -> CareGrant:
+    """Turn a patient's invitation into active access for this verified clinician."""
+    if not clinician.is_clinician:
+        raise ValidationError({"code": "Only clinician accounts can accept invitations. This is a patient account."})
+    if not clinician.is_verified_clinician:
+        raise ValidationError(
+            {"code": "Your clinician account is waiting for verification. You can accept once our staff verify it."}
+        )
+    _check_attempts(clinician)
+    grant = CareGrant.objects.select_for_update().filter(code_hash=hash_code(code)).select_related("patient").first()
+    if grant is None:
+        raise ValidationError({"code": "No invitation has this code. Check it with your patient."})
+    if grant.status != CareGrant.Status.INVITED:
+        raise ValidationError({"code": "This code has already been used or was cancelled. Ask for a new one."})
+    if grant.invitation_expires_at <= timezone.now():
+        raise ValidationError({"code": "This code has expired (codes last 7 days). Ask your patient for a new one."})
+    if CareGrant.objects.for_patient(grant.patient).filter(clinician=clinician, status=CareGrant.Status.ACTIVE).exists():
+        raise ValidationError({"code": "You already have access to this patient's log."})
+    grant.clinician = clinician
+    grant.status = CareGrant.Status.ACTIVE
+    grant.accepted_at = timezone.now()
+    try:
+        with transaction.atomic():
+            grant.save(update_fields=["clinician", "status", "accepted_at"])
+    except IntegrityError:
+        raise ValidationError({"code": "You already have access to this patient's log."}) from None
+    logger.info("care grant accepted", extra={"patient_id": grant.patient_id, "clinician_id": clinician.pk})
+    return grant
+
+
+@transaction.atomic
+def grant_end(*, grant: CareGrant) -> CareGrant:
+    """Revoke active access, or cancel a pending invitation, with immediate effect."""
+    if grant.status == CareGrant.Status.ACTIVE:
+        grant.status = CareGrant.Status.REVOKED
+    elif grant.status == CareGrant.Status.INVITED:
+        grant.status = CareGrant.Status.CANCELLED
+    else:
+        return grant
+    grant.ended_at = timezone.now()
+    grant.save(update_fields=["status", "ended_at"])
+    logger.info("care grant ended", extra={"patient_id": grant.patient_id, "status": grant.status})
+    return grant
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address the request came from (the proxy's, unless it is trusted to set X-Forwarded-For)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def access_log_record(*, request: HttpRequest, patient: User, action: str, detail: str = "") -> AccessLog:
+    """Record that the signed-in clinician looked at, exported or annotated this patient's data."""
+    return AccessLog.objects.create(
+        patient=patient, clinician=request.user, action=action, detail=detail[:200], ip_address=client_ip(request)
+    )
+
+
+@transaction.atomic
+def note_add(*, author: User, patient: User, text: str, episode: Episode | None = None) -> ClinicianNote:
+    if episode is not None and episode.patient_id != patient.pk:
+        raise ValidationError("That episode belongs to another patient.")
+    note = ClinicianNote(author=author, patient=patient, episode=episode, text=text)
+    note.full_clean()
+    note.save()
+    return note
