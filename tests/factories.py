@@ -1,10 +1,12 @@
 import datetime as dt
+import uuid
 
 import factory
 from django.utils import timezone
 
 from accounts.models import User
-from tracker.models import Episode, Term
+from tracker.models import CareGrant, Episode, Term
+from tracker.sharing import hash_code
 
 TEST_PASSWORD = "cramp-diary-2026!"
 
@@ -55,3 +57,16 @@ class EpisodeFactory(factory.django.DjangoModelFactory):
 def term(kind: str, slug: str) -> Term:
     """A seeded vocabulary item."""
     return Term.objects.get(kind=kind, slug=slug)
+
+
+def grant_access(patient: User, clinician: User, **fields) -> CareGrant:
+    """An accepted grant from `patient` to `clinician` (fields override, e.g. status or access_ends_on)."""
+    now = timezone.now()
+    values = {
+        "status": CareGrant.Status.ACTIVE,
+        "accepted_at": now,
+        "code_hash": hash_code(str(uuid.uuid4())),
+        "invitation_expires_at": now + dt.timedelta(days=7),
+        **fields,
+    }
+    return CareGrant.objects.create(patient=patient, clinician=clinician, **values)

@@ -249,6 +249,13 @@ class TestBadInput:
         assert f'value="{data["client_id"]}"' in html
         assert "Please check the answers marked below" in html
 
+    @pytest.mark.parametrize("url", [NEW_URL, QUICK_URL])
+    def test_an_empty_submission_is_explained(self, signed_in, url):
+        response = signed_in.post(url, {})
+        assert response.status_code == 200
+        assert errors_of(response, "severity") == ["Choose how bad the cramp was, from 0 to 10."]
+        assert not Episode.objects.exists()
+
     def test_the_service_refuses_a_location_of_another_kind(self, london_patient):
         details = EpisodeDetails(
             started_at=timezone.now(),

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Term
+from .models import AccessLog, Term
 
 
 @admin.register(Term)
@@ -13,3 +13,23 @@ class TermAdmin(admin.ModelAdmin):
     search_fields = ("label", "slug")
     prepopulated_fields = {"slug": ("label",)}
     ordering = ("kind", "sort_order", "label")
+
+
+@admin.register(AccessLog)
+class AccessLogAdmin(admin.ModelAdmin):
+    """Staff read the audit trail; nobody edits or deletes it."""
+
+    list_display = ("at", "clinician", "patient", "action", "detail", "ip_address")
+    list_filter = ("action",)
+    search_fields = ("clinician__email", "patient__email")
+    date_hierarchy = "at"
+    list_select_related = ("clinician", "patient")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -80,9 +80,7 @@ def with_summaries(patients: QuerySet, now: dt.datetime | None = None) -> QueryS
         nights_woken=_count(recent.filter(woke_from_sleep=True)),
         red_flag_entries=_count(red_flag_episodes(recent)),
         last_entry=Subquery(episodes.order_by("-started_at").values("started_at")[:1]),
-        last_checkin=Subquery(
-            CheckIn.objects.filter(patient=OuterRef("pk")).order_by("-day").values("day")[:1]
-        ),
+        last_checkin=Subquery(CheckIn.objects.filter(patient=OuterRef("pk")).order_by("-day").values("day")[:1]),
     ).annotate(
         change=F("recent") - F("previous"),
         worsening=Case(

@@ -44,7 +44,9 @@ def format_code(code: str) -> str:
 
 
 @transaction.atomic
-def invitation_create(*, patient: User, invited_email: str = "", access_ends_on: dt.date | None = None) -> NewInvitation:
+def invitation_create(
+    *, patient: User, invited_email: str = "", access_ends_on: dt.date | None = None
+) -> NewInvitation:
     """A one-time code (valid 7 days) the patient gives one clinician; e-mailed to them if an address is given."""
     if not patient.is_patient:
         raise ValidationError("Only patients can share their record.")
@@ -105,7 +107,11 @@ def invitation_accept(*, clinician: User, code: str) -> CareGrant:
         raise ValidationError({"code": "This code has already been used or was cancelled. Ask for a new one."})
     if grant.invitation_expires_at <= timezone.now():
         raise ValidationError({"code": "This code has expired (codes last 7 days). Ask your patient for a new one."})
-    if CareGrant.objects.for_patient(grant.patient).filter(clinician=clinician, status=CareGrant.Status.ACTIVE).exists():
+    if (
+        CareGrant.objects.for_patient(grant.patient)
+        .filter(clinician=clinician, status=CareGrant.Status.ACTIVE)
+        .exists()
+    ):
         raise ValidationError({"code": "You already have access to this patient's log."})
     grant.clinician = clinician
     grant.status = CareGrant.Status.ACTIVE

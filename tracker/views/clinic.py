@@ -16,10 +16,10 @@ from accounts.decorators import clinician_required
 from ..access import access_patient
 from ..export import csv_lines
 from ..forms import AcceptInvitationForm, DateRangeForm, EpisodeFilterForm, NoteForm
-from ..models import AccessLog, ClinicianNote, Episode, Medication, PatientCondition
+from ..models import AccessLog, ClinicianNote, Episode, Medication, PatientCondition, PatientProfile
 from ..review import clinic_patients, summary_for
 from ..selectors import episodes_filtered, visit_report
-from ..services import patient_today, profile_for
+from ..services import patient_today
 from ..sharing import access_log_record, invitation_accept, note_add
 
 PATIENTS_PER_PAGE = 25
@@ -43,7 +43,9 @@ def clinic(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def accept(request: HttpRequest) -> HttpResponse:
     """A clinician enters a patient's invitation code (or follows the link) and confirms."""
-    form = AcceptInvitationForm(request.POST or None, initial={"code": request.GET.get("code", "")[:40]})
+    form = AcceptInvitationForm(
+        request.POST if request.method == "POST" else None, initial={"code": request.GET.get("code", "")[:40]}
+    )
     if request.method == "POST" and form.is_valid():
         try:
             grant = invitation_accept(clinician=request.user, code=form.cleaned_data["code"])
@@ -78,7 +80,9 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     episodes = episodes_filtered(patient, **filters).prefetch_related("clinician_notes__author")
     page = Paginator(episodes, EPISODES_PER_PAGE).get_page(request.GET.get("page"))
     if request.user != patient:
-        access_log_record(request=request, patient=patient, action=AccessLog.Action.VIEW_REVIEW, detail=f"{start} to {end}")
+        access_log_record(
+            request=request, patient=patient, action=AccessLog.Action.VIEW_REVIEW, detail=f"{start} to {end}"
+        )
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -91,7 +95,9 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
         "page": page,
         "query": query.urlencode(),
         "conditions": PatientCondition.objects.filter(profile_id=patient.pk).select_related("condition"),
-        "other_conditions": profile_for(patient).other_conditions,
+        "other_conditions": PatientProfile.objects.filter(patient=patient)
+        .values_list("other_conditions", flat=True)
+        .first(),
         "medications": Medication.objects.for_patient(patient),
         "notes": ClinicianNote.objects.filter(patient=patient, episode=None).select_related("author")[:20],
         "note_form": NoteForm(),
@@ -131,7 +137,9 @@ def report(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.user, patient_id)
     period_form, start, end = _period(request, patient, DEFAULT_REVIEW_DAYS)
     if request.user != patient:
-        access_log_record(request=request, patient=patient, action=AccessLog.Action.VIEW_REPORT, detail=f"{start} to {end}")
+        access_log_record(
+            request=request, patient=patient, action=AccessLog.Action.VIEW_REPORT, detail=f"{start} to {end}"
+        )
     context = {"patient": patient, "period_form": period_form, **visit_report(patient, start, end)}
     return render(request, "clinic/report.html", context)
 
@@ -140,9 +148,11 @@ def report(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_safe
 def export_csv(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.user, patient_id)
-    period_form, start, end = _period(request, patient, DEFAULT_REVIEW_DAYS)
+    _, start, end = _period(request, patient, DEFAULT_REVIEW_DAYS)
     if request.user != patient:
-        access_log_record(request=request, patient=patient, action=AccessLog.Action.EXPORT_CSV, detail=f"{start} to {end}")
+        access_log_record(
+            request=request, patient=patient, action=AccessLog.Action.EXPORT_CSV, detail=f"{start} to {end}"
+        )
     episodes = episodes_filtered(patient, date_from=start, date_to=end).order_by("started_at")
     response = StreamingHttpResponse(csv_lines(episodes.iterator(chunk_size=500), patient), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="cramps-{patient.pk}-{start}-to-{end}.csv"'

@@ -28,7 +28,9 @@ def episode_new(request: HttpRequest) -> HttpResponse:
     """Log a cramp: the full entry, or with ?mode=quick just how bad it was."""
     quick = request.GET.get("mode") == "quick"
     initial = {"started_at": start_for_day(request.user, request.GET.get("day"))}
-    form = (QuickLogForm if quick else EpisodeForm)(request.POST or None, patient=request.user, initial=initial)
+    form = (QuickLogForm if quick else EpisodeForm)(
+        request.POST if request.method == "POST" else None, patient=request.user, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         try:
             episode, created = episode_create(
@@ -81,7 +83,11 @@ def episode_detail(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def episode_edit(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
     episode = access_own_episode(request.user, episode_id)
-    form = EpisodeForm(request.POST or None, patient=request.user, initial=EpisodeForm.initial_from(episode))
+    form = EpisodeForm(
+        request.POST if request.method == "POST" else None,
+        patient=request.user,
+        initial=EpisodeForm.initial_from(episode),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             episode_update(episode=episode, details=form.details())

@@ -27,7 +27,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         "conditions": list(current.conditions.all()),
         "other_conditions": current.other_conditions,
     }
-    form = ProfileForm(request.POST or None, initial=initial)
+    form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             profile_update(patient=patient, **form.cleaned_data)
@@ -43,7 +43,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 @patient_required
 @require_http_methods(["GET", "POST"])
 def medication_new(request: HttpRequest) -> HttpResponse:
-    form = MedicationForm(request.POST or None)
+    form = MedicationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             medication_add(patient=request.user, **form.cleaned_data)
@@ -63,7 +63,7 @@ def medication_edit(request: HttpRequest, medication_id: uuid.UUID) -> HttpRespo
         medication_delete(medication=medication)
         messages.success(request, f"{medication.name} removed from your medications.")
         return redirect("tracker:profile")
-    form = MedicationForm(request.POST or None, instance=medication)
+    form = MedicationForm(request.POST if request.method == "POST" else None, instance=medication)
     if request.method == "POST" and form.is_valid():
         try:
             medication_update(medication=medication, **form.cleaned_data)

@@ -31,7 +31,7 @@ def accept_url(request: HttpRequest, code: str) -> str:
 @require_http_methods(["GET", "POST"])
 def sharing(request: HttpRequest) -> HttpResponse:
     patient = request.user
-    form = InvitationForm(request.POST or None)
+    form = InvitationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             invitation = invitation_create(patient=patient, **form.cleaned_data)

@@ -1,0 +1,227 @@
+import csv
+import datetime as dt
+import io
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tracker.models import ClinicianNote, EpisodeLocation, EpisodeTerm
+
+from .factories import ClinicianFactory, EpisodeFactory, PatientFactory, grant_access, term
+
+CLINIC_URL = reverse("tracker:clinic")
+
+pytestmark = pytest.mark.django_db
+
+
+def days_ago(days, hours=0):
+    return timezone.now() - dt.timedelta(days=days, hours=hours)
+
+
+def rows(response):
+    return list(response.context["page"].object_list)
+
+
+@pytest.fixture
+def clinic(clinician):
+    """Three patients: one steady, one with many more cramps, one with a red-flag entry."""
+    steady = PatientFactory(full_name="Sam Steady")
+    rising = PatientFactory(full_name="Rita Rising")
+    flagged = PatientFactory(full_name="Fred Flagged")
+    for patient in (steady, rising, flagged):
+        grant_access(patient, clinician)
+    for day in (3, 40):
+        EpisodeFactory(patient=steady, started_at=days_ago(day), severity=3)
+    for day in range(1, 7):
+        EpisodeFactory(patient=rising, started_at=days_ago(day), severity=6, woke_from_sleep=True)
+    EpisodeFactory(patient=rising, started_at=days_ago(45), severity=2)
+    episode = EpisodeFactory(patient=flagged, started_at=days_ago(2), severity=4)
+    EpisodeTerm.objects.create(patient=flagged, episode=episode, term=term("symptom", "weakness"))
+    return {"steady": steady, "rising": rising, "flagged": flagged}
+
+
+def test_the_list_shows_the_figures_of_the_last_30_days(client, clinician, clinic):
+    client.force_login(clinician)
+    by_name = {patient.full_name: patient for patient in rows(client.get(CLINIC_URL))}
+    rising = by_name["Rita Rising"]
+    assert (rising.recent, rising.previous, rising.change) == (6, 1, 5)
+    assert rising.mean_severity == 6
+    assert rising.worst_severity == 6
+    assert rising.nights_woken == 6
+    assert rising.red_flag_entries == 0
+    assert by_name["Fred Flagged"].red_flag_entries == 1
+    assert by_name["Sam Steady"].recent == 1
+
+
+def test_patients_getting_worse_are_marked_and_come_first(client, clinician, clinic):
+    client.force_login(clinician)
+    response = client.get(CLINIC_URL, {"sort": "name"})
+    names = [patient.full_name for patient in rows(response)]
+    assert names == ["Fred Flagged", "Rita Rising", "Sam Steady"]
+    assert [patient.worsening for patient in rows(response)] == [True, True, False]
+    assert response.content.decode().count('text-bg-danger">⚠ Worse') == 2
+
+
+def test_the_list_sorts_by_a_column_in_both_directions(client, clinician, clinic):
+    client.force_login(clinician)
+    ascending = [p.full_name for p in rows(client.get(CLINIC_URL, {"sort": "recent"}))]
+    descending = [p.full_name for p in rows(client.get(CLINIC_URL, {"sort": "-recent"}))]
+    assert ascending == ["Fred Flagged", "Rita Rising", "Sam Steady"]
+    assert descending == ["Rita Rising", "Fred Flagged", "Sam Steady"]
+
+
+@pytest.mark.parametrize("sort", ["", "password", "-", "'; DROP TABLE", "-" * 500])
+def test_an_unknown_sort_falls_back_to_the_default(client, clinician, clinic, sort):
+    client.force_login(clinician)
+    assert client.get(CLINIC_URL, {"sort": sort}).status_code == 200
+
+
+def test_the_list_shows_only_patients_with_an_active_grant(client, clinician, clinic):
+    PatientFactory(full_name="Nobody Granted")
+    client.force_login(clinician)
+    other = ClinicianFactory()
+    grant_access(PatientFactory(full_name="Someone Else"), other)
+    names = {patient.full_name for patient in rows(client.get(CLINIC_URL))}
+    assert names == {"Sam Steady", "Rita Rising", "Fred Flagged"}
+
+
+@pytest.mark.parametrize("count", [3, 40])
+def test_the_list_query_count_does_not_grow_with_the_number_of_patients(client, django_assert_num_queries, count):
+    clinician = ClinicianFactory()
+    for _ in range(count):
+        patient = PatientFactory()
+        grant_access(patient, clinician)
+        EpisodeFactory.create_batch(3, patient=patient)
+    client.force_login(clinician)
+    # session, user, count, the page of patients with their figures
+    with django_assert_num_queries(4):
+        response = client.get(CLINIC_URL)
+    assert len(rows(response)) == min(count, 25)
+
+
+def test_an_unverified_clinician_sees_the_pending_notice_and_no_patients(client, unverified_clinician, patient):
+    grant_access(patient, unverified_clinician)
+    client.force_login(unverified_clinician)
+    response = client.get(CLINIC_URL)
+    assert "waiting for verification" in response.content.decode()
+    assert patient.full_name not in response.content.decode()
+
+
+class TestReview:
+    def test_the_review_shows_summary_conditions_medications_and_90_days_of_episodes(self, client, clinician, clinic):
+        rising = clinic["rising"]
+        rising.medications.create(name="Baclofen", dose="as prescribed")
+        client.force_login(clinician)
+        response = client.get(reverse("tracker:patient_review", args=[rising.pk]))
+        html = response.content.decode()
+        assert response.context["summary"].recent == 6
+        assert response.context["page"].paginator.count == 7
+        assert "Baclofen" in html
+        assert "Rita Rising" in html
+
+    def test_the_review_filters_by_date_range_and_severity(self, client, clinician, clinic):
+        rising = clinic["rising"]
+        client.force_login(clinician)
+        url = reverse("tracker:patient_review", args=[rising.pk])
+        today = timezone.localdate()
+        response = client.get(url, {"start": (today - dt.timedelta(days=3)).isoformat(), "end": today.isoformat()})
+        assert response.context["page"].paginator.count == 3
+        assert client.get(url, {"severity_max": 2}).context["page"].paginator.count == 1
+
+    def test_times_show_in_the_patients_zone(self, client, clinician):
+        patient = PatientFactory(time_zone="Asia/Tokyo")
+        grant_access(patient, clinician)
+        EpisodeFactory(patient=patient, started_at=dt.datetime(2026, 11, 1, 15, 0, tzinfo=dt.UTC))
+        client.force_login(clinician)
+        url = reverse("tracker:patient_review", args=[patient.pk])
+        html = client.get(url, {"start": "2026-10-01", "end": "2026-11-20"}).content.decode()
+        assert "Mon 2 Nov 2026, 00:00" in html
+
+    @pytest.mark.parametrize("size", [2, 60])
+    def test_the_review_query_count_is_fixed(self, client, clinician, django_assert_num_queries, size):
+        patient = PatientFactory()
+        grant_access(patient, clinician)
+        for episode in EpisodeFactory.create_batch(size, patient=patient):
+            EpisodeLocation.objects.create(
+                patient=patient, episode=episode, location=term("location", "calf"), side="left"
+            )
+        client.force_login(clinician)
+        url = reverse("tracker:patient_review", args=[patient.pk])
+        # session, user, grant (gate), access log insert, summary, profile, count, episodes,
+        # locations, tags, clinician notes, conditions, medications, general notes, filter options
+        with django_assert_num_queries(15):
+            client.get(url)
+
+
+class TestNotes:
+    def test_a_note_over_the_limit_is_refused_and_nothing_is_saved(self, client, clinician, patient):
+        grant_access(patient, clinician)
+        client.force_login(clinician)
+        response = client.post(reverse("tracker:note_new", args=[patient.pk]), {"text": "x" * 2001}, follow=True)
+        assert "The note was not saved" in response.content.decode()
+        assert not ClinicianNote.objects.exists()
+
+    def test_a_note_on_another_patients_episode_is_refused(self, client, clinician, patient, other_patient):
+        grant_access(patient, clinician)
+        foreign = EpisodeFactory(patient=other_patient)
+        client.force_login(clinician)
+        response = client.post(
+            reverse("tracker:note_new", args=[patient.pk]), {"text": "hi", "episode": str(foreign.uuid)}, follow=True
+        )
+        assert "that entry is not in this patient" in response.content.decode()
+        assert not ClinicianNote.objects.exists()
+
+    def test_a_note_is_shown_escaped(self, client, clinician, patient):
+        grant_access(patient, clinician)
+        client.force_login(clinician)
+        client.post(reverse("tracker:note_new", args=[patient.pk]), {"text": "<script>alert(1)</script>"})
+        client.force_login(patient)
+        html = client.get(reverse("tracker:sharing")).content.decode()
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+        assert "<script>alert(1)</script>" not in html
+
+
+class TestReportAndExport:
+    def test_the_report_shows_figures_weeks_red_flags_and_episodes(self, client, clinician, clinic):
+        flagged = clinic["flagged"]
+        client.force_login(clinician)
+        response = client.get(reverse("tracker:report", args=[flagged.pk]))
+        html = response.content.decode()
+        assert response.context["figures"]["cramps"] == 1
+        assert len(response.context["weeks"]) >= 13
+        assert "New or increasing weakness" in html
+        assert "Self-reported; not a diagnosis" in html
+
+    @pytest.mark.parametrize(
+        ("params", "field"),
+        [
+            ({"start": "2026-05-01", "end": "2026-04-01"}, "end"),
+            ({"start": "2020-01-01", "end": "2026-01-01"}, "start"),
+            ({"start": "yesterday", "end": "2026-01-01"}, "start"),
+            ({"start": "2026-01-01"}, "end"),
+        ],
+    )
+    def test_a_bad_period_is_explained_and_the_default_is_used(self, client, clinician, patient, params, field):
+        grant_access(patient, clinician)
+        client.force_login(clinician)
+        response = client.get(reverse("tracker:report", args=[patient.pk]), params)
+        assert response.status_code == 200
+        assert response.context["period_form"].errors[field]
+        assert (response.context["end"] - response.context["start"]).days == 89
+
+    def test_the_csv_export_has_a_header_and_one_row_per_episode_in_local_time(self, client, clinician):
+        patient = PatientFactory(time_zone="America/New_York")
+        grant_access(patient, clinician)
+        episode = EpisodeFactory(patient=patient, started_at=days_ago(1), notes='=HYPERLINK("http://evil")')
+        EpisodeLocation.objects.create(patient=patient, episode=episode, location=term("location", "calf"), side="both")
+        client.force_login(clinician)
+        response = client.get(reverse("tracker:export_csv", args=[patient.pk]))
+        assert response["Content-Type"] == "text/csv"
+        assert "attachment" in response["Content-Disposition"]
+        table = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+        assert table[0][:3] == ["started_local", "started_utc", "severity_0_10"]
+        assert len(table) == 2
+        assert table[1][0] == episode.started_at.astimezone(patient.zone).isoformat(timespec="minutes")
+        assert table[1][4] == "Calf (both sides)"
+        assert table[1][-1].startswith("'=")

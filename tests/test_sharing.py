@@ -1,0 +1,200 @@
+import datetime as dt
+import re
+
+import pytest
+from django.core import mail
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from tracker.models import CareGrant
+from tracker.sharing import hash_code, invitation_accept, invitation_create
+
+from .factories import ClinicianFactory, EpisodeFactory, grant_access
+
+SHARING_URL = reverse("tracker:sharing")
+ACCEPT_URL = reverse("tracker:accept")
+
+pytestmark = pytest.mark.django_db
+
+
+def invite(client, patient, **data):
+    client.force_login(patient)
+    response = client.post(SHARING_URL, data, follow=True)
+    return response, response.context["new_invitation"]
+
+
+class TestInviting:
+    def test_patient_creates_an_invitation_and_sees_the_code_and_link_once(self, client, patient):
+        response, new = invite(client, patient)
+        assert re.fullmatch(r"[A-Z2-9]{5}-[A-Z2-9]{5}", new["code"])
+        assert f"?code={new['code']}" in new["link"]
+        assert new["code"] in response.content.decode()
+        grant = CareGrant.objects.get(patient=patient)
+        assert grant.status == CareGrant.Status.INVITED
+        assert grant.code_hash == hash_code(new["code"])
+        assert new["code"].replace("-", "") not in grant.code_hash
+        assert grant.invitation_expires_at - timezone.now() > dt.timedelta(days=6, hours=23)
+        assert new["code"] not in client.get(SHARING_URL).content.decode()
+
+    def test_an_invitation_can_be_emailed_to_the_clinician(self, client, patient):
+        _, new = invite(client, patient, invited_email="dr@example.org")
+        assert mail.outbox[0].to == ["dr@example.org"]
+        assert new["code"] in mail.outbox[0].body
+        assert new["link"] in mail.outbox[0].body
+
+    @pytest.mark.parametrize(
+        ("data", "field"),
+        [({"invited_email": "not-an-address"}, "invited_email"), ({"access_ends_on": "2001-01-01"}, "access_ends_on")],
+    )
+    def test_bad_invitation_input_is_shown_next_to_the_field(self, client, patient, data, field):
+        client.force_login(patient)
+        response = client.post(SHARING_URL, data)
+        assert response.context["form"].errors[field]
+        assert not CareGrant.objects.exists()
+
+    def test_a_pending_invitation_can_be_cancelled_and_its_code_stops_working(self, client, patient, clinician):
+        _, new = invite(client, patient)
+        grant = CareGrant.objects.get()
+        client.post(reverse("tracker:grant_end", args=[grant.uuid]))
+        grant.refresh_from_db()
+        assert grant.status == CareGrant.Status.CANCELLED
+        with pytest.raises(ValidationError, match="already been used or was cancelled"):
+            invitation_accept(clinician=clinician, code=new["code"])
+
+
+class TestAccepting:
+    def test_a_verified_clinician_accepts_with_the_code(self, client, patient, clinician):
+        new = invitation_create(patient=patient)
+        client.force_login(clinician)
+        response = client.post(ACCEPT_URL, {"code": new.code.lower().replace("-", " ")})
+        grant = CareGrant.objects.get()
+        assert response["Location"] == reverse("tracker:patient_review", args=[patient.pk])
+        assert grant.status == CareGrant.Status.ACTIVE
+        assert grant.clinician == clinician
+
+    def test_the_link_fills_in_the_code(self, client, clinician):
+        client.force_login(clinician)
+        response = client.get(ACCEPT_URL, {"code": "ABCDE-FGH23"})
+        assert response.context["form"].initial["code"] == "ABCDE-FGH23"
+
+    @pytest.mark.parametrize(
+        ("setup", "message"),
+        [
+            ("wrong", "No invitation has this code"),
+            ("expired", "This code has expired"),
+            ("used", "already been used"),
+            ("malformed", "A code has 10 letters and digits"),
+        ],
+    )
+    def test_a_bad_code_is_refused_with_a_clear_message(self, client, patient, clinician, setup, message):
+        new = invitation_create(patient=patient)
+        code = new.code
+        if setup == "wrong":
+            code = "ZZZZZ-ZZZZZ"
+        elif setup == "expired":
+            CareGrant.objects.update(invitation_expires_at=timezone.now() - dt.timedelta(seconds=1))
+        elif setup == "used":
+            invitation_accept(clinician=ClinicianFactory(), code=code)
+        else:
+            code = "<script>"
+        client.force_login(clinician)
+        response = client.post(ACCEPT_URL, {"code": code})
+        assert response.status_code == 200
+        assert any(message in error for error in response.context["form"].errors["code"])
+        assert not CareGrant.objects.filter(clinician=clinician).exists()
+
+    def test_an_unverified_clinician_is_told_to_wait(self, client, patient, unverified_clinician):
+        new = invitation_create(patient=patient)
+        client.force_login(unverified_clinician)
+        response = client.post(ACCEPT_URL, {"code": new.code})
+        assert "waiting for verification" in response.context["form"].errors["code"][0]
+        assert CareGrant.objects.get().status == CareGrant.Status.INVITED
+
+    def test_a_patient_cannot_accept_even_their_own_invitation(self, client, patient, other_patient):
+        new = invitation_create(patient=patient)
+        for user in (patient, other_patient):
+            client.force_login(user)
+            response = client.post(ACCEPT_URL, {"code": new.code})
+            assert response.status_code == 403
+            assert "Invitations are for clinician accounts" in response.content.decode()
+        assert CareGrant.objects.get().status == CareGrant.Status.INVITED
+
+    def test_a_second_invitation_for_the_same_pair_is_refused(self, client, patient, clinician):
+        grant_access(patient, clinician)
+        new = invitation_create(patient=patient)
+        with pytest.raises(ValidationError, match="already have access"):
+            invitation_accept(clinician=clinician, code=new.code)
+
+    def test_the_database_keeps_one_active_grant_per_pair(self, patient, clinician):
+        grant_access(patient, clinician)
+        with pytest.raises(IntegrityError), transaction.atomic():
+            grant_access(patient, clinician)
+
+    def test_guessing_codes_is_slowed_down(self, client, patient, clinician):
+        client.force_login(clinician)
+        for _ in range(10):
+            client.post(ACCEPT_URL, {"code": "ZZZZZ-ZZZZZ"})
+        new = invitation_create(patient=patient)
+        response = client.post(ACCEPT_URL, {"code": new.code})
+        assert "Too many tries" in response.context["form"].errors["code"][0]
+
+
+class TestRevoking:
+    def test_revoking_ends_access_at_once(self, client, patient, clinician):
+        grant = grant_access(patient, clinician)
+        review = reverse("tracker:patient_review", args=[patient.pk])
+        client.force_login(clinician)
+        assert client.get(review).status_code == 200
+        client.force_login(patient)
+        response = client.post(reverse("tracker:grant_end", args=[grant.uuid]), follow=True)
+        assert f"{clinician.full_name} can no longer see your log." in response.content.decode()
+        client.force_login(clinician)
+        assert client.get(review).status_code == 404
+
+    def test_an_access_end_date_ends_access_after_that_day(self, client, patient, clinician):
+        grant_access(patient, clinician, access_ends_on=timezone.now().date())
+        client.force_login(clinician)
+        review = reverse("tracker:patient_review", args=[patient.pk])
+        assert client.get(review).status_code == 200
+        CareGrant.objects.update(access_ends_on=timezone.now().date() - dt.timedelta(days=1))
+        assert client.get(review).status_code == 404
+
+    def test_a_patient_cannot_end_another_patients_grant(self, client, patient, other_patient, clinician):
+        grant = grant_access(patient, clinician)
+        client.force_login(other_patient)
+        assert client.post(reverse("tracker:grant_end", args=[grant.uuid])).status_code == 404
+        grant.refresh_from_db()
+        assert grant.status == CareGrant.Status.ACTIVE
+
+    def test_ending_needs_a_post(self, client, patient, clinician):
+        grant = grant_access(patient, clinician)
+        client.force_login(patient)
+        assert client.get(reverse("tracker:grant_end", args=[grant.uuid])).status_code == 405
+
+
+class TestSharingPage:
+    def test_the_page_lists_active_grants_pending_invitations_and_the_access_trail(self, client, patient, clinician):
+        grant_access(patient, clinician)
+        invitation_create(patient=patient, invited_email="next@example.org")
+        client.force_login(clinician)
+        client.get(reverse("tracker:patient_review", args=[patient.pk]))
+        client.force_login(patient)
+        html = client.get(SHARING_URL).content.decode()
+        assert clinician.full_name in html
+        assert "next@example.org" in html
+        assert "Opened the review" in html
+
+    def test_clinician_notes_reach_the_patient_with_the_authors_name(self, client, patient, clinician):
+        episode = EpisodeFactory(patient=patient)
+        grant_access(patient, clinician)
+        client.force_login(clinician)
+        notes_url = reverse("tracker:note_new", args=[patient.pk])
+        client.post(notes_url, {"text": "Stretch before bed"})
+        client.post(notes_url, {"text": "This one looks severe", "episode": str(episode.uuid)})
+        client.force_login(patient)
+        assert "Stretch before bed" in client.get(SHARING_URL).content.decode()
+        detail = client.get(reverse("tracker:episode_detail", args=[episode.uuid])).content.decode()
+        assert "This one looks severe" in detail
+        assert clinician.full_name in detail
