@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from accounts.models import User
 from accounts.services import clinician_verify
+from tracker.models import PatientProfile
 
 from .factories import TEST_PASSWORD, PatientFactory
 
@@ -48,6 +49,7 @@ class TestSignup:
         assert user.full_name == "Ada Cramp"
         assert response.redirect_chain[-1][0] == reverse("tracker:dashboard")
         assert response.context["user"] == user
+        assert PatientProfile.objects.filter(patient=user).exists()
 
     def test_clinician_signs_up_unverified_and_is_told_what_is_pending(self, client):
         data = signup_data(

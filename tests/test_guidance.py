@@ -147,6 +147,7 @@ class TestGuidanceForAnEntry:
         assert "Guidance for this entry" in html
         assert 'href="/learn/hydration/"' in html
         assert "You noted: dehydration" in html
+        assert "<" not in html.split("<title>")[1].split("</title>")[0]
 
     @pytest.mark.parametrize("size", [1, 30])
     def test_the_detail_page_query_count_is_fixed(self, client, pages, django_assert_num_queries, size):

@@ -58,3 +58,21 @@ def test_navigation_shows_what_the_role_can_do(client, patient, clinician):
 @pytest.mark.django_db
 def test_unknown_page_is_a_404_not_a_500(client):
     assert client.get("/no-such-page/").status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_404_page_keeps_the_navigation_and_offers_a_way_back(client, patient):
+    client.force_login(patient)
+    response = client.get("/episodes/00000000-0000-0000-0000-000000000000/")
+    html = response.content.decode()
+    assert response.status_code == 404
+    assert "Nothing here" in html
+    assert 'href="/"' in html
+
+
+@pytest.mark.django_db
+def test_a_403_page_says_why(client, patient):
+    client.force_login(patient)
+    response = client.get("/clinic/")
+    assert response.status_code == 403
+    assert "This page is not available for your account type." in response.content.decode()

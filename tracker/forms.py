@@ -24,6 +24,11 @@ LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 CHIP = {"class": "btn-check", "autocomplete": "off"}
 
 
+def date_input() -> forms.DateInput:
+    """The browser's date picker, which reads and writes ISO dates whatever the language."""
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
 class LocalDateTimeField(forms.DateTimeField):
     """A date and time typed in the user's zone, stored as an aware datetime.
 
@@ -267,8 +272,8 @@ class EpisodeForm(EpisodeFormBase):
 
 
 class EpisodeFilterForm(forms.Form):
-    date_from = forms.DateField(label="From", required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = forms.DateField(label="From", required=False, widget=date_input())
+    date_to = forms.DateField(label="To", required=False, widget=date_input())
     severity_min = forms.IntegerField(label="Severity at least", required=False, min_value=0, max_value=10)
     severity_max = forms.IntegerField(label="Severity at most", required=False, min_value=0, max_value=10)
     location = TermChoiceField(label="Place", queryset=vocabulary("location"), required=False, empty_label="Anywhere")
@@ -324,8 +329,8 @@ class MedicationForm(forms.ModelForm):
         model = Medication
         fields = ["name", "dose", "started_on", "stopped_on"]
         widgets = {
-            "started_on": forms.DateInput(attrs={"type": "date"}),
-            "stopped_on": forms.DateInput(attrs={"type": "date"}),
+            "started_on": date_input(),
+            "stopped_on": date_input(),
         }
         labels = {"name": "Medicine", "dose": "Dose, as on the label"}
         help_texts = {"stopped_on": "Leave empty while you still take it."}
@@ -347,7 +352,7 @@ class InvitationForm(forms.Form):
     access_ends_on = forms.DateField(
         label="Access ends on (optional)",
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_input(),
         help_text="Leave empty to share until you revoke access.",
     )
 
@@ -383,8 +388,8 @@ MAX_REPORT_DAYS = 2 * 366
 class DateRangeForm(forms.Form):
     """A period in the patient's local dates, at most two years long."""
 
-    start = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(label="From", widget=date_input())
+    end = forms.DateField(label="To", widget=date_input())
 
     def clean(self):
         cleaned = super().clean()
