@@ -69,6 +69,11 @@ class PatientProfile(models.Model):
     other_conditions = models.CharField(
         "other conditions", max_length=300, blank=True, help_text="Anything not in the list, in your own words."
     )
+    reminder_time = models.TimeField(
+        "daily reminder", null=True, blank=True, help_text="A check-in reminder by e-mail at this time in your zone."
+    )
+    # The patient's local date of the last reminder sent, so that each day gets at most one.
+    reminder_sent_on = models.DateField(null=True, blank=True, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
@@ -424,6 +429,10 @@ class AccessLogQuerySet(models.QuerySet):
     def update(self, **kwargs):
         raise PermissionError("The access log is append-only.")
 
+    def anonymise_patient(self, patient, reference: str) -> int:
+        """The one change allowed: when a patient deletes their account, their rows keep only `reference`."""
+        return models.QuerySet.update(self.filter(patient=patient), patient=None, patient_reference=reference)
+
     def delete(self):
         raise PermissionError("The access log is append-only.")
 
@@ -437,7 +446,11 @@ class AccessLog(models.Model):
         EXPORT_CSV = "export_csv", "Exported episodes (CSV)"
         ADD_NOTE = "add_note", "Wrote a note"
 
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="access_log")
+    # Emptied when the patient deletes their account; patient_reference then still groups the rows.
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="access_log"
+    )
+    patient_reference = models.CharField(max_length=64, blank=True, help_text="An anonymous reference.")
     clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     action = models.CharField(max_length=24, choices=Action)
     detail = models.CharField(max_length=200, blank=True)
@@ -454,7 +467,8 @@ class AccessLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.clinician} {self.get_action_display().lower()} of {self.patient} at {self.at:%Y-%m-%d %H:%M}"
+        whose = self.patient or f"deleted patient {self.patient_reference[:8]}"
+        return f"{self.clinician} {self.get_action_display().lower()} of {whose} at {self.at:%Y-%m-%d %H:%M}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

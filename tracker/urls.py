@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import checkins, clinic, dashboard, episodes, profile, sharing
+from .views import account, checkins, clinic, dashboard, episodes, insights, portability, profile, sharing
 
 app_name = "tracker"
 
@@ -15,6 +15,12 @@ urlpatterns = [
     path("profile/", profile.profile, name="profile"),
     path("profile/medications/new/", profile.medication_new, name="medication_new"),
     path("profile/medications/<uuid:medication_id>/", profile.medication_edit, name="medication_edit"),
+    path("insights/", insights.insights, name="insights"),
+    path("export/", portability.export_page, name="export"),
+    path("export/<str:export_format>/", portability.export_download, name="export_download"),
+    path("import/", portability.import_episodes, name="import"),
+    path("account/delete/", account.account_delete, name="account_delete"),
+    path("reminders/<str:token>/", account.reminder_checkin, name="reminder_checkin"),
     path("sharing/", sharing.sharing, name="sharing"),
     path("sharing/<uuid:grant_id>/end/", sharing.grant_end_view, name="grant_end"),
     path("clinic/", clinic.clinic, name="clinic"),
@@ -23,4 +29,9 @@ urlpatterns = [
     path("clinic/patients/<int:patient_id>/notes/", clinic.note_new, name="note_new"),
     path("clinic/patients/<int:patient_id>/report/", clinic.report, name="report"),
     path("clinic/patients/<int:patient_id>/export.csv", clinic.export_csv, name="export_csv"),
+    path(
+        "clinic/patients/<int:patient_id>/export/<str:export_format>/",
+        portability.clinician_export_download,
+        name="clinician_export_download",
+    ),
 ]

@@ -1,0 +1,5 @@
+from django.http import HttpResponse
+
+
+def insights(request):
+    return HttpResponse(status=501)
