@@ -149,8 +149,9 @@ class TestReview:
         client.force_login(clinician)
         url = reverse("tracker:patient_review", args=[patient.pk])
         # session, user, grant (gate), access log insert, summary, profile, count, episodes,
-        # locations, tags, clinician notes, conditions, medications, general notes, filter options
-        with django_assert_num_queries(15):
+        # locations, tags, clinician notes, conditions, medications, general notes, filter options,
+        # and the charts: cramps per day, check-ins, hours, places, triggers, relief, medicines
+        with django_assert_num_queries(22):
             client.get(url)
 
 

@@ -444,6 +444,8 @@ class AccessLog(models.Model):
         VIEW_REVIEW = "view_review", "Opened the review"
         VIEW_REPORT = "view_report", "Opened the visit report"
         EXPORT_CSV = "export_csv", "Exported episodes (CSV)"
+        EXPORT_JSON = "export_json", "Exported the whole record (JSON)"
+        EXPORT_FHIR = "export_fhir", "Exported episodes (FHIR)"
         ADD_NOTE = "add_note", "Wrote a note"
 
     # Emptied when the patient deletes their account; patient_reference then still groups the rows.

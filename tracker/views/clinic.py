@@ -14,13 +14,16 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.decorators import clinician_required
 
 from ..access import access_patient
+from ..charts import charts_for
 from ..export import csv_lines
-from ..forms import AcceptInvitationForm, DateRangeForm, EpisodeFilterForm, NoteForm
+from ..insights import insights_for
+from ..forms import AcceptInvitationForm, EpisodeFilterForm, NoteForm
 from ..models import AccessLog, ClinicianNote, Episode, Medication, PatientCondition, PatientProfile
 from ..review import clinic_patients, summary_for
 from ..selectors import episodes_filtered, visit_report
 from ..services import patient_today
 from ..sharing import access_log_record, invitation_accept, note_add
+from .periods import period_from
 
 PATIENTS_PER_PAGE = 25
 EPISODES_PER_PAGE = 50
@@ -58,16 +61,10 @@ def accept(request: HttpRequest) -> HttpResponse:
     return render(request, "clinic/accept.html", {"form": form}, status=status)
 
 
-def _period(request: HttpRequest, patient, days: int) -> tuple[DateRangeForm, dt.date, dt.date]:
-    """The chosen local date range, or the last `days` days when none (or a bad one) was given."""
+def _period(request: HttpRequest, patient, days: int):
+    """The chosen period, or the patient's last `days` local days."""
     end = patient_today(patient)
-    start = end - dt.timedelta(days=days - 1)
-    form = DateRangeForm(request.GET if "start" in request.GET or "end" in request.GET else None)
-    if form.is_bound and form.is_valid():
-        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    elif not form.is_bound:
-        form = DateRangeForm(initial={"start": start, "end": end})
-    return form, start, end
+    return period_from(request, end - dt.timedelta(days=days - 1), end)
 
 
 @login_required
@@ -85,8 +82,11 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
         )
     query = request.GET.copy()
     query.pop("page", None)
+    insights = insights_for(patient, start, end, patient_today(patient))
     context = {
         "patient": patient,
+        "insights": insights,
+        "charts": charts_for(insights),
         "summary": summary_for(patient),
         "period_form": period_form,
         "filter_form": filter_form,

@@ -1,5 +1,23 @@
-from django.http import HttpResponse
+"""The patient's charts and summaries."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from accounts.decorators import patient_required
+
+from ..charts import charts_for
+from ..insights import default_period, insights_for
+from ..services import patient_today
+from .periods import period_from
 
 
-def insights(request):
-    return HttpResponse(status=501)
+@patient_required
+@require_safe
+def insights(request: HttpRequest) -> HttpResponse:
+    patient = request.user
+    today = patient_today(patient)
+    period_form, start, end = period_from(request, *default_period(patient, today))
+    data = insights_for(patient, start, end, today)
+    context = {"patient": patient, "period_form": period_form, "insights": data, "charts": charts_for(data)}
+    return render(request, "tracker/insights.html", context)

@@ -1,0 +1,199 @@
+import datetime as dt
+import zoneinfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from tracker.insights import default_period, insights_for, medication_effects
+from tracker.models import CheckIn, Episode, EpisodeLocation, EpisodeTerm, Medication
+from tracker.services import checkin_record, patient_today
+
+from .factories import EpisodeFactory, PatientFactory, grant_access, term
+
+INSIGHTS_URL = reverse("tracker:insights")
+
+pytestmark = pytest.mark.django_db
+
+
+def at(zone: str, *args) -> dt.datetime:
+    return dt.datetime(*args, tzinfo=zoneinfo.ZoneInfo(zone))
+
+
+class TestWeeks:
+    def test_weeks_count_cramps_cramp_free_and_unrecorded_days_in_local_time(self):
+        patient = PatientFactory(time_zone="America/New_York")
+        # Sunday 23:30 in New York is Monday in UTC: it belongs to the week starting Monday 2 Nov.
+        EpisodeFactory(patient=patient, started_at=at("America/New_York", 2026, 11, 8, 23, 30))
+        EpisodeFactory(patient=patient, started_at=at("America/New_York", 2026, 11, 9, 0, 30))
+        CheckIn.objects.create(patient=patient, day=dt.date(2026, 11, 3), status="none")
+        data = insights_for(patient, dt.date(2026, 11, 2), dt.date(2026, 11, 15), dt.date(2026, 11, 15))
+        first, second = data.weeks
+        assert (first.first_day, first.cramps, first.cramp_free_days, first.unrecorded_days) == (
+            dt.date(2026, 11, 2),
+            1,
+            1,
+            5,
+        )
+        assert (second.first_day, second.cramps) == (dt.date(2026, 11, 9), 1)
+
+    def test_a_week_across_the_clocks_going_back_keeps_its_cramps(self):
+        patient = PatientFactory(time_zone="Europe/London")
+        EpisodeFactory(patient=patient, started_at=at("Europe/London", 2026, 10, 25, 1, 30))
+        EpisodeFactory(patient=patient, started_at=dt.datetime(2026, 10, 25, 1, 30, tzinfo=dt.UTC))
+        EpisodeFactory(patient=patient, started_at=at("Europe/London", 2026, 10, 25, 23, 59))
+        data = insights_for(patient, dt.date(2026, 10, 19), dt.date(2026, 10, 26), dt.date(2026, 10, 26))
+        assert [week.cramps for week in data.weeks] == [3, 0]
+
+    def test_weekly_severity_mean_and_worst(self):
+        patient = PatientFactory()
+        for severity in (2, 4, 9):
+            EpisodeFactory(patient=patient, started_at=at("UTC", 2026, 11, 4, 10), severity=severity)
+        week = insights_for(patient, dt.date(2026, 11, 2), dt.date(2026, 11, 8), dt.date(2026, 11, 8)).weeks[0]
+        assert week.mean_severity == 5.0
+        assert week.worst_severity == 9
+
+    def test_the_default_period_is_26_whole_weeks_ending_today(self):
+        start, end = default_period(PatientFactory(), dt.date(2026, 11, 25))
+        assert end == dt.date(2026, 11, 25)
+        assert start.weekday() == 0
+        assert len(insights_for(PatientFactory(), start, end, end).weeks) == 26
+
+
+class TestOtherCharts:
+    def test_hours_are_local_and_night_share_counts_22_to_6(self):
+        patient = PatientFactory(time_zone="Asia/Tokyo")
+        EpisodeFactory(patient=patient, started_at=at("Asia/Tokyo", 2026, 11, 4, 2, 15))
+        EpisodeFactory(patient=patient, started_at=at("Asia/Tokyo", 2026, 11, 4, 23, 0))
+        EpisodeFactory(patient=patient, started_at=at("Asia/Tokyo", 2026, 11, 4, 14, 0))
+        EpisodeFactory(patient=patient, started_at=at("Asia/Tokyo", 2026, 11, 5, 6, 0))
+        data = insights_for(patient, dt.date(2026, 11, 2), dt.date(2026, 11, 8), dt.date(2026, 11, 8))
+        assert data.hours[2] == data.hours[23] == data.hours[14] == data.hours[6] == 1
+        assert data.night_share == 50
+
+    def test_places_count_each_side_and_both_counts_for_both(self):
+        patient = PatientFactory()
+        calf = term("location", "calf")
+        for side in ("left", "both", "right", "left"):
+            episode = EpisodeFactory(patient=patient, started_at=at("UTC", 2026, 11, 4, 10))
+            EpisodeLocation.objects.create(patient=patient, episode=episode, location=calf, side=side)
+        data = insights_for(patient, dt.date(2026, 11, 2), dt.date(2026, 11, 8), dt.date(2026, 11, 8))
+        [place] = data.places
+        assert (place.slug, place.left, place.right) == ("calf", 3, 2)
+
+    def test_top_triggers_and_relief_by_how_well_it_worked(self):
+        patient = PatientFactory()
+        stretching, cold = term("relief", "stretching"), term("trigger", "cold")
+        for effect in ("lot", "lot", "none"):
+            episode = EpisodeFactory(patient=patient, started_at=at("UTC", 2026, 11, 4, 10), relief_effect=effect)
+            EpisodeTerm.objects.create(patient=patient, episode=episode, term=stretching)
+            EpisodeTerm.objects.create(patient=patient, episode=episode, term=cold)
+        data = insights_for(patient, dt.date(2026, 11, 2), dt.date(2026, 11, 8), dt.date(2026, 11, 8))
+        assert data.triggers == [("Cold", 3)]
+        [(label, effects)] = data.relief
+        assert label == "Stretching"
+        assert (effects["lot"], effects["none"], effects["complete"]) == (2, 1, 0)
+
+
+class TestDidItHelp:
+    def test_windows_before_and_after_starting_and_after_stopping(self):
+        patient = PatientFactory()
+        started, stopped = dt.date(2026, 9, 1), dt.date(2026, 10, 1)
+        Medication.objects.create(patient=patient, name="Baclofen", started_on=started, stopped_on=stopped)
+        for day in (3, 10, 17, 24):  # four cramps in the 28 days before
+            EpisodeFactory(patient=patient, started_at=at("UTC", 2026, 8, day, 9), severity=6)
+        EpisodeFactory(patient=patient, started_at=at("UTC", 2026, 9, 10, 9), severity=3)
+        for day in range(1, 29):
+            if day != 10:
+                CheckIn.objects.create(patient=patient, day=dt.date(2026, 9, day), status="none")
+        [effect] = medication_effects(patient, dt.date(2026, 11, 25))
+        before, after, after_stop = effect.windows
+        assert (before.first, before.last, before.cramps, before.recorded_days) == (
+            dt.date(2026, 8, 4),
+            dt.date(2026, 8, 31),
+            3,
+            3,
+        )
+        assert before.mean_severity == 6
+        assert (after.cramps, after.recorded_days, after.cramps_per_week) == (1, 28, 0.2)
+        assert after_stop.first == stopped
+        assert after_stop.recorded_days == 0
+        assert after_stop.cramps_per_week is None
+
+    def test_a_window_still_running_says_so(self):
+        patient = PatientFactory()
+        today = dt.date(2026, 11, 25)
+        Medication.objects.create(patient=patient, name="Magnesium", started_on=today - dt.timedelta(days=5))
+        [effect] = medication_effects(patient, today)
+        assert effect.windows[1].days == 6
+        assert not effect.windows[1].complete
+
+    def test_medicines_without_a_start_date_are_left_out(self):
+        patient = PatientFactory()
+        Medication.objects.create(patient=patient, name="Something")
+        assert medication_effects(patient, dt.date(2026, 11, 25)) == []
+
+
+class TestPage:
+    def test_a_patient_without_data_gets_an_explanation_not_empty_axes(self, client, patient):
+        client.force_login(patient)
+        html = client.get(INSIGHTS_URL).content.decode()
+        assert "Nothing to chart yet" in html
+        assert "<svg" not in html
+
+    def test_the_page_draws_every_chart_with_a_table_alternative(self, client, patient):
+        episode = EpisodeFactory(patient=patient, started_at=timezone.now() - dt.timedelta(days=1))
+        EpisodeLocation.objects.create(patient=patient, episode=episode, location=term("location", "calf"), side="left")
+        EpisodeTerm.objects.create(patient=patient, episode=episode, term=term("trigger", "cold"))
+        checkin_record(patient=patient, day=patient_today(patient), status="none")
+        client.force_login(patient)
+        html = client.get(INSIGHTS_URL).content.decode()
+        for title in [
+            "Cramps per week",
+            "Severity week by week",
+            "Time of day",
+            "Where cramps strike",
+            "What seems to set them off",
+        ]:
+            assert title in html
+        assert html.count("Show as a table") >= 5
+        assert 'role="img"' in html
+
+    @pytest.mark.parametrize(
+        ("params", "field"),
+        [
+            ({"start": "2026-05-01", "end": "2026-01-01"}, "end"),
+            ({"start": "1900-01-01", "end": "2026-01-01"}, "start"),
+        ],
+    )
+    def test_a_bad_period_is_explained_and_the_default_is_shown(self, client, patient, params, field):
+        client.force_login(patient)
+        response = client.get(INSIGHTS_URL, params)
+        assert response.status_code == 200
+        assert response.context["period_form"].errors[field]
+        assert len(response.context["insights"].weeks) == 26
+
+    def test_the_clinician_sees_the_same_charts_in_the_review(self, client, patient, clinician):
+        EpisodeFactory(patient=patient, started_at=timezone.now() - dt.timedelta(days=1))
+        grant_access(patient, clinician)
+        client.force_login(clinician)
+        html = client.get(reverse("tracker:patient_review", args=[patient.pk])).content.decode()
+        assert "Cramps per week" in html
+        assert "Where cramps strike" in html
+
+    @pytest.mark.parametrize("size", [10, 10_000])
+    def test_the_query_count_is_the_same_at_10_and_10000_episodes(self, client, django_assert_num_queries, size):
+        patient = PatientFactory()
+        Medication.objects.create(patient=patient, name="Baclofen", started_on=dt.date(2026, 6, 1))
+        now = timezone.now()
+        Episode.objects.bulk_create(
+            Episode(patient=patient, started_at=now - dt.timedelta(minutes=25 * index), severity=index % 11)
+            for index in range(size)
+        )
+        client.force_login(patient)
+        # session, user; cramps per day, check-ins, hours, places, triggers, relief;
+        # medicines, and cramps per day and check-ins for their windows
+        with django_assert_num_queries(11):
+            response = client.get(INSIGHTS_URL)
+        # 25 minutes apart, all of them fall within the default 26 weeks.
+        assert response.context["insights"].total == size

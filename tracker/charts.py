@@ -1,0 +1,175 @@
+"""Geometry for the server-rendered SVG charts: the templates only draw what is computed here."""
+
+from dataclasses import dataclass
+
+from .insights import NIGHT_HOURS, Insights, PlaceCount, Week
+from .models import ReliefEffect
+
+BAR_WIDTH = 18
+BAR_GAP = 6
+PLOT_HEIGHT = 120
+CELL = 11
+
+
+@dataclass(frozen=True)
+class Bar:
+    x: float
+    y: float
+    width: float
+    height: float
+    value: int | float
+    label: str
+
+
+def _scale(value: float, largest: float, height: float = PLOT_HEIGHT) -> float:
+    return round(height * value / largest, 1) if largest else 0
+
+
+def weekly_chart(weeks: list[Week]) -> dict:
+    """Cramps per week as bars, and under them every day as a cell: cramps, cramp-free, or not recorded."""
+    largest = max((week.cramps for week in weeks), default=0) or 1
+    step = BAR_WIDTH + BAR_GAP
+    bars, cells = [], []
+    for index, week in enumerate(weeks):
+        height = _scale(week.cramps, largest)
+        x = 30 + index * step
+        bars.append(Bar(x, 10 + PLOT_HEIGHT - height, BAR_WIDTH, height, week.cramps, f"{week.first_day:%d %b}"))
+        for day in week.days:
+            cells.append(
+                {
+                    "x": x + 4,
+                    "y": PLOT_HEIGHT + 36 + day.day.weekday() * (CELL + 2),
+                    "state": day.state,
+                    "title": f"{day.day:%a %d %b}: {day.cramps} cramps" if day.cramps else f"{day.day:%a %d %b}",
+                }
+            )
+    return {
+        "width": 40 + len(weeks) * step,
+        "height": PLOT_HEIGHT + 44 + 7 * (CELL + 2),
+        "bars": bars,
+        "cells": cells,
+        "largest": largest,
+        "label_every": max(1, len(weeks) // 9),
+    }
+
+
+def severity_chart(weeks: list[Week]) -> dict:
+    """Weekly mean severity as a line, weekly worst as dots, on a 0-10 axis."""
+    step = BAR_WIDTH + BAR_GAP
+    points, worst = [], []
+    for index, week in enumerate(weeks):
+        x = 30 + index * step + BAR_WIDTH / 2
+        if week.mean_severity is not None:
+            points.append((x, round(10 + PLOT_HEIGHT - _scale(week.mean_severity, 10), 1)))
+            worst.append({"x": x, "y": round(10 + PLOT_HEIGHT - _scale(week.worst_severity, 10), 1)})
+    return {
+        "width": 40 + len(weeks) * step,
+        "height": PLOT_HEIGHT + 30,
+        "line": " ".join(f"{x},{y}" for x, y in points),
+        "means": [{"x": x, "y": y} for x, y in points],
+        "worst": worst,
+        "grid": [{"value": value, "y": 10 + PLOT_HEIGHT - _scale(value, 10)} for value in (0, 5, 10)],
+    }
+
+
+def hours_chart(hours: list[int]) -> dict:
+    largest = max(hours) or 1
+    bars = [
+        Bar(30 + hour * 20, 10 + PLOT_HEIGHT - _scale(count, largest), 16, _scale(count, largest), count, f"{hour:02d}")
+        for hour, count in enumerate(hours)
+    ]
+    return {"width": 30 + 24 * 20, "height": PLOT_HEIGHT + 30, "bars": bars, "night": sorted(NIGHT_HOURS)}
+
+
+def count_bars(items: list[tuple[str, int]]) -> dict:
+    """Horizontal bars with their label and count (top triggers)."""
+    largest = max((count for _, count in items), default=0) or 1
+    rows = [
+        Bar(170, 6 + index * 28, _scale(count, largest, 260), 20, count, label)
+        for index, (label, count) in enumerate(items)
+    ]
+    return {"width": 480, "height": 12 + len(items) * 28, "rows": rows}
+
+
+EFFECT_ORDER = [ReliefEffect.COMPLETELY, ReliefEffect.A_LOT, ReliefEffect.A_LITTLE, ReliefEffect.NOT_AT_ALL, ""]
+EFFECT_LABELS = {**dict(ReliefEffect.choices), "": "Not said"}
+
+
+def relief_chart(relief: list[tuple[str, dict[str, int]]]) -> dict:
+    """For each relief measure, one stacked bar split by how well it worked."""
+    largest = max((sum(effects.values()) for _, effects in relief), default=0) or 1
+    rows = []
+    for index, (label, effects) in enumerate(relief):
+        x, segments = 170.0, []
+        for effect in EFFECT_ORDER:
+            width = _scale(effects.get(effect, 0), largest, 260)
+            if width:
+                segments.append({"x": x, "width": width, "effect": effect or "unknown", "count": effects[effect]})
+            x += width
+        counts = [effects.get(effect, 0) for effect in EFFECT_ORDER]
+        rows.append({"label": label, "y": 6 + index * 28, "segments": segments, "counts": counts})
+    legend = [{"effect": effect or "unknown", "label": EFFECT_LABELS[effect]} for effect in EFFECT_ORDER]
+    return {"width": 480, "height": 12 + len(relief) * 28, "rows": rows, "legend": legend, "labels": EFFECT_LABELS}
+
+
+# Where each body location is drawn: (view, x, y, width, height) for the patient's RIGHT side;
+# the left side is mirrored around the body's middle line (x = 100) on the front view and
+# drawn on the viewer's left on the back view.
+REGIONS = {
+    "neck": [("back", 88, 52, 12, 16)],
+    "chest-wall": [("front", 68, 70, 31, 40)],
+    "abdomen": [("front", 70, 112, 29, 48)],
+    "hip": [("front", 66, 162, 33, 22)],
+    "upper-arm": [("front", 44, 72, 20, 60)],
+    "forearm": [("front", 38, 134, 20, 56)],
+    "hand-fingers": [("front", 34, 192, 22, 28)],
+    "thigh-front": [("front", 70, 186, 28, 82)],
+    "shin": [("front", 72, 272, 24, 80)],
+    "foot-toes": [("front", 68, 356, 28, 20)],
+    "back": [("back", 68, 70, 31, 90)],
+    "hamstring": [("back", 70, 186, 28, 82)],
+    "calf": [("back", 72, 272, 24, 80)],
+}
+
+
+def _mirror(x: float, width: float) -> float:
+    return 200 - x - width
+
+
+def body_map(places: list[PlaceCount]) -> dict:
+    """Front and back outlines; each location and side shaded by its count (and labelled with it)."""
+    counts = {place.slug: place for place in places}
+    largest = max((max(place.left, place.right) for place in places), default=0) or 1
+    views = {"front": [], "back": []}
+    for slug, shapes in REGIONS.items():
+        place = counts.get(slug)
+        label = place.label if place else slug.replace("-", " ").capitalize()
+        for view, x, y, width, height in shapes:
+            # Front view: the patient's right is on the viewer's left. Back view: the other way round.
+            right_x = x if view == "front" else _mirror(x, width)
+            left_x = _mirror(x, width) if view == "front" else x
+            for side, side_x in (("right", right_x), ("left", left_x)):
+                count = getattr(place, side) if place else 0
+                views[view].append(
+                    {
+                        "x": side_x,
+                        "y": y,
+                        "width": width,
+                        "height": height,
+                        "count": count,
+                        "opacity": round(0.15 + 0.85 * count / largest, 2) if count else 0,
+                        "title": f"{label}, {side}: {count}",
+                    }
+                )
+    return {"views": views, "rows": sorted(places, key=lambda place: -(place.left + place.right))}
+
+
+def charts_for(insights: Insights) -> dict:
+    return {
+        "weekly": weekly_chart(insights.weeks),
+        "severity": severity_chart(insights.weeks),
+        "hours": hours_chart(insights.hours),
+        "triggers": count_bars(insights.triggers),
+        "relief": relief_chart(insights.relief),
+        "body": body_map(insights.places),
+    }
