@@ -114,3 +114,12 @@ def test_another_patients_medication_is_not_found(client, patient, other_patient
     assert client.get(url).status_code == 404
     assert client.post(url, {"delete": "1"}).status_code == 404
     assert Medication.objects.filter(pk=medication.pk).exists()
+
+
+def test_saving_the_profile_keeps_the_reminder_time(client, patient):
+    client.force_login(patient)
+    client.post(PROFILE_URL, {"time_zone": "UTC", "reminder_time": "20:30"})
+    form = client.get(PROFILE_URL).context["form"]
+    assert str(form["reminder_time"].value()).startswith("20:30")
+    client.post(PROFILE_URL, {"time_zone": "UTC", "reminder_time": form["reminder_time"].value()})
+    assert PatientProfile.objects.get(patient=patient).reminder_time == dt.time(20, 30)

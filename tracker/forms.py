@@ -11,6 +11,7 @@ from django.utils import timezone
 from accounts.models import User, time_zone_names
 
 from .models import MAX_DURATION_SECONDS, MAX_NOTES_LENGTH, SEVERITY_MAX, SEVERITY_MIN, Medication, ReliefEffect, Side
+from .reminders import reminder_time_choices
 from .selectors import vocabulary
 from .services import EpisodeDetails, LocationChoice, check_episode_start
 
@@ -318,6 +319,14 @@ class ProfileForm(forms.Form):
         required=False,
         help_text="Anything not in the list, in your own words.",
     )
+    reminder_time = forms.TypedChoiceField(
+        label="Daily check-in reminder",
+        choices=reminder_time_choices,
+        coerce=dt.time.fromisoformat,
+        empty_value=None,
+        required=False,
+        help_text="An e-mail at this time in your time zone, only on days you have not checked in yet.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -400,3 +409,25 @@ class DateRangeForm(forms.Form):
             elif (end - start).days > MAX_REPORT_DAYS:
                 self.add_error("start", "Choose a period of at most two years.")
         return cleaned
+
+
+class AccountDeleteForm(forms.Form):
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+    understood = forms.BooleanField(
+        label="I understand this cannot be undone",
+        error_messages={"required": "Tick this box to confirm that you understand."},
+    )
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError("That password is not right. Nothing has been deleted.", code="wrong_password")
+        return password

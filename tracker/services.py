@@ -200,7 +200,12 @@ def profile_for(patient: User) -> PatientProfile:
 
 @transaction.atomic
 def profile_update(
-    *, patient: User, time_zone: str, conditions: Iterable[Term], other_conditions: str
+    *,
+    patient: User,
+    time_zone: str,
+    conditions: Iterable[Term],
+    other_conditions: str,
+    reminder_time: dt.time | None,
 ) -> PatientProfile:
     _check_kinds(conditions, Term.Kind.CONDITION, "conditions")
     patient.time_zone = time_zone
@@ -208,8 +213,9 @@ def profile_update(
     patient.save(update_fields=["time_zone"])
     profile = profile_for(patient)
     profile.other_conditions = other_conditions
+    profile.reminder_time = reminder_time
     profile.full_clean()
-    profile.save(update_fields=["other_conditions", "updated_at"])
+    profile.save(update_fields=["other_conditions", "reminder_time", "updated_at"])
     profile.conditions.set(conditions)
     return profile
 

@@ -26,6 +26,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         "time_zone": patient.time_zone,
         "conditions": list(current.conditions.all()),
         "other_conditions": current.other_conditions,
+        "reminder_time": current.reminder_time,
     }
     form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -1,0 +1,123 @@
+"""A patient deletes their account: their whole record goes, the access trail stays without their name."""
+
+import logging
+from dataclasses import asdict, dataclass
+
+from allauth.account.models import EmailAddress
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
+
+from accounts.models import User
+
+from .models import (
+    AccessLog,
+    CareGrant,
+    CheckIn,
+    ClinicianNote,
+    Episode,
+    EpisodeLocation,
+    EpisodeTerm,
+    Medication,
+    PatientCondition,
+    PatientProfile,
+)
+
+logger = logging.getLogger(__name__)
+
+REFERENCE_SALT = "tracker.account_deletion.access_log"
+
+
+@dataclass(frozen=True)
+class RecordCounts:
+    """How much of a patient's record there is (before deletion) or was deleted (after)."""
+
+    episodes: int
+    episode_locations: int
+    episode_terms: int
+    checkins: int
+    medications: int
+    conditions: int
+    profiles: int
+    grants: int
+    clinician_notes: int
+    email_addresses: int
+    # Not deleted: these rows stay, with the patient replaced by an anonymous reference.
+    access_log_rows: int
+
+
+def check_may_delete_own_account(user: User) -> None:
+    """Only patients delete their own account; staff close clinician and staff accounts."""
+    if user.is_clinician:
+        raise PermissionDenied(
+            "Clinician accounts are closed by our staff, not here, so that your patients' access trail stays "
+            "complete. Please contact CrampApp staff to delete your clinician account."
+        )
+    if user.is_staff:
+        raise PermissionDenied("Staff accounts are removed by another administrator in the admin site.")
+
+
+def access_log_reference(patient: User) -> str:
+    """A stand-in for the patient in the access log: rows stay countable per patient but name no one.
+
+    HMAC-SHA256 of the user id under a key derived from SECRET_KEY, so it cannot be reversed by trying ids.
+    """
+    return salted_hmac(REFERENCE_SALT, str(patient.pk), algorithm="sha256").hexdigest()
+
+
+def record_counts(patient: User) -> RecordCounts:
+    """What deleting this patient's account would delete (and which access-log rows it would keep)."""
+    return RecordCounts(
+        episodes=Episode.objects.for_patient(patient).count(),
+        episode_locations=EpisodeLocation.objects.filter(patient=patient).count(),
+        episode_terms=EpisodeTerm.objects.filter(patient=patient).count(),
+        checkins=CheckIn.objects.filter(patient=patient).count(),
+        medications=Medication.objects.for_patient(patient).count(),
+        conditions=PatientCondition.objects.filter(profile_id=patient.pk).count(),
+        profiles=PatientProfile.objects.filter(patient=patient).count(),
+        grants=CareGrant.objects.for_patient(patient).count(),
+        clinician_notes=ClinicianNote.objects.filter(patient=patient).count(),
+        email_addresses=EmailAddress.objects.filter(user=patient).count(),
+        access_log_rows=AccessLog.objects.filter(patient=patient).count(),
+    )
+
+
+def clinicians_with_access(patient: User) -> int:
+    """How many clinicians lose access when the account goes."""
+    today = timezone.localdate(timezone.now(), patient.zone)
+    return CareGrant.objects.for_patient(patient).active(today).count()
+
+
+def _delete(queryset) -> int:
+    """Delete and return how many rows of the queryset's own model went (not the cascaded ones)."""
+    _, per_model = queryset.delete()
+    return per_model.get(queryset.model._meta.label, 0)
+
+
+@transaction.atomic
+def patient_account_delete(*, patient: User) -> RecordCounts:
+    """Delete the patient's whole record and their account, in one transaction.
+
+    The rows point at the user with PROTECT, so each table is emptied first, children before
+    parents, and the user goes last. The access log is append-only: its rows lose the patient
+    and keep an anonymous reference instead.
+    """
+    check_may_delete_own_account(patient)
+    deleted = RecordCounts(
+        clinician_notes=_delete(ClinicianNote.objects.filter(patient=patient)),
+        episode_locations=_delete(EpisodeLocation.objects.filter(patient=patient)),
+        episode_terms=_delete(EpisodeTerm.objects.filter(patient=patient)),
+        episodes=_delete(Episode.objects.for_patient(patient)),
+        checkins=_delete(CheckIn.objects.filter(patient=patient)),
+        medications=_delete(Medication.objects.for_patient(patient)),
+        conditions=_delete(PatientCondition.objects.filter(profile_id=patient.pk)),
+        profiles=_delete(PatientProfile.objects.filter(patient=patient)),
+        grants=_delete(CareGrant.objects.for_patient(patient)),
+        access_log_rows=AccessLog.objects.anonymise_patient(patient, access_log_reference(patient)),
+        email_addresses=_delete(EmailAddress.objects.filter(user=patient)),
+    )
+    patient.delete()
+    # Counts only: the account is gone, and so is anything that could name it.
+    logger.info("account deleted", extra=asdict(deleted))
+    return deleted
