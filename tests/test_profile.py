@@ -118,7 +118,7 @@ def test_another_patients_medication_is_not_found(client, patient, other_patient
 
 def test_saving_the_profile_keeps_the_reminder_time(client, patient):
     client.force_login(patient)
-    client.post(PROFILE_URL, {"time_zone": "UTC", "reminder_time": "20:30"})
+    client.post(PROFILE_URL, {"time_zone": "UTC", "reminder_time": "20:30:00"})
     form = client.get(PROFILE_URL).context["form"]
     assert str(form["reminder_time"].value()).startswith("20:30")
     client.post(PROFILE_URL, {"time_zone": "UTC", "reminder_time": form["reminder_time"].value()})
