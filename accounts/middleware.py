@@ -1,4 +1,12 @@
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
 from django.utils import timezone
+
+
+def has_authenticator_app(user) -> bool:
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
 class UserTimeZoneMiddleware:
@@ -13,4 +21,37 @@ class UserTimeZoneMiddleware:
             timezone.activate(user.zone)
         else:
             timezone.deactivate()
+        return self.get_response(request)
+
+
+class ClinicianIdleTimeoutMiddleware:
+    """Sign clinicians out after CLINICIAN_IDLE_TIMEOUT_SECONDS without a request (a rolling expiry)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_clinician:
+            request.session.set_expiry(settings.CLINICIAN_IDLE_TIMEOUT_SECONDS)
+        return self.get_response(request)
+
+
+class ClinicianTwoFactorMiddleware:
+    """Clinic pages open only for clinicians who have set up an authenticator app (TOTP)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and user.is_clinician
+            and request.path.startswith("/clinic/")
+            and not has_authenticator_app(user)
+        ):
+            messages.info(request, "Clinicians protect patients' data with two factors. Set up your authenticator app.")
+            return redirect("mfa_activate_totp")
         return self.get_response(request)

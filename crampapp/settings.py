@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
     "csp",
@@ -103,6 +104,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.UserTimeZoneMiddleware",
+    "accounts.middleware.ClinicianIdleTimeoutMiddleware",
+    "accounts.middleware.ClinicianTwoFactorMiddleware",
 ]
 
 ROOT_URLCONF = "crampapp.urls"
@@ -170,8 +173,21 @@ ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_EMAIL_VERIFICATION = env_choice("EMAIL_VERIFICATION", ("none", "optional", "mandatory"), "optional")
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CrampApp] "
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
+# "Remember me" keeps a patient signed in for 14 days; otherwise the session ends with the browser.
 ACCOUNT_SESSION_REMEMBER = None
+SESSION_COOKIE_AGE = 14 * 24 * 60 * 60
+# Clinicians are signed out after this long without a request (accounts.middleware).
+CLINICIAN_IDLE_TIMEOUT_SECONDS = 15 * 60
+# Five failed log-ins for one account lock it for 15 minutes; one address gets 20 tries a minute.
+ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip,5/15m/key"}
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+
+# Two factors: TOTP apps with recovery codes. Clinicians must set it up before /clinic/ opens.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = "CrampApp"
+# allauth asks for a verified address before 2FA, against sign-ups that squat someone's address.
+# Where verification is mandatory (production) that is already so; elsewhere it would block clinicians.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 
 # E-mail: printed to the console in development, sent over SMTP otherwise.
 EMAIL_BACKEND = env_str(
@@ -245,6 +261,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # Security events (crampapp/audit.py) are JSON lines; ship them to the log store as they are.
+    # Security events (accounts/audit.py) are JSON lines; ship them to the log store as they are.
     "loggers": {"crampapp.audit": {"handlers": ["console"], "level": "INFO", "propagate": False}},
 }

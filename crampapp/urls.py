@@ -1,9 +1,12 @@
+from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
 from . import views
 
 admin.site.site_header = "CrampApp administration"
+# Staff log in through allauth like everyone else, so its rate limits and lockout cover the admin.
+admin.site.login = secure_admin_login(admin.site.login)
 admin.site.site_title = "CrampApp admin"
 
 urlpatterns = [

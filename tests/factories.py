@@ -1,7 +1,9 @@
 import datetime as dt
+import time
 import uuid
 
 import factory
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.utils import timezone
 
 from accounts.models import User
@@ -26,10 +28,26 @@ class PatientFactory(UserFactory):
 
 
 class ClinicianFactory(UserFactory):
+    """A verified clinician who has set up an authenticator app (its secret is on `.totp_secret`)."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
     role = User.Role.CLINICIAN
     full_name = factory.Faker("name")
     professional_details = "Neurologist, GMC 1234567, City Hospital"
     clinician_verified_at = factory.LazyFunction(timezone.now)
+
+    @factory.post_generation
+    def authenticator_app(obj, create, extracted, **kwargs):
+        if create and extracted is not False:
+            obj.totp_secret = generate_totp_secret()
+            TOTP.activate(obj, obj.totp_secret)
+
+
+def totp_code(secret: str) -> str:
+    """The code an authenticator app would show now."""
+    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
 class UnverifiedClinicianFactory(ClinicianFactory):

@@ -1,5 +1,6 @@
 import datetime as dt
 import hashlib
+import json
 import logging
 import uuid
 from unittest import mock
@@ -185,11 +186,12 @@ def test_a_failure_part_way_deletes_nothing(patient, full_records):
 
 def test_deletion_is_logged_with_counts_and_nothing_personal(client, patient, full_records, caplog):
     client.force_login(patient)
-    with caplog.at_level(logging.INFO, logger="tracker.account_deletion"):
+    with caplog.at_level(logging.INFO, logger="crampapp.audit"):
         client.post(DELETE_URL, CONFIRMED)
-    [record] = [record for record in caplog.records if record.getMessage() == "account deleted"]
-    assert (record.episodes, record.checkins, record.access_log_rows) == (2, 3, 2)
-    logged = str(vars(record))
+    [record] = [record for record in caplog.records if '"account_deleted"' in record.getMessage()]
+    event = json.loads(record.getMessage())
+    assert (event["episodes"], event["checkins"], event["access_log_rows"]) == (2, 3, 2)
+    logged = record.getMessage()
     assert "pat@example.org" not in logged
     assert "Pat Patient" not in logged
     assert access_log_reference(patient) not in logged

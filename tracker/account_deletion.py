@@ -1,6 +1,5 @@
 """A patient deletes their account: their whole record goes, the access trail stays without their name."""
 
-import logging
 from dataclasses import asdict, dataclass
 
 from allauth.account.models import EmailAddress
@@ -9,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
+from accounts.audit import audit
 from accounts.models import User
 
 from .models import (
@@ -23,8 +23,6 @@ from .models import (
     PatientCondition,
     PatientProfile,
 )
-
-logger = logging.getLogger(__name__)
 
 REFERENCE_SALT = "tracker.account_deletion.access_log"
 
@@ -119,5 +117,5 @@ def patient_account_delete(*, patient: User) -> RecordCounts:
     )
     patient.delete()
     # Counts only: the account is gone, and so is anything that could name it.
-    logger.info("account deleted", extra=asdict(deleted))
+    audit("account_deleted", **asdict(deleted))
     return deleted

@@ -2,26 +2,51 @@
 
 import csv
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from accounts.models import User
 
-from .models import Episode
+from .models import Episode, ReliefEffect
 
-COLUMNS = [
-    "started_local",
-    "started_utc",
-    "severity_0_10",
-    "duration_seconds",
-    "locations",
-    "woke_from_sleep",
-    "activity",
-    "triggers",
-    "symptoms",
-    "relief_tried",
-    "relief_effect",
-    "medication_taken",
-    "notes",
-]
+
+@dataclass(frozen=True)
+class Column:
+    """One column of the CSV, as the export page explains it."""
+
+    name: str
+    meaning: str
+    example: str
+
+
+COLUMN_GUIDE = (
+    Column(
+        "started_local",
+        "When the cramp started, in your time zone, with its offset from UTC.",
+        "2026-03-01T03:10+00:00",
+    ),
+    Column(
+        "started_utc",
+        "The same moment in UTC, to the second. An import goes by started_local.",
+        "2026-03-01T03:10:00+00:00",
+    ),
+    Column("severity_0_10", "How bad it was: 0 = no pain, 10 = worst imaginable.", "7"),
+    Column("duration_seconds", "How long it lasted, in seconds; empty when not given.", "150"),
+    Column(
+        "locations",
+        "Where it struck, each with its side, separated by semicolons.",
+        "Calf (left); Foot or toes (both sides)",
+    ),
+    Column("woke_from_sleep", "Whether it woke you: yes or no.", "yes"),
+    Column("activity", "What you were doing when it started.", "Asleep"),
+    Column("triggers", "What you think set it off, separated by semicolons.", "Cold; Dehydration"),
+    Column("symptoms", "Other symptoms you noticed with it.", "Twitching"),
+    Column("relief_tried", "What you tried for relief.", "Stretching; Massage"),
+    Column("relief_effect", f"How well relief worked: {', '.join(ReliefEffect.labels)}.", "A lot"),
+    Column("medication_taken", "Medication taken for this cramp, as you wrote it.", "Magnesium"),
+    Column("notes", "Your notes.", "Started in the left calf, then both."),
+)
+COLUMNS = [column.name for column in COLUMN_GUIDE]
+
 # A cell starting with one of these is a formula to a spreadsheet (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -34,6 +59,11 @@ class _Echo:
 def _cell(value) -> str:
     text = "" if value is None else str(value)
     return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+
+
+def cell_text(cell: str) -> str:
+    """What a cell of our CSV stands for: the quote that disarmed a formula taken off again."""
+    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
 
 
 def _labels(terms) -> str:

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import User, time_zone_names
 
+from .csv_import import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
 from .models import MAX_DURATION_SECONDS, MAX_NOTES_LENGTH, SEVERITY_MAX, SEVERITY_MIN, Medication, ReliefEffect, Side
 from .reminders import reminder_time_choices
 from .selectors import vocabulary
@@ -431,3 +432,12 @@ class AccountDeleteForm(forms.Form):
         if not self.user.check_password(password):
             raise ValidationError("That password is not right. Nothing has been deleted.", code="wrong_password")
         return password
+
+
+class EpisodeImportForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file exported from CrampApp",
+        allow_empty_file=True,
+        help_text=f"At most {MAX_IMPORT_BYTES // (1024 * 1024)} MB and {MAX_IMPORT_ROWS:,} cramps.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+    )

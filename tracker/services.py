@@ -41,6 +41,10 @@ class EpisodeDetails:
     notes: str = ""
 
 
+# A client-generated id (idempotency key) and what to store under it.
+NewEpisode = tuple[uuid.UUID, EpisodeDetails]
+
+
 def local_day(patient: User, moment: dt.datetime) -> dt.date:
     """The calendar date of `moment` in the patient's own zone."""
     return moment.astimezone(patient.zone).date()
@@ -101,6 +105,11 @@ def _apply_details(episode: Episode, details: EpisodeDetails) -> None:
     episode.notes = details.notes
 
 
+def _tags(details: EpisodeDetails) -> list[Term]:
+    """The triggers, symptoms and relief measures, each once."""
+    return list({term.pk: term for term in [*details.triggers, *details.symptoms, *details.relief_measures]}.values())
+
+
 def _replace_links(episode: Episode, details: EpisodeDetails) -> None:
     """Store the episode's locations and tags exactly as given, replacing earlier ones."""
     patient = episode.patient
@@ -142,6 +151,52 @@ def episode_create(
     _replace_links(episode, details)
     _mark_day_with_cramps(patient, local_day(patient, episode.started_at))
     return episode, True
+
+
+@transaction.atomic
+def episodes_bulk_create(
+    *, patient: User, created_by: User, entries: Sequence[tuple[uuid.UUID, EpisodeDetails]]
+) -> int:
+    """Store many checked episodes at once (an import): the rules of episode_create, in a few queries.
+
+    Raises ValidationError for the first entry that breaks a rule; then nothing is stored.
+    """
+    episodes, links = [], []
+    for client_id, details in entries:
+        _check_details(patient, details)
+        episode = Episode(patient=patient, created_by=created_by, client_id=client_id)
+        _apply_details(episode, details)
+        # Field checks here; the database checks the constraints (one query per row would be too slow).
+        episode.clean_fields(exclude=["patient", "created_by", "activity"])
+        episodes.append(episode)
+        links.append(details)
+    Episode.objects.bulk_create(episodes, batch_size=500)
+    EpisodeLocation.objects.bulk_create(
+        (
+            EpisodeLocation(patient=patient, episode=episode, location=choice.location, side=choice.side)
+            for episode, details in zip(episodes, links, strict=True)
+            for choice in details.locations
+        ),
+        batch_size=500,
+    )
+    EpisodeTerm.objects.bulk_create(
+        (
+            EpisodeTerm(patient=patient, episode=episode, term=term)
+            for episode, details in zip(episodes, links, strict=True)
+            for term in {
+                term.pk: term for term in [*details.triggers, *details.symptoms, *details.relief_measures]
+            }.values()
+        ),
+        batch_size=500,
+    )
+    days = {local_day(patient, episode.started_at) for episode in episodes}
+    checkins = CheckIn.objects.filter(patient=patient, day__in=days)
+    checkins.filter(status=CheckIn.Status.NO_CRAMPS).update(status=CheckIn.Status.HAD_CRAMPS)
+    answered = set(checkins.values_list("day", flat=True))
+    CheckIn.objects.bulk_create(
+        (CheckIn(patient=patient, day=day, status=CheckIn.Status.HAD_CRAMPS) for day in days - answered), batch_size=500
+    )
+    return len(episodes)
 
 
 @transaction.atomic

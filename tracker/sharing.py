@@ -2,7 +2,6 @@
 
 import datetime as dt
 import hashlib
-import logging
 import secrets
 from dataclasses import dataclass
 
@@ -13,11 +12,10 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from accounts.audit import audit
 from accounts.models import User
 
 from .models import AccessLog, CareGrant, ClinicianNote, Episode
-
-logger = logging.getLogger(__name__)
 
 INVITATION_VALID_FOR = dt.timedelta(days=7)
 # No 0/O or 1/I/L: codes are read out loud and typed on phones.
@@ -63,7 +61,7 @@ def invitation_create(
     )
     grant.full_clean()
     grant.save()
-    logger.info("care grant invited", extra={"patient_id": patient.pk, "grant": str(grant.uuid)})
+    audit("grant_invited", patient_id=patient.pk, grant=grant.uuid, emailed=bool(invited_email))
     return NewInvitation(grant=grant, code=format_code(code))
 
 
@@ -121,7 +119,7 @@ def invitation_accept(*, clinician: User, code: str) -> CareGrant:
             grant.save(update_fields=["clinician", "status", "accepted_at"])
     except IntegrityError:
         raise ValidationError({"code": "You already have access to this patient's log."}) from None
-    logger.info("care grant accepted", extra={"patient_id": grant.patient_id, "clinician_id": clinician.pk})
+    audit("grant_accepted", patient_id=grant.patient_id, clinician_id=clinician.pk, grant=grant.uuid)
     return grant
 
 
@@ -136,7 +134,7 @@ def grant_end(*, grant: CareGrant) -> CareGrant:
         return grant
     grant.ended_at = timezone.now()
     grant.save(update_fields=["status", "ended_at"])
-    logger.info("care grant ended", extra={"patient_id": grant.patient_id, "status": grant.status})
+    audit("grant_ended", patient_id=grant.patient_id, clinician_id=grant.clinician_id, status=grant.status)
     return grant
 
 
@@ -146,7 +144,10 @@ def client_ip(request: HttpRequest) -> str | None:
 
 
 def access_log_record(*, request: HttpRequest, patient: User, action: str, detail: str = "") -> AccessLog:
-    """Record that the signed-in clinician looked at, exported or annotated this patient's data."""
+    """Record that the signed-in clinician looked at, exported or annotated this patient's data
+    (exports also go to the audit log)."""
+    if action.startswith("export"):
+        audit(action, request=request, patient_id=patient.pk, clinician_id=request.user.pk)
     return AccessLog.objects.create(
         patient=patient, clinician=request.user, action=action, detail=detail[:200], ip_address=client_ip(request)
     )

@@ -4,7 +4,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import DESKTOP, _open_page
-from tests.factories import TEST_PASSWORD, ClinicianFactory, EpisodeFactory, PatientFactory
+from tests.factories import TEST_PASSWORD, ClinicianFactory, EpisodeFactory, PatientFactory, totp_code
 from tracker.models import AccessLog, CareGrant
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,6 +18,10 @@ def log_in(page, user, heading):
     page.get_by_label("Email*").fill(user.email)
     page.get_by_label("Password*").fill(TEST_PASSWORD)
     page.get_by_role("button", name="Log in").click()
+    if getattr(user, "totp_secret", None):
+        # Clinicians have two factors: the code from their authenticator app comes next.
+        page.get_by_label("Code*").fill(totp_code(user.totp_secret))
+        page.get_by_role("button", name="Sign In").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
 
 

@@ -16,8 +16,8 @@ from accounts.decorators import clinician_required
 from ..access import access_patient
 from ..charts import charts_for
 from ..export import csv_lines
-from ..insights import insights_for
 from ..forms import AcceptInvitationForm, EpisodeFilterForm, NoteForm
+from ..insights import insights_for
 from ..models import AccessLog, ClinicianNote, Episode, Medication, PatientCondition, PatientProfile
 from ..review import clinic_patients, summary_for
 from ..selectors import episodes_filtered, visit_report

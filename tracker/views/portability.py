@@ -1,18 +1,104 @@
-"""Work in progress by a helper."""
-from django.http import HttpResponse
+"""Taking a record out (CSV, JSON, FHIR) and bringing episodes back in from our CSV."""
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_safe
+
+from accounts.audit import audit
+from accounts.decorators import patient_required
+from accounts.models import User
+
+from ..access import access_patient
+from ..csv_import import ImportRejected, ImportResult, episodes_import_csv
+from ..export import COLUMN_GUIDE, csv_lines
+from ..forms import EpisodeImportForm
+from ..models import AccessLog, Episode
+from ..record_export import FHIR_CONTENT_TYPE, fhir_bundle, record_document
+from ..selectors import episodes_filtered
+from ..services import patient_today
+from ..sharing import access_log_record
+
+# format in the URL: (file name ending, what a clinician's download is logged as)
+EXPORT_FORMATS = {
+    "csv": ("csv", AccessLog.Action.EXPORT_CSV),
+    "json": ("json", AccessLog.Action.EXPORT_JSON),
+    "fhir": ("fhir.json", AccessLog.Action.EXPORT_FHIR),
+}
 
 
-def export_page(request):
-    return HttpResponse(status=501)
+def _download(patient: User, export_format: str, *, for_clinician: bool) -> HttpResponse:
+    """The patient's whole record in one of the export formats, as a file to save."""
+    ending, _ = EXPORT_FORMATS[export_format]
+    if export_format == "csv":
+        episodes = episodes_filtered(patient).order_by("started_at").iterator(chunk_size=500)
+        response = StreamingHttpResponse(csv_lines(episodes, patient), content_type="text/csv")
+    elif export_format == "json":
+        document = record_document(patient, include_sharing=not for_clinician)
+        response = HttpResponse(json.dumps(document, indent=2, ensure_ascii=False), content_type="application/json")
+    else:
+        response = HttpResponse(json.dumps(fhir_bundle(patient), indent=2), content_type=FHIR_CONTENT_TYPE)
+    whose = f"patient-{patient.pk}" if for_clinician else "my"
+    response["Content-Disposition"] = (
+        f'attachment; filename="crampapp-{whose}-record-{patient_today(patient)}.{ending}"'
+    )
+    return response
 
 
-def export_download(request, export_format):
-    return HttpResponse(status=501)
+@patient_required
+@require_safe
+def export_page(request: HttpRequest) -> HttpResponse:
+    episode_count = Episode.objects.for_patient(request.user).count()
+    return render(request, "tracker/export.html", {"columns": COLUMN_GUIDE, "episode_count": episode_count})
 
 
-def import_episodes(request):
-    return HttpResponse(status=501)
+@patient_required
+@require_safe
+def export_download(request: HttpRequest, export_format: str) -> HttpResponse:
+    """The signed-in patient's own record; there is no way to name anyone else's."""
+    if export_format not in EXPORT_FORMATS:
+        raise Http404("No such export format.")
+    audit(f"export_{export_format}", request=request, patient_id=request.user.pk, by="patient")
+    return _download(request.user, export_format, for_clinician=False)
 
 
-def clinician_export_download(request, patient_id, export_format):
-    return HttpResponse(status=501)
+@login_required
+@require_safe
+def clinician_export_download(request: HttpRequest, patient_id: int, export_format: str) -> HttpResponse:
+    patient = access_patient(request.user, patient_id)
+    if export_format not in EXPORT_FORMATS:
+        raise Http404("No such export format.")
+    for_clinician = request.user != patient
+    if for_clinician:
+        _, action = EXPORT_FORMATS[export_format]
+        access_log_record(request=request, patient=patient, action=action, detail="whole record")
+    return _download(patient, export_format, for_clinician=for_clinician)
+
+
+def _imported_message(result: ImportResult) -> str:
+    imported = f"Imported {result.imported} cramp{'s' if result.imported != 1 else ''}."
+    if not result.skipped:
+        return imported
+    were = "was" if result.skipped == 1 else "were"
+    return f"{imported} {result.skipped} {were} already in your diary and {were} skipped."
+
+
+@patient_required
+@require_http_methods(["GET", "POST"])
+def import_episodes(request: HttpRequest) -> HttpResponse:
+    posted = request.method == "POST"
+    form = EpisodeImportForm(request.POST if posted else None, request.FILES if posted else None)
+    if posted and form.is_valid():
+        try:
+            result = episodes_import_csv(
+                patient=request.user, created_by=request.user, upload=form.cleaned_data["file"]
+            )
+        except ImportRejected as rejected:
+            form.add_error("file", rejected.shown())
+        else:
+            messages.success(request, _imported_message(result))
+            return redirect("tracker:episode_list")
+    return render(request, "tracker/import.html", {"form": form})

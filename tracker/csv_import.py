@@ -1,0 +1,345 @@
+"""Episodes read back from our own CSV: every row is checked before any is stored, then all are
+stored together in one transaction, or none."""
+
+import csv
+import datetime as dt
+import io
+import re
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import islice
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, transaction
+
+from accounts.models import User
+
+from .export import COLUMNS, cell_text
+from .models import (
+    MAX_DURATION_SECONDS,
+    MAX_NOTES_LENGTH,
+    SEVERITY_MAX,
+    SEVERITY_MIN,
+    Episode,
+    ReliefEffect,
+    Side,
+    Term,
+)
+from .services import EpisodeDetails, LocationChoice, check_episode_start, episodes_bulk_create
+
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+MAX_IMPORT_ROWS = 10_000
+MAX_PROBLEMS_SHOWN = 50
+# Rows get a client_id derived from their content, so a row stored twice is the same episode.
+IMPORT_NAMESPACE = uuid.UUID("e8ce1c7a-f65c-449c-9994-0bf933a6960d")
+DELIMITERS = (",", ";", "\t")
+LOCATION_ITEM = re.compile(r"^(?P<place>.+?)\s*\((?P<side>[^()]*)\)$")
+SIDE_WORDS = {"left": Side.LEFT, "right": Side.RIGHT, "both sides": Side.BOTH, "both": Side.BOTH}
+YES_WORDS, NO_WORDS = {"yes", "y", "true", "1"}, {"no", "n", "false", "0", ""}
+EXAMPLE_START = "2026-03-01T03:10+00:00"
+TERM_NOUNS = {
+    Term.Kind.LOCATION: "body locations",
+    Term.Kind.ACTIVITY: "activities",
+    Term.Kind.TRIGGER: "triggers",
+    Term.Kind.SYMPTOM: "symptoms",
+    Term.Kind.RELIEF: "relief measures",
+}
+MEDICATION_TAKEN_LENGTH = Episode._meta.get_field("medication_taken").max_length
+
+
+class ImportRejected(Exception):
+    """Nothing was imported; `problems` says why, with row numbers as a spreadsheet shows them."""
+
+    def __init__(self, problems: list[str]):
+        super().__init__(problems[0])
+        self.problems = problems
+
+    def shown(self, limit: int = MAX_PROBLEMS_SHOWN) -> list[str]:
+        """The first `limit` problems, and how many more there are."""
+        hidden = len(self.problems) - limit
+        return self.problems[:limit] + ([f"… and {hidden} more problems."] if hidden > 0 else [])
+
+
+@dataclass(frozen=True)
+class ImportRow:
+    number: int
+    client_id: uuid.UUID
+    details: EpisodeDetails
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    imported: int
+    skipped: int
+
+
+class _BadCell(ValueError):
+    """A cell that cannot be read; the message says which column and why."""
+
+
+def _items(text: str) -> list[str]:
+    return [item.strip() for item in text.split(";") if item.strip()]
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+def _is_small_number(text: str) -> bool:
+    """Plain digits, few enough for int() (which refuses thousands of digits)."""
+    return text.isascii() and text.isdigit() and len(text) <= 9
+
+
+class _RowReader:
+    """Turns the cells of one row into EpisodeDetails, with the same rules as the form."""
+
+    def __init__(self, patient: User):
+        self.patient = patient
+        self.terms: dict[str, dict[str, Term]] = defaultdict(dict)
+        # Inactive items are matched too: old entries keep them. A label wins over another item's slug.
+        terms = list(Term.objects.all())
+        for term in terms:
+            self.terms[term.kind][_key(term.slug)] = term
+        for term in terms:
+            self.terms[term.kind][_key(term.label)] = term
+        self.effects = {_key(label): value for value, label in ReliefEffect.choices}
+        self.effects.update({value: value for value in ReliefEffect.values})
+
+    def details(self, cells: dict[str, str]) -> tuple[EpisodeDetails | None, list[str]]:
+        values, problems = {}, []
+        readers = {
+            "started_at": lambda: self.started_at(cells["started_local"], cells["started_utc"]),
+            "severity": lambda: self.severity(cells["severity_0_10"]),
+            "duration_seconds": lambda: self.duration(cells["duration_seconds"]),
+            "locations": lambda: self.locations(cells["locations"]),
+            "woke_from_sleep": lambda: self.woke(cells["woke_from_sleep"]),
+            "activity": lambda: self.term(Term.Kind.ACTIVITY, cells["activity"], "activity"),
+            "triggers": lambda: self.term_list(Term.Kind.TRIGGER, cells["triggers"], "triggers"),
+            "symptoms": lambda: self.term_list(Term.Kind.SYMPTOM, cells["symptoms"], "symptoms"),
+            "relief_measures": lambda: self.term_list(Term.Kind.RELIEF, cells["relief_tried"], "relief_tried"),
+            "relief_effect": lambda: self.relief_effect(cells["relief_effect"]),
+            "medication_taken": lambda: self.text(
+                cells["medication_taken"], "medication_taken", MEDICATION_TAKEN_LENGTH
+            ),
+            "notes": lambda: self.text(cells["notes"], "notes", MAX_NOTES_LENGTH),
+        }
+        for name, read in readers.items():
+            try:
+                values[name] = read()
+            except _BadCell as problem:
+                problems.append(str(problem))
+        return (None, problems) if problems else (EpisodeDetails(**values), [])
+
+    def started_at(self, local_text: str, utc_text: str) -> dt.datetime:
+        local = self.moment(local_text, "started_local")
+        try:
+            utc = self.moment(utc_text, "started_utc")
+        except _BadCell:
+            utc = None
+        # started_local has whole minutes; started_utc keeps the seconds when it is the same minute.
+        if utc is not None and utc.replace(second=0, microsecond=0) == local.replace(second=0, microsecond=0):
+            local = utc
+        try:
+            check_episode_start(patient=self.patient, started_at=local)
+        except ValidationError as error:
+            raise _BadCell(f"started_local: {error.message_dict['started_at'][0]}") from None
+        return local
+
+    def moment(self, text: str, column: str) -> dt.datetime:
+        try:
+            moment = dt.datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise _BadCell(f"{column} must be a date and time such as {EXAMPLE_START}") from None
+        if moment.tzinfo is None:
+            raise _BadCell(f"{column} needs its offset from UTC at the end, as in {EXAMPLE_START}")
+        return moment
+
+    def severity(self, text: str) -> int:
+        text = text.strip()
+        if not (_is_small_number(text) and SEVERITY_MIN <= int(text) <= SEVERITY_MAX):
+            raise _BadCell(f"severity must be a whole number from {SEVERITY_MIN} to {SEVERITY_MAX}")
+        return int(text)
+
+    def duration(self, text: str) -> int | None:
+        text = text.strip()
+        if not text:
+            return None
+        if not (_is_small_number(text) and 1 <= int(text) <= MAX_DURATION_SECONDS):
+            raise _BadCell(f"duration_seconds must be a whole number from 1 to {MAX_DURATION_SECONDS}, or empty")
+        return int(text)
+
+    def woke(self, text: str) -> bool:
+        answer = _key(text)
+        if answer not in YES_WORDS | NO_WORDS:
+            raise _BadCell("woke_from_sleep must be yes or no")
+        return answer in YES_WORDS
+
+    def term(self, kind: str, name: str, column: str) -> Term | None:
+        if not name.strip():
+            return None
+        term = self.terms[kind].get(_key(name))
+        if term is None:
+            raise _BadCell(f"{column}: “{name.strip()}” is not one of our {TERM_NOUNS[kind]}")
+        return term
+
+    def term_list(self, kind: str, text: str, column: str) -> list[Term]:
+        terms = [self.term(kind, name, column) for name in _items(text)]
+        return list(dict.fromkeys(terms))
+
+    def locations(self, text: str) -> list[LocationChoice]:
+        sides: dict[Term, set[str]] = {}
+        for item in _items(text):
+            match = LOCATION_ITEM.match(item)
+            side = SIDE_WORDS.get(_key(match["side"])) if match else None
+            if side is None:
+                raise _BadCell(f"locations: “{item}” must be a place with its side in brackets, such as Calf (left)")
+            place = self.term(Term.Kind.LOCATION, match["place"], "locations")
+            sides.setdefault(place, set()).update({Side.LEFT, Side.RIGHT} if side == Side.BOTH else {side})
+        return [
+            LocationChoice(location=place, side=Side.BOTH if len(chosen) == 2 else chosen.pop())
+            for place, chosen in sides.items()
+        ]
+
+    def relief_effect(self, text: str) -> str:
+        if not text.strip():
+            return ""
+        effect = self.effects.get(_key(text))
+        if effect is None:
+            raise _BadCell(f"relief_effect must be one of {', '.join(ReliefEffect.labels)}, or empty")
+        return effect
+
+    def text(self, text: str, column: str, limit: int) -> str:
+        if len(text) > limit:
+            raise _BadCell(f"{column} can be at most {limit} characters (this one has {len(text)})")
+        return text
+
+
+def _decoded(upload: UploadedFile) -> str:
+    too_big = f"This file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB. Split it into smaller files."
+    if upload.size is not None and upload.size > MAX_IMPORT_BYTES:
+        raise ImportRejected([too_big])
+    content = upload.read(MAX_IMPORT_BYTES + 1)
+    if len(content) > MAX_IMPORT_BYTES:
+        raise ImportRejected([too_big])
+    if not content.strip():
+        raise ImportRejected(["This file is empty."])
+    if b"\x00" in content:
+        raise ImportRejected(["This is not a CSV file (it looks like an image, a spreadsheet or another binary file)."])
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise ImportRejected(
+            ["This file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” and try again."]
+        ) from None
+
+
+def _reader(text: str):
+    """A CSV reader positioned after the header, for whichever of our delimiters the header uses."""
+    first_line = text.splitlines()[0]
+    for delimiter in DELIMITERS:
+        try:
+            header = [_key(name) for name in next(csv.reader([first_line], delimiter=delimiter))]
+        except csv.Error:
+            continue
+        if sorted(header) == sorted(COLUMNS):
+            reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+            next(reader)
+            return reader, header
+    raise ImportRejected(
+        [
+            "This is not a CSV exported from CrampApp: its first row must name these columns: "
+            f"{', '.join(COLUMNS)}. The table on the export page explains each."
+        ]
+    )
+
+
+def _raw_rows(text: str):
+    """(row number, cells by column or None, problems) for each non-blank row; the header is row 1."""
+    reader, header = _reader(text)
+    number = 1
+    try:
+        for number, cells in enumerate(reader, start=2):
+            if not any(cell.strip() for cell in cells):
+                continue
+            if len(cells) != len(header):
+                cell_count = f"{len(cells)} cell{'s' if len(cells) != 1 else ''}"
+                yield number, None, [f"Row {number} has {cell_count}; it should have {len(header)}."]
+                continue
+            yield number, {name: cell_text(cell) for name, cell in zip(header, cells, strict=True)}, []
+    except csv.Error:
+        problem = "a cell is far too long, or a quotation mark is not closed"
+        yield number + 1, None, [f"Row {number + 1} cannot be read as CSV: {problem}."]
+
+
+def read_episodes_csv(*, patient: User, upload: UploadedFile) -> list[ImportRow]:
+    """Every row of one of our CSV files as episode details, or ImportRejected listing every bad row."""
+    rows = list(islice(_raw_rows(_decoded(upload)), MAX_IMPORT_ROWS + 1))
+    if len(rows) > MAX_IMPORT_ROWS:
+        raise ImportRejected(
+            [f"This file has more than {MAX_IMPORT_ROWS:,} cramps. Split it into files of at most that many rows."]
+        )
+    if not rows:
+        raise ImportRejected(["This file has the column names but no cramps."])
+    reader = _RowReader(patient)
+    parsed, problems = [], []
+    for number, cells, row_problems in rows:
+        details, cell_problems = reader.details(cells) if cells is not None else (None, [])
+        problems += row_problems + [f"Row {number}: {problem}." for problem in cell_problems]
+        if details is not None:
+            content = "\x1f".join(cells[name] for name in COLUMNS)
+            parsed.append(ImportRow(number, uuid.uuid5(IMPORT_NAMESPACE, content), details))
+    if problems:
+        raise ImportRejected(problems)
+    return parsed
+
+
+def _same_cramp_key(started_at: dt.datetime, places) -> tuple:
+    """Two entries are the same cramp when they start in the same minute at the same places."""
+    return started_at.astimezone(dt.UTC).replace(second=0, microsecond=0), frozenset(places)
+
+
+def _existing_keys(patient: User, rows: list[ImportRow]) -> set[tuple]:
+    starts = [row.details.started_at for row in rows]
+    first = min(starts).replace(second=0, microsecond=0)
+    last = max(starts).replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
+    places: dict[int, tuple[dt.datetime, set]] = {}
+    for episode_id, started_at, location_id, side in (
+        Episode.objects.for_patient(patient)
+        .in_period(first, last)
+        .values_list("id", "started_at", "locations__location_id", "locations__side")
+    ):
+        _, found = places.setdefault(episode_id, (started_at, set()))
+        if location_id is not None:
+            found.add((location_id, side))
+    return {_same_cramp_key(started_at, found) for started_at, found in places.values()}
+
+
+@transaction.atomic
+def episodes_import(*, patient: User, created_by: User, rows: list[ImportRow]) -> ImportResult:
+    """Store checked rows in one transaction, skipping cramps already in the diary. All or nothing."""
+    seen = _existing_keys(patient, rows)
+    new_rows = []
+    for row in rows:
+        places = {(place.location.pk, place.side) for place in row.details.locations}
+        key = _same_cramp_key(row.details.started_at, places)
+        if key not in seen:
+            seen.add(key)
+            new_rows.append(row)
+    try:
+        imported = episodes_bulk_create(
+            patient=patient, created_by=created_by, entries=[(row.client_id, row.details) for row in new_rows]
+        )
+    except ValidationError as error:
+        raise ImportRejected([f"A row could not be stored: {message}" for message in error.messages]) from None
+    except IntegrityError:
+        raise ImportRejected(["A row breaks a rule of the diary (for example a severity above 10)."]) from None
+    return ImportResult(imported=imported, skipped=len(rows) - imported)
+
+
+def episodes_import_csv(*, patient: User, created_by: User, upload: UploadedFile) -> ImportResult:
+    """Check every row of an uploaded CSV, then import them all, or raise ImportRejected and import none."""
+    return episodes_import(
+        patient=patient, created_by=created_by, rows=read_episodes_csv(patient=patient, upload=upload)
+    )

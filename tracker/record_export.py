@@ -1,0 +1,242 @@
+"""A patient's record leaving CrampApp: the whole record as a JSON document, and the episodes as
+an HL7 FHIR R4 Bundle (the CSV lives in export.py)."""
+
+import datetime as dt
+import uuid
+
+from django.utils import timezone
+
+from accounts.models import User
+
+from .models import (
+    CareGrant,
+    CheckIn,
+    ClinicianNote,
+    Episode,
+    EpisodeLocation,
+    Medication,
+    PatientCondition,
+    PatientProfile,
+    Term,
+)
+from .selectors import episodes_filtered
+
+RECORD_FORMAT = "crampapp-record"
+RECORD_VERSION = 1
+
+
+def _instant(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds") if moment else None
+
+
+def _day(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _term(term: Term) -> dict:
+    return {"slug": term.slug, "label": term.label}
+
+
+def _episode_document(episode: Episode, patient: User) -> dict:
+    return {
+        "id": str(episode.uuid),
+        "started_at_utc": _instant(episode.started_at),
+        "started_at_local": episode.started_at.astimezone(patient.zone).isoformat(timespec="seconds"),
+        "duration_seconds": episode.duration_seconds,
+        "severity_0_10": episode.severity,
+        "woke_from_sleep": episode.woke_from_sleep,
+        "locations": [{**_term(place.location), "side": place.side} for place in episode.locations.all()],
+        "activity": _term(episode.activity) if episode.activity else None,
+        "triggers": [_term(term) for term in episode.triggers],
+        "symptoms": [_term(term) for term in episode.symptoms],
+        "relief_measures": [_term(term) for term in episode.relief_measures],
+        "relief_effect": (
+            {"code": episode.relief_effect, "label": episode.get_relief_effect_display()}
+            if episode.relief_effect
+            else None
+        ),
+        "medication_taken": episode.medication_taken,
+        "notes": episode.notes,
+        "created_at": _instant(episode.created_at),
+        "updated_at": _instant(episode.updated_at),
+    }
+
+
+def record_document(patient: User, *, include_sharing: bool = True) -> dict:
+    """Everything CrampApp holds about the patient, as JSON-ready values, in a fixed number of queries.
+
+    `include_sharing=False` leaves out whom else the patient shares with (for a clinician's copy).
+    """
+    profile = PatientProfile.objects.filter(patient=patient).first()
+    conditions = PatientCondition.objects.filter(profile_id=patient.pk).select_related("condition")
+    notes = ClinicianNote.objects.filter(patient=patient).select_related("author", "episode").order_by("created_at")
+    document = {
+        "format": RECORD_FORMAT,
+        "version": RECORD_VERSION,
+        "exported_at": _instant(timezone.now()),
+        "account": {
+            "name": patient.full_name,
+            "email": patient.email,
+            "time_zone": patient.time_zone,
+            "joined": _instant(patient.date_joined),
+        },
+        "profile": {
+            "conditions": [_term(item.condition) for item in conditions],
+            "other_conditions": profile.other_conditions if profile else "",
+            "reminder_time": profile.reminder_time.isoformat("minutes") if profile and profile.reminder_time else None,
+        },
+        "medications": [
+            {
+                "name": item.name,
+                "dose": item.dose,
+                "started_on": _day(item.started_on),
+                "stopped_on": _day(item.stopped_on),
+            }
+            for item in Medication.objects.for_patient(patient).order_by("started_on", "name")
+        ],
+        "episodes": [
+            _episode_document(episode, patient) for episode in episodes_filtered(patient).order_by("started_at")
+        ],
+        "checkins": [
+            {"day": _day(item.day), "status": item.status, "label": item.get_status_display()}
+            for item in CheckIn.objects.filter(patient=patient).order_by("day")
+        ],
+        "clinician_notes": [
+            {
+                "author": note.author.full_name,
+                "text": note.text,
+                "written_at": _instant(note.created_at),
+                "episode_id": str(note.episode.uuid) if note.episode else None,
+            }
+            for note in notes
+        ],
+    }
+    if include_sharing:
+        document["sharing"] = [
+            {
+                "clinician": grant.clinician.full_name if grant.clinician else None,
+                "invited_email": grant.invited_email,
+                "status": grant.status,
+                "invited_at": _instant(grant.created_at),
+                "accepted_at": _instant(grant.accepted_at),
+                "ended_at": _instant(grant.ended_at),
+                "access_ends_on": _day(grant.access_ends_on),
+            }
+            for grant in CareGrant.objects.for_patient(patient).select_related("clinician").order_by("created_at")
+        ]
+    return document
+
+
+# --- HL7 FHIR R4 (4.0.1), following the Symptoms IG: one Observation per cramp -------------------
+
+FHIR_CONTENT_TYPE = "application/fhir+json; fhirVersion=4.0"
+SNOMED = "http://snomed.info/sct"
+LOINC = "http://loinc.org"
+OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+# Patient resources get a stable id without exposing anything but what the URL already shows.
+PATIENT_ID_NAMESPACE = uuid.UUID("2e4790a5-eaa3-4079-8eef-fc8f9ef74544")
+# Only locations that one SNOMED CT body structure names exactly; the others (and the side,
+# which R4 has no element for) travel as text.
+BODY_SITE_CODES = {
+    "calf": ("53840002", "Structure of calf of leg"),
+    "forearm": ("14975008", "Forearm structure"),
+    "upper-arm": ("40983000", "Structure of upper limb between shoulder and elbow"),
+    "neck": ("45048000", "Neck structure"),
+    "chest-wall": ("78904004", "Chest wall structure"),
+    "back": ("77568009", "Structure of back of trunk"),
+}
+
+
+def _coded(system: str, code: str, display: str, text: str | None = None) -> dict:
+    return {"coding": [{"system": system, "code": code, "display": display}], "text": text or display}
+
+
+CRAMP = _coded(SNOMED, "55300003", "Cramp (finding)", "Muscle cramp")
+SYMPTOM = _coded(LOINC, "75325-1", "Symptom")
+SEVERITY = _coded(LOINC, "72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported", "Severity 0-10")
+FINDING_SITE = _coded(SNOMED, "363698007", "Finding site")
+SURVEY = _coded(OBSERVATION_CATEGORY, "survey", "Survey")
+
+
+def _site(place: EpisodeLocation) -> dict:
+    text = f"{place.location.label}, {place.get_side_display().lower()}"
+    code = BODY_SITE_CODES.get(place.location.slug)
+    return _coded(SNOMED, *code, text) if code else {"text": text}
+
+
+def _text_component(question: str, answer: str) -> dict:
+    return {"code": {"text": question}, "valueCodeableConcept": {"text": answer}}
+
+
+def _components(episode: Episode) -> list[dict]:
+    places = list(episode.locations.all())
+    components = [{"code": SEVERITY, "valueInteger": episode.severity}]
+    components += [{"code": FINDING_SITE, "valueCodeableConcept": _site(place)} for place in places]
+    if episode.activity:
+        components.append(_text_component("Activity at onset", episode.activity.label))
+    components += [_text_component("Suspected trigger (aggravating factor)", term.label) for term in episode.triggers]
+    components += [_text_component("Accompanying symptom", term.label) for term in episode.symptoms]
+    components += [
+        _text_component("Relief measure tried (alleviating factor)", term.label) for term in episode.relief_measures
+    ]
+    if episode.relief_effect:
+        components.append(_text_component("How well relief worked", episode.get_relief_effect_display()))
+    components.append({"code": {"text": "Woke from sleep"}, "valueBoolean": episode.woke_from_sleep})
+    if episode.medication_taken:
+        components.append(
+            {"code": {"text": "Medication taken for this cramp"}, "valueString": episode.medication_taken}
+        )
+    return components
+
+
+def _observation(episode: Episode, patient_reference: dict) -> dict:
+    period = {"start": _instant(episode.started_at)}
+    if episode.duration_seconds:
+        period["end"] = _instant(episode.started_at + dt.timedelta(seconds=episode.duration_seconds))
+    places = list(episode.locations.all())
+    observation = {
+        "resourceType": "Observation",
+        "id": str(episode.uuid),
+        "status": "final",
+        "category": [SURVEY],
+        "code": SYMPTOM,
+        "subject": patient_reference,
+        "effectivePeriod": period,
+        "issued": _instant(episode.created_at),
+        "performer": [patient_reference],
+        "valueCodeableConcept": CRAMP,
+        "component": _components(episode),
+    }
+    if len(places) == 1:
+        observation["bodySite"] = _site(places[0])
+    if episode.notes:
+        observation["note"] = [{"text": episode.notes}]
+    return observation
+
+
+def fhir_bundle(patient: User) -> dict:
+    """The patient and every cramp as a FHIR R4 collection Bundle, in a fixed number of queries."""
+    patient_id = str(uuid.uuid5(PATIENT_ID_NAMESPACE, str(patient.pk)))
+    reference = {"reference": f"urn:uuid:{patient_id}", "display": patient.full_name}
+    patient_resource = {
+        "resourceType": "Patient",
+        "id": patient_id,
+        "active": patient.is_active,
+        "name": [{"text": patient.full_name}],
+        "telecom": [{"system": "email", "value": patient.email}],
+    }
+    entries = [{"fullUrl": f"urn:uuid:{patient_id}", "resource": patient_resource}]
+    entries += [
+        {"fullUrl": f"urn:uuid:{episode.uuid}", "resource": _observation(episode, reference)}
+        for episode in episodes_filtered(patient).order_by("started_at")
+    ]
+    return {
+        "resourceType": "Bundle",
+        "id": str(uuid.uuid4()),
+        "type": "collection",
+        "timestamp": _instant(timezone.now()),
+        "entry": entries,
+    }
+
+
+# --- Import from our own CSV -------------------------------------------------------------------
