@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST_PORT ?= 127.0.0.1:8000
 
-.PHONY: run test lint format migrations-check check-deploy clean
+.PHONY: run test lint format migrations-check check-deploy loadtest backup-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -43,3 +43,11 @@ check-deploy: $(STAMP)
 
 clean:
 	rm -rf $(VENV) staticfiles
+
+## Load and fault test: gunicorn on PostgreSQL, 55 users, a database restart halfway (needs DATABASE_URL).
+loadtest: $(STAMP)
+	$(BIN)/python scripts/loadtest.py --seconds $${SECONDS_TO_RUN:-60}
+
+## Dump, restore into an empty database, and compare what the app serves (needs DATABASE_URL).
+backup-check: $(STAMP)
+	$(BIN)/python scripts/backup_check.py
