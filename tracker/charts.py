@@ -46,6 +46,8 @@ def weekly_chart(weeks: list[Week]) -> dict:
     return {
         "width": 40 + len(weeks) * step,
         "height": PLOT_HEIGHT + 44 + 7 * (CELL + 2),
+        "first_row_y": PLOT_HEIGHT + 36,
+        "last_row_y": PLOT_HEIGHT + 36 + 6 * (CELL + 2),
         "bars": bars,
         "cells": cells,
         "largest": largest,
@@ -54,18 +56,24 @@ def weekly_chart(weeks: list[Week]) -> dict:
 
 
 def severity_chart(weeks: list[Week]) -> dict:
-    """Weekly mean severity as a line, weekly worst as dots, on a 0-10 axis."""
+    """Weekly mean severity as a line (broken where a week had no cramps), weekly worst as dots, on a 0-10 axis."""
     step = BAR_WIDTH + BAR_GAP
-    points, worst = [], []
+    points, worst, lines, run = [], [], [], []
     for index, week in enumerate(weeks):
         x = 30 + index * step + BAR_WIDTH / 2
-        if week.mean_severity is not None:
-            points.append((x, round(10 + PLOT_HEIGHT - _scale(week.mean_severity, 10), 1)))
-            worst.append({"x": x, "y": round(10 + PLOT_HEIGHT - _scale(week.worst_severity, 10), 1)})
+        if week.mean_severity is None:
+            lines.append(run)
+            run = []
+            continue
+        point = (x, round(10 + PLOT_HEIGHT - _scale(week.mean_severity, 10), 1))
+        points.append(point)
+        run.append(point)
+        worst.append({"x": x, "y": round(10 + PLOT_HEIGHT - _scale(week.worst_severity, 10), 1)})
+    lines.append(run)
     return {
         "width": 40 + len(weeks) * step,
         "height": PLOT_HEIGHT + 30,
-        "line": " ".join(f"{x},{y}" for x, y in points),
+        "lines": [" ".join(f"{x},{y}" for x, y in run) for run in lines if len(run) > 1],
         "means": [{"x": x, "y": y} for x, y in points],
         "worst": worst,
         "grid": [{"value": value, "y": 10 + PLOT_HEIGHT - _scale(value, 10)} for value in (0, 5, 10)],
