@@ -180,7 +180,9 @@ class TestBadInput:
         response = signed_in.post(NEW_URL, full_entry(started_at=local_input(too_early)))
         assert "more than five years before you joined" in errors_of(response, "started_at")[0]
 
-    @pytest.mark.parametrize("value", ["yesterday", "2026-13-45T99:99", "", "<script>"])
+    @pytest.mark.parametrize(
+        "value", ["yesterday", "2026-13-45T99:99", "", "<script>", "0001-01-01T00:00", "9999-12-31T23:59"]
+    )
     def test_unreadable_start_is_refused(self, signed_in, value):
         response = signed_in.post(NEW_URL, full_entry(started_at=value))
         assert errors_of(response, "started_at")

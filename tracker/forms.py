@@ -26,6 +26,23 @@ LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 CHIP = {"class": "btn-check", "autocomplete": "off"}
 
 
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
+
+
+def check_plausible_date(value: dt.date) -> None:
+    """Refuse dates no diary can hold (and that would overflow time-zone arithmetic)."""
+    if not EARLIEST_DATE <= value <= LATEST_DATE:
+        raise ValidationError("Enter a date between 1900 and 2100.", code="implausible_date")
+
+
+class DiaryDateField(forms.DateField):
+    default_validators = [check_plausible_date]
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", date_input())
+        super().__init__(**kwargs)
+
+
 def date_input() -> forms.DateInput:
     """The browser's date picker, which reads and writes ISO dates whatever the language."""
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -54,6 +71,7 @@ class LocalDateTimeField(forms.DateTimeField):
             if parsed is None or timezone.is_aware(parsed):
                 return parsed
             naive = timezone.make_naive(parsed)
+        check_plausible_date(naive.date())
         zone = timezone.get_current_timezone()
         local = naive.replace(tzinfo=zone, fold=0)
         if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != naive:
@@ -274,8 +292,8 @@ class EpisodeForm(EpisodeFormBase):
 
 
 class EpisodeFilterForm(forms.Form):
-    date_from = forms.DateField(label="From", required=False, widget=date_input())
-    date_to = forms.DateField(label="To", required=False, widget=date_input())
+    date_from = DiaryDateField(label="From", required=False)
+    date_to = DiaryDateField(label="To", required=False)
     severity_min = forms.IntegerField(label="Severity at least", required=False, min_value=0, max_value=10)
     severity_max = forms.IntegerField(label="Severity at most", required=False, min_value=0, max_value=10)
     location = TermChoiceField(label="Place", queryset=vocabulary("location"), required=False, empty_label="Anywhere")
@@ -298,7 +316,7 @@ class EpisodeFilterForm(forms.Form):
 
 
 class CheckInForm(forms.Form):
-    day = forms.DateField(widget=forms.HiddenInput)
+    day = DiaryDateField(widget=forms.HiddenInput)
     status = forms.ChoiceField(choices=[("none", "No cramps"), ("cramps", "I had cramps")])
 
 
@@ -338,10 +356,7 @@ class MedicationForm(forms.ModelForm):
     class Meta:
         model = Medication
         fields = ["name", "dose", "started_on", "stopped_on"]
-        widgets = {
-            "started_on": date_input(),
-            "stopped_on": date_input(),
-        }
+        field_classes = {"started_on": DiaryDateField, "stopped_on": DiaryDateField}
         labels = {"name": "Medicine", "dose": "Dose, as on the label"}
         help_texts = {"stopped_on": "Leave empty while you still take it."}
 
@@ -359,10 +374,9 @@ class InvitationForm(forms.Form):
         required=False,
         help_text="We e-mail them the link and code. Or leave empty and give them the code yourself.",
     )
-    access_ends_on = forms.DateField(
+    access_ends_on = DiaryDateField(
         label="Access ends on (optional)",
         required=False,
-        widget=date_input(),
         help_text="Leave empty to share until you revoke access.",
     )
 
@@ -398,8 +412,8 @@ MAX_REPORT_DAYS = 2 * 366
 class DateRangeForm(forms.Form):
     """A period in the patient's local dates, at most two years long."""
 
-    start = forms.DateField(label="From", widget=date_input())
-    end = forms.DateField(label="To", widget=date_input())
+    start = DiaryDateField(label="From")
+    end = DiaryDateField(label="To")
 
     def clean(self):
         cleaned = super().clean()

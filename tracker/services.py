@@ -61,7 +61,7 @@ def start_for_day(patient: User, day_text: str | None) -> dt.datetime:
         day = dt.date.fromisoformat(day_text or "")
     except ValueError:
         return now
-    if day >= local_day(patient, now):
+    if day >= local_day(patient, now) or day < local_day(patient, patient.date_joined - HISTORY_BEFORE_JOINING):
         return now
     return dt.datetime.combine(day, dt.time(12, 0), tzinfo=patient.zone)
 
