@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST_PORT ?= 127.0.0.1:8000
 
-.PHONY: run test lint format migrations-check check-deploy loadtest backup-check clean
+.PHONY: run demo test lint format migrations-check check-deploy loadtest backup-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,3 +51,9 @@ loadtest: $(STAMP)
 ## Dump, restore into an empty database, and compare what the app serves (needs DATABASE_URL).
 backup-check: $(STAMP)
 	$(BIN)/python scripts/backup_check.py
+
+## A small demo to click around: one patient with months of cramps, one clinician (credentials printed).
+demo: $(STAMP)
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_education
+	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo --patients 1 --episodes 150 --clinicians 1
