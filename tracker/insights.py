@@ -42,11 +42,25 @@ class DayStats:
     def recorded(self) -> bool:
         return self.state != "unrecorded"
 
+    @property
+    def state_label(self) -> str:
+        if self.state == "cramps":
+            return f"{self.cramps} cramp{'s' if self.cramps != 1 else ''}" if self.cramps else "Cramps (none logged)"
+        if self.state == "none":
+            return "No cramps"
+        return "Not recorded"
+
 
 @dataclass
 class Week:
+    """Monday to Sunday (or the part of it inside the period)."""
+
     first_day: dt.date
     days: list[DayStats] = field(default_factory=list)
+
+    @property
+    def day_count(self) -> int:
+        return len(self.days)
 
     @property
     def cramps(self) -> int:
@@ -168,7 +182,7 @@ def daily_stats(patient: User, first: dt.date, last: dt.date) -> dict[dt.date, D
     return days
 
 
-def _weeks(days: dict[dt.date, DayStats]) -> list[Week]:
+def weeks_of(days: dict[dt.date, DayStats]) -> list[Week]:
     weeks: dict[dt.date, Week] = {}
     for day, stats in sorted(days.items()):
         monday = day - dt.timedelta(days=day.weekday())
@@ -280,7 +294,7 @@ def insights_for(patient: User, first: dt.date, last: dt.date, today: dt.date) -
     return Insights(
         start=first,
         end=last,
-        weeks=_weeks(days),
+        weeks=weeks_of(days),
         hours=_hours(patient, start, end),
         places=_places(patient, start, end),
         triggers=[(row["term__label"], row["cramps"]) for row in triggers],

@@ -4,42 +4,17 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db.models import Count, Q
-from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from accounts.models import User
 
-from .models import CheckIn, ClinicianNote, Episode, Term
+from .insights import DayStats, daily_stats, weeks_of
+from .models import ClinicianNote, Episode, Term
 from .red_flags import red_flags_for
 from .services import local_day
 
 STRIP_DAYS = 14
 COMPARISON_DAYS = 30
-
-
-@dataclass(frozen=True)
-class DayRecord:
-    """One local day: how many cramps were logged and what the check-in said."""
-
-    day: dt.date
-    cramps: int
-    checkin: str | None
-
-    @property
-    def state(self) -> str:
-        if self.cramps or self.checkin == CheckIn.Status.HAD_CRAMPS:
-            return "cramps"
-        if self.checkin == CheckIn.Status.NO_CRAMPS:
-            return "none"
-        return "unrecorded"
-
-    @property
-    def state_label(self) -> str:
-        if self.state == "cramps":
-            return f"{self.cramps} cramp{'s' if self.cramps != 1 else ''}" if self.cramps else "Cramps (none logged)"
-        if self.state == "none":
-            return "No cramps"
-        return "Not recorded"
 
 
 @dataclass(frozen=True)
@@ -61,29 +36,10 @@ def _start_of_day(day: dt.date, zone) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
 
 
-def day_records(patient: User, first_day: dt.date, last_day: dt.date) -> list[DayRecord]:
-    """Every local day from first_day to last_day (inclusive), oldest first, in two queries."""
-    zone = patient.zone
-    counts = dict(
-        Episode.objects.for_patient(patient)
-        .in_period(_start_of_day(first_day, zone), _start_of_day(last_day + dt.timedelta(days=1), zone))
-        .annotate(day=TruncDate("started_at", tzinfo=zone))
-        .order_by()
-        .values("day")
-        .annotate(cramps=Count("id"))
-        .values_list("day", "cramps")
-    )
-    checkins = dict(
-        CheckIn.objects.filter(patient=patient, day__range=(first_day, last_day)).values_list("day", "status")
-    )
-    days = (first_day + dt.timedelta(days=offset) for offset in range((last_day - first_day).days + 1))
-    return [DayRecord(day=day, cramps=counts.get(day, 0), checkin=checkins.get(day)) for day in days]
-
-
-def recent_days(patient: User, days: int = STRIP_DAYS) -> list[DayRecord]:
-    """The last `days` local days, ending today."""
+def recent_days(patient: User, days: int = STRIP_DAYS) -> list[DayStats]:
+    """The last `days` local days, ending today, oldest first."""
     today = local_day(patient, timezone.now())
-    return day_records(patient, today - dt.timedelta(days=days - 1), today)
+    return list(daily_stats(patient, today - dt.timedelta(days=days - 1), today).values())
 
 
 def period_comparison(patient: User, days: int = COMPARISON_DAYS) -> PeriodComparison:
@@ -131,36 +87,10 @@ def vocabulary(kind: str):
     return Term.objects.of_kind(kind).active().order_by("sort_order", "label")
 
 
-@dataclass(frozen=True)
-class WeekRow:
-    """One week (Monday first) of a report: cramps logged, cramp-free days, days not recorded."""
-
-    first_day: dt.date
-    cramps: int
-    cramp_free_days: int
-    unrecorded_days: int
-    days: int
-
-
-def weekly_rows(days: list[DayRecord]) -> list[WeekRow]:
-    weeks: dict[dt.date, list[DayRecord]] = {}
-    for record in days:
-        weeks.setdefault(record.day - dt.timedelta(days=record.day.weekday()), []).append(record)
-    return [
-        WeekRow(
-            first_day=monday,
-            cramps=sum(record.cramps for record in records),
-            cramp_free_days=sum(record.state == "none" for record in records),
-            unrecorded_days=sum(record.state == "unrecorded" for record in records),
-            days=len(records),
-        )
-        for monday, records in weeks.items()
-    ]
-
-
 def visit_report(patient: User, start: dt.date, end: dt.date) -> dict:
     """Everything the visit report shows for the patient's local dates start..end."""
-    days = day_records(patient, start, end)
+    stats = daily_stats(patient, start, end)
+    days = list(stats.values())
     episodes = list(episodes_filtered(patient, date_from=start, date_to=end).order_by("started_at"))
     severities = [episode.severity for episode in episodes]
     flagged = [(episode, flags) for episode in episodes if (flags := red_flags_for(episode))]
@@ -173,7 +103,7 @@ def visit_report(patient: User, start: dt.date, end: dt.date) -> dict:
         "start": start,
         "end": end,
         "episodes": episodes,
-        "weeks": weekly_rows(days),
+        "weeks": weeks_of(stats),
         "flagged": flagged,
         "notes": notes,
         "figures": {
