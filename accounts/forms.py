@@ -1,5 +1,6 @@
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.core.validators import MaxLengthValidator
 
 from .models import User, time_zone_names
 
@@ -33,6 +34,14 @@ class SignupForm(AllauthSignupForm):
     time_zone = forms.CharField(widget=forms.HiddenInput, required=False)
 
     field_order = ["full_name", "email", "role", "professional_details", "password1", "password2"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # allauth's field takes 320 characters, then cuts the address to the model's 254.
+        email = self.fields["email"]
+        email.max_length = User._meta.get_field("email").max_length
+        email.validators.append(MaxLengthValidator(email.max_length))
+        email.widget.attrs["maxlength"] = str(email.max_length)
 
     def clean_full_name(self) -> str:
         name = self.cleaned_data["full_name"].strip()

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .models import CareGrant, ClinicianNote, Episode, Medication
+from .models import MAX_ID, CareGrant, ClinicianNote, Episode, Medication
 
 
 def access_own_episode(user: User, episode_uuid: uuid.UUID) -> Episode:
@@ -37,6 +37,8 @@ def access_patient(user: User, patient_id: int | str) -> User:
         patient_id = int(patient_id)
     except (TypeError, ValueError):
         raise Http404("No such patient.") from None
+    if not 0 < patient_id <= MAX_ID:
+        raise Http404("No such patient.")
     if user.is_patient and user.pk == patient_id:
         return user
     if user.is_verified_clinician:

@@ -223,16 +223,18 @@ def _decoded(upload: UploadedFile) -> str:
     content = upload.read(MAX_IMPORT_BYTES + 1)
     if len(content) > MAX_IMPORT_BYTES:
         raise ImportRejected([too_big])
-    if not content.strip():
-        raise ImportRejected(["This file is empty."])
     if b"\x00" in content:
         raise ImportRejected(["This is not a CSV file (it looks like an image, a spreadsheet or another binary file)."])
     try:
-        return content.decode("utf-8-sig")
+        text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportRejected(
             ["This file is not UTF-8 text. In your spreadsheet, save it as “CSV UTF-8” and try again."]
         ) from None
+    # Checked after decoding: a file holding only a byte-order mark is empty too.
+    if not text.strip():
+        raise ImportRejected(["This file is empty."])
+    return text
 
 
 def _reader(text: str):

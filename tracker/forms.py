@@ -11,7 +11,16 @@ from django.utils import timezone
 from accounts.models import User, time_zone_names
 
 from .csv_import import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
-from .models import MAX_DURATION_SECONDS, MAX_NOTES_LENGTH, SEVERITY_MAX, SEVERITY_MIN, Medication, ReliefEffect, Side
+from .models import (
+    MAX_DURATION_SECONDS,
+    MAX_ID,
+    MAX_NOTES_LENGTH,
+    SEVERITY_MAX,
+    SEVERITY_MIN,
+    Medication,
+    ReliefEffect,
+    Side,
+)
 from .reminders import reminder_time_choices
 from .selectors import vocabulary
 from .services import EpisodeDetails, LocationChoice, check_episode_start
@@ -82,6 +91,13 @@ class LocalDateTimeField(forms.DateTimeField):
         return local
 
 
+def check_ids(values) -> None:
+    """Refuse posted ids that are not whole numbers a database could hold, before any query."""
+    for value in values:
+        if not str(value).isdigit() or int(value) > MAX_ID:
+            raise ValidationError("Choose from the list.", code="invalid_choice")
+
+
 class TermChoiceField(forms.ModelChoiceField):
     """One item of a vocabulary, shown by its label."""
 
@@ -97,6 +113,10 @@ class VocabularyChoiceField(forms.ModelMultipleChoiceField):
     def __init__(self, kind: str, **kwargs):
         kwargs.setdefault("required", False)
         super().__init__(queryset=vocabulary(kind), **kwargs)
+
+    def _check_values(self, value):
+        check_ids(value)
+        return super()._check_values(value)
 
     def label_from_instance(self, term):
         return term.label

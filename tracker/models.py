@@ -15,6 +15,8 @@ from django.db.models.lookups import LessThanOrEqual
 MAX_DURATION_SECONDS = 24 * 60 * 60
 MAX_NOTES_LENGTH = 2000
 SEVERITY_MIN, SEVERITY_MAX = 0, 10
+# Largest primary key a database integer holds; a bigger posted id is tampering (and overflows SQLite).
+MAX_ID = 2**63 - 1
 
 
 class TermQuerySet(models.QuerySet):
