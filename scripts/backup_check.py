@@ -32,8 +32,8 @@ now = timezone.now()
 for number in range(3):
     patient = User.objects.create_user(f"backup-{number}@example.org", None, full_name=f"Backup {number}")
     Episode.objects.bulk_create(
-        Episode(patient=patient, created_by=patient, started_at=now - dt.timedelta(hours=9 * index), severity=index % 11,
-                notes=f"night {index}")
+        Episode(patient=patient, created_by=patient, started_at=now - dt.timedelta(hours=9 * index),
+                severity=index % 11, notes=f"night {index}")
         for index in range(45)
     )
     CheckIn.objects.create(patient=patient, day=now.date(), status="cramps")
@@ -104,8 +104,10 @@ def main() -> int:
                 connection.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     episodes = sum(len(found) for found in before.values())
     same = before == after and episodes > 0
-    print(f"patients {len(before)}, episodes served before the dump {episodes}, after the restore "
-          f"{sum(len(found) for found in after.values())}: {'identical' if same else 'DIFFERENT'}")
+    print(
+        f"patients {len(before)}, episodes served before the dump {episodes}, after the restore "
+        f"{sum(len(found) for found in after.values())}: {'identical' if same else 'DIFFERENT'}"
+    )
     return 0 if same else 1
 
 

@@ -254,10 +254,8 @@ def main() -> int:
         server.wait(timeout=30)
 
     with psycopg.connect(url) as connection:
-        stored = {
-            str(row[0])
-            for row in connection.execute("SELECT uuid FROM tracker_episode WHERE uuid::text = ANY(%s)", (results.acknowledged,))
-        }
+        query = "SELECT uuid FROM tracker_episode WHERE uuid::text = ANY(%s)"
+        stored = {str(row[0]) for row in connection.execute(query, (results.acknowledged,))}
     missing = len(set(results.acknowledged) - stored)
     if not options.keep_database:
         drop_database(base_url)
@@ -268,8 +266,10 @@ def main() -> int:
     print(f"requests                 {total}")
     print(f"outcomes                 {dict(sorted(results.outcomes.items()))}")
     print(f"errors                   {sum(errors.values())} {errors}")
-    print(f"latency p50 / p95        {statistics.median(results.latencies) * 1000:.0f} ms / "
-          f"{percentile(results.latencies, 0.95) * 1000:.0f} ms")
+    print(
+        f"latency p50 / p95        {statistics.median(results.latencies) * 1000:.0f} ms / "
+        f"{percentile(results.latencies, 0.95) * 1000:.0f} ms"
+    )
     print(f"recovery after restart   {recovery:.1f} s ({'answered' if recovered else 'NOT answering'})")
     print(f"acknowledged episodes    {len(results.acknowledged)}")
     print(f"acknowledged but missing {missing}")
