@@ -1,4 +1,5 @@
 import re
+from pathlib import Path
 
 import pytest
 from django.contrib.staticfiles import finders
@@ -76,3 +77,10 @@ def test_a_403_page_says_why(client, patient):
     response = client.get("/clinic/")
     assert response.status_code == 403
     assert "This page is not available for your account type." in response.content.decode()
+
+
+def test_no_template_has_a_multi_line_hash_comment():
+    """{# ... #} spans one line only: a longer one is printed on the page."""
+    for path in (Path(__file__).resolve().parent.parent / "templates").rglob("*.html"):
+        for line in path.read_text().splitlines():
+            assert "{#" not in line or "#}" in line, f"{path}: {line}"
