@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 HOST_PORT ?= 127.0.0.1:8000
 
-.PHONY: run demo test lint format migrations-check check-deploy loadtest backup-check clean
+.PHONY: run demo bench test lint format migrations-check check-deploy loadtest backup-check clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -57,3 +57,7 @@ demo: $(STAMP)
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_education
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py seed_demo --patients 1 --episodes 150 --clinicians 1
+
+## Page timings, queries and memory at two data sizes against a baseline (needs DATABASE_URL on PostgreSQL).
+bench: $(STAMP)
+	$(BIN)/python benchmarks/run.py

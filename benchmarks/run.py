@@ -1,0 +1,212 @@
+"""Server time, queries and peak memory of the main pages at two data sizes, against a baseline.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/postgres .venv/bin/python benchmarks/run.py
+
+It creates (and drops) its own database, `crampapp_bench`, seeds one patient with 100 and one with
+10,000 episodes, and one clinician with 10 and one with 500 granted patients, then times each page
+in-process (Django's test client: no network) over --requests requests. The baseline is a minimal
+view with a session and a template: the floor of this stack. Compare only figures of one run.
+"""
+
+import argparse
+import logging
+import os
+import statistics
+import sys
+import time
+import tracemalloc
+import uuid
+from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
+
+import psycopg
+
+PROJECT = Path(__file__).resolve().parent.parent
+DATABASE = "crampapp_bench"
+
+
+def url_for(base: str, name: str) -> str:
+    parts = urlsplit(base)
+    return urlunsplit((parts.scheme, parts.netloc, f"/{name}", parts.query, parts.fragment))
+
+
+def recreate(base: str, *, drop_only: bool = False) -> None:
+    with psycopg.connect(url_for(base, "postgres"), autocommit=True) as connection:
+        connection.execute(f"DROP DATABASE IF EXISTS {DATABASE} WITH (FORCE)")
+        if not drop_only:
+            connection.execute(f"CREATE DATABASE {DATABASE}")
+
+
+def measure(client, method: str, path: str, requests: int, data_for=None) -> dict:
+    from django.db import connection
+
+    def once():
+        response = client.post(path, data_for()) if method == "post" else client.get(path)
+        if getattr(response, "streaming", False):
+            for _ in response.streaming_content:
+                pass
+        assert response.status_code < 400, (path, response.status_code)
+
+    for _ in range(3):
+        once()
+    executed = []
+
+    def count(execute, sql, params, many, context):
+        executed.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(count):
+        once()
+    tracemalloc.start()
+    once()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    timings = []
+    for _ in range(requests):
+        started = time.perf_counter()
+        once()
+        timings.append(time.perf_counter() - started)
+    return {"queries": len(executed), "median": statistics.median(timings), "peak": peak}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--requests", type=int, default=30)
+    options = parser.parse_args()
+    base = os.environ.get("DATABASE_URL", "")
+    if not base.startswith("postgres"):
+        print("Set DATABASE_URL to a PostgreSQL server, e.g. postgres://postgres@127.0.0.1:5432/postgres")
+        return 2
+    recreate(base)
+    os.environ.update(
+        DATABASE_URL=url_for(base, DATABASE),
+        DEBUG="0",
+        SECRET_KEY="benchmark-" + uuid.uuid4().hex,
+        ALLOWED_HOSTS="testserver",
+        SECURE_SSL_REDIRECT="0",
+        LOG_LEVEL="ERROR",
+        DJANGO_SETTINGS_MODULE="crampapp.settings",
+    )
+    sys.path.insert(0, str(PROJECT))
+    import django
+
+    django.setup()
+    logging.getLogger("crampapp.audit").setLevel(logging.WARNING)
+    from django.core.management import call_command
+    from django.test import Client
+    from django.test.utils import setup_test_environment
+
+    from accounts.models import User
+    from tracker.models import Episode
+
+    setup_test_environment()
+    try:
+        call_command("migrate", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        call_command("load_education", verbosity=0)
+        for prefix, patients, episodes, clinicians in [
+            ("small", 1, 100, 0),
+            ("large", 1, 10_000, 0),
+            ("clinic-small", 10, 20, 1),
+            ("clinic-large", 500, 20, 1),
+        ]:
+            call_command(
+                "seed_demo",
+                prefix=prefix,
+                patients=patients,
+                episodes=episodes,
+                clinicians=clinicians,
+                force=True,
+                stdout=open(os.devnull, "w"),  # noqa: SIM115
+            )
+        rows = run_pages(options.requests, User, Episode, Client)
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        recreate(base, drop_only=True)
+    return print_table(rows)
+
+
+def run_pages(requests: int, User, Episode, Client) -> list[dict]:
+    from django.test.utils import override_settings
+
+    results = []
+    with override_settings(ROOT_URLCONF="benchmarks.urls"):
+        client = Client()
+        client.force_login(User.objects.get(email="small-patient-1@example.org"))
+        baseline = measure(client, "get", "/benchmark-baseline/", requests)["median"]
+        sizes = {}
+        for size in ("small", "large"):
+            patient = User.objects.get(email=f"{size}-patient-1@example.org")
+            clinician = User.objects.get(email=f"clinic-{size}-clinician-1@example.org")
+            reviewed = User.objects.filter(email__startswith=f"clinic-{size}-patient-").order_by("pk").first()
+            episode = Episode.objects.filter(patient=patient).latest("started_at")
+            patient_client, clinician_client = Client(), Client()
+            patient_client.force_login(patient)
+            clinician_client.force_login(clinician)
+            pages = [
+                ("patient dashboard", patient_client, "get", "/dashboard/", None),
+                ("episode list", patient_client, "get", "/episodes/", None),
+                ("episode detail", patient_client, "get", f"/episodes/{episode.uuid}/", None),
+                ("insights", patient_client, "get", "/insights/", None),
+                ("export CSV", patient_client, "get", "/export/csv/", None),
+                ("clinician list", clinician_client, "get", "/clinic/", None),
+                ("clinician review", clinician_client, "get", f"/clinic/patients/{reviewed.pk}/", None),
+                ("visit report", clinician_client, "get", f"/clinic/patients/{reviewed.pk}/report/", None),
+                (
+                    "POST new episode",
+                    patient_client,
+                    "post",
+                    "/episodes/new/?mode=quick",
+                    lambda: {"client_id": str(uuid.uuid4()), "severity": "5"},
+                ),
+            ]
+            sizes[size] = {name: measure(c, method, path, requests, data) for name, c, method, path, data in pages}
+        for name in sizes["small"]:
+            results.append({"page": name, "small": sizes["small"][name], "large": sizes["large"][name]})
+    results.insert(0, {"page": "baseline", "baseline": baseline})
+    return results
+
+
+LIMITS_TO_BASELINE = {
+    "patient dashboard": 5,
+    "episode list": 5,
+    "episode detail": 5,
+    "clinician list": 5,
+    "insights": 10,
+    "clinician review": 10,
+    "visit report": 10,
+    "POST new episode": 3,
+}
+RATIO_LIMITS = {"insights": 2.0, "export CSV": 2.0}
+
+
+def print_table(rows: list[dict]) -> int:
+    baseline = rows[0]["baseline"]
+    print(f"baseline (session + template): median {baseline * 1000:.2f} ms\n")
+    header = f"{'page':<20} {'queries s/l':>11} {'median small':>13} {'median large':>13} {'large/small':>11} "
+    header += f"{'x baseline':>10} {'peak KB s/l':>15}  result"
+    print(header)
+    failures = 0
+    for row in rows[1:]:
+        small, large = row["small"], row["large"]
+        ratio = large["median"] / small["median"]
+        to_baseline = large["median"] / baseline
+        checks = [small["queries"] == large["queries"], ratio <= RATIO_LIMITS.get(row["page"], 1.5)]
+        if row["page"] in LIMITS_TO_BASELINE:
+            checks.append(to_baseline <= LIMITS_TO_BASELINE[row["page"]])
+        if row["page"] == "export CSV":
+            checks.append(large["peak"] <= 2 * small["peak"] + 512 * 1024)
+        passed = all(checks)
+        failures += not passed
+        print(
+            f"{row['page']:<20} {small['queries']:>5}/{large['queries']:<5} {small['median'] * 1000:>10.1f} ms "
+            f"{large['median'] * 1000:>10.1f} ms {ratio:>11.2f} {to_baseline:>10.1f} "
+            f"{small['peak'] // 1024:>7}/{large['peak'] // 1024:<7}  {'PASS' if passed else 'FAIL'}"
+        )
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
