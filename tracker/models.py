@@ -4,6 +4,7 @@ Every table holding health data carries the patient's id, and every unique
 constraint on it includes that id, so the tables can later be sharded by patient.
 """
 
+import datetime as dt
 from uuid import uuid4
 
 from django.conf import settings
@@ -158,6 +159,15 @@ class EpisodeQuerySet(models.QuerySet):
     def in_period(self, start, end) -> "EpisodeQuerySet":
         """Episodes that started at or after `start` and before `end` (aware datetimes)."""
         return self.filter(started_at__gte=start, started_at__lt=end)
+
+    def last_two_windows(self, days: int, now) -> tuple[int, int]:
+        """(episodes in the last `days` days, episodes in the `days` before those), in one query."""
+        boundary = now - dt.timedelta(days=days)
+        counts = self.filter(started_at__gte=boundary - dt.timedelta(days=days), started_at__lte=now).aggregate(
+            recent=models.Count("id", filter=models.Q(started_at__gte=boundary)),
+            previous=models.Count("id", filter=models.Q(started_at__lt=boundary)),
+        )
+        return counts["recent"], counts["previous"]
 
     def with_details(self) -> "EpisodeQuerySet":
         """Everything a list row or detail page shows, in a fixed number of queries."""

@@ -1,9 +1,7 @@
 """Warning signs in a patient's entries that mean: talk to a clinician soon (or get urgent care)."""
 
-import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -61,17 +59,7 @@ class Rise:
 def cramps_rising(patient: User) -> Rise | None:
     """A rise worth a clinician's attention: at least twice as many episodes in the last
     14 days as in the 14 before, and at least 4 of them. None otherwise."""
-    now = timezone.now()
-    boundary = now - dt.timedelta(days=RISE_WINDOW_DAYS)
-    counts = (
-        Episode.objects.for_patient(patient)
-        .filter(started_at__gte=boundary - dt.timedelta(days=RISE_WINDOW_DAYS), started_at__lte=now)
-        .aggregate(
-            recent=Count("id", filter=Q(started_at__gte=boundary)),
-            previous=Count("id", filter=Q(started_at__lt=boundary)),
-        )
-    )
-    recent, previous = counts["recent"], counts["previous"]
+    recent, previous = Episode.objects.for_patient(patient).last_two_windows(RISE_WINDOW_DAYS, timezone.now())
     if recent >= RISE_MINIMUM and recent >= 2 * previous:
         return Rise(recent=recent, previous=previous)
     return None

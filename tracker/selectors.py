@@ -3,7 +3,6 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
 from django.utils import timezone
 
 from accounts.models import User
@@ -44,17 +43,8 @@ def recent_days(patient: User, days: int = STRIP_DAYS) -> list[DayStats]:
 
 def period_comparison(patient: User, days: int = COMPARISON_DAYS) -> PeriodComparison:
     """Episodes in the last `days` days against the `days` before, in one query."""
-    now = timezone.now()
-    boundary = now - dt.timedelta(days=days)
-    counts = (
-        Episode.objects.for_patient(patient)
-        .filter(started_at__gte=boundary - dt.timedelta(days=days), started_at__lte=now)
-        .aggregate(
-            recent=Count("id", filter=Q(started_at__gte=boundary)),
-            previous=Count("id", filter=Q(started_at__lt=boundary)),
-        )
-    )
-    return PeriodComparison(recent=counts["recent"], previous=counts["previous"], days=days)
+    recent, previous = Episode.objects.for_patient(patient).last_two_windows(days, timezone.now())
+    return PeriodComparison(recent=recent, previous=previous, days=days)
 
 
 def episodes_filtered(
