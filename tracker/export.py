@@ -4,9 +4,11 @@ import csv
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
+from django.db.models import QuerySet
+
 from accounts.models import User
 
-from .models import Episode, ReliefEffect
+from .models import Episode, EpisodeLocation, EpisodeTerm, ReliefEffect
 
 
 @dataclass(frozen=True)
@@ -97,3 +99,39 @@ def csv_lines(episodes: Iterable[Episode], patient: User) -> Iterator[str]:
     yield writer.writerow(COLUMNS)
     for episode in episodes:
         yield writer.writerow(episode_row(episode, patient))
+
+
+def _group_by_episode(rows: Iterator, episode_id: int, pending: list) -> list:
+    """The rows of one episode from a stream ordered like the episodes (pending holds one read-ahead row)."""
+    found = []
+    while True:
+        row = pending.pop() if pending else next(rows, None)
+        if row is None:
+            return found
+        if row.episode_id != episode_id:
+            pending.append(row)
+            return found
+        found.append(row)
+
+
+def streamed_with_details(episodes: QuerySet) -> Iterator[Episode]:
+    """Episodes oldest first with their locations and tags, read as three ordered streams and merged:
+    three queries and flat memory however many episodes there are."""
+    order = ("started_at", "pk")
+    episode_order = ("episode__started_at", "episode_id")
+    wanted = episodes.values("pk")
+    places = (
+        EpisodeLocation.objects.filter(episode__in=wanted).select_related("location").order_by(*episode_order)
+    ).iterator(chunk_size=2000)
+    tags = (
+        EpisodeTerm.objects.filter(episode__in=wanted)
+        .select_related("term")
+        .order_by(*episode_order)
+        .iterator(chunk_size=2000)
+    )
+    pending_places, pending_tags = [], []
+    for episode in episodes.select_related("activity").order_by(*order).iterator(chunk_size=2000):
+        locations = _group_by_episode(places, episode.pk, pending_places)
+        terms = [link.term for link in _group_by_episode(tags, episode.pk, pending_tags)]
+        episode._prefetched_objects_cache = {"locations": locations, "terms": terms}
+        yield episode

@@ -14,11 +14,10 @@ from accounts.models import User
 
 from ..access import access_patient
 from ..csv_import import ImportRejected, ImportResult, episodes_import_csv
-from ..export import COLUMN_GUIDE, csv_lines
+from ..export import COLUMN_GUIDE, csv_lines, streamed_with_details
 from ..forms import EpisodeImportForm
 from ..models import AccessLog, Episode
 from ..record_export import FHIR_CONTENT_TYPE, fhir_bundle, record_document
-from ..selectors import episodes_filtered
 from ..services import patient_today
 from ..sharing import access_log_record
 
@@ -34,7 +33,7 @@ def _download(patient: User, export_format: str, *, for_clinician: bool) -> Http
     """The patient's whole record in one of the export formats, as a file to save."""
     ending, _ = EXPORT_FORMATS[export_format]
     if export_format == "csv":
-        episodes = episodes_filtered(patient).order_by("started_at").iterator(chunk_size=500)
+        episodes = streamed_with_details(Episode.objects.for_patient(patient))
         response = StreamingHttpResponse(csv_lines(episodes, patient), content_type="text/csv")
     elif export_format == "json":
         document = record_document(patient, include_sharing=not for_clinician)
