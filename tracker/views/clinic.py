@@ -67,19 +67,23 @@ def _period(request: HttpRequest, patient, days: int):
     return period_from(request, end - dt.timedelta(days=days - 1), end)
 
 
+def _logged_period(request: HttpRequest, patient, action: str):
+    """The period of a review, report or export; a clinician's look at it goes into the access log."""
+    period_form, start, end = _period(request, patient, DEFAULT_REVIEW_DAYS)
+    if request.user != patient:
+        access_log_record(request=request, patient=patient, action=action, detail=f"{start} to {end}")
+    return period_form, start, end
+
+
 @login_required
 @require_safe
 def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.user, patient_id)
-    period_form, start, end = _period(request, patient, DEFAULT_REVIEW_DAYS)
+    period_form, start, end = _logged_period(request, patient, AccessLog.Action.VIEW_REVIEW)
     filter_form = EpisodeFilterForm(request.GET or None)
     filters = {**filter_form.filters(), "date_from": start, "date_to": end}
     episodes = episodes_filtered(patient, **filters).prefetch_related("clinician_notes__author")
     page = Paginator(episodes, EPISODES_PER_PAGE).get_page(request.GET.get("page"))
-    if request.user != patient:
-        access_log_record(
-            request=request, patient=patient, action=AccessLog.Action.VIEW_REVIEW, detail=f"{start} to {end}"
-        )
     query = request.GET.copy()
     query.pop("page", None)
     insights = insights_for(patient, start, end, patient_today(patient))
@@ -135,11 +139,7 @@ def note_new(request: HttpRequest, patient_id: int) -> HttpResponse:
 def report(request: HttpRequest, patient_id: int) -> HttpResponse:
     """A printable visit report for a chosen period."""
     patient = access_patient(request.user, patient_id)
-    period_form, start, end = _period(request, patient, DEFAULT_REVIEW_DAYS)
-    if request.user != patient:
-        access_log_record(
-            request=request, patient=patient, action=AccessLog.Action.VIEW_REPORT, detail=f"{start} to {end}"
-        )
+    period_form, start, end = _logged_period(request, patient, AccessLog.Action.VIEW_REPORT)
     context = {"patient": patient, "period_form": period_form, **visit_report(patient, start, end)}
     return render(request, "clinic/report.html", context)
 
@@ -148,11 +148,7 @@ def report(request: HttpRequest, patient_id: int) -> HttpResponse:
 @require_safe
 def export_csv(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.user, patient_id)
-    _, start, end = _period(request, patient, DEFAULT_REVIEW_DAYS)
-    if request.user != patient:
-        access_log_record(
-            request=request, patient=patient, action=AccessLog.Action.EXPORT_CSV, detail=f"{start} to {end}"
-        )
+    _, start, end = _logged_period(request, patient, AccessLog.Action.EXPORT_CSV)
     episodes = episodes_filtered(patient, date_from=start, date_to=end).prefetch_related(None)
     response = StreamingHttpResponse(csv_lines(streamed_with_details(episodes), patient), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="cramps-{patient.pk}-{start}-to-{end}.csv"'
