@@ -139,6 +139,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A development database: one writer at a time, no reason to hold connections.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Pages run short queries over a few thousand rows; JIT compilation of their plans
+    # (triggered by cost estimates, not by the work) costs more than it saves.
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

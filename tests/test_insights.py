@@ -191,9 +191,9 @@ class TestPage:
             for index in range(size)
         )
         client.force_login(patient)
-        # session, user; cramps per day, check-ins, hours, places, triggers, relief;
-        # medicines, and cramps per day and check-ins for their windows
-        with django_assert_num_queries(11):
+        # session, user; cramps per day, check-ins, the period's episode ids, hours, places, triggers,
+        # relief; medicines, and cramps per day and check-ins for their windows
+        with django_assert_num_queries(12):
             response = client.get(INSIGHTS_URL)
         # 25 minutes apart, all of them fall within the default 26 weeks.
         assert response.context["insights"].total == size

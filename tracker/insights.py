@@ -8,7 +8,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.db.models.functions import ExtractHour, TruncDate
 
 from accounts.models import User
@@ -161,14 +161,23 @@ def _bounds(patient: User, first: dt.date, last: dt.date) -> tuple[dt.datetime, 
 
 def daily_stats(patient: User, first: dt.date, last: dt.date) -> dict[dt.date, DayStats]:
     """Every local day first..last with its cramps, severity and check-in, in two queries."""
-    start, end = _bounds(patient, first, last)
-    days = {
-        first + dt.timedelta(days=offset): DayStats(day=first + dt.timedelta(days=offset))
-        for offset in range((last - first).days + 1)
-    }
+    return days_stats(patient, [(first, last)])
+
+
+def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]]) -> dict[dt.date, DayStats]:
+    """The same for every day of several ranges of days, still in two queries."""
+    days: dict[dt.date, DayStats] = {}
+    in_ranges, checkin_days = Q(pk__in=[]), Q(pk__in=[])
+    for first, last in ranges:
+        for offset in range((last - first).days + 1):
+            day = first + dt.timedelta(days=offset)
+            days[day] = DayStats(day=day)
+        start, end = _bounds(patient, first, last)
+        in_ranges |= Q(started_at__gte=start, started_at__lt=end)
+        checkin_days |= Q(day__range=(first, last))
     per_day = (
         Episode.objects.for_patient(patient)
-        .in_period(start, end)
+        .filter(in_ranges)
         .annotate(day=TruncDate("started_at", tzinfo=patient.zone))
         .order_by()
         .values("day")
@@ -177,9 +186,9 @@ def daily_stats(patient: User, first: dt.date, last: dt.date) -> dict[dt.date, D
     for row in per_day:
         stats = days[row["day"]]
         stats.cramps, stats.severity_sum, stats.worst = row["cramps"], row["severity_sum"], row["worst"]
-    for day, status in CheckIn.objects.filter(patient=patient, day__range=(first, last)).values_list("day", "status"):
+    for day, status in CheckIn.objects.filter(checkin_days, patient=patient).values_list("day", "status"):
         days[day].checkin = status
-    return days
+    return dict(sorted(days.items()))
 
 
 def weeks_of(days: dict[dt.date, DayStats]) -> list[Week]:
@@ -206,9 +215,9 @@ def _hours(patient: User, start: dt.datetime, end: dt.datetime) -> list[int]:
     return hours
 
 
-def _places(patient: User, start: dt.datetime, end: dt.datetime) -> list[PlaceCount]:
+def _places(patient: User, episode_ids: list[int]) -> list[PlaceCount]:
     rows = (
-        EpisodeLocation.objects.filter(patient=patient, episode__started_at__gte=start, episode__started_at__lt=end)
+        EpisodeLocation.objects.filter(patient=patient, episode__in=episode_ids)
         .values("location__slug", "location__label", "side")
         .annotate(cramps=Count("id"))
     )
@@ -222,15 +231,20 @@ def _places(patient: User, start: dt.datetime, end: dt.datetime) -> list[PlaceCo
     return [PlaceCount(slug, label, counts["left"], counts["right"]) for (slug, label), counts in sides.items()]
 
 
-def _terms(patient: User, start: dt.datetime, end: dt.datetime, kind: str):
-    return EpisodeTerm.objects.filter(
-        patient=patient, term__kind=kind, episode__started_at__gte=start, episode__started_at__lt=end
-    )
+def _episode_ids(patient: User, start: dt.datetime, end: dt.datetime) -> list[int]:
+    """The period's episodes, read once through the (patient, started_at) index. The queries
+    of their places and terms then look them up by id: their cost follows the period, not the
+    length of the whole log (a subquery here leaves the planner guessing at the row count)."""
+    return list(Episode.objects.for_patient(patient).in_period(start, end).values_list("pk", flat=True))
 
 
-def _relief(patient: User, start: dt.datetime, end: dt.datetime) -> list[tuple[str, dict[str, int]]]:
+def _terms(patient: User, episode_ids: list[int], kind: str):
+    return EpisodeTerm.objects.filter(patient=patient, term__kind=kind, episode__in=episode_ids)
+
+
+def _relief(patient: User, episode_ids: list[int]) -> list[tuple[str, dict[str, int]]]:
     rows = (
-        _terms(patient, start, end, Term.Kind.RELIEF)
+        _terms(patient, episode_ids, Term.Kind.RELIEF)
         .values("term__label", "term__sort_order", "episode__relief_effect")
         .annotate(cramps=Count("id"))
         .order_by("term__sort_order")
@@ -268,7 +282,13 @@ def medication_effects(patient: User, today: dt.date) -> list[MedicationEffect]:
     if not medications:
         return []
     window = dt.timedelta(days=EFFECT_WINDOW_DAYS)
-    days = daily_stats(patient, min(medication.started_on for medication in medications) - window, today)
+    # Only the days of the windows compared: the cost does not grow with how long ago a medicine started.
+    ranges = []
+    for medication in medications:
+        ranges.append((medication.started_on - window, min(medication.started_on + window, today)))
+        if medication.stopped_on is not None and medication.stopped_on <= today:
+            ranges.append((medication.stopped_on, min(medication.stopped_on + window, today)))
+    days = days_stats(patient, ranges)
     effects = []
     for medication in medications:
         windows = [
@@ -284,8 +304,9 @@ def medication_effects(patient: User, today: dt.date) -> list[MedicationEffect]:
 def insights_for(patient: User, first: dt.date, last: dt.date, today: dt.date) -> Insights:
     start, end = _bounds(patient, first, last)
     days = daily_stats(patient, first, last)
+    episode_ids = _episode_ids(patient, start, end)
     triggers = (
-        _terms(patient, start, end, Term.Kind.TRIGGER)
+        _terms(patient, episode_ids, Term.Kind.TRIGGER)
         .exclude(term__slug="none-noticed")
         .values("term__label")
         .annotate(cramps=Count("id"))
@@ -296,8 +317,8 @@ def insights_for(patient: User, first: dt.date, last: dt.date, today: dt.date) -
         end=last,
         weeks=weeks_of(days),
         hours=_hours(patient, start, end),
-        places=_places(patient, start, end),
+        places=_places(patient, episode_ids),
         triggers=[(row["term__label"], row["cramps"]) for row in triggers],
-        relief=_relief(patient, start, end),
+        relief=_relief(patient, episode_ids),
         medications=medication_effects(patient, today),
     )

@@ -181,7 +181,10 @@ class Episode(models.Model):
     """One cramp, as the patient logged it."""
 
     uuid = models.UUIDField(default=uuid4, editable=False)
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="episodes")
+    # Indexed by the (patient, started_at) index and the unique constraints, which all lead with it.
+    patient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="episodes", db_index=False
+    )
     started_at = models.DateTimeField("started")
     duration_seconds = models.PositiveIntegerField(null=True, blank=True)
     severity = models.PositiveSmallIntegerField(help_text="0 = no pain, 10 = worst imaginable.")
@@ -269,7 +272,8 @@ class Episode(models.Model):
 class EpisodeLocation(models.Model):
     """Where a cramp struck, and on which side."""
 
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Indexed by the unique constraint, which leads with it.
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE, related_name="locations")
     location = models.ForeignKey(
         Term, on_delete=models.PROTECT, related_name="+", limit_choices_to={"kind": Term.Kind.LOCATION}
@@ -292,7 +296,8 @@ class EpisodeLocation(models.Model):
 class EpisodeTerm(models.Model):
     """A trigger, symptom or relief measure noted on an episode."""
 
-    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Indexed by the unique constraint, which leads with it.
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
     episode = models.ForeignKey(Episode, on_delete=models.CASCADE)
     term = models.ForeignKey(Term, on_delete=models.PROTECT, related_name="+")
 
@@ -459,6 +464,7 @@ class AccessLog(models.Model):
         EXPORT_JSON = "export_json", "Exported the whole record (JSON)"
         EXPORT_FHIR = "export_fhir", "Exported episodes (FHIR)"
         ADD_NOTE = "add_note", "Wrote a note"
+        SCHEDULE_QUESTIONNAIRE = "schedule_questionnaire", "Set a questionnaire schedule"
 
     # Emptied when the patient deletes their account; patient_reference then still groups the rows.
     patient = models.ForeignKey(

@@ -9,7 +9,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
-    IntegerField,
+    FilteredRelation,
     Max,
     OuterRef,
     Q,
@@ -18,7 +18,6 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce
 from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
@@ -44,70 +43,98 @@ SORTS = {
 DEFAULT_SORT = "-recent"
 
 
-def _count(episodes: QuerySet) -> Coalesce:
-    per_patient = episodes.order_by().values("patient").annotate(n=Count("pk")).values("n")
-    return Coalesce(Subquery(per_patient, output_field=IntegerField()), Value(0))
-
-
-def red_flag_episodes(episodes: QuerySet) -> QuerySet:
-    """The episodes among `episodes` that carry a warning sign (see tracker.red_flags)."""
+def red_flag_condition(prefix: str = "") -> Q:
+    """Episodes with a warning sign (see tracker.red_flags); `prefix` names the relation, e.g. "last_60__"."""
     flagged_symptom = EpisodeTerm.objects.filter(
-        episode=OuterRef("pk"), term__kind="symptom", term__slug__in=list(RED_FLAG_SYMPTOMS)
+        episode=OuterRef(f"{prefix}pk"), term__kind="symptom", term__slug__in=list(RED_FLAG_SYMPTOMS)
     )
-    return episodes.filter(
-        Q(severity__gte=SEVERE_FROM, duration_seconds__gt=LONG_AFTER_SECONDS) | Q(Exists(flagged_symptom))
+    return Q(**{f"{prefix}severity__gte": SEVERE_FROM, f"{prefix}duration_seconds__gt": LONG_AFTER_SECONDS}) | Q(
+        Exists(flagged_symptom)
     )
 
 
 def with_summaries(patients: QuerySet, now: dt.datetime | None = None) -> QuerySet:
-    """Annotate each patient with the figures of the last 30 days against the 30 before."""
+    """Annotate each patient with the figures of the last 30 days against the 30 before.
+
+    One join to the patient's episodes of the last 60 days (the (patient, started_at) index
+    finds them), counted with FILTER clauses: no per-patient subquery over the episodes.
+    """
     now = now or timezone.now()
     recent_from = now - dt.timedelta(days=WINDOW_DAYS)
     previous_from = now - dt.timedelta(days=2 * WINDOW_DAYS)
     rise_from = now - dt.timedelta(days=RISE_WINDOW_DAYS)
-    episodes = Episode.objects.filter(patient=OuterRef("pk"))
-    recent = episodes.filter(started_at__gte=recent_from, started_at__lte=now)
-    per_patient = recent.order_by().values("patient")
-    return patients.annotate(
-        recent=_count(recent),
-        previous=_count(episodes.filter(started_at__gte=previous_from, started_at__lt=recent_from)),
-        recent_14=_count(episodes.filter(started_at__gte=rise_from, started_at__lte=now)),
-        previous_14=_count(
-            episodes.filter(started_at__gte=rise_from - dt.timedelta(days=RISE_WINDOW_DAYS), started_at__lt=rise_from)
-        ),
-        mean_severity=Subquery(per_patient.annotate(value=Avg("severity")).values("value")),
-        worst_severity=Subquery(per_patient.annotate(value=Max("severity")).values("value")),
-        nights_woken=_count(recent.filter(woke_from_sleep=True)),
-        red_flag_entries=_count(red_flag_episodes(recent)),
-        last_entry=Subquery(episodes.order_by("-started_at").values("started_at")[:1]),
-        last_checkin=Subquery(CheckIn.objects.filter(patient=OuterRef("pk")).order_by("-day").values("day")[:1]),
-    ).annotate(
-        change=F("recent") - F("previous"),
-        worsening=Case(
-            When(red_flag_entries__gt=0, then=Value(True)),
-            When(
-                Q(recent_14__gte=RISE_MINIMUM) & Q(GreaterThanOrEqual(F("recent_14"), F("previous_14") * 2)),
-                then=Value(True),
+    recent = Q(last_60__started_at__gte=recent_from)
+    return (
+        patients.annotate(
+            last_60=FilteredRelation(
+                "episodes", condition=Q(episodes__started_at__gte=previous_from, episodes__started_at__lte=now)
+            )
+        )
+        .annotate(
+            recent=Count("last_60", filter=recent),
+            previous=Count("last_60", filter=Q(last_60__started_at__lt=recent_from)),
+            recent_14=Count("last_60", filter=Q(last_60__started_at__gte=rise_from)),
+            previous_14=Count(
+                "last_60",
+                filter=Q(
+                    last_60__started_at__gte=rise_from - dt.timedelta(days=RISE_WINDOW_DAYS),
+                    last_60__started_at__lt=rise_from,
+                ),
             ),
-            # 50% more episodes than the 30 days before (and more than one more).
-            When(
-                Q(GreaterThanOrEqual(F("recent") * 2, F("previous") * 3)) & Q(recent__gte=F("previous") + 2),
-                then=Value(True),
+            mean_severity=Avg("last_60__severity", filter=recent),
+            worst_severity=Max("last_60__severity", filter=recent),
+            nights_woken=Count("last_60", filter=recent & Q(last_60__woke_from_sleep=True)),
+            red_flag_entries=Count("last_60", filter=recent & red_flag_condition("last_60__")),
+            last_entry=Subquery(
+                Episode.objects.filter(patient=OuterRef("pk")).order_by("-started_at").values("started_at")[:1]
             ),
-            default=Value(False),
-            output_field=BooleanField(),
-        ),
+            last_checkin=Subquery(CheckIn.objects.filter(patient=OuterRef("pk")).order_by("-day").values("day")[:1]),
+        )
+        .annotate(
+            change=F("recent") - F("previous"),
+            worsening=Case(
+                When(red_flag_entries__gt=0, then=Value(True)),
+                When(
+                    Q(recent_14__gte=RISE_MINIMUM) & Q(GreaterThanOrEqual(F("recent_14"), F("previous_14") * 2)),
+                    then=Value(True),
+                ),
+                # 50% more episodes than the 30 days before (and more than one more).
+                When(
+                    Q(GreaterThanOrEqual(F("recent") * 2, F("previous") * 3)) & Q(recent__gte=F("previous") + 2),
+                    then=Value(True),
+                ),
+                default=Value(False),
+                output_field=BooleanField(),
+            ),
+        )
     )
 
 
-def clinic_patients(clinician: User, sort: str = DEFAULT_SORT) -> QuerySet:
+class PatientSummaries:
+    """The clinic list as Paginator wants it: counted from the grants alone; the summaries are
+    computed in the query that fetches one page."""
+
+    def __init__(self, patients: QuerySet, summarised: QuerySet):
+        self.patients = patients
+        self.summarised = summarised
+
+    def count(self) -> int:
+        return self.patients.count()
+
+    def __getitem__(self, index):
+        return self.summarised[index]
+
+
+def clinic_patients(clinician: User, sort: str = DEFAULT_SORT) -> PatientSummaries:
     """The clinician's patients with an active grant, summarised, getting-worse first, then by `sort`."""
     granted = CareGrant.objects.active(timezone.now().date()).filter(clinician=clinician).values("patient_id")
     patients = User.objects.filter(pk__in=granted, is_active=True)
     descending = sort.startswith("-")
     column = SORTS.get(sort.lstrip("-"), SORTS["recent"])
     order = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
-    return with_summaries(patients).order_by(F("worsening").desc(), order, "full_name", "pk")
+    return PatientSummaries(
+        patients, with_summaries(patients).order_by(F("worsening").desc(), order, "full_name", "pk")
+    )
 
 
 def summary_for(patient: User) -> User:
