@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+LIGHTHOUSE_STAMP := tools/lighthouse/node_modules/.installed
 HOST_PORT ?= 127.0.0.1:8000
 
-.PHONY: run demo bench test lint format migrations-check check-deploy loadtest backup-check clean
+.PHONY: run demo bench test lint format migrations-check check-deploy loadtest backup-check audit clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -42,7 +43,7 @@ check-deploy: $(STAMP)
 	  ALLOWED_HOSTS=$${ALLOWED_HOSTS:-cramp.example.org} $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) staticfiles
+	rm -rf $(VENV) staticfiles tools/lighthouse/node_modules
 
 ## Load and fault test: gunicorn on PostgreSQL, 55 users, a database restart halfway (needs DATABASE_URL).
 loadtest: $(STAMP)
@@ -61,3 +62,12 @@ demo: $(STAMP)
 ## Page timings, queries and memory at two data sizes against a baseline (needs DATABASE_URL on PostgreSQL).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Lighthouse from the npm registry, pinned in tools/lighthouse/package-lock.json; no install scripts, no browser download.
+$(LIGHTHOUSE_STAMP): tools/lighthouse/package-lock.json
+	npm ci --prefix tools/lighthouse --no-audit --no-fund --ignore-scripts
+	touch $(LIGHTHOUSE_STAMP)
+
+## Lighthouse scores (mobile) for the landing page, a learn page, the dashboard and the episode form (needs Node.js and Chromium).
+audit: $(STAMP) $(LIGHTHOUSE_STAMP)
+	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python scripts/audit.py
