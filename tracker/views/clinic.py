@@ -15,7 +15,7 @@ from accounts.decorators import clinician_required
 
 from ..access import access_patient
 from ..charts import charts_for
-from ..export import csv_lines, streamed_with_details
+from ..export import csv_lines
 from ..forms import AcceptInvitationForm, EpisodeFilterForm, NoteForm
 from ..insights import insights_for
 from ..models import AccessLog, ClinicianNote, Episode, Medication, PatientCondition, PatientProfile
@@ -150,6 +150,6 @@ def export_csv(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.user, patient_id)
     _, start, end = _logged_period(request, patient, AccessLog.Action.EXPORT_CSV)
     episodes = episodes_filtered(patient, date_from=start, date_to=end).prefetch_related(None)
-    response = StreamingHttpResponse(csv_lines(streamed_with_details(episodes), patient), content_type="text/csv")
+    response = StreamingHttpResponse(csv_lines(episodes, patient), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="cramps-{patient.pk}-{start}-to-{end}.csv"'
     return response

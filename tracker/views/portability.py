@@ -14,7 +14,7 @@ from accounts.models import User
 
 from ..access import access_patient
 from ..csv_import import ImportRejected, ImportResult, episodes_import_csv
-from ..export import COLUMN_GUIDE, csv_lines, streamed_with_details
+from ..export import COLUMN_GUIDE, csv_lines
 from ..forms import EpisodeImportForm
 from ..models import AccessLog, Episode
 from ..record_export import FHIR_CONTENT_TYPE, fhir_bundle, record_document
@@ -33,8 +33,9 @@ def _download(patient: User, export_format: str, *, for_clinician: bool) -> Http
     """The patient's whole record in one of the export formats, as a file to save."""
     ending, _ = EXPORT_FORMATS[export_format]
     if export_format == "csv":
-        episodes = streamed_with_details(Episode.objects.for_patient(patient))
-        response = StreamingHttpResponse(csv_lines(episodes, patient), content_type="text/csv")
+        response = StreamingHttpResponse(
+            csv_lines(Episode.objects.for_patient(patient), patient), content_type="text/csv"
+        )
     elif export_format == "json":
         document = record_document(patient, include_sharing=not for_clinician)
         response = HttpResponse(json.dumps(document, indent=2, ensure_ascii=False), content_type="application/json")
