@@ -1,0 +1,83 @@
+"""The indexes behind the two pages that grow with the data, read from PostgreSQL's query plans.
+
+With 10,000 episodes in the table, the episode list must find one patient's newest episodes
+through the (patient, started_at) index, and the clinic list must reach its patients' episodes of
+the last 60 days through the same index, never by reading the whole episode table.
+"""
+
+import datetime as dt
+import json
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from tests.factories import ClinicianFactory, PatientFactory, grant_access
+from tracker.models import Episode
+from tracker.review import clinic_patients
+from tracker.selectors import episodes_filtered
+from tracker.views.clinic import PATIENTS_PER_PAGE
+from tracker.views.episodes import EPISODES_PER_PAGE
+
+EPISODE_INDEX = "tracker_episode_patient_start"
+
+pytestmark = pytest.mark.skipif(connection.vendor != "postgresql", reason="query plans are PostgreSQL's")
+
+
+def _nodes(plan: dict):
+    yield plan
+    for child in plan.get("Plans", []):
+        yield from _nodes(child)
+
+
+def plan_of(queryset) -> list[dict]:
+    """Every node of the plan PostgreSQL picks for `queryset` (after fresh statistics)."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tracker_episode, accounts_user, tracker_caregrant, tracker_checkin")
+    return list(_nodes(json.loads(queryset.explain(format="json"))[0]["Plan"]))
+
+
+def episode_scans(nodes: list[dict]) -> list[tuple[str, str | None]]:
+    return [
+        (node["Node Type"], node.get("Index Name")) for node in nodes if node.get("Relation Name") == "tracker_episode"
+    ]
+
+
+def add_episodes(patients, per_patient: int, spread: dt.timedelta) -> None:
+    now = timezone.now()
+    step = spread / per_patient
+    Episode.objects.bulk_create(
+        (
+            Episode(patient=patient, started_at=now - step * index, severity=index % 11)
+            for patient in patients
+            for index in range(per_patient)
+        ),
+        batch_size=2000,
+    )
+
+
+@pytest.mark.django_db
+def test_the_episode_list_reads_one_page_through_the_patient_and_start_index():
+    patient, neighbour = PatientFactory(), PatientFactory()
+    add_episodes([patient], 10_000, dt.timedelta(days=5 * 365))
+    add_episodes([neighbour], 2_000, dt.timedelta(days=365))
+    scans = episode_scans(plan_of(episodes_filtered(patient)[:EPISODES_PER_PAGE]))
+    assert scans, "the plan does not read tracker_episode at all"
+    assert all(index == EPISODE_INDEX for _, index in scans), scans
+    assert ("Seq Scan", None) not in scans
+
+
+@pytest.mark.django_db
+def test_the_clinic_list_reaches_recent_episodes_through_the_patient_and_start_index():
+    clinician = ClinicianFactory()
+    patients = PatientFactory.create_batch(100)
+    for patient in patients:
+        grant_access(patient, clinician)
+    # 100 patients with 100 episodes each over two years: 10,000 rows, a few hundred in the 60 days summarised.
+    add_episodes(patients, 100, dt.timedelta(days=730))
+    add_episodes(PatientFactory.create_batch(20), 100, dt.timedelta(days=60))
+    page = clinic_patients(clinician).summarised[:PATIENTS_PER_PAGE]
+    scans = episode_scans(plan_of(page))
+    assert scans, "the plan does not read tracker_episode at all"
+    assert all(index == EPISODE_INDEX for _, index in scans), scans
+    assert ("Seq Scan", None) not in scans
