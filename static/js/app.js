@@ -31,7 +31,85 @@ function setUpPrintButtons() {
   });
 }
 
+// Severity scales: say the chosen value in words under the scale, and to screen readers as it changes.
+function setUpSeverityScales() {
+  document.querySelectorAll("[data-severity-chosen]").forEach((output) => {
+    const scale = output.closest("fieldset");
+    const update = () => {
+      const chosen = scale.querySelector('input[type="radio"]:checked');
+      const label = chosen && scale.querySelector(`label[for="${chosen.id}"]`);
+      output.textContent = label ? `Your answer: ${chosen.value} out of 10, ${label.dataset.severityWord}.` : "";
+    };
+    scale.addEventListener("change", update);
+    update();
+  });
+}
+
+// A form sent back with mistakes: bring the keyboard to the summary, and from each of its links to the field.
+function setUpErrorSummary() {
+  const summary = document.getElementById("error-summary");
+  if (!summary) {
+    return;
+  }
+  summary.querySelectorAll('a[href^="#"]').forEach((link) => {
+    link.addEventListener("click", (event) => {
+      const target = document.getElementById(decodeURIComponent(link.hash.slice(1)));
+      const field =
+        target &&
+        (target.querySelector('input[type="radio"]:checked') ||
+          target.querySelector('input:not([type="hidden"]), select, textarea'));
+      if (field) {
+        event.preventDefault();
+        target.scrollIntoView({ block: "start" });
+        field.focus({ preventScroll: true });
+      }
+    });
+  });
+  summary.focus();
+}
+
+// A table wider than the screen scrolls in its own box: let the keyboard reach that box (Tab, then the
+// arrow keys), and name it after the table, as a region. Tables that fit are left out of the Tab order.
+function setUpScrollingTables() {
+  const boxes = document.querySelectorAll(".table-responsive");
+  const nameOf = (box) => {
+    const source =
+      box.querySelector("caption") ||
+      box.closest("figure")?.querySelector("figcaption") ||
+      box.closest("section")?.querySelector("h2, h3");
+    return source ? source.textContent.trim().replace(/\s+/g, " ") : "Table";
+  };
+  const update = () => {
+    boxes.forEach((box) => {
+      if (box.scrollWidth > box.clientWidth) {
+        box.setAttribute("tabindex", "0");
+        box.setAttribute("role", "region");
+        box.setAttribute("aria-label", `${nameOf(box)} (scrolls sideways)`);
+      } else if (box.getAttribute("role") === "region") {
+        box.removeAttribute("tabindex");
+        box.removeAttribute("role");
+        box.removeAttribute("aria-label");
+      }
+    });
+  };
+  let pending = false;
+  window.addEventListener("resize", () => {
+    if (!pending) {
+      pending = true;
+      window.requestAnimationFrame(() => {
+        pending = false;
+        update();
+      });
+    }
+  });
+  document.querySelectorAll("details").forEach((details) => details.addEventListener("toggle", update));
+  update();
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  setUpScrollingTables();
+  setUpErrorSummary();
+  setUpSeverityScales();
   setUpPrintButtons();
   setUpRoleChoice();
   fillBrowserTimeZone();
