@@ -1,0 +1,25 @@
+"""A patient's questionnaire answers in the JSON record export (tracker.record_export)."""
+
+from accounts.models import User
+
+from .fhir import instant, questionnaire_reference
+from .models import QuestionnaireResponse
+
+
+def responses_document(patient: User) -> list[dict]:
+    """Every answer, oldest first, with its questionnaire and score (one query)."""
+    return [
+        {
+            "id": str(response.uuid),
+            "questionnaire": response.instrument.title,
+            "questionnaire_url": questionnaire_reference(response.instrument, response.instrument_version),
+            "answered_at_utc": instant(response.answered_at),
+            "answered_at_local": response.answered_at.astimezone(patient.zone).isoformat(timespec="seconds"),
+            "score": float(response.score),
+            "score_label": response.instrument.score_label,
+            "answers": response.answers,
+        }
+        for response in QuestionnaireResponse.objects.for_patient(patient)
+        .select_related("instrument")
+        .order_by("answered_at")
+    ]

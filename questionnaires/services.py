@@ -1,0 +1,119 @@
+"""Writes: a patient's answers, and the schedule that asks for them. Views call these; each checks its own rules."""
+
+import datetime as dt
+import uuid
+from collections.abc import Mapping
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from accounts.models import User
+from tracker.services import local_day, patient_today
+
+from .engine import check_answers, score
+from .models import EVERY_WEEKS_MAX, EVERY_WEEKS_MIN, Instrument, QuestionnaireResponse, Schedule
+
+
+def _check_patient(patient: User) -> None:
+    if not patient.is_patient:
+        raise ValidationError("Questionnaires are answered by patients.")
+
+
+def check_every_weeks(every_weeks: int) -> None:
+    if isinstance(every_weeks, bool) or not isinstance(every_weeks, int):
+        raise ValidationError({"every_weeks": "Enter a whole number of weeks."})
+    if not EVERY_WEEKS_MIN <= every_weeks <= EVERY_WEEKS_MAX:
+        raise ValidationError({"every_weeks": f"Choose from {EVERY_WEEKS_MIN} to {EVERY_WEEKS_MAX} weeks."})
+
+
+def next_due_after(patient: User, answered_at: dt.datetime, every_weeks: int) -> dt.date:
+    """The local date, `every_weeks` weeks after the local day of an answer."""
+    return local_day(patient, answered_at) + dt.timedelta(weeks=every_weeks)
+
+
+@transaction.atomic
+def response_record(
+    *,
+    patient: User,
+    instrument: Instrument,
+    answered_by: User,
+    client_id: uuid.UUID,
+    values: Mapping[str, int | None],
+) -> tuple[QuestionnaireResponse, bool]:
+    """Check, score and store one completed questionnaire, and move its schedule on. Returns (response, created).
+
+    Raises ValidationError keyed by item link id when an answer is missing or not an option; then
+    nothing is stored. Submitting the same form twice (same `client_id`) returns the first response.
+    """
+    _check_patient(patient)
+    existing = QuestionnaireResponse.objects.for_patient(patient).filter(client_id=client_id).first()
+    if existing is not None:
+        return existing, False
+    if not instrument.active:
+        raise ValidationError("This questionnaire is no longer offered.")
+    answers = check_answers(list(instrument.items.all()), values)
+    response = QuestionnaireResponse(
+        patient=patient,
+        instrument=instrument,
+        instrument_version=instrument.version,
+        answers=[answer.as_json() for answer in answers],
+        score=score(instrument, answers),
+        answered_at=timezone.now(),
+        answered_by=answered_by,
+        client_id=client_id,
+    )
+    response.full_clean(exclude=["patient", "instrument", "answered_by", "client_id"])
+    try:
+        with transaction.atomic():
+            response.save()
+    except IntegrityError:
+        # The same form won a race with itself: the other request stored it.
+        return QuestionnaireResponse.objects.for_patient(patient).get(client_id=client_id), False
+    schedule = Schedule.objects.for_patient(patient).filter(instrument=instrument, active=True).first()
+    if schedule is not None:
+        schedule.next_due = next_due_after(patient, response.answered_at, schedule.every_weeks)
+        schedule.save(update_fields=["next_due", "updated_at"])
+    return response, True
+
+
+@transaction.atomic
+def schedule_set(*, patient: User, instrument: Instrument, every_weeks: int, set_by: User) -> Schedule:
+    """Ask the patient to answer `instrument` every `every_weeks` weeks, from their last answer (or from today).
+
+    `set_by` is the patient or a clinician the caller has checked through tracker.access.
+    """
+    _check_patient(patient)
+    check_every_weeks(every_weeks)
+    if not instrument.active:
+        raise ValidationError("This questionnaire is no longer offered.")
+    last = (
+        QuestionnaireResponse.objects.for_patient(patient)
+        .filter(instrument=instrument)
+        .order_by("-answered_at")
+        .values_list("answered_at", flat=True)
+        .first()
+    )
+    next_due = next_due_after(patient, last, every_weeks) if last else patient_today(patient)
+    schedule = Schedule.objects.select_for_update().filter(patient=patient, instrument=instrument).first()
+    if schedule is None:
+        schedule = Schedule(patient=patient, instrument=instrument)
+    schedule.every_weeks = every_weeks
+    schedule.next_due = next_due
+    schedule.active = True
+    schedule.set_by = set_by
+    schedule.full_clean(exclude=["patient", "instrument", "set_by"])
+    schedule.save()
+    return schedule
+
+
+@transaction.atomic
+def schedule_stop(*, patient: User, instrument: Instrument, set_by: User) -> Schedule | None:
+    """Stop asking; the schedule stays on record (who stopped it, and when). None when nothing was being asked."""
+    schedule = Schedule.objects.select_for_update().filter(patient=patient, instrument=instrument).first()
+    if schedule is None or not schedule.active:
+        return None
+    schedule.active = False
+    schedule.set_by = set_by
+    schedule.save(update_fields=["active", "set_by", "updated_at"])
+    return schedule
