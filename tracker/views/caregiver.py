@@ -1,0 +1,236 @@
+"""The caregiver's side: the patients I help, their log, logging a cramp or a check-in for them.
+
+Caregivers add to a log and read it. They change or delete only the cramps they logged themselves;
+the patient's own entries, clinician notes, sharing, exports and the clinic pages stay closed to them.
+Every page works in the patient's time zone, and every look and entry goes into the patient's access trail.
+"""
+
+import uuid
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_safe
+
+from accounts.decorators import role_required
+from accounts.models import User
+
+from ..access import access_caregiver_episode, access_patient_as_caregiver
+from ..caregiving import caregiver_checkin_record, checkins_entered_by_caregivers, patients_helped
+from ..forms import AcceptInvitationForm, CheckInForm, EpisodeForm, QuickLogForm, add_service_error
+from ..models import AccessLog, CheckIn
+from ..selectors import episodes_filtered, recent_days
+from ..services import ClientIdReused, episode_create, episode_delete, episode_update, patient_today, start_for_day
+from ..sharing import access_log_record, caregiver_invitation_accept
+from ..tallies import Overlap, OverlapNeedsChoice, OverlapQuestion, slot_key, slot_of, tally_covering
+
+caregiver_required = role_required(User.Role.CAREGIVER)
+EPISODES_PER_PAGE = 20
+
+
+class CaregiverAcceptForm(AcceptInvitationForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["code"].help_text = "The code the person you help gave you, e.g. ABCDE-FGH23."
+
+
+def _log_url(patient: User) -> str:
+    return reverse("tracker:care_log", args=[patient.pk])
+
+
+@caregiver_required
+@require_safe
+def care_home(request: HttpRequest) -> HttpResponse:
+    """The patients this caregiver helps: pick one."""
+    return render(request, "care/home.html", {"grants": patients_helped(request.user)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def care_accept(request: HttpRequest) -> HttpResponse:
+    """A caregiver enters a patient's caregiver invitation code (or follows the link). Other accounts
+    are told next to the field why it cannot work for them."""
+    form = CaregiverAcceptForm(
+        request.POST if request.method == "POST" else None, initial={"code": request.GET.get("code", "")[:40]}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant = caregiver_invitation_accept(caregiver=request.user, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"You can now log cramps for {grant.patient.full_name}.")
+            return redirect("tracker:care_log", patient_id=grant.patient_id)
+    return render(request, "care/accept.html", {"form": form})
+
+
+@caregiver_required
+@require_safe
+def care_log(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The patient's cramps, newest first, as the patient logged them (no clinician notes)."""
+    patient = access_patient_as_caregiver(request.user, patient_id)
+    episodes = episodes_filtered(patient)
+    page = Paginator(episodes, EPISODES_PER_PAGE).get_page(request.GET.get("page"))
+    detail = f"page {page.number}" if page.number > 1 else ""
+    access_log_record(request=request, patient=patient, action=AccessLog.Action.VIEW_LOG, detail=detail)
+    with timezone.override(patient.zone):
+        cramps = episodes.cramp_total() if page.paginator.count else 0
+        return render(request, "care/log.html", {"patient": patient, "page": page, "cramps": cramps})
+
+
+@caregiver_required
+@require_http_methods(["GET", "POST"])
+def care_episode_new(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Log a cramp for the patient: the full entry, or with ?mode=quick just how bad it was."""
+    patient = access_patient_as_caregiver(request.user, patient_id)
+    quick = request.GET.get("mode") == "quick"
+    with timezone.override(patient.zone):
+        initial = {"started_at": start_for_day(patient, request.GET.get("day"))}
+        form = (QuickLogForm if quick else EpisodeForm)(
+            request.POST if request.method == "POST" else None, patient=patient, initial=initial
+        )
+        question = None
+        if request.method == "POST" and form.is_valid():
+            try:
+                episode, created = episode_create(
+                    patient=patient,
+                    created_by=request.user,
+                    client_id=form.cleaned_data["client_id"],
+                    details=form.details(),
+                    overlap=form.overlap_answer(),
+                )
+            except OverlapNeedsChoice as asked:
+                add_service_error(form, asked)
+                question = OverlapQuestion.from_error(asked, form.asked_slot())
+            except ClientIdReused:
+                messages.warning(request, "This form had already been saved, with other answers. Nothing was changed.")
+                return redirect(_log_url(patient))
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                if created:
+                    started = timezone.localtime(episode.started_at)
+                    access_log_record(
+                        request=request,
+                        patient=patient,
+                        action=AccessLog.Action.LOG_EPISODE,
+                        detail=f"{started:%Y-%m-%d %H:%M}",
+                    )
+                    messages.success(request, f"Cramp logged for {patient.full_name}.")
+                else:
+                    messages.info(request, "This cramp was already saved; it was not logged twice.")
+                return redirect(_log_url(patient))
+        context = {"patient": patient, "form": form, "quick": quick, "overlap": question}
+        return render(request, "care/episode_form.html", context)
+
+
+@caregiver_required
+@require_http_methods(["GET", "POST"])
+def care_episode_edit(request: HttpRequest, patient_id: int, episode_id: uuid.UUID) -> HttpResponse:
+    """Change a cramp this caregiver logged (never one the patient logged)."""
+    patient = access_patient_as_caregiver(request.user, patient_id)
+    episode = access_caregiver_episode(request.user, patient, episode_id)
+    with timezone.override(patient.zone):
+        form = EpisodeForm(
+            request.POST if request.method == "POST" else None,
+            patient=patient,
+            initial=EpisodeForm.initial_from(episode),
+        )
+        question = None
+        covering = tally_covering(patient, episode.started_at)
+        if covering is not None:
+            form.initial["overlap"] = Overlap.PART if episode.tally_id == covering.pk else Overlap.SEPARATE
+            question = OverlapQuestion(key=slot_key(*slot_of(patient, episode.started_at)), tally=covering)
+        if request.method == "POST" and form.is_valid():
+            try:
+                episode_update(episode=episode, details=form.details(), overlap=form.overlap_answer())
+            except OverlapNeedsChoice as asked:
+                add_service_error(form, asked)
+                question = OverlapQuestion.from_error(asked, form.asked_slot())
+            except ValidationError as error:
+                add_service_error(form, error)
+            else:
+                started = timezone.localtime(episode.started_at)
+                access_log_record(
+                    request=request,
+                    patient=patient,
+                    action=AccessLog.Action.EDIT_EPISODE,
+                    detail=f"{started:%Y-%m-%d %H:%M}",
+                )
+                messages.success(request, "Changes saved.")
+                return redirect(_log_url(patient))
+        context = {"patient": patient, "form": form, "episode": episode, "overlap": question}
+        return render(request, "care/episode_form.html", context)
+
+
+@caregiver_required
+@require_http_methods(["GET", "POST"])
+def care_episode_delete(request: HttpRequest, patient_id: int, episode_id: uuid.UUID) -> HttpResponse:
+    """Delete a cramp this caregiver logged, after a confirmation page."""
+    patient = access_patient_as_caregiver(request.user, patient_id)
+    episode = access_caregiver_episode(request.user, patient, episode_id)
+    with timezone.override(patient.zone):
+        if request.method == "POST":
+            started = timezone.localtime(episode.started_at)
+            episode_delete(episode=episode)
+            access_log_record(
+                request=request,
+                patient=patient,
+                action=AccessLog.Action.DELETE_EPISODE,
+                detail=f"{started:%Y-%m-%d %H:%M}",
+            )
+            messages.success(request, "The entry was deleted.")
+            return redirect(_log_url(patient))
+        return render(request, "care/episode_confirm_delete.html", {"patient": patient, "episode": episode})
+
+
+@caregiver_required
+@require_http_methods(["GET", "POST"])
+def care_checkin(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The patient's daily check-in, answered by the caregiver: today, or a day nobody recorded."""
+    patient = access_patient_as_caregiver(request.user, patient_id)
+    if request.method == "POST":
+        return _record_checkin(request, patient)
+    days = recent_days(patient)
+    access_log_record(request=request, patient=patient, action=AccessLog.Action.VIEW_LOG, detail="check-ins")
+    entered_by = checkins_entered_by_caregivers(patient, [record.day for record in days])
+    context = {
+        "patient": patient,
+        "today": days[-1],
+        "today_entered_by": entered_by.get(days[-1].day),
+        "earlier_days": [(record, entered_by.get(record.day)) for record in days[-2::-1]],
+    }
+    return render(request, "care/checkin.html", context)
+
+
+def _record_checkin(request: HttpRequest, patient: User) -> HttpResponse:
+    form = CheckInForm(request.POST)
+    back = reverse("tracker:care_checkin", args=[patient.pk])
+    if not form.is_valid():
+        messages.error(request, "That check-in could not be read. Please use the buttons.")
+        return redirect(back)
+    try:
+        recorded = caregiver_checkin_record(
+            patient=patient, caregiver=request.user, day=form.cleaned_data["day"], status=form.cleaned_data["status"]
+        )
+    except ValidationError as error:
+        for message in error.messages:
+            messages.error(request, message)
+        return redirect(back)
+    access_log_record(
+        request=request, patient=patient, action=AccessLog.Action.RECORD_CHECKIN, detail=f"{recorded.day}"
+    )
+    if recorded.status == CheckIn.Status.NO_CRAMPS:
+        messages.success(request, f"Recorded: no cramps for {patient.full_name} on {recorded.day:%A %-d %B}.")
+        return redirect(back)
+    messages.success(request, "Noted. Now log the cramp.")
+    new = reverse("tracker:care_episode_new", args=[patient.pk])
+    if recorded.day == patient_today(patient):
+        return redirect(f"{new}?mode=quick")
+    return redirect(f"{new}?{urlencode({'day': recorded.day.isoformat()})}")
