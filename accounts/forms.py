@@ -6,19 +6,20 @@ from .models import User, time_zone_names
 
 
 class SignupForm(AllauthSignupForm):
-    """allauth's sign-up plus a name, the role, and a clinician's credentials."""
+    """allauth's sign-up plus a name, the role (patient, clinician or caregiver), and a clinician's credentials."""
 
     full_name = forms.CharField(
         label="Your name",
         max_length=User._meta.get_field("full_name").max_length,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
-        help_text="Shown to the clinicians you choose to share your log with.",
+        help_text="Shown to the people you share a cramp log with.",
     )
     role = forms.ChoiceField(
         label="I am signing up as",
         choices=[
             (User.Role.PATIENT, "A patient: I want to log my cramps"),
             (User.Role.CLINICIAN, "A clinician: my patients will share their logs with me"),
+            (User.Role.CAREGIVER, "A caregiver: I help someone log their cramps (they invite me)"),
         ],
         initial=User.Role.PATIENT,
         widget=forms.RadioSelect,
@@ -60,6 +61,6 @@ class SignupForm(AllauthSignupForm):
                 "professional_details",
                 "Clinicians must tell us their profession and registration number so that we can verify them.",
             )
-        if cleaned.get("role") == User.Role.PATIENT:
+        if cleaned.get("role") != User.Role.CLINICIAN:
             cleaned["professional_details"] = ""
         return cleaned

@@ -1,4 +1,4 @@
-"""People who use CrampApp: patients (the default) and clinicians."""
+"""People who use CrampApp: patients (the default), clinicians, and caregivers who log for a patient."""
 
 import zoneinfo
 from functools import cache
@@ -50,6 +50,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Role(models.TextChoices):
         PATIENT = "patient", "Patient"
         CLINICIAN = "clinician", "Clinician"
+        # Someone who helps a patient keep their log (family, a carer); needs no verification.
+        CAREGIVER = "caregiver", "Caregiver"
 
     email = models.EmailField("e-mail address", unique=True)
     full_name = models.CharField("name", max_length=150, help_text="How you would like to be addressed.")
@@ -85,7 +87,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             # this index serves that lookup and stops two spellings of one address.
             models.UniqueConstraint(Upper("email"), name="accounts_user_email_ci_unique"),
             models.CheckConstraint(
-                condition=models.Q(role__in=["patient", "clinician"]),
+                condition=models.Q(role__in=["patient", "clinician", "caregiver"]),
                 name="accounts_user_role_valid",
             ),
             models.CheckConstraint(
@@ -114,6 +116,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_clinician(self) -> bool:
         return self.role == self.Role.CLINICIAN
+
+    @property
+    def is_caregiver(self) -> bool:
+        return self.role == self.Role.CAREGIVER
 
     @property
     def is_verified_clinician(self) -> bool:

@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "accounts",
     "education",
     "tracker",
+    "questionnaires",
 ]
 
 MIDDLEWARE = [
@@ -225,6 +226,11 @@ STORAGES = {
     },
 }
 
+# The installable app's files, served at the site root: the service worker must sit there to
+# cover every page, and the manifest names its icons by plain URLs (pwa/).
+WHITENOISE_ROOT = BASE_DIR / "pwa"
+WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -237,6 +243,8 @@ CONTENT_SECURITY_POLICY = {
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
+        "worker-src": [SELF],
+        "manifest-src": [SELF],
         "object-src": [NONE],
         "base-uri": [NONE],
         "frame-ancestors": [NONE],

@@ -2,6 +2,8 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from tracker.views import offline
+
 from . import views
 
 admin.site.site_header = "CrampApp administration"
@@ -12,10 +14,13 @@ admin.site.site_title = "CrampApp admin"
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    # The service worker shows this page when there is no connection (pwa/sw.js).
+    path("offline/", offline.offline_page, name="offline"),
     path("accounts/", include("allauth.urls")),
     path("learn/", include("education.urls")),
     path("admin/", admin.site.urls),
     path("", include("tracker.urls")),
+    path("", include("questionnaires.urls")),
 ]
 
 handler500 = "crampapp.views.server_error"

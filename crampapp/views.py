@@ -17,6 +17,8 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("tracker:clinic")
         if user.is_patient:
             return redirect("tracker:dashboard")
+        if user.is_caregiver:
+            return redirect("tracker:care_home")
     return render(request, "landing.html")
 
 

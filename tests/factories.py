@@ -54,6 +54,12 @@ class UnverifiedClinicianFactory(ClinicianFactory):
     clinician_verified_at = None
 
 
+class CaregiverFactory(UserFactory):
+    """Someone who helps a patient log; caregivers need no verification."""
+
+    role = User.Role.CAREGIVER
+
+
 class StaffFactory(UserFactory):
     is_staff = True
     is_superuser = True
@@ -88,3 +94,16 @@ def grant_access(patient: User, clinician: User, **fields) -> CareGrant:
         **fields,
     }
     return CareGrant.objects.create(patient=patient, clinician=clinician, **values)
+
+
+def grant_care(patient: User, caregiver: User, **fields) -> CareGrant:
+    """An accepted caregiver grant from `patient` to `caregiver` (fields override, e.g. status or access_ends_on)."""
+    now = timezone.now()
+    values = {
+        "status": CareGrant.Status.ACTIVE,
+        "accepted_at": now,
+        "code_hash": hash_code(str(uuid.uuid4())),
+        "invitation_expires_at": now + dt.timedelta(days=7),
+        **fields,
+    }
+    return CareGrant.objects.create(patient=patient, caregiver=caregiver, role=CareGrant.Role.CAREGIVER, **values)

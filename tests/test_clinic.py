@@ -48,7 +48,7 @@ def test_the_list_shows_the_figures_of_the_last_30_days(client, clinician, clini
     assert (rising.recent, rising.previous, rising.change) == (6, 1, 5)
     assert rising.mean_severity == 6
     assert rising.worst_severity == 6
-    assert rising.nights_woken == 6
+    assert rising.times_woken == 6
     assert rising.red_flag_entries == 0
     assert by_name["Fred Flagged"].red_flag_entries == 1
     assert by_name["Sam Steady"].recent == 1
@@ -151,9 +151,11 @@ class TestReview:
         url = reverse("tracker:patient_review", args=[patient.pk])
         # session, user, authenticator-app check, grant (gate), access log insert, summary, profile, count, episodes,
         # locations, tags, clinician notes, conditions, medications, general notes, filter options,
-        # the charts: cramps per day, check-ins, hours, places, triggers, relief, medicines;
+        # the charts: cramps per day, check-ins, the period's episode ids, hours, places, triggers, relief,
+        # medicines (no steps to read: there are no medicines); questionnaires (with their schedules and
+        # answers in the period); the trial-style summary: cramps per day and check-ins of its two windows;
         # and the session's new idle expiry (savepoint, update, release)
-        with django_assert_num_queries(26):
+        with django_assert_num_queries(30):
             client.get(url)
 
 
@@ -223,10 +225,12 @@ class TestReportAndExport:
         assert response["Content-Type"] == "text/csv"
         assert "attachment" in response["Content-Disposition"]
         table = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
-        assert table[0][:3] == ["started_local", "started_utc", "severity_0_10"]
+        assert table[0][:5] == ["started_local", "started_utc", "entry_type", "cramps", "severity_0_10"]
         assert len(table) == 2
-        assert table[1][0] == episode.started_at.astimezone(patient.zone).isoformat(timespec="minutes")
-        assert table[1][4] == "Calf (both sides)"
+        row = dict(zip(table[0], table[1], strict=True))
+        assert row["started_local"] == episode.started_at.astimezone(patient.zone).isoformat(timespec="minutes")
+        assert (row["entry_type"], row["cramps"]) == ("single", "1")
+        assert row["locations"] == "Calf (both sides)"
         assert table[1][-1].startswith("'=")
 
 

@@ -77,6 +77,6 @@ def test_dashboard_query_count_does_not_grow_with_history(client, django_assert_
     EpisodeFactory.create_batch(count, patient=patient, started_at=now - dt.timedelta(hours=5))
     client.force_login(patient)
     # session, user, episodes per local day, check-ins, 30-day comparison,
-    # 14-day rise, last five episodes, their locations, their tags
-    with django_assert_num_queries(9):
+    # 14-day rise, questionnaires due, the quick log's places, last five episodes, their locations, their tags
+    with django_assert_num_queries(11):
         client.get(DASHBOARD_URL)

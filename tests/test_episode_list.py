@@ -122,7 +122,8 @@ def test_list_query_count_does_not_grow_with_the_number_of_episodes(client, djan
     client.force_login(patient)
     calf = term("location", "calf").pk
     # session, user, the filter's location (validation), count, page of episodes, their
-    # locations (with the location item), their triggers/symptoms/relief, the filter's options
-    with django_assert_num_queries(8):
+    # locations (with the location item), their triggers/symptoms/relief, the cramps they count,
+    # the filter's options
+    with django_assert_num_queries(9):
         response = client.get(LIST_URL, {"location": calf})
     assert len(listed(response)) == min(count, 20)

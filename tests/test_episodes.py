@@ -359,3 +359,27 @@ class TestDatabaseConstraints:
         EpisodeLocation.objects.create(patient=london_patient, episode=episode, location=calf, side=Side.LEFT)
         with pytest.raises(IntegrityError), transaction.atomic():
             EpisodeLocation.objects.create(patient=london_patient, episode=episode, location=calf, side=Side.RIGHT)
+
+
+class TestQueryCounts:
+    @pytest.mark.parametrize("history", [0, 200])
+    def test_logging_a_full_entry_costs_the_same_queries_however_long_the_log(
+        self, signed_in, london_patient, django_assert_num_queries, history
+    ):
+        EpisodeFactory.create_batch(history, patient=london_patient)
+        entry = full_entry()
+        term("location", "calf")  # the vocabulary is read before counting starts
+        # session, user, the form's five vocabularies; in a transaction (a savepoint in the test): is the
+        # id used, a tally of that night (to ask how to count it), the insert (in its own savepoint), its
+        # places, its tags, the day's check-in (one upsert)
+        with django_assert_num_queries(17):
+            response = signed_in.post(NEW_URL, entry)
+        assert response.status_code == 302
+        assert Episode.objects.filter(patient=london_patient).count() == history + 1
+
+    def test_a_value_outside_a_check_constraint_is_refused_by_the_model_before_the_database(self, london_patient):
+        details = EpisodeDetails(started_at=timezone.now(), severity=11)
+        with pytest.raises(ValidationError) as refused:
+            episode_create(patient=london_patient, created_by=london_patient, client_id=uuid.uuid4(), details=details)
+        assert refused.value.message_dict == {"severity": ["Severity must be between 0 and 10."]}
+        assert not Episode.objects.filter(patient=london_patient).exists()

@@ -107,7 +107,8 @@ class TestDidItHelp:
             if day != 10:
                 CheckIn.objects.create(patient=patient, day=dt.date(2026, 9, day), status="none")
         [effect] = medication_effects(patient, dt.date(2026, 11, 25))
-        before, after, after_stop = effect.windows
+        start, stop = effect.steps
+        before, after, after_stop = start.before, start.after, stop.after
         assert (before.first, before.last, before.cramps, before.recorded_days) == (
             dt.date(2026, 8, 4),
             dt.date(2026, 8, 31),
@@ -125,8 +126,8 @@ class TestDidItHelp:
         today = dt.date(2026, 11, 25)
         Medication.objects.create(patient=patient, name="Magnesium", started_on=today - dt.timedelta(days=5))
         [effect] = medication_effects(patient, today)
-        assert effect.windows[1].days == 6
-        assert not effect.windows[1].complete
+        assert effect.steps[0].after.days == 6
+        assert not effect.steps[0].after.complete
 
     def test_medicines_without_a_start_date_are_left_out(self):
         patient = PatientFactory()
@@ -192,8 +193,8 @@ class TestPage:
         )
         client.force_login(patient)
         # session, user; cramps per day, check-ins, the period's episode ids, hours, places, triggers,
-        # relief; medicines, and cramps per day and check-ins for their windows
-        with django_assert_num_queries(12):
+        # relief; medicines, their steps, and cramps per day and check-ins for the windows around the steps
+        with django_assert_num_queries(13):
             response = client.get(INSIGHTS_URL)
         # 25 minutes apart, all of them fall within the default 26 weeks.
         assert response.context["insights"].total == size

@@ -286,8 +286,8 @@ class TestPatientDownloads:
             log_full_cramp(patient, timezone.now() - dt.timedelta(days=days))
         client.force_login(patient)
         # session, user, profile, conditions, medications, episodes, their locations, their tags,
-        # check-ins, clinician notes, grants
-        with django_assert_num_queries(11):
+        # check-ins, questionnaire answers, clinician notes, grants
+        with django_assert_num_queries(12):
             response = client.get(download_url("json"))
         assert len(json.loads(response.content)["episodes"]) == size
 
@@ -479,7 +479,7 @@ class TestImport:
             (b"", "This file is empty."),
             (b"  \n\n", "This file is empty."),
             ((",".join(COLUMNS) + "\n\n").encode(), "This file has the column names but no cramps."),
-            ((",".join(COLUMNS) + "\n1,2,3\n").encode(), "Row 2 has 3 cells; it should have 13."),
+            ((",".join(COLUMNS) + "\n1,2,3\n").encode(), "Row 2 has 3 cells; it should have 17."),
             ((",".join(COLUMNS) + '\n"' + "x" * 200_000 + "\n").encode(), "Row 2 cannot be read as CSV"),
         ],
     )

@@ -1,4 +1,9 @@
-"""The gate to patient data: who may see which record. Strangers get 404, never a hint."""
+"""The gate to patient data: who may see which record. Strangers get 404, never a hint.
+
+A patient sees their own record; a verified clinician with a grant reviews, reports on and exports
+it (access_patient); a caregiver with a grant reads the log and adds entries and check-ins, and
+nothing else (access_patient_as_caregiver).
+"""
 
 import uuid
 
@@ -9,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .models import MAX_ID, CareGrant, ClinicianNote, Episode, Medication
+from .models import MAX_ID, TALLY_TYPES, CareGrant, ClinicianNote, Episode, Medication
 
 
 def access_own_episode(user: User, episode_uuid: uuid.UUID) -> Episode:
@@ -22,28 +27,45 @@ def access_own_episode(user: User, episode_uuid: uuid.UUID) -> Episode:
     )
 
 
+def access_own_tally(user: User, tally_uuid: uuid.UUID | str) -> Episode:
+    """The patient's own night or day tally; 404 for anything else (a malformed id included)."""
+    if not (user.is_authenticated and user.is_patient):
+        raise Http404("No such tally.")
+    try:
+        tally_uuid = uuid.UUID(str(tally_uuid))
+    except ValueError:
+        raise Http404("No such tally.") from None
+    return get_object_or_404(Episode.objects.for_patient(user).filter(entry_type__in=TALLY_TYPES), uuid=tally_uuid)
+
+
 def access_own_medication(user: User, medication_uuid: uuid.UUID) -> Medication:
     if not (user.is_authenticated and user.is_patient):
         raise Http404("No such medication.")
     return get_object_or_404(Medication.objects.for_patient(user), uuid=medication_uuid)
 
 
-def access_patient(user: User, patient_id: int | str) -> User:
-    """The patient whose record `user` may see now: their own, or one who granted this verified
-    clinician access that is still in force. 404 for everyone else, staff included."""
-    if not user.is_authenticated:
-        raise Http404("No such patient.")
+def _patient_id(patient_id: int | str) -> int:
     try:
         patient_id = int(patient_id)
     except (TypeError, ValueError):
         raise Http404("No such patient.") from None
     if not 0 < patient_id <= MAX_ID:
         raise Http404("No such patient.")
+    return patient_id
+
+
+def access_patient(user: User, patient_id: int | str) -> User:
+    """The patient whose record `user` may see now: their own, or one who granted this verified
+    clinician access that is still in force. 404 for everyone else, staff and caregivers included."""
+    if not user.is_authenticated:
+        raise Http404("No such patient.")
+    patient_id = _patient_id(patient_id)
     if user.is_patient and user.pk == patient_id:
         return user
     if user.is_verified_clinician:
         grant = (
             CareGrant.objects.active(timezone.now().date())
+            .for_clinicians()
             .filter(clinician=user, patient_id=patient_id, patient__is_active=True)
             .select_related("patient")
             .first()
@@ -53,7 +75,34 @@ def access_patient(user: User, patient_id: int | str) -> User:
     raise Http404("No such patient.")
 
 
+def access_patient_as_caregiver(user: User, patient_id: int | str) -> User:
+    """The patient this caregiver helps now (a grant accepted, not revoked, not past its end date),
+    whose log they may read and add cramps and check-ins to. 404 for everyone else, the patient included."""
+    if not (user.is_authenticated and user.is_caregiver):
+        raise Http404("No such patient.")
+    grant = (
+        CareGrant.objects.active(timezone.now().date())
+        .for_caregivers()
+        .filter(caregiver=user, patient_id=_patient_id(patient_id), patient__is_active=True)
+        .select_related("patient")
+        .first()
+    )
+    if grant is None:
+        raise Http404("No such patient.")
+    return grant.patient
+
+
+def access_caregiver_episode(user: User, patient: User, episode_uuid: uuid.UUID) -> Episode:
+    """An entry in `patient`'s log that this caregiver made: caregivers change only their own entries.
+    `patient` must come from access_patient_as_caregiver."""
+    return get_object_or_404(
+        Episode.objects.for_patient(patient).with_details().filter(created_by=user), uuid=episode_uuid
+    )
+
+
 def access_own_grant(user: User, grant_uuid: uuid.UUID) -> CareGrant:
     if not (user.is_authenticated and user.is_patient):
         raise Http404("No such invitation.")
-    return get_object_or_404(CareGrant.objects.for_patient(user).select_related("clinician"), uuid=grant_uuid)
+    return get_object_or_404(
+        CareGrant.objects.for_patient(user).select_related("clinician", "caregiver"), uuid=grant_uuid
+    )

@@ -10,6 +10,7 @@ from django.utils.crypto import salted_hmac
 
 from accounts.audit import audit
 from accounts.models import User
+from questionnaires.models import QuestionnaireResponse, Schedule
 
 from .models import (
     AccessLog,
@@ -40,13 +41,20 @@ class RecordCounts:
     profiles: int
     grants: int
     clinician_notes: int
+    questionnaire_responses: int
+    questionnaire_schedules: int
     email_addresses: int
     # Not deleted: these rows stay, with the patient replaced by an anonymous reference.
     access_log_rows: int
 
 
 def check_may_delete_own_account(user: User) -> None:
-    """Only patients delete their own account; staff close clinician and staff accounts."""
+    """Only patients delete their own account; staff close clinician, caregiver and staff accounts."""
+    if user.is_caregiver:
+        raise PermissionDenied(
+            "Caregiver accounts are closed by our staff, not here, so that the access trail of the people you "
+            "help stays complete. Please contact CrampApp staff to delete your caregiver account."
+        )
     if user.is_clinician:
         raise PermissionDenied(
             "Clinician accounts are closed by our staff, not here, so that your patients' access trail stays "
@@ -76,6 +84,8 @@ def record_counts(patient: User) -> RecordCounts:
         profiles=PatientProfile.objects.filter(patient=patient).count(),
         grants=CareGrant.objects.for_patient(patient).count(),
         clinician_notes=ClinicianNote.objects.filter(patient=patient).count(),
+        questionnaire_responses=QuestionnaireResponse.objects.for_patient(patient).count(),
+        questionnaire_schedules=Schedule.objects.for_patient(patient).count(),
         email_addresses=EmailAddress.objects.filter(user=patient).count(),
         access_log_rows=AccessLog.objects.filter(patient=patient).count(),
     )
@@ -104,6 +114,8 @@ def patient_account_delete(*, patient: User) -> RecordCounts:
     check_may_delete_own_account(patient)
     deleted = RecordCounts(
         clinician_notes=_delete(ClinicianNote.objects.filter(patient=patient)),
+        questionnaire_responses=_delete(QuestionnaireResponse.objects.for_patient(patient)),
+        questionnaire_schedules=_delete(Schedule.objects.for_patient(patient)),
         episode_locations=_delete(EpisodeLocation.objects.filter(patient=patient)),
         episode_terms=_delete(EpisodeTerm.objects.filter(patient=patient)),
         episodes=_delete(Episode.objects.for_patient(patient)),

@@ -1,9 +1,10 @@
 """Geometry for the server-rendered SVG charts: the templates only draw what is computed here."""
 
+import datetime as dt
 from dataclasses import dataclass
 
-from .insights import NIGHT_HOURS, Insights, PlaceCount, Week
-from .models import ReliefEffect
+from .insights import NIGHT_HOURS, Insights, MedicationEffect, PlaceCount, Week, steps_of
+from .models import MedicationStep, ReliefEffect
 
 BAR_WIDTH = 18
 BAR_GAP = 6
@@ -55,8 +56,9 @@ def weekly_chart(weeks: list[Week]) -> dict:
     }
 
 
-def severity_chart(weeks: list[Week]) -> dict:
-    """Weekly mean severity as a line (broken where a week had no cramps), weekly worst as dots, on a 0-10 axis."""
+def _severity_marks(weeks: list[Week], top: float, height: float) -> dict:
+    """Weekly mean severity as a line (broken where a week had no cramps) and weekly worst as points, on a
+    0-10 axis drawn from `top` down `height`."""
     step = BAR_WIDTH + BAR_GAP
     points, worst, lines, run = [], [], [], []
     for index, week in enumerate(weeks):
@@ -65,19 +67,23 @@ def severity_chart(weeks: list[Week]) -> dict:
             lines.append(run)
             run = []
             continue
-        point = (x, round(10 + PLOT_HEIGHT - _scale(week.mean_severity, 10), 1))
+        point = (x, round(top + height - _scale(week.mean_severity, 10, height), 1))
         points.append(point)
         run.append(point)
-        worst.append({"x": x, "y": round(10 + PLOT_HEIGHT - _scale(week.worst_severity, 10), 1)})
+        worst.append({"x": x, "y": round(top + height - _scale(week.worst_severity, 10, height), 1)})
     lines.append(run)
     return {
-        "width": 40 + len(weeks) * step,
-        "height": PLOT_HEIGHT + 30,
         "lines": [" ".join(f"{x},{y}" for x, y in run) for run in lines if len(run) > 1],
         "means": [{"x": x, "y": y} for x, y in points],
         "worst": worst,
-        "grid": [{"value": value, "y": 10 + PLOT_HEIGHT - _scale(value, 10)} for value in (0, 5, 10)],
+        "grid": [{"value": value, "y": top + height - _scale(value, 10, height)} for value in (0, 5, 10)],
     }
+
+
+def severity_chart(weeks: list[Week]) -> dict:
+    """Weekly mean severity as a line (broken where a week had no cramps), weekly worst as dots, on a 0-10 axis."""
+    step = BAR_WIDTH + BAR_GAP
+    return {"width": 40 + len(weeks) * step, "height": PLOT_HEIGHT + 30, **_severity_marks(weeks, 10, PLOT_HEIGHT)}
 
 
 def hours_chart(hours: list[int]) -> dict:
@@ -172,6 +178,94 @@ def body_map(places: list[PlaceCount]) -> dict:
     return {"views": views, "rows": sorted(places, key=lambda place: -(place.left + place.right))}
 
 
+TIMELINE_BARS_HEIGHT = 70
+TIMELINE_SEVERITY_TOP, TIMELINE_SEVERITY_HEIGHT = 122, 60
+TIMELINE_LANES_TOP, TIMELINE_LANE = 206, 32
+STEP_SHAPES = {
+    MedicationStep.Kind.STARTED: "triangle",
+    MedicationStep.Kind.DOSE_CHANGED: "circle",
+    MedicationStep.Kind.STOPPED: "square",
+}
+
+
+def _step_title(number: int, step: MedicationStep) -> str:
+    title = f"{number}. {step.medication.name}: {step.get_kind_display().lower()} {step.day.day} {step.day:%b %Y}"
+    return f"{title}, {step.dose}" if step.dose else title
+
+
+def _step_mark(x: float, y: float, number: int, step: MedicationStep) -> dict:
+    """A step's mark: its shape (a triangle, circle or square, by kind), its number beside it, its title."""
+    x = round(x, 1)
+    return {
+        "x": x,
+        "y": y,
+        "shape": STEP_SHAPES[step.kind],
+        "points": f"{x - 6},{y + 5} {x + 6},{y + 5} {x},{y - 6}",
+        "box_x": round(x - 5, 1),
+        "box_y": y - 5,
+        "number_x": round(x + 7, 1),
+        "number_y": y + 4,
+        "number": number,
+        "title": _step_title(number, step),
+    }
+
+
+def timeline_chart(weeks: list[Week], effects: list[MedicationEffect]) -> dict:
+    """Cramps per week, and weekly mean and worst severity, over one row per medicine: shaded while it
+    was taken, with a numbered mark at each step. Steps are numbered in date order, also outside the period
+    (those are in the table only)."""
+    step_width = BAR_WIDTH + BAR_GAP
+    monday, first, last = weeks[0].first_day, weeks[0].days[0].day, weeks[-1].days[-1].day
+
+    def x_of(day: dt.date) -> float:
+        return round(30 + (day - monday).days * step_width / 7, 1)
+
+    largest = max(week.cramps for week in weeks) or 1
+    bars = []
+    for index, week in enumerate(weeks):
+        height = _scale(week.cramps, largest, TIMELINE_BARS_HEIGHT)
+        x = 30 + index * step_width
+        bars.append(
+            Bar(x, 10 + TIMELINE_BARS_HEIGHT - height, BAR_WIDTH, height, week.cramps, f"{week.first_day:%d %b}")
+        )
+    numbers = {id(step): number for number, step in enumerate(steps_of(effects), start=1)}
+    lanes = []
+    for effect in effects:
+        steps = [change.step for change in effect.steps]
+        taken_from = next((step.day for step in steps if step.kind == MedicationStep.Kind.STARTED), steps[0].day)
+        taken_to = next((step.day for step in steps if step.kind == MedicationStep.Kind.STOPPED), last)
+        band_from, band_to = max(taken_from, first), min(taken_to, last)
+        shown = [step for step in steps if first <= step.day <= last]
+        if not shown and band_from > band_to:
+            continue
+        top = TIMELINE_LANES_TOP + len(lanes) * TIMELINE_LANE
+        lanes.append(
+            {
+                "name": effect.medication.name,
+                "label_y": top + 10,
+                "band": {"x": x_of(band_from), "width": max(x_of(band_to + dt.timedelta(days=1)) - x_of(band_from), 2)}
+                if band_from <= band_to
+                else None,
+                "band_y": top + 15,
+                "marks": [
+                    _step_mark(x_of(step.day) + step_width / 14, top + 20, numbers[id(step)], step) for step in shown
+                ],
+            }
+        )
+    return {
+        "width": 40 + len(weeks) * step_width,
+        "height": TIMELINE_LANES_TOP + len(lanes) * TIMELINE_LANE + 4,
+        "bars": bars,
+        "bars_bottom": 10 + TIMELINE_BARS_HEIGHT,
+        "largest": largest,
+        "label_every": max(1, len(weeks) // 9),
+        "severity": _severity_marks(weeks, TIMELINE_SEVERITY_TOP, TIMELINE_SEVERITY_HEIGHT),
+        "severity_label_y": TIMELINE_SEVERITY_TOP - 10,
+        "lanes": lanes,
+        "rows": [(numbers[id(step)], step) for step in steps_of(effects)],
+    }
+
+
 def charts_for(insights: Insights) -> dict:
     return {
         "weekly": weekly_chart(insights.weeks),
@@ -180,4 +274,5 @@ def charts_for(insights: Insights) -> dict:
         "triggers": count_bars(insights.triggers),
         "relief": relief_chart(insights.relief),
         "body": body_map(insights.places),
+        "timeline": timeline_chart(insights.weeks, insights.medications),
     }

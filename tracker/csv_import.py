@@ -16,13 +16,16 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 
-from .export import COLUMNS, cell_text
+from .export import COLUMNS, COLUMNS_BEFORE_TALLIES, CRAMP_OF_A_TALLY, ENTRY_TYPE_TEXT, cell_text
 from .models import (
     MAX_DURATION_SECONDS,
     MAX_NOTES_LENGTH,
+    MAX_TALLY_CRAMPS,
     SEVERITY_MAX,
     SEVERITY_MIN,
+    EntryType,
     Episode,
+    EventKind,
     ReliefEffect,
     Side,
     Term,
@@ -73,6 +76,8 @@ class ImportRow:
 class ImportResult:
     imported: int
     skipped: int
+    # The cramps the imported entries count (a tally its number, a cramp of a tally none).
+    cramps: int = 0
 
 
 class _BadCell(ValueError):
@@ -106,6 +111,10 @@ class _RowReader:
             self.terms[term.kind][_key(term.label)] = term
         self.effects = {_key(label): value for value, label in ReliefEffect.choices}
         self.effects.update({value: value for value in ReliefEffect.values})
+        self.event_kinds = {_key(label): value for value, label in EventKind.choices}
+        self.event_kinds.update({value: value for value in EventKind.values})
+        self.entry_types = {_key(text): value for value, text in ENTRY_TYPE_TEXT.items()}
+        self.entry_types.update({value: value for value in EntryType.values})
 
     def details(self, cells: dict[str, str]) -> tuple[EpisodeDetails | None, list[str]]:
         values, problems = {}, []
@@ -124,13 +133,60 @@ class _RowReader:
                 cells["medication_taken"], "medication_taken", MEDICATION_TAKEN_LENGTH
             ),
             "notes": lambda: self.text(cells["notes"], "notes", MAX_NOTES_LENGTH),
+            "event_kind": lambda: self.event_kind(cells.get("event_kind", "")),
+            "times_woken": lambda: self.times_woken(cells.get("times_woken", "")),
         }
         for name, read in readers.items():
             try:
                 values[name] = read()
             except _BadCell as problem:
                 problems.append(str(problem))
+        try:
+            values.update(self.entry(cells.get("entry_type", ""), cells.get("cramps", ""), cells["started_local"]))
+        except _BadCell as problem:
+            problems.append(str(problem))
         return (None, problems) if problems else (EpisodeDetails(**values), [])
+
+    def entry(self, type_text: str, cramps_text: str, started_text: str) -> dict:
+        """What kind of entry the row is and how many cramps it counts. A tally's date is that of its start
+        as written (a file can come from an account in another time zone)."""
+        name = _key(type_text)
+        cramps = cramps_text.strip()
+        if name == _key(CRAMP_OF_A_TALLY):
+            if cramps not in ("", "0"):
+                raise _BadCell("cramps must be 0 (or empty) for a cramp of a tally: the tally counts it")
+            return {"part_of_tally": True}
+        entry_type = self.entry_types.get(name or EntryType.SINGLE)
+        if entry_type is None:
+            types = ", ".join([*ENTRY_TYPE_TEXT.values(), CRAMP_OF_A_TALLY])
+            raise _BadCell(f"entry_type must be one of {types}, or empty for a single cramp")
+        if entry_type == EntryType.SINGLE:
+            if cramps not in ("", "1"):
+                raise _BadCell("cramps must be 1 (or empty) for a single cramp; several cramps are a tally")
+            return {}
+        if not (_is_small_number(cramps) and 1 <= int(cramps) <= MAX_TALLY_CRAMPS):
+            raise _BadCell(f"cramps must be a whole number from 1 to {MAX_TALLY_CRAMPS} for a tally")
+        try:
+            day = dt.datetime.fromisoformat(started_text.strip()).date()
+        except ValueError:
+            day = None  # started_local's own problem is reported for that column
+        return {"entry_type": entry_type, "cramp_count": int(cramps), "tally_date": day}
+
+    def event_kind(self, text: str) -> str:
+        if not text.strip():
+            return ""
+        kind = self.event_kinds.get(_key(text))
+        if kind is None:
+            raise _BadCell(f"event_kind must be one of {', '.join(EventKind.labels)}, or empty")
+        return kind
+
+    def times_woken(self, text: str) -> int | None:
+        text = text.strip()
+        if not text:
+            return None
+        if not (_is_small_number(text) and int(text) <= MAX_TALLY_CRAMPS):
+            raise _BadCell(f"times_woken must be a whole number from 0 to {MAX_TALLY_CRAMPS}, or empty")
+        return int(text)
 
     def started_at(self, local_text: str, utc_text: str) -> dt.datetime:
         local = self.moment(local_text, "started_local")
@@ -245,7 +301,7 @@ def _reader(text: str):
             header = [_key(name) for name in next(csv.reader([first_line], delimiter=delimiter))]
         except csv.Error:
             continue
-        if sorted(header) == sorted(COLUMNS):
+        if sorted(header) in (sorted(COLUMNS), sorted(COLUMNS_BEFORE_TALLIES)):
             reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
             next(reader)
             return reader, header
@@ -290,32 +346,32 @@ def read_episodes_csv(*, patient: User, upload: UploadedFile) -> list[ImportRow]
         details, cell_problems = reader.details(cells) if cells is not None else (None, [])
         problems += row_problems + [f"Row {number}: {problem}." for problem in cell_problems]
         if details is not None:
-            content = "\x1f".join(cells[name] for name in COLUMNS)
+            content = "\x1f".join(cells.get(name, "") for name in COLUMNS)
             parsed.append(ImportRow(number, uuid.uuid5(IMPORT_NAMESPACE, content), details))
     if problems:
         raise ImportRejected(problems)
     return parsed
 
 
-def _same_cramp_key(started_at: dt.datetime, places) -> tuple:
-    """Two entries are the same cramp when they start in the same minute at the same places."""
-    return started_at.astimezone(dt.UTC).replace(second=0, microsecond=0), frozenset(places)
+def _same_cramp_key(started_at: dt.datetime, places, entry_type: str) -> tuple:
+    """Two entries are the same cramp (or tally) when they start in the same minute at the same places."""
+    return started_at.astimezone(dt.UTC).replace(second=0, microsecond=0), frozenset(places), entry_type
 
 
 def _existing_keys(patient: User, rows: list[ImportRow]) -> set[tuple]:
     starts = [row.details.started_at for row in rows]
     first = min(starts).replace(second=0, microsecond=0)
     last = max(starts).replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
-    places: dict[int, tuple[dt.datetime, set]] = {}
-    for episode_id, started_at, location_id, side in (
+    places: dict[int, tuple[dt.datetime, str, set]] = {}
+    for episode_id, started_at, entry_type, location_id, side in (
         Episode.objects.for_patient(patient)
         .in_period(first, last)
-        .values_list("id", "started_at", "locations__location_id", "locations__side")
+        .values_list("id", "started_at", "entry_type", "locations__location_id", "locations__side")
     ):
-        _, found = places.setdefault(episode_id, (started_at, set()))
+        _, _, found = places.setdefault(episode_id, (started_at, entry_type, set()))
         if location_id is not None:
             found.add((location_id, side))
-    return {_same_cramp_key(started_at, found) for started_at, found in places.values()}
+    return {_same_cramp_key(started_at, found, entry_type) for started_at, entry_type, found in places.values()}
 
 
 @transaction.atomic
@@ -325,7 +381,7 @@ def episodes_import(*, patient: User, created_by: User, rows: list[ImportRow]) -
     new_rows = []
     for row in rows:
         places = {(place.location.pk, place.side) for place in row.details.locations}
-        key = _same_cramp_key(row.details.started_at, places)
+        key = _same_cramp_key(row.details.started_at, places, row.details.entry_type)
         if key not in seen:
             seen.add(key)
             new_rows.append(row)
@@ -337,7 +393,8 @@ def episodes_import(*, patient: User, created_by: User, rows: list[ImportRow]) -
         raise ImportRejected([f"A row could not be stored: {message}" for message in error.messages]) from None
     except IntegrityError:
         raise ImportRejected(["A row breaks a rule of the diary (for example a severity above 10)."]) from None
-    return ImportResult(imported=imported, skipped=len(rows) - imported)
+    cramps = sum(0 if row.details.part_of_tally else row.details.cramp_count for row in new_rows)
+    return ImportResult(imported=imported, skipped=len(rows) - imported, cramps=cramps)
 
 
 def episodes_import_csv(*, patient: User, created_by: User, upload: UploadedFile) -> ImportResult:

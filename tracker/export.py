@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 
-from .models import EpisodeLocation, EpisodeTerm, ReliefEffect, Side, Term
+from .models import EntryType, EpisodeLocation, EpisodeTerm, EventKind, ReliefEffect, Side, Term
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,25 @@ COLUMN_GUIDE = (
         "The same moment in UTC, to the second. An import goes by started_local.",
         "2026-03-01T03:10:00+00:00",
     ),
-    Column("severity_0_10", "How bad it was: 0 = no pain, 10 = worst imaginable.", "7"),
+    Column(
+        "entry_type",
+        "single: one cramp. night tally or day tally: several cramps in one entry (a night runs from "
+        "20:00 to 08:00, a day from 08:00 to 20:00). cramp of a tally: one cramp of the tally of its "
+        "night or day, described on its own.",
+        "night tally",
+    ),
+    Column(
+        "cramps",
+        "How many cramps the row adds to your count: 1 for a single cramp, the number for a tally, 0 for "
+        "a cramp of a tally (the tally counts it already). Add up this column for the number of cramps.",
+        "4",
+    ),
+    Column(
+        "severity_0_10",
+        "How bad it was: 0 = no pain, 10 = worst imaginable. For a tally, the worst of its cramps.",
+        "7",
+    ),
+    Column("event_kind", f"What kind of event it was: {', '.join(EventKind.labels)}; empty when not said.", "Cramp"),
     Column("duration_seconds", "How long it lasted, in seconds; empty when not given.", "150"),
     Column(
         "locations",
@@ -40,6 +58,7 @@ COLUMN_GUIDE = (
         "Calf (left); Foot or toes (both sides)",
     ),
     Column("woke_from_sleep", "Whether it woke you: yes or no.", "yes"),
+    Column("times_woken", "For a night tally: how many times its cramps woke you; empty when not given.", "3"),
     Column("activity", "What you were doing when it started.", "Asleep"),
     Column("triggers", "What you think set it off, separated by semicolons.", "Cold; Dehydration"),
     Column("symptoms", "Other symptoms you noticed with it.", "Twitching"),
@@ -49,6 +68,12 @@ COLUMN_GUIDE = (
     Column("notes", "Your notes.", "Started in the left calf, then both."),
 )
 COLUMNS = [column.name for column in COLUMN_GUIDE]
+# The columns of files exported before tallies and event kinds: still read by the import.
+TALLY_COLUMNS = ("entry_type", "cramps", "event_kind", "times_woken")
+COLUMNS_BEFORE_TALLIES = [name for name in COLUMNS if name not in TALLY_COLUMNS]
+ENTRY_TYPE_TEXT = {EntryType.SINGLE: "single", EntryType.NIGHT: "night tally", EntryType.DAY: "day tally"}
+CRAMP_OF_A_TALLY = "cramp of a tally"
+EVENT_KIND_TEXT = dict(EventKind.choices)
 
 # A cell starting with one of these is a formula to a spreadsheet (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -72,7 +97,7 @@ SIDE_TEXT = {side: label.lower() for side, label in Side.choices}
 RELIEF_EFFECT_TEXT = dict(ReliefEffect.choices)
 # Rows per chunk of the streamed download: few enough writes, little memory.
 CHUNK_ROWS = 500
-STREAM_FETCH_ROWS = 2000
+STREAM_FETCH_ROWS = 500
 
 
 def _by_episode(rows: Iterator[tuple], episode_id: int, pending: list) -> list[tuple]:
@@ -119,11 +144,31 @@ def _rows(episodes: QuerySet, patient: User) -> Iterator[list[str]]:
             "relief_effect",
             "medication_taken",
             "notes",
+            "entry_type",
+            "cramp_count",
+            "times_woken",
+            "event_kind",
+            "tally_id",
         )
         .iterator(chunk_size=STREAM_FETCH_ROWS)
     )
     pending_places, pending_tags = [], []
-    for pk, started_at, severity, duration, woke, activity_id, effect, medication, notes in rows:
+    for (
+        pk,
+        started_at,
+        severity,
+        duration,
+        woke,
+        activity_id,
+        effect,
+        medication,
+        notes,
+        entry_type,
+        cramp_count,
+        times_woken,
+        event_kind,
+        tally_id,
+    ) in rows:
         located = sorted(
             ((terms[location_id], side) for _, location_id, side in _by_episode(places, pk, pending_places)),
             key=lambda place: place[0].sort_order,
@@ -137,10 +182,14 @@ def _rows(episodes: QuerySet, patient: User) -> Iterator[list[str]]:
             for value in [
                 started_at.astimezone(zone).isoformat(timespec="minutes"),
                 started_at.isoformat(timespec="seconds"),
+                CRAMP_OF_A_TALLY if tally_id else ENTRY_TYPE_TEXT[entry_type],
+                0 if tally_id else cramp_count,
                 severity,
+                EVENT_KIND_TEXT.get(event_kind, ""),
                 duration,
                 "; ".join(f"{place.label} ({SIDE_TEXT[side]})" for place, side in located),
                 "yes" if woke else "no",
+                times_woken,
                 terms[activity_id].label if activity_id else "",
                 *(
                     "; ".join(term.label for term in tagged if term.kind == kind)

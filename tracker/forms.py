@@ -3,27 +3,36 @@
 import datetime as dt
 import uuid
 from collections import defaultdict
+from collections.abc import Sequence
 
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.choices import BaseChoiceIterator
 
 from accounts.models import User, time_zone_names
 
 from .csv_import import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
 from .models import (
+    KIND_NOT_SAID,
+    MAX_DOSE_LENGTH,
     MAX_DURATION_SECONDS,
     MAX_ID,
     MAX_NOTES_LENGTH,
+    MAX_SIDE_EFFECT_LENGTH,
     SEVERITY_MAX,
     SEVERITY_MIN,
+    EventKind,
     Medication,
+    MedicationStep,
     ReliefEffect,
     Side,
+    SideEffect,
 )
 from .reminders import reminder_time_choices
 from .selectors import vocabulary
 from .services import EpisodeDetails, LocationChoice, check_episode_start
+from .tallies import ASK, Overlap, slot_key, slot_of
 
 SEVERITY_CHOICES = [(value, str(value)) for value in range(SEVERITY_MIN, SEVERITY_MAX + 1)]
 SEVERITY_ERRORS = {
@@ -33,6 +42,67 @@ SEVERITY_ERRORS = {
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 # Radios and checkboxes drawn as large toggle buttons ("chips"); still real inputs for keyboards and screen readers.
 CHIP = {"class": "btn-check", "autocomplete": "off"}
+# What each event kind feels like, in the patient's words (the education page explains more).
+EVENT_KIND_CHOICES = [
+    (EventKind.CRAMP, "Cramp: painful, a hard knot, eases with stretching"),
+    (EventKind.SPASM, "Spasm or stiffness"),
+    (EventKind.TWITCH, "Twitching (fasciculations)"),
+    (EventKind.UNSURE, "Not sure"),
+]
+KIND_FILTER_CHOICES = [("", "Any kind"), *EventKind.choices, (KIND_NOT_SAID, "Kind not said")]
+
+
+def event_kind_field() -> forms.ChoiceField:
+    """What kind of event it was: optional, as large radio buttons."""
+    return forms.ChoiceField(
+        label="What kind of event was it? (optional)",
+        choices=EVENT_KIND_CHOICES,
+        required=False,
+        widget=forms.RadioSelect(attrs=CHIP),
+        error_messages={"invalid_choice": "Choose a kind from the list, or leave it empty."},
+    )
+
+
+def overlap_field() -> forms.ChoiceField:
+    """The answer when single cramps and a tally share a night or day; asked only when they do."""
+    return forms.ChoiceField(
+        label="How should they be counted?",
+        choices=Overlap.choices,
+        required=False,
+        widget=forms.RadioSelect(attrs=CHIP),
+        error_messages={"invalid_choice": "Choose how to count them."},
+    )
+
+
+class OverlapAnswerMixin:
+    """The overlap answer of a logging form, taken only for the night or day it was asked about (the
+    template posts that one's key as `overlap_key`)."""
+
+    def asked_slot(self) -> str:
+        raise NotImplementedError
+
+    def overlap_answer(self) -> str:
+        if self.cleaned_data.get("overlap_key") != self.asked_slot():
+            return ASK
+        return self.cleaned_data.get("overlap", ASK)
+
+
+def add_service_error(form: forms.Form, error: ValidationError) -> None:
+    """Show a service's ValidationError on the form: next to the field it names, or above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for name, errors in error.error_dict.items():
+        form.add_error(name if name in form.fields else None, errors)
+
+
+def kind_filter_field() -> forms.ChoiceField:
+    return forms.ChoiceField(
+        label="Kind of event",
+        choices=KIND_FILTER_CHOICES,
+        required=False,
+        error_messages={"invalid_choice": "Choose a kind from the list."},
+    )
 
 
 EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2100, 12, 31)
@@ -151,11 +221,13 @@ class LocationsField(forms.MultipleChoiceField):
         ]
 
 
-class EpisodeFormBase(forms.Form):
+class EpisodeFormBase(OverlapAnswerMixin, forms.Form):
     """Fields shared by the quick log and the full entry."""
 
     client_id = forms.UUIDField(widget=forms.HiddenInput)
     started_at = LocalDateTimeField(label="When did it start?")
+    overlap = overlap_field()
+    overlap_key = forms.CharField(required=False, widget=forms.HiddenInput)
     severity = forms.TypedChoiceField(
         label="How bad was it?",
         choices=SEVERITY_CHOICES,
@@ -181,19 +253,83 @@ class EpisodeFormBase(forms.Form):
             raise ValidationError(error.message_dict["started_at"]) from None
         return started_at
 
+    def asked_slot(self) -> str:
+        return slot_key(*slot_of(self.patient, self.cleaned_data.get("started_at") or timezone.now()))
+
+
+class StartTimeField(LocalDateTimeField):
+    """A time typed in the user's zone, or an exact moment with its UTC offset ("2026-07-01T02:15:09.250Z"),
+    as a cramp kept on the device while offline carries the moment it was logged."""
+
+    def to_python(self, value):
+        if isinstance(value, str):
+            try:
+                moment = dt.datetime.fromisoformat(value.strip())
+            except ValueError:
+                moment = None
+            if moment is not None and timezone.is_aware(moment):
+                check_plausible_date(moment.date())
+                return moment
+        return super().to_python(value)
+
+
+class LocationSideChoices(BaseChoiceIterator):
+    """Each body location with each side, read once per form (Django's callable choices query at every use)."""
+
+    def __init__(self):
+        self.choices = None
+
+    def __iter__(self):
+        if self.choices is None:
+            places = vocabulary("location")
+            self.choices = [("", "Not now")] + [
+                (f"{place.pk}:{side}", f"{place.label}, {label.lower()}")
+                for place in places
+                for side, label in Side.choices
+            ]
+        yield from self.choices
+
+
+class LocationSideField(forms.ChoiceField):
+    """One body location with its side, posted as "<term id>:<side>"; cleaned to a LocationChoice or None."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=LocationSideChoices(), required=False, **kwargs)
+
+    def validate(self, value):
+        # The choice is looked up once, in clean(), rather than by listing every choice first.
+        forms.Field.validate(self, value)
+
+    def clean(self, value) -> LocationChoice | None:
+        value = super().clean(value)
+        if not value:
+            return None
+        place_id, _, side = value.partition(":")
+        check_ids([place_id])
+        place = vocabulary("location").filter(pk=place_id).first()
+        if place is None or side not in Side.values:
+            raise ValidationError("Choose a place from the list.", code="invalid_choice")
+        return LocationChoice(location=place, side=side)
+
 
 class QuickLogForm(EpisodeFormBase):
-    """Severity, and the time if it was not just now; the rest can follow later."""
+    """Severity, and the time if it was not just now; where is optional, the rest can follow later."""
 
-    started_at = LocalDateTimeField(label="When did it start?", required=False, help_text="Leave as is for now.")
+    started_at = StartTimeField(label="When did it start?", required=False, help_text="Leave as is for now.")
+    location = LocationSideField(label="Where? (optional)", widget=forms.Select(attrs={"class": "form-select"}))
 
     def clean_started_at(self):
         if self.cleaned_data.get("started_at") is None:
-            self.cleaned_data["started_at"] = timezone.now()
+            return None  # now: episode_create takes the moment it stores the cramp
         return super().clean_started_at()
 
     def details(self) -> EpisodeDetails:
-        return EpisodeDetails(started_at=self.cleaned_data["started_at"], severity=self.cleaned_data["severity"])
+        location = self.cleaned_data.get("location")
+        return EpisodeDetails(
+            started_at=self.cleaned_data["started_at"],
+            severity=self.cleaned_data["severity"],
+            locations=[location] if location else (),
+        )
 
 
 class EpisodeForm(EpisodeFormBase):
@@ -232,6 +368,7 @@ class EpisodeForm(EpisodeFormBase):
         widget=forms.RadioSelect(attrs=CHIP),
     )
     medication_taken = forms.CharField(label="Medication taken for this cramp", max_length=200, required=False)
+    event_kind = event_kind_field()
     notes = forms.CharField(
         label="Notes",
         max_length=MAX_NOTES_LENGTH,
@@ -283,6 +420,7 @@ class EpisodeForm(EpisodeFormBase):
             relief_effect=data["relief_effect"],
             medication_taken=data["medication_taken"],
             notes=data["notes"],
+            event_kind=data["event_kind"],
         )
 
     @classmethod
@@ -308,6 +446,8 @@ class EpisodeForm(EpisodeFormBase):
             "relief_effect": episode.relief_effect,
             "medication_taken": episode.medication_taken,
             "notes": episode.notes,
+            "event_kind": episode.event_kind,
+            "overlap": Overlap.PART if episode.tally_id else "",
         }
 
 
@@ -317,6 +457,7 @@ class EpisodeFilterForm(forms.Form):
     severity_min = forms.IntegerField(label="Severity at least", required=False, min_value=0, max_value=10)
     severity_max = forms.IntegerField(label="Severity at most", required=False, min_value=0, max_value=10)
     location = TermChoiceField(label="Place", queryset=vocabulary("location"), required=False, empty_label="Anywhere")
+    kind = kind_filter_field()
 
     def clean(self):
         cleaned = super().clean()
@@ -333,6 +474,16 @@ class EpisodeFilterForm(forms.Form):
             return {}
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+
+
+class EventKindFilterForm(forms.Form):
+    """The event-kind filter of the insights page."""
+
+    kind = kind_filter_field()
+
+    def chosen_kind(self) -> str:
+        """The chosen kind, or "" for all kinds (also when the choice is not one of ours)."""
+        return self.cleaned_data.get("kind", "") if self.is_bound and self.is_valid() else ""
 
 
 class CheckInForm(forms.Form):
@@ -373,6 +524,8 @@ class ProfileForm(forms.Form):
 
 
 class MedicationForm(forms.ModelForm):
+    """A medicine's name, the dose it started on, and its start and stop (which are steps of its history)."""
+
     class Meta:
         model = Medication
         fields = ["name", "dose", "started_on", "stopped_on"]
@@ -380,12 +533,116 @@ class MedicationForm(forms.ModelForm):
         labels = {"name": "Medicine", "dose": "Dose, as on the label"}
         help_texts = {"stopped_on": "Leave empty while you still take it."}
 
+    def __init__(self, *args, steps: Sequence[MedicationStep] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        start = next((step for step in steps if step.kind == MedicationStep.Kind.STARTED), None)
+        if start is not None:
+            self.fields["dose"].label = "Dose when you started, as on the label"
+            self.fields["dose"].help_text = "Later changes of dose are steps in the history below."
+            if not self.is_bound:
+                self.initial["dose"] = start.dose
+
     def clean(self):
         cleaned = super().clean()
         started_on, stopped_on = cleaned.get("started_on"), cleaned.get("stopped_on")
         if started_on and stopped_on and stopped_on < started_on:
             self.add_error("stopped_on", "The stop date cannot be before the start date.")
         return cleaned
+
+
+class MedicationStepForm(forms.Form):
+    """One step of a medicine's history. The order of the steps is checked by the service."""
+
+    # Shown on the medicine's page under its own form, which also has a dose.
+    prefix = "step"
+
+    kind = forms.ChoiceField(
+        label="What changed?",
+        choices=MedicationStep.Kind.choices,
+        widget=forms.RadioSelect(attrs=CHIP),
+        error_messages={
+            "required": "Choose what changed: started, dose changed or stopped.",
+            "invalid_choice": "Choose what changed: started, dose changed or stopped.",
+        },
+    )
+    day = DiaryDateField(label="Date of this step", error_messages={"required": "Enter the date of this change."})
+    dose = forms.CharField(
+        label="Dose, as your prescriber or the label says",
+        max_length=MAX_DOSE_LENGTH,
+        required=False,
+        help_text="For a start or a change of dose, e.g. '10 mg at night'. Leave empty for a stop.",
+        error_messages={"max_length": f"Write the dose in at most {MAX_DOSE_LENGTH} characters."},
+    )
+    side_effects = forms.MultipleChoiceField(
+        label="Side effects you noticed (optional)",
+        choices=SideEffect.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs=CHIP),
+        error_messages={"invalid_choice": "Choose side effects from the list."},
+    )
+    side_effect_other = forms.CharField(
+        label="Other side effect, in your words (optional)",
+        max_length=MAX_SIDE_EFFECT_LENGTH,
+        required=False,
+        error_messages={"max_length": f"Describe it in at most {MAX_SIDE_EFFECT_LENGTH} characters."},
+    )
+
+    @classmethod
+    def initial_from(cls, step: MedicationStep) -> dict:
+        return {
+            "kind": step.kind,
+            "day": step.day,
+            "dose": step.dose,
+            "side_effects": step.side_effects,
+            "side_effect_other": step.side_effect_other,
+        }
+
+
+MAX_TRIAL_WINDOW_DAYS = 366
+
+
+class TrialWindowsForm(forms.Form):
+    """A baseline and a treatment window in the patient's local dates: each up to today and at most a
+    year long, and sharing no day."""
+
+    baseline_start = DiaryDateField(label="Baseline from")
+    baseline_end = DiaryDateField(label="Baseline to")
+    treatment_start = DiaryDateField(label="Treatment from")
+    treatment_end = DiaryDateField(label="Treatment to")
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+
+    def clean(self):
+        cleaned = super().clean()
+        windows = {}
+        for window in ("baseline", "treatment"):
+            start, end = cleaned.get(f"{window}_start"), cleaned.get(f"{window}_end")
+            for name, day in ((f"{window}_start", start), (f"{window}_end", end)):
+                if day and day > self.today:
+                    self.add_error(name, f"This is after today ({self.today.day} {self.today:%b %Y}).")
+            if not (start and end) or self.has_error(f"{window}_start") or self.has_error(f"{window}_end"):
+                continue
+            if end < start:
+                self.add_error(f"{window}_end", "The end is before the start.")
+            elif (end - start).days + 1 > MAX_TRIAL_WINDOW_DAYS:
+                self.add_error(f"{window}_end", f"A window can be at most a year ({MAX_TRIAL_WINDOW_DAYS} days) long.")
+            else:
+                windows[window] = (start, end)
+        if len(windows) == 2:
+            (baseline_start, baseline_end), (start, end) = windows["baseline"], windows["treatment"]
+            if start <= baseline_end and baseline_start <= end:
+                self.add_error(
+                    "treatment_start",
+                    f"The windows overlap: the baseline runs from {baseline_start.day} {baseline_start:%b %Y} "
+                    f"to {baseline_end.day} {baseline_end:%b %Y}. Choose windows that share no day.",
+                )
+        return cleaned
+
+    def windows(self) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
+        data = self.cleaned_data
+        return (data["baseline_start"], data["baseline_end"]), (data["treatment_start"], data["treatment_end"])
 
 
 class InvitationForm(forms.Form):

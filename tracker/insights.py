@@ -2,6 +2,11 @@
 
 One implementation for the patient's /insights/ and the clinician's review. The
 number of queries is fixed whatever the number of episodes (about ten).
+
+Counts are of cramps, not entries, by the rule in tracker.models.counted: a tally counts its cramps,
+and a cramp described as one of a tally's is not counted again. Mean severity is the mean of the
+counted entries' ratings (a tally's is its worst cramp's). Triggers, symptoms and relief are noted on
+single cramps only (a tally has none), so those charts count every single entry, described ones too.
 """
 
 import datetime as dt
@@ -9,26 +14,48 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import ExtractHour, TruncDate
+from django.db.models.functions import Coalesce, ExtractHour, TruncDate
 
 from accounts.models import User
 
-from .models import CheckIn, Episode, EpisodeLocation, EpisodeTerm, Medication, ReliefEffect, Side, Term
+from .models import (
+    KIND_NOT_SAID,
+    CheckIn,
+    EntryType,
+    Episode,
+    EpisodeLocation,
+    EpisodeTerm,
+    EventKind,
+    Medication,
+    MedicationStep,
+    ReliefEffect,
+    Side,
+    Term,
+    counted,
+    cramps_sum,
+    times_woken_sum,
+)
 from .services import local_day
 
 DEFAULT_WEEKS = 26
 NIGHT_HOURS = {22, 23, 0, 1, 2, 3, 4, 5}
 TOP_TRIGGERS = 8
 EFFECT_WINDOW_DAYS = 28
+TRIAL_WINDOW_DAYS = 28
+NOON = dt.time(12)
 
 
 @dataclass
 class DayStats:
     day: dt.date
     cramps: int = 0
+    # The entries that carry the count (a tally is one), and the sum of their ratings.
+    entries: int = 0
     severity_sum: int = 0
     worst: int | None = None
     checkin: str | None = None
+    # Times cramps woke the patient in the night that ended this morning (local noon to noon).
+    night_woken: int = 0
 
     @property
     def state(self) -> str:
@@ -41,6 +68,15 @@ class DayStats:
     @property
     def recorded(self) -> bool:
         return self.state != "unrecorded"
+
+    @property
+    def night_disturbed(self) -> bool:
+        return self.night_woken > 0
+
+    @property
+    def night_recorded(self) -> bool:
+        """The night before this day counts when the day has a record, or a cramp woke the patient in it."""
+        return self.recorded or self.night_disturbed
 
     @property
     def state_label(self) -> str:
@@ -67,6 +103,10 @@ class Week:
         return sum(day.cramps for day in self.days)
 
     @property
+    def entries(self) -> int:
+        return sum(day.entries for day in self.days)
+
+    @property
     def cramp_free_days(self) -> int:
         return sum(day.state == "none" for day in self.days)
 
@@ -76,7 +116,7 @@ class Week:
 
     @property
     def mean_severity(self) -> float | None:
-        return round(sum(day.severity_sum for day in self.days) / self.cramps, 1) if self.cramps else None
+        return round(sum(day.severity_sum for day in self.days) / self.entries, 1) if self.entries else None
 
     @property
     def worst_severity(self) -> int | None:
@@ -85,7 +125,8 @@ class Week:
 
 @dataclass(frozen=True)
 class Window:
-    """Days first..last (clipped to today): how many were recorded, cramps in them, mean severity."""
+    """Days first..last and what their DayStats add up to. Rates are over the recorded days (a cramp
+    logged or a check-in): a day without any record is left out, not counted as cramp-free."""
 
     label: str
     first: dt.date
@@ -94,10 +135,24 @@ class Window:
     recorded_days: int
     cramps: int
     mean_severity: float | None
+    worst_severity: int | None = None
+    nights_recorded: int = 0
+    nights_disturbed: int = 0
+    # Why the window is shorter than asked: "today" (still running), "previous step" or "next step".
+    clipped: str = ""
+
+    @property
+    def cramps_per_day(self) -> float | None:
+        return round(self.cramps / self.recorded_days, 2) if self.recorded_days else None
 
     @property
     def cramps_per_week(self) -> float | None:
         return round(7 * self.cramps / self.recorded_days, 1) if self.recorded_days else None
+
+    @property
+    def night_share(self) -> int | None:
+        """Percentage of the recorded nights in which a cramp woke the patient."""
+        return round(100 * self.nights_disturbed / self.nights_recorded) if self.nights_recorded else None
 
     @property
     def complete(self) -> bool:
@@ -105,9 +160,18 @@ class Window:
 
 
 @dataclass(frozen=True)
+class StepEffect:
+    """One step of a medicine's history with the days just before it and just after it."""
+
+    step: MedicationStep
+    before: Window
+    after: Window
+
+
+@dataclass(frozen=True)
 class MedicationEffect:
     medication: Medication
-    windows: list[Window]
+    steps: list[StepEffect]
 
 
 @dataclass(frozen=True)
@@ -128,16 +192,38 @@ class Insights:
     triggers: list[tuple[str, int]]
     relief: list[tuple[str, dict[str, int]]]
     medications: list[MedicationEffect]
+    # Cramps of night and day tallies, which have no hour of their own: not in `hours`.
+    untimed: dict[str, int] = field(default_factory=dict)
+    # The event kind the figures are narrowed to ("" for all).
+    kind: str = ""
 
     @property
     def total(self) -> int:
         return sum(week.cramps for week in self.weeks)
 
     @property
+    def entries(self) -> int:
+        return sum(week.entries for week in self.weeks)
+
+    @property
+    def kind_label(self) -> str:
+        """The event kind the figures are narrowed to, in words ("" for all kinds)."""
+        return "kind not said" if self.kind == KIND_NOT_SAID else dict(EventKind.choices).get(self.kind, "")
+
+    @property
+    def untimed_night(self) -> int:
+        return self.untimed.get(EntryType.NIGHT, 0)
+
+    @property
+    def untimed_day(self) -> int:
+        return self.untimed.get(EntryType.DAY, 0)
+
+    @property
     def night_share(self) -> int | None:
-        """Percentage of cramps that started between 22:00 and 06:00."""
-        total = sum(self.hours)
-        return round(100 * sum(self.hours[hour] for hour in NIGHT_HOURS) / total) if total else None
+        """Percentage of cramps that started between 22:00 and 06:00, or were counted in a night tally."""
+        total = sum(self.hours) + self.untimed_night + self.untimed_day
+        night = sum(self.hours[hour] for hour in NIGHT_HOURS) + self.untimed_night
+        return round(100 * night / total) if total else None
 
     @property
     def has_data(self) -> bool:
@@ -159,13 +245,24 @@ def _bounds(patient: User, first: dt.date, last: dt.date) -> tuple[dt.datetime, 
     )
 
 
-def daily_stats(patient: User, first: dt.date, last: dt.date) -> dict[dt.date, DayStats]:
+def diary(patient: User, kind: str = ""):
+    """The patient's entries, of one event kind when `kind` is given: the one place the filter of the
+    charts, the clinician's review and the dashboard is applied."""
+    return Episode.objects.for_patient(patient).of_kind(kind)
+
+
+def daily_stats(patient: User, first: dt.date, last: dt.date, kind: str = "") -> dict[dt.date, DayStats]:
     """Every local day first..last with its cramps, severity and check-in, in two queries."""
-    return days_stats(patient, [(first, last)])
+    return days_stats(patient, [(first, last)], kind)
 
 
-def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]]) -> dict[dt.date, DayStats]:
-    """The same for every day of several ranges of days, still in two queries."""
+def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str = "") -> dict[dt.date, DayStats]:
+    """The same for every day of several ranges of days, still in two queries.
+
+    A night runs from local noon to noon and belongs to the day of its morning, so the cramps that woke
+    the patient in the afternoon or evening before a range count for the night before its first day.
+    """
+    zone = patient.zone
     days: dict[dt.date, DayStats] = {}
     in_ranges, checkin_days = Q(pk__in=[]), Q(pk__in=[])
     for first, last in ranges:
@@ -173,19 +270,33 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]]) -> dict[dt.
             day = first + dt.timedelta(days=offset)
             days[day] = DayStats(day=day)
         start, end = _bounds(patient, first, last)
+        noon_before = dt.datetime.combine(first - dt.timedelta(days=1), NOON, tzinfo=zone)
         in_ranges |= Q(started_at__gte=start, started_at__lt=end)
+        in_ranges |= Q(started_at__gte=noon_before, started_at__lt=start, woke_from_sleep=True)
         checkin_days |= Q(day__range=(first, last))
     per_day = (
-        Episode.objects.for_patient(patient)
+        diary(patient, kind)
         .filter(in_ranges)
-        .annotate(day=TruncDate("started_at", tzinfo=patient.zone))
+        .annotate(day=TruncDate("started_at", tzinfo=zone), hour=ExtractHour("started_at", tzinfo=zone))
         .order_by()
         .values("day")
-        .annotate(cramps=Count("id"), severity_sum=Sum("severity"), worst=Max("severity"))
+        .annotate(
+            cramps=cramps_sum(),
+            entries=Count("id", filter=counted()),
+            severity_sum=Coalesce(Sum("severity", filter=counted()), 0),
+            worst=Max("severity", filter=counted()),
+            woke_before_noon=times_woken_sum(condition=Q(hour__lt=12)),
+            woke_after_noon=times_woken_sum(condition=Q(hour__gte=12)),
+        )
     )
     for row in per_day:
-        stats = days[row["day"]]
-        stats.cramps, stats.severity_sum, stats.worst = row["cramps"], row["severity_sum"], row["worst"]
+        # A row for the day before a range holds only the waking cramps of that range's first night.
+        if (stats := days.get(row["day"])) is not None:
+            stats.cramps, stats.entries = row["cramps"], row["entries"]
+            stats.severity_sum, stats.worst = row["severity_sum"], row["worst"]
+            stats.night_woken += row["woke_before_noon"]
+        if (morning := days.get(row["day"] + dt.timedelta(days=1))) is not None:
+            morning.night_woken += row["woke_after_noon"]
     for day, status in CheckIn.objects.filter(checkin_days, patient=patient).values_list("day", "status"):
         days[day].checkin = status
     return dict(sorted(days.items()))
@@ -199,27 +310,34 @@ def weeks_of(days: dict[dt.date, DayStats]) -> list[Week]:
     return list(weeks.values())
 
 
-def _hours(patient: User, start: dt.datetime, end: dt.datetime) -> list[int]:
-    """Cramps by the local hour they started, 0 to 23."""
-    hours = [0] * 24
+def _hours(patient: User, start: dt.datetime, end: dt.datetime, kind: str = "") -> tuple[list[int], dict[str, int]]:
+    """Cramps by the local hour they started, 0 to 23; and the cramps of night and day tallies, which have
+    no hour of their own, by the kind of tally."""
+    hours, untimed = [0] * 24, {}
     rows = (
-        Episode.objects.for_patient(patient)
+        diary(patient, kind)
+        .counted()
         .in_period(start, end)
         .annotate(hour=ExtractHour("started_at", tzinfo=patient.zone))
         .order_by()
-        .values("hour")
-        .annotate(cramps=Count("id"))
+        .values("hour", "entry_type")
+        .annotate(cramps=Sum("cramp_count"))
     )
     for row in rows:
-        hours[row["hour"]] = row["cramps"]
-    return hours
+        if row["entry_type"] == EntryType.SINGLE:
+            hours[row["hour"]] += row["cramps"]
+        else:
+            untimed[row["entry_type"]] = untimed.get(row["entry_type"], 0) + row["cramps"]
+    return hours, untimed
 
 
 def _places(patient: User, episode_ids: list[int]) -> list[PlaceCount]:
+    """Cramps by body location and side, among `episode_ids` (the counted entries: a tally's cramps are
+    where the tally says, its described cramps not again)."""
     rows = (
         EpisodeLocation.objects.filter(patient=patient, episode__in=episode_ids)
         .values("location__slug", "location__label", "side")
-        .annotate(cramps=Count("id"))
+        .annotate(cramps=Sum("episode__cramp_count"))
     )
     sides: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"left": 0, "right": 0})
     for row in rows:
@@ -231,11 +349,13 @@ def _places(patient: User, episode_ids: list[int]) -> list[PlaceCount]:
     return [PlaceCount(slug, label, counts["left"], counts["right"]) for (slug, label), counts in sides.items()]
 
 
-def _episode_ids(patient: User, start: dt.datetime, end: dt.datetime) -> list[int]:
-    """The period's episodes, read once through the (patient, started_at) index. The queries
-    of their places and terms then look them up by id: their cost follows the period, not the
-    length of the whole log (a subquery here leaves the planner guessing at the row count)."""
-    return list(Episode.objects.for_patient(patient).in_period(start, end).values_list("pk", flat=True))
+def _episode_ids(patient: User, start: dt.datetime, end: dt.datetime, kind: str = "") -> tuple[list[int], list[int]]:
+    """The period's entries (all of them, and those that carry the count), read once through the
+    (patient, started_at) index. The queries of their places and terms then look them up by id: their
+    cost follows the period, not the length of the whole log (a subquery here leaves the planner
+    guessing at the row count)."""
+    rows = list(diary(patient, kind).in_period(start, end).values_list("pk", "tally_id"))
+    return [pk for pk, _ in rows], [pk for pk, tally_id in rows if tally_id is None]
 
 
 def _terms(patient: User, episode_ids: list[int], kind: str):
@@ -256,10 +376,11 @@ def _relief(patient: User, episode_ids: list[int]) -> list[tuple[str, dict[str, 
     return list(measures.items())
 
 
-def _window(label: str, days: dict[dt.date, DayStats], first: dt.date, today: dt.date) -> Window:
-    last = min(first + dt.timedelta(days=EFFECT_WINDOW_DAYS - 1), today)
+def window_of(label: str, days: dict[dt.date, DayStats], first: dt.date, last: dt.date, clipped: str = "") -> Window:
+    """What the days first..last (all in `days`; none when last < first) add up to."""
     stats = [days[first + dt.timedelta(days=n)] for n in range(max((last - first).days + 1, 0))]
     cramps = sum(day.cramps for day in stats)
+    entries = sum(day.entries for day in stats)
     severity = sum(day.severity_sum for day in stats)
     return Window(
         label=label,
@@ -268,43 +389,151 @@ def _window(label: str, days: dict[dt.date, DayStats], first: dt.date, today: dt
         days=len(stats),
         recorded_days=sum(day.recorded for day in stats),
         cramps=cramps,
-        mean_severity=round(severity / cramps, 1) if cramps else None,
+        mean_severity=round(severity / entries, 1) if entries else None,
+        worst_severity=max((day.worst for day in stats if day.worst is not None), default=None),
+        nights_recorded=sum(day.night_recorded for day in stats),
+        nights_disturbed=sum(day.night_disturbed for day in stats),
+        clipped=clipped,
     )
 
 
-def medication_effects(patient: User, today: dt.date) -> list[MedicationEffect]:
-    """For each medicine with a start date: the 28 days before it, after it, and after it stopped."""
-    medications = [
-        medication
-        for medication in Medication.objects.for_patient(patient).order_by("started_on")
-        if medication.started_on is not None and medication.started_on <= today
-    ]
-    if not medications:
-        return []
+def _step_windows(steps: list[MedicationStep], index: int, today: dt.date) -> list[tuple[dt.date, dt.date, str]]:
+    """The 28 days before steps[index] and the 28 from it, each cut at the medicine's neighbouring steps
+    (so that each holds one dose) and at today."""
     window = dt.timedelta(days=EFFECT_WINDOW_DAYS)
+    day = steps[index].day
+    before, before_clipped = day - window, ""
+    if index > 0 and steps[index - 1].day > before:
+        before, before_clipped = steps[index - 1].day, "previous step"
+    after, after_clipped = day + window - dt.timedelta(days=1), ""
+    if index + 1 < len(steps) and steps[index + 1].day <= after:
+        after, after_clipped = steps[index + 1].day - dt.timedelta(days=1), "next step"
+    if after > today:
+        after, after_clipped = today, "today"
+    return [(before, day - dt.timedelta(days=1), before_clipped), (day, after, after_clipped)]
+
+
+STEP_VERBS = {
+    MedicationStep.Kind.STARTED: "starting",
+    MedicationStep.Kind.DOSE_CHANGED: "the dose change",
+    MedicationStep.Kind.STOPPED: "stopping",
+}
+
+
+def _window_label(side: str, step: MedicationStep, first: dt.date, last: dt.date) -> str:
+    """The window's name, e.g. "28 days before starting" or "6 days after the dose change"."""
+    days = max((last - first).days + 1, 0)
+    return f"{days} day{'s' if days != 1 else ''} {side} {STEP_VERBS[step.kind]}"
+
+
+def medication_courses(patient: User, today: dt.date) -> list[tuple[Medication, list[MedicationStep]]]:
+    """Each medicine with its steps up to today, in order of its first step; medicines without one left out.
+    Two queries: the medicines, and their steps."""
+    medications = Medication.objects.for_patient(patient).prefetch_related("steps")
+    courses = [
+        (medication, [step for step in medication.timeline() if step.day <= today]) for medication in medications
+    ]
+    return sorted(((medication, steps) for medication, steps in courses if steps), key=lambda course: course[1][0].day)
+
+
+def medication_effects(patient: User, today: dt.date) -> list[MedicationEffect]:
+    """For each step of each medicine (start, dose change, stop): the days before it against the days after."""
+    courses = [
+        (medication, [(step, _step_windows(steps, index, today)) for index, step in enumerate(steps)])
+        for medication, steps in medication_courses(patient, today)
+    ]
     # Only the days of the windows compared: the cost does not grow with how long ago a medicine started.
-    ranges = []
-    for medication in medications:
-        ranges.append((medication.started_on - window, min(medication.started_on + window, today)))
-        if medication.stopped_on is not None and medication.stopped_on <= today:
-            ranges.append((medication.stopped_on, min(medication.stopped_on + window, today)))
-    days = days_stats(patient, ranges)
-    effects = []
-    for medication in medications:
-        windows = [
-            _window("28 days before starting", days, medication.started_on - window, today),
-            _window("28 days after starting", days, medication.started_on, today),
-        ]
-        if medication.stopped_on is not None and medication.stopped_on <= today:
-            windows.append(_window("28 days after stopping", days, medication.stopped_on, today))
-        effects.append(MedicationEffect(medication=medication, windows=windows))
-    return effects
+    ranges = [
+        (first, last) for _, steps in courses for _, windows in steps for first, last, _ in windows if first <= last
+    ]
+    days = days_stats(patient, ranges) if ranges else {}
+    return [
+        MedicationEffect(
+            medication=medication,
+            steps=[
+                StepEffect(
+                    step=step,
+                    before=window_of(_window_label("before", step, *before[:2]), days, *before),
+                    after=window_of(_window_label("after", step, *after[:2]), days, *after),
+                )
+                for step, (before, after) in steps
+            ],
+        )
+        for medication, steps in courses
+    ]
 
 
-def insights_for(patient: User, first: dt.date, last: dt.date, today: dt.date) -> Insights:
+def steps_of(effects: list[MedicationEffect]) -> list[MedicationStep]:
+    """Every step of the medicines in `effects`, in date order."""
+    steps = [change.step for effect in effects for change in effect.steps]
+    return sorted(steps, key=MedicationStep.sort_key)
+
+
+def medication_steps(patient: User, today: dt.date) -> list[MedicationStep]:
+    """Every step of every medicine up to today, in date order, in two queries."""
+    steps = [step for _, course in medication_courses(patient, today) for step in course]
+    return sorted(steps, key=MedicationStep.sort_key)
+
+
+@dataclass(frozen=True)
+class TrialStep:
+    step: MedicationStep
+    # "during the baseline", "between the windows" or "during the treatment window"
+    position: str
+
+
+@dataclass(frozen=True)
+class TrialSummary:
+    """A baseline window against a treatment window, as trials of cramp treatments report them."""
+
+    baseline: Window
+    treatment: Window
+    steps: list[TrialStep]
+
+
+def default_trial_windows(
+    steps: list[MedicationStep], today: dt.date
+) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
+    """The 28 days before the latest medication step and the 28 from it (up to today); without any step,
+    the 28 days before the last 28 and the last 28."""
+    window = dt.timedelta(days=TRIAL_WINDOW_DAYS)
+    latest = max((step.day for step in steps if step.day <= today), default=None)
+    pivot = latest if latest is not None else today - window + dt.timedelta(days=1)
+    return (pivot - window, pivot - dt.timedelta(days=1)), (pivot, min(pivot + window - dt.timedelta(days=1), today))
+
+
+def trial_summary(
+    patient: User,
+    baseline: tuple[dt.date, dt.date],
+    treatment: tuple[dt.date, dt.date],
+    steps: list[MedicationStep],
+) -> TrialSummary:
+    """The figures of both windows (from DayStats, in two queries) and the medication steps from the
+    first window's start to the second's end."""
+    days = days_stats(patient, [baseline, treatment])
+    earlier, later = sorted([baseline, treatment])
+    listed = []
+    for step in sorted(steps, key=MedicationStep.sort_key):
+        if baseline[0] <= step.day <= baseline[1]:
+            listed.append(TrialStep(step, "during the baseline"))
+        elif treatment[0] <= step.day <= treatment[1]:
+            listed.append(TrialStep(step, "during the treatment window"))
+        elif earlier[1] < step.day < later[0]:
+            listed.append(TrialStep(step, "between the windows"))
+    return TrialSummary(
+        baseline=window_of("Baseline", days, *baseline),
+        treatment=window_of("Treatment", days, *treatment),
+        steps=listed,
+    )
+
+
+def insights_for(patient: User, first: dt.date, last: dt.date, today: dt.date, kind: str = "") -> Insights:
+    """The charts of the local days first..last, of one event kind when `kind` is given (the medicines'
+    windows always count every kind)."""
     start, end = _bounds(patient, first, last)
-    days = daily_stats(patient, first, last)
-    episode_ids = _episode_ids(patient, start, end)
+    days = daily_stats(patient, first, last, kind)
+    episode_ids, counted_ids = _episode_ids(patient, start, end, kind)
+    hours, untimed = _hours(patient, start, end, kind)
     triggers = (
         _terms(patient, episode_ids, Term.Kind.TRIGGER)
         .exclude(term__slug="none-noticed")
@@ -316,9 +545,11 @@ def insights_for(patient: User, first: dt.date, last: dt.date, today: dt.date) -
         start=first,
         end=last,
         weeks=weeks_of(days),
-        hours=_hours(patient, start, end),
-        places=_places(patient, episode_ids),
+        hours=hours,
+        places=_places(patient, counted_ids),
         triggers=[(row["term__label"], row["cramps"]) for row in triggers],
         relief=_relief(patient, episode_ids),
         medications=medication_effects(patient, today),
+        untimed=untimed,
+        kind=kind,
     )

@@ -8,9 +8,11 @@ import datetime as dt
 from uuid import uuid4
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Prefetch
-from django.db.models.functions import Length
+from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import LessThanOrEqual
 
 MAX_DURATION_SECONDS = 24 * 60 * 60
@@ -138,6 +140,125 @@ class Medication(models.Model):
     def __str__(self) -> str:
         return f"{self.name} {self.dose}".strip()
 
+    def timeline(self) -> list["MedicationStep"]:
+        """The medicine's steps in order (prefetch `steps` to read many medicines in one query)."""
+        return self.timeline_from(list(self.steps.all()))
+
+    def timeline_from(self, steps: list["MedicationStep"]) -> list["MedicationStep"]:
+        """`steps` in order. With none stored, a start and a stop date read as unsaved steps: a medicine
+        written around the services (the admin, demo data) still has its history."""
+        if not steps:
+            dates = [
+                (MedicationStep.Kind.STARTED, self.started_on, self.dose),
+                (MedicationStep.Kind.STOPPED, self.stopped_on, ""),
+            ]
+            steps = [
+                MedicationStep(patient_id=self.patient_id, medication=self, kind=kind, day=day, dose=dose)
+                for kind, day, dose in dates
+                if day is not None
+            ]
+        return sorted(steps, key=MedicationStep.sort_key)
+
+
+MAX_DOSE_LENGTH = 120
+MAX_SIDE_EFFECT_LENGTH = 120
+
+
+class SideEffect(models.TextChoices):
+    DROWSINESS = "drowsiness", "Drowsiness"
+    DIZZINESS = "dizziness", "Dizziness"
+    WEAKNESS = "weakness", "Weakness"
+    SWELLING = "swelling", "Swelling"
+    OTHER = "other", "Other"
+
+
+def check_side_effects(value) -> None:
+    """A list of distinct known side effects."""
+    if not isinstance(value, list) or not all(isinstance(item, str) for item in value):
+        raise ValidationError("Choose side effects from the list.", code="invalid_side_effects")
+    unknown = [item for item in value if item not in SideEffect.values]
+    if unknown:
+        raise ValidationError(f"Not a side effect we list: {', '.join(unknown)}.", code="unknown_side_effect")
+    if len(set(value)) != len(value):
+        raise ValidationError("Each side effect once, please.", code="repeated_side_effect")
+
+
+class MedicationStep(models.Model):
+    """One step of a medicine's history: started, dose changed or stopped, on a local date.
+
+    A medicine has at most one start and one stop (taking it again later is a new medication);
+    the services keep Medication.started_on, stopped_on and dose in step with these rows.
+    """
+
+    class Kind(models.TextChoices):
+        STARTED = "started", "Started"
+        DOSE_CHANGED = "dose_changed", "Dose changed"
+        STOPPED = "stopped", "Stopped"
+
+    uuid = models.UUIDField(default=uuid4, editable=False)
+    # Indexed by the unique constraints, which lead with it.
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", db_index=False)
+    # Its index serves the prefetch of each medicine's steps (and deleting a medicine with them).
+    medication = models.ForeignKey(Medication, on_delete=models.CASCADE, related_name="steps")
+    kind = models.CharField("what changed", max_length=16, choices=Kind)
+    day = models.DateField("date", help_text="The date in your own time zone.")
+    dose = models.CharField(max_length=MAX_DOSE_LENGTH, blank=True, help_text="As written on the label.")
+    side_effects = models.JSONField(default=list, blank=True, validators=[check_side_effects])
+    side_effect_other = models.CharField("other side effect", max_length=MAX_SIDE_EFFECT_LENGTH, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["day", "created_at"]
+        constraints = [
+            # The step pages look a step up by patient and uuid.
+            models.UniqueConstraint(fields=["patient", "uuid"], name="tracker_medicationstep_unique_uuid"),
+            models.UniqueConstraint(
+                fields=["patient", "medication"],
+                condition=models.Q(kind="started"),
+                name="tracker_medicationstep_one_start",
+                violation_error_message="This medicine already has a start.",
+            ),
+            models.UniqueConstraint(
+                fields=["patient", "medication"],
+                condition=models.Q(kind="stopped"),
+                name="tracker_medicationstep_one_stop",
+                violation_error_message="This medicine already has a stop.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(kind__in=["started", "dose_changed", "stopped"]),
+                name="tracker_medicationstep_kind_valid",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="dose_changed", dose=""),
+                name="tracker_medicationstep_dose_change_has_dose",
+                violation_error_message="Write the new dose.",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(kind="stopped") | models.Q(dose=""),
+                name="tracker_medicationstep_stop_has_no_dose",
+                violation_error_message="A stop has no dose.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.day:%Y-%m-%d}" + (f": {self.dose}" if self.dose else "")
+
+    def sort_key(self) -> tuple[dt.date, int]:
+        """Date order; on one date a start comes first and a stop last."""
+        return self.day, list(self.Kind.values).index(self.kind)
+
+    @property
+    def side_effect_labels(self) -> list[str]:
+        labels = dict(SideEffect.choices)
+        named = [labels[item] for item in self.side_effects if item in labels and item != SideEffect.OTHER]
+        if SideEffect.OTHER in self.side_effects:
+            named.append(f"other: {self.side_effect_other}" if self.side_effect_other else "other")
+        return named
+
 
 class Side(models.TextChoices):
     LEFT = "left", "Left"
@@ -152,33 +273,98 @@ class ReliefEffect(models.TextChoices):
     COMPLETELY = "complete", "Completely"
 
 
+class EntryType(models.TextChoices):
+    """One cramp, or a tally of several: "last night, 4 cramps" (or "today, 6 cramps")."""
+
+    SINGLE = "single", "Single cramp"
+    NIGHT = "night", "Night tally"
+    DAY = "day", "Day tally"
+
+
+class EventKind(models.TextChoices):
+    """What the patient felt, in their words; optional, and never a diagnosis."""
+
+    CRAMP = "cramp", "Cramp"
+    SPASM = "spasm", "Spasm or stiffness"
+    TWITCH = "twitch", "Twitching (fasciculations)"
+    UNSURE = "unsure", "Not sure"
+
+
+# The event-kind filter's value for entries that do not say what kind they were.
+KIND_NOT_SAID = "none"
+MAX_TALLY_CRAMPS = 200
+TALLY_TYPES = (EntryType.NIGHT, EntryType.DAY)
+
+
+def counted(prefix: str = "") -> models.Q:
+    """THE counting rule, the one place it is written: every entry counts its `cramp_count` (1 for a
+    single cramp, the number for a night or day tally), except a cramp described later as one of a
+    tally's (`tally` set), which that tally already counts. `prefix` names a relation, e.g. "last_60__".
+    """
+    return models.Q(**{f"{prefix}tally__isnull": True})
+
+
+def cramps_sum(prefix: str = "", condition: models.Q | None = None) -> Coalesce:
+    """The number of cramps among the entries (those matching `condition`), 0 when there are none."""
+    return Coalesce(models.Sum(f"{prefix}cramp_count", filter=counted(prefix) & (condition or models.Q())), 0)
+
+
+def times_woken_sum(prefix: str = "", condition: models.Q | None = None) -> Coalesce:
+    """How often cramps woke the patient: a tally's `times_woken`, one for a single cramp marked "woke me
+    from sleep"; counted like the cramps (a tally's described cramps are in its own figure)."""
+    woken = models.Case(
+        models.When(**{f"{prefix}times_woken__isnull": False}, then=models.F(f"{prefix}times_woken")),
+        models.When(**{f"{prefix}woke_from_sleep": True}, then=models.Value(1)),
+        default=models.Value(0),
+    )
+    return Coalesce(models.Sum(woken, filter=counted(prefix) & (condition or models.Q())), 0)
+
+
 class EpisodeQuerySet(models.QuerySet):
     def for_patient(self, patient) -> "EpisodeQuerySet":
         return self.filter(patient=patient)
+
+    def of_kind(self, kind: str | None) -> "EpisodeQuerySet":
+        """Entries of one event kind (KIND_NOT_SAID: those that do not say); all of them for None or ""."""
+        if not kind:
+            return self
+        return self.filter(event_kind="" if kind == KIND_NOT_SAID else kind)
+
+    def counted(self) -> "EpisodeQuerySet":
+        """The entries that carry the count (see `counted`): not the cramps described inside a tally."""
+        return self.filter(counted())
+
+    def cramp_total(self) -> int:
+        """The number of cramps in these entries, in one query."""
+        return self.aggregate(cramps=cramps_sum())["cramps"]
 
     def in_period(self, start, end) -> "EpisodeQuerySet":
         """Episodes that started at or after `start` and before `end` (aware datetimes)."""
         return self.filter(started_at__gte=start, started_at__lt=end)
 
     def last_two_windows(self, days: int, now) -> tuple[int, int]:
-        """(episodes in the last `days` days, episodes in the `days` before those), in one query."""
+        """(cramps in the last `days` days, cramps in the `days` before those), in one query."""
         boundary = now - dt.timedelta(days=days)
         counts = self.filter(started_at__gte=boundary - dt.timedelta(days=days), started_at__lte=now).aggregate(
-            recent=models.Count("id", filter=models.Q(started_at__gte=boundary)),
-            previous=models.Count("id", filter=models.Q(started_at__lt=boundary)),
+            recent=cramps_sum(condition=models.Q(started_at__gte=boundary)),
+            previous=cramps_sum(condition=models.Q(started_at__lt=boundary)),
         )
         return counts["recent"], counts["previous"]
 
     def with_details(self) -> "EpisodeQuerySet":
-        """Everything a list row or detail page shows, in a fixed number of queries."""
-        return self.select_related("activity").prefetch_related(
+        """Everything a list row or detail page shows (who entered it too), in a fixed number of queries."""
+        return self.select_related("activity", "created_by", "tally").prefetch_related(
             Prefetch("locations", queryset=EpisodeLocation.objects.select_related("location")),
             "terms",
         )
 
 
 class Episode(models.Model):
-    """One cramp, as the patient logged it."""
+    """One cramp as the patient logged it, or a tally of several ("last night: 4 cramps, the worst 7/10").
+
+    A cramp described later as one of a tally's points at it (`tally`) and is not counted again: see
+    `counted`. A tally's severity is its worst cramp's; it starts when its night or day does.
+    """
 
     uuid = models.UUIDField(default=uuid4, editable=False)
     # Indexed by the (patient, started_at) index and the unique constraints, which all lead with it.
@@ -186,9 +372,52 @@ class Episode(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="episodes", db_index=False
     )
     started_at = models.DateTimeField("started")
-    duration_seconds = models.PositiveIntegerField(null=True, blank=True)
-    severity = models.PositiveSmallIntegerField(help_text="0 = no pain, 10 = worst imaginable.")
+    # The validators repeat the check constraints below, so that a service can check a new
+    # episode without asking the database.
+    duration_seconds = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[
+            MinValueValidator(1, "A cramp lasts at least one second."),
+            MaxValueValidator(MAX_DURATION_SECONDS, "A cramp lasts at most 24 hours."),
+        ],
+    )
+    severity = models.PositiveSmallIntegerField(
+        help_text="0 = no pain, 10 = worst imaginable.",
+        validators=[
+            MinValueValidator(SEVERITY_MIN, "Severity must be between 0 and 10."),
+            MaxValueValidator(SEVERITY_MAX, "Severity must be between 0 and 10."),
+        ],
+    )
     woke_from_sleep = models.BooleanField("woke me from sleep", default=False)
+    entry_type = models.CharField("entry", max_length=8, choices=EntryType, default=EntryType.SINGLE)
+    cramp_count = models.PositiveSmallIntegerField(
+        "cramps",
+        default=1,
+        validators=[
+            MinValueValidator(1, "A tally counts at least one cramp."),
+            MaxValueValidator(MAX_TALLY_CRAMPS, f"A tally counts at most {MAX_TALLY_CRAMPS} cramps."),
+        ],
+    )
+    # A tally's local date: the evening's for a night, the day's for a day. Empty for a single cramp.
+    tally_date = models.DateField("night or day of the tally", null=True, blank=True)
+    times_woken = models.PositiveSmallIntegerField(
+        "times woken",
+        null=True,
+        blank=True,
+        validators=[MaxValueValidator(MAX_TALLY_CRAMPS, f"At most {MAX_TALLY_CRAMPS} times.")],
+    )
+    event_kind = models.CharField("what kind of event", max_length=8, choices=EventKind, blank=True)
+    # Set on a cramp described as one of a tally's. Its index serves a tally's page (its described
+    # cramps) and the deletion of a tally, whose described cramps then count on their own.
+    tally = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="details",
+        verbose_name="one of the cramps of",
+    )
     activity = models.ForeignKey(
         Term,
         on_delete=models.PROTECT,
@@ -202,7 +431,7 @@ class Episode(models.Model):
     terms = models.ManyToManyField(Term, through="EpisodeTerm", blank=True, related_name="+")
     relief_effect = models.CharField("how well relief worked", max_length=16, choices=ReliefEffect, blank=True)
     medication_taken = models.CharField("medication taken for this cramp", max_length=200, blank=True)
-    notes = models.TextField(max_length=MAX_NOTES_LENGTH, blank=True)
+    notes = models.TextField(max_length=MAX_NOTES_LENGTH, blank=True, validators=[MaxLengthValidator(MAX_NOTES_LENGTH)])
     # Generated by the form when it is shown: a second submission of the same form is the same episode.
     client_id = models.UUIDField(default=uuid4, editable=False)
     created_by = models.ForeignKey(
@@ -243,10 +472,62 @@ class Episode(models.Model):
                 condition=models.Q(relief_effect__in=["", *ReliefEffect.values]),
                 name="tracker_episode_relief_effect_valid",
             ),
+            # One tally per night (or day) and patient; also serves the look-up of the tally that a
+            # cramp's time falls in.
+            models.UniqueConstraint(
+                fields=["patient", "entry_type", "tally_date"],
+                condition=models.Q(tally_date__isnull=False),
+                name="tracker_episode_one_tally_per_night",
+                violation_error_message="There is already a tally for this night or day.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(entry_type__in=EntryType.values), name="tracker_episode_entry_type_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(cramp_count__gte=1, cramp_count__lte=MAX_TALLY_CRAMPS),
+                name="tracker_episode_cramp_count_1_to_200",
+                violation_error_message=f"A tally counts between 1 and {MAX_TALLY_CRAMPS} cramps.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(entry_type=EntryType.SINGLE, cramp_count=1, tally_date__isnull=True)
+                | models.Q(entry_type__in=TALLY_TYPES, tally_date__isnull=False, tally__isnull=True),
+                name="tracker_episode_single_or_tally",
+                violation_error_message="A single entry is one cramp; a tally has its night or day.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(times_woken__isnull=True)
+                | models.Q(entry_type=EntryType.NIGHT, times_woken__lte=models.F("cramp_count")),
+                name="tracker_episode_times_woken_in_night_tally",
+                violation_error_message="Only a night tally counts wakings, at most once per cramp.",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(event_kind__in=["", *EventKind.values]), name="tracker_episode_event_kind_valid"
+            ),
         ]
 
     def __str__(self) -> str:
+        if self.is_tally:
+            return f"{self.get_entry_type_display()} {self.tally_date}: {self.cramp_count}, worst {self.severity}/10"
         return f"Cramp {self.severity}/10 at {self.started_at:%Y-%m-%d %H:%M} UTC"
+
+    @property
+    def is_tally(self) -> bool:
+        return self.entry_type in TALLY_TYPES
+
+    @property
+    def counted_cramps(self) -> int:
+        """What this entry adds to a count of cramps (see `counted`)."""
+        return 0 if self.tally_id else self.cramp_count
+
+    @property
+    def count_label(self) -> str:
+        """ "4 cramps (night tally)", "1 cramp", or "1 cramp, counted in the night tally"."""
+        if self.is_tally:
+            cramps = f"{self.cramp_count} cramp{'s' if self.cramp_count != 1 else ''}"
+            return f"{cramps} ({self.get_entry_type_display().lower()})"
+        if self.tally_id:
+            return f"1 cramp, counted in the {self.tally.get_entry_type_display().lower()}"
+        return "1 cramp"
 
     def _terms_of_kind(self, kind: str) -> list[Term]:
         return [term for term in self.terms.all() if term.kind == kind]
@@ -265,8 +546,8 @@ class Episode(models.Model):
 
     @property
     def needs_details(self) -> bool:
-        """A quick log has no body location yet."""
-        return not self.locations.all()
+        """A quick log has no body location yet (a tally needs none)."""
+        return not self.is_tally and not self.locations.all()
 
 
 class EpisodeLocation(models.Model):
@@ -320,6 +601,10 @@ class CheckIn(models.Model):
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="checkins")
     day = models.DateField(help_text="The patient's local date.")
     status = models.CharField(max_length=8, choices=Status)
+    # Who gave the answer when a caregiver did; empty for the patient's own answers and days marked by a cramp.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -350,9 +635,20 @@ class CareGrantQuerySet(models.QuerySet):
             models.Q(access_ends_on__isnull=True) | models.Q(access_ends_on__gte=today)
         )
 
+    def for_clinicians(self) -> "CareGrantQuerySet":
+        return self.filter(role=CareGrant.Role.CLINICIAN)
+
+    def for_caregivers(self) -> "CareGrantQuerySet":
+        return self.filter(role=CareGrant.Role.CAREGIVER)
+
 
 class CareGrant(models.Model):
-    """A patient's permission for one clinician to see their record: the only way a clinician sees it."""
+    """A patient's permission for one clinician to review their record, or for one caregiver to keep
+    their log with them: the only way anyone but the patient sees it."""
+
+    class Role(models.TextChoices):
+        CLINICIAN = "clinician", "Clinician"
+        CAREGIVER = "caregiver", "Caregiver"
 
     class Status(models.TextChoices):
         INVITED = "invited", "Invited"
@@ -362,8 +658,13 @@ class CareGrant(models.Model):
 
     uuid = models.UUIDField(default=uuid4, editable=False)
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grants_given")
+    # Whom the invitation is for; it decides which of the two accounts below may accept it.
+    role = models.CharField(max_length=16, choices=Role, default=Role.CLINICIAN)
     clinician = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="grants_received"
+    )
+    caregiver = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="care_grants_received"
     )
     status = models.CharField(max_length=16, choices=Status, default=Status.INVITED)
     # Only a hash of the one-time code is kept; the patient sees the code once, when it is made.
@@ -384,6 +685,8 @@ class CareGrant(models.Model):
             models.Index(fields=["code_hash"], name="tracker_caregrant_code"),
             # The gate and the clinic list: a clinician's active grants.
             models.Index(fields=["clinician", "status"], name="tracker_caregrant_clinician"),
+            # The caregiver's gate and their list of patients: a caregiver's active grants.
+            models.Index(fields=["caregiver", "status"], name="tracker_caregrant_caregiver"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["patient", "uuid"], name="tracker_caregrant_unique_uuid"),
@@ -394,21 +697,51 @@ class CareGrant(models.Model):
                 name="tracker_caregrant_one_active_per_pair",
                 violation_error_message="This clinician already has access.",
             ),
+            models.UniqueConstraint(
+                fields=["patient", "caregiver"],
+                condition=models.Q(status="active"),
+                name="tracker_caregrant_one_active_per_caregiver",
+                violation_error_message="This caregiver already helps with this log.",
+            ),
             models.CheckConstraint(
                 condition=models.Q(status__in=["invited", "active", "revoked", "cancelled"]),
                 name="tracker_caregrant_status_valid",
             ),
             models.CheckConstraint(
-                condition=~models.Q(status="active") | models.Q(clinician__isnull=False, accepted_at__isnull=False),
-                name="tracker_caregrant_active_has_clinician",
+                condition=models.Q(role__in=["clinician", "caregiver"]), name="tracker_caregrant_role_valid"
+            ),
+            # A clinician's grant never names a caregiver and the other way round, so a query for
+            # one kind of grantee cannot pick up the other.
+            models.CheckConstraint(
+                condition=models.Q(role="clinician", caregiver__isnull=True)
+                | models.Q(role="caregiver", clinician__isnull=True),
+                name="tracker_caregrant_grantee_matches_role",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="active")
+                | models.Q(accepted_at__isnull=False)
+                & (models.Q(clinician__isnull=False) | models.Q(caregiver__isnull=False)),
+                name="tracker_caregrant_active_has_grantee",
             ),
             models.CheckConstraint(
                 condition=~models.Q(clinician=models.F("patient")), name="tracker_caregrant_not_self"
             ),
+            models.CheckConstraint(
+                condition=~models.Q(caregiver=models.F("patient")), name="tracker_caregrant_caregiver_not_self"
+            ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.patient} → {self.clinician or self.invited_email or 'invitation'} ({self.status})"
+        return f"{self.patient} → {self.grantee or self.invited_email or 'invitation'} ({self.status})"
+
+    @property
+    def grantee(self):
+        """The clinician or caregiver who accepted, if anyone has."""
+        return self.clinician if self.role == self.Role.CLINICIAN else self.caregiver
+
+    @property
+    def is_for_caregiver(self) -> bool:
+        return self.role == self.Role.CAREGIVER
 
 
 class ClinicianNote(models.Model):
@@ -455,7 +788,8 @@ class AccessLogQuerySet(models.QuerySet):
 
 
 class AccessLog(models.Model):
-    """One look by a clinician at a patient's data. Append-only: never edited, never deleted."""
+    """One look by a clinician or caregiver at a patient's data, or one entry a caregiver made in it.
+    Append-only: never edited, never deleted."""
 
     class Action(models.TextChoices):
         VIEW_REVIEW = "view_review", "Opened the review"
@@ -465,13 +799,24 @@ class AccessLog(models.Model):
         EXPORT_FHIR = "export_fhir", "Exported episodes (FHIR)"
         ADD_NOTE = "add_note", "Wrote a note"
         SCHEDULE_QUESTIONNAIRE = "schedule_questionnaire", "Set a questionnaire schedule"
+        VIEW_LOG = "view_log", "Opened the log"
+        LOG_EPISODE = "log_episode", "Logged a cramp"
+        EDIT_EPISODE = "edit_episode", "Changed a cramp they logged"
+        DELETE_EPISODE = "delete_episode", "Deleted a cramp they logged"
+        RECORD_CHECKIN = "record_checkin", "Answered a check-in"
+
+    class ViewerRole(models.TextChoices):
+        CLINICIAN = "clinician", "Clinician"
+        CAREGIVER = "caregiver", "Caregiver"
 
     # Emptied when the patient deletes their account; patient_reference then still groups the rows.
     patient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="access_log"
     )
     patient_reference = models.CharField(max_length=64, blank=True, help_text="An anonymous reference.")
+    # Who looked: a clinician, or a caregiver (viewer_role says which, as it was at the time).
     clinician = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    viewer_role = models.CharField(max_length=16, choices=ViewerRole, default=ViewerRole.CLINICIAN)
     action = models.CharField(max_length=24, choices=Action)
     detail = models.CharField(max_length=200, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
@@ -484,6 +829,12 @@ class AccessLog(models.Model):
         indexes = [
             # The patient's access trail, newest first.
             models.Index(fields=["patient", "-at"], name="tracker_accesslog_patient_at"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(viewer_role__in=["clinician", "caregiver"]),
+                name="tracker_accesslog_viewer_role_valid",
+            ),
         ]
 
     def __str__(self) -> str:

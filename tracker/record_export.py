@@ -3,23 +3,29 @@ an HL7 FHIR R4 Bundle (the CSV lives in export.py)."""
 
 import datetime as dt
 import uuid
+from collections import defaultdict
 
 from django.utils import timezone
 
 from accounts.models import User
+from questionnaires.export import responses_document
+from questionnaires.fhir import questionnaire_entries
 
 from .models import (
     CareGrant,
     CheckIn,
     ClinicianNote,
+    EntryType,
     Episode,
     EpisodeLocation,
+    EventKind,
     Medication,
     PatientCondition,
     PatientProfile,
     Term,
 )
 from .selectors import episodes_filtered
+from .tallies import slot_bounds
 
 RECORD_FORMAT = "crampapp-record"
 RECORD_VERSION = 1
@@ -37,14 +43,32 @@ def _term(term: Term) -> dict:
     return {"slug": term.slug, "label": term.label}
 
 
+def _entered_by(entry: Episode | CheckIn) -> dict | None:
+    """Who entered a cramp (the patient or a caregiver) or a check-in (recorded only for a caregiver)."""
+    if entry.created_by is None:
+        return None
+    return {"name": entry.created_by.full_name, "role": entry.created_by.role}
+
+
 def _episode_document(episode: Episode, patient: User) -> dict:
     return {
         "id": str(episode.uuid),
+        "entry_type": episode.entry_type,
+        # For a night tally the evening's local date, for a day tally the day's; null for a single cramp.
+        "tally_date": _day(episode.tally_date),
+        "cramp_count": episode.cramp_count,
+        # What the entry adds to a count of cramps: 0 for a cramp described as one of a tally's.
+        "counted_cramps": episode.counted_cramps,
+        "part_of_tally_id": str(episode.tally.uuid) if episode.tally_id else None,
         "started_at_utc": _instant(episode.started_at),
         "started_at_local": episode.started_at.astimezone(patient.zone).isoformat(timespec="seconds"),
         "duration_seconds": episode.duration_seconds,
         "severity_0_10": episode.severity,
+        "event_kind": (
+            {"code": episode.event_kind, "label": episode.get_event_kind_display()} if episode.event_kind else None
+        ),
         "woke_from_sleep": episode.woke_from_sleep,
+        "times_woken": episode.times_woken,
         "locations": [{**_term(place.location), "side": place.side} for place in episode.locations.all()],
         "activity": _term(episode.activity) if episode.activity else None,
         "triggers": [_term(term) for term in episode.triggers],
@@ -57,6 +81,7 @@ def _episode_document(episode: Episode, patient: User) -> dict:
         ),
         "medication_taken": episode.medication_taken,
         "notes": episode.notes,
+        "entered_by": _entered_by(episode),
         "created_at": _instant(episode.created_at),
         "updated_at": _instant(episode.updated_at),
     }
@@ -73,6 +98,9 @@ def record_document(patient: User, *, include_sharing: bool = True) -> dict:
     document = {
         "format": RECORD_FORMAT,
         "version": RECORD_VERSION,
+        "counting": "An episode counts cramp_count cramps (1 for a single cramp, the number for a night or day "
+        "tally), except one described as one of a tally's cramps (part_of_tally_id), which its tally counts "
+        "already: the number of cramps is the sum of counted_cramps.",
         "exported_at": _instant(timezone.now()),
         "account": {
             "name": patient.full_name,
@@ -98,9 +126,15 @@ def record_document(patient: User, *, include_sharing: bool = True) -> dict:
             _episode_document(episode, patient) for episode in episodes_filtered(patient).order_by("started_at")
         ],
         "checkins": [
-            {"day": _day(item.day), "status": item.status, "label": item.get_status_display()}
-            for item in CheckIn.objects.filter(patient=patient).order_by("day")
+            {
+                "day": _day(item.day),
+                "status": item.status,
+                "label": item.get_status_display(),
+                "entered_by": _entered_by(item),
+            }
+            for item in CheckIn.objects.filter(patient=patient).select_related("created_by").order_by("day")
         ],
+        "questionnaire_responses": responses_document(patient),
         "clinician_notes": [
             {
                 "author": note.author.full_name,
@@ -114,7 +148,9 @@ def record_document(patient: User, *, include_sharing: bool = True) -> dict:
     if include_sharing:
         document["sharing"] = [
             {
+                "role": grant.role,
                 "clinician": grant.clinician.full_name if grant.clinician else None,
+                "caregiver": grant.caregiver.full_name if grant.caregiver else None,
                 "invited_email": grant.invited_email,
                 "status": grant.status,
                 "invited_at": _instant(grant.created_at),
@@ -122,7 +158,9 @@ def record_document(patient: User, *, include_sharing: bool = True) -> dict:
                 "ended_at": _instant(grant.ended_at),
                 "access_ends_on": _day(grant.access_ends_on),
             }
-            for grant in CareGrant.objects.for_patient(patient).select_related("clinician").order_by("created_at")
+            for grant in CareGrant.objects.for_patient(patient)
+            .select_related("clinician", "caregiver")
+            .order_by("created_at")
         ]
     return document
 
@@ -152,6 +190,12 @@ def _coded(system: str, code: str, display: str, text: str | None = None) -> dic
 
 
 CRAMP = _coded(SNOMED, "55300003", "Cramp (finding)", "Muscle cramp")
+# What the patient said an entry was, when it was not a cramp: their words, without a code.
+EVENT_KIND_VALUES = {
+    EventKind.SPASM: {"text": "Muscle spasm or stiffness (as the patient described it)"},
+    EventKind.TWITCH: {"text": "Muscle twitching, fasciculations (as the patient described it)"},
+    EventKind.UNSURE: {"text": "Cramp, spasm or twitch: the patient was not sure"},
+}
 SYMPTOM = _coded(LOINC, "75325-1", "Symptom")
 SEVERITY = _coded(LOINC, "72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported", "Severity 0-10")
 FINDING_SITE = _coded(SNOMED, "363698007", "Finding site")
@@ -171,6 +215,25 @@ def _text_component(question: str, answer: str) -> dict:
 def _components(episode: Episode) -> list[dict]:
     places = list(episode.locations.all())
     components = [{"code": SEVERITY, "valueInteger": episode.severity}]
+    if episode.is_tally:
+        # A tally is one Observation: the severity above is its worst cramp's.
+        components[0]["code"] = {**SEVERITY, "text": "Severity 0-10 of the worst cramp"}
+        period = "night" if episode.entry_type == EntryType.NIGHT else "day"
+        components.append(
+            {
+                "code": {"text": f"Number of cramps in this {period}"},
+                "valueQuantity": {
+                    "value": episode.cramp_count,
+                    "unit": "cramps",
+                    "system": "http://unitsofmeasure.org",
+                    "code": "{cramps}",
+                },
+            }
+        )
+        if episode.times_woken is not None:
+            components.append({"code": {"text": "Times woken by cramps"}, "valueInteger": episode.times_woken})
+    if episode.event_kind:
+        components.append(_text_component("Kind of event (patient's choice)", episode.get_event_kind_display()))
     components += [{"code": FINDING_SITE, "valueCodeableConcept": _site(place)} for place in places]
     if episode.activity:
         components.append(_text_component("Activity at onset", episode.activity.label))
@@ -181,7 +244,8 @@ def _components(episode: Episode) -> list[dict]:
     ]
     if episode.relief_effect:
         components.append(_text_component("How well relief worked", episode.get_relief_effect_display()))
-    components.append({"code": {"text": "Woke from sleep"}, "valueBoolean": episode.woke_from_sleep})
+    if not episode.is_tally:
+        components.append({"code": {"text": "Woke from sleep"}, "valueBoolean": episode.woke_from_sleep})
     if episode.medication_taken:
         components.append(
             {"code": {"text": "Medication taken for this cramp"}, "valueString": episode.medication_taken}
@@ -189,9 +253,27 @@ def _components(episode: Episode) -> list[dict]:
     return components
 
 
-def _observation(episode: Episode, patient_reference: dict) -> dict:
+def _by_caregiver(episode: Episode) -> bool:
+    return episode.created_by is not None and episode.created_by.is_caregiver
+
+
+def _related_person(caregiver: User, patient: User, patient_reference: dict) -> dict:
+    """A caregiver as FHIR sees them: a person related to this patient (one resource per pair)."""
+    return {
+        "resourceType": "RelatedPerson",
+        "id": str(uuid.uuid5(PATIENT_ID_NAMESPACE, f"related-person:{patient.pk}:{caregiver.pk}")),
+        "patient": patient_reference,
+        "relationship": [{"text": "caregiver"}],
+        "name": [{"text": caregiver.full_name}],
+    }
+
+
+def _observation(episode: Episode, patient: User, patient_reference: dict, performer: dict, members: list) -> dict:
+    """One cramp, or one tally of cramps over its night or day with its described cramps as members."""
     period = {"start": _instant(episode.started_at)}
-    if episode.duration_seconds:
+    if episode.is_tally:
+        period["end"] = _instant(slot_bounds(patient, episode.entry_type, episode.tally_date)[1])
+    elif episode.duration_seconds:
         period["end"] = _instant(episode.started_at + dt.timedelta(seconds=episode.duration_seconds))
     places = list(episode.locations.all())
     observation = {
@@ -203,10 +285,12 @@ def _observation(episode: Episode, patient_reference: dict) -> dict:
         "subject": patient_reference,
         "effectivePeriod": period,
         "issued": _instant(episode.created_at),
-        "performer": [patient_reference],
-        "valueCodeableConcept": CRAMP,
+        "performer": [performer],
+        "valueCodeableConcept": EVENT_KIND_VALUES.get(episode.event_kind, CRAMP),
         "component": _components(episode),
     }
+    if members:
+        observation["hasMember"] = [{"reference": f"urn:uuid:{member.uuid}"} for member in members]
     if len(places) == 1:
         observation["bodySite"] = _site(places[0])
     if episode.notes:
@@ -226,10 +310,29 @@ def fhir_bundle(patient: User) -> dict:
         "telecom": [{"system": "email", "value": patient.email}],
     }
     entries = [{"fullUrl": f"urn:uuid:{patient_id}", "resource": patient_resource}]
+    episodes = list(episodes_filtered(patient).order_by("started_at"))
+    # A cramp a caregiver logged has that caregiver, a RelatedPerson in this Bundle, as its performer.
+    caregivers = {episode.created_by_id: episode.created_by for episode in episodes if _by_caregiver(episode)}
+    performers = {}
+    for caregiver in caregivers.values():
+        related = _related_person(caregiver, patient, reference)
+        entries.append({"fullUrl": f"urn:uuid:{related['id']}", "resource": related})
+        performers[caregiver.pk] = {"reference": f"urn:uuid:{related['id']}", "display": caregiver.full_name}
+    # A tally's described cramps are its members (and their own Observations): not counted twice.
+    members = defaultdict(list)
+    for episode in episodes:
+        if episode.tally_id:
+            members[episode.tally_id].append(episode)
     entries += [
-        {"fullUrl": f"urn:uuid:{episode.uuid}", "resource": _observation(episode, reference)}
-        for episode in episodes_filtered(patient).order_by("started_at")
+        {
+            "fullUrl": f"urn:uuid:{episode.uuid}",
+            "resource": _observation(
+                episode, patient, reference, performers.get(episode.created_by_id, reference), members[episode.pk]
+            ),
+        }
+        for episode in episodes
     ]
+    entries += questionnaire_entries(patient, reference)
     return {
         "resourceType": "Bundle",
         "id": str(uuid.uuid4()),

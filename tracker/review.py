@@ -23,7 +23,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .models import CareGrant, CheckIn, Episode, EpisodeTerm
+from .models import CareGrant, CheckIn, Episode, EpisodeTerm, counted, cramps_sum, times_woken_sum
 from .red_flags import LONG_AFTER_SECONDS, RED_FLAG_SYMPTOMS, RISE_MINIMUM, RISE_WINDOW_DAYS, SEVERE_FROM
 
 WINDOW_DAYS = 30
@@ -35,7 +35,7 @@ SORTS = {
     "change": "change",
     "mean": "mean_severity",
     "worst": "worst_severity",
-    "nights": "nights_woken",
+    "woken": "times_woken",
     "flags": "red_flag_entries",
     "last_entry": "last_entry",
     "last_checkin": "last_checkin",
@@ -58,6 +58,8 @@ def with_summaries(patients: QuerySet, now: dt.datetime | None = None) -> QueryS
 
     One join to the patient's episodes of the last 60 days (the (patient, started_at) index
     finds them), counted with FILTER clauses: no per-patient subquery over the episodes.
+    Counts are of cramps (tracker.models.counted); the mean severity is that of the counted entries
+    (a tally's is its worst); red-flag entries are entries, described cramps of a tally included.
     """
     now = now or timezone.now()
     recent_from = now - dt.timedelta(days=WINDOW_DAYS)
@@ -71,19 +73,19 @@ def with_summaries(patients: QuerySet, now: dt.datetime | None = None) -> QueryS
             )
         )
         .annotate(
-            recent=Count("last_60", filter=recent),
-            previous=Count("last_60", filter=Q(last_60__started_at__lt=recent_from)),
-            recent_14=Count("last_60", filter=Q(last_60__started_at__gte=rise_from)),
-            previous_14=Count(
-                "last_60",
-                filter=Q(
+            recent=cramps_sum("last_60__", recent),
+            previous=cramps_sum("last_60__", Q(last_60__started_at__lt=recent_from)),
+            recent_14=cramps_sum("last_60__", Q(last_60__started_at__gte=rise_from)),
+            previous_14=cramps_sum(
+                "last_60__",
+                Q(
                     last_60__started_at__gte=rise_from - dt.timedelta(days=RISE_WINDOW_DAYS),
                     last_60__started_at__lt=rise_from,
                 ),
             ),
-            mean_severity=Avg("last_60__severity", filter=recent),
-            worst_severity=Max("last_60__severity", filter=recent),
-            nights_woken=Count("last_60", filter=recent & Q(last_60__woke_from_sleep=True)),
+            mean_severity=Avg("last_60__severity", filter=recent & counted("last_60__")),
+            worst_severity=Max("last_60__severity", filter=recent & counted("last_60__")),
+            times_woken=times_woken_sum("last_60__", recent),
             red_flag_entries=Count("last_60", filter=recent & red_flag_condition("last_60__")),
             last_entry=Subquery(
                 Episode.objects.filter(patient=OuterRef("pk")).order_by("-started_at").values("started_at")[:1]
@@ -98,7 +100,7 @@ def with_summaries(patients: QuerySet, now: dt.datetime | None = None) -> QueryS
                     Q(recent_14__gte=RISE_MINIMUM) & Q(GreaterThanOrEqual(F("recent_14"), F("previous_14") * 2)),
                     then=Value(True),
                 ),
-                # 50% more episodes than the 30 days before (and more than one more).
+                # 50% more cramps than the 30 days before (and more than one more).
                 When(
                     Q(GreaterThanOrEqual(F("recent") * 2, F("previous") * 3)) & Q(recent__gte=F("previous") + 2),
                     then=Value(True),

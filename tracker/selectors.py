@@ -42,7 +42,7 @@ def recent_days(patient: User, days: int = STRIP_DAYS) -> list[DayStats]:
 
 
 def period_comparison(patient: User, days: int = COMPARISON_DAYS) -> PeriodComparison:
-    """Episodes in the last `days` days against the `days` before, in one query."""
+    """Cramps in the last `days` days against the `days` before, in one query."""
     recent, previous = Episode.objects.for_patient(patient).last_two_windows(days, timezone.now())
     return PeriodComparison(recent=recent, previous=previous, days=days)
 
@@ -55,9 +55,11 @@ def episodes_filtered(
     severity_min: int | None = None,
     severity_max: int | None = None,
     location: Term | None = None,
+    kind: str = "",
 ):
-    """The patient's episodes, newest first, narrowed by the list page's filters (dates are local)."""
-    episodes = Episode.objects.for_patient(patient)
+    """The patient's entries, newest first, narrowed by the list page's filters (dates are local; `kind`
+    an event kind, or KIND_NOT_SAID)."""
+    episodes = Episode.objects.for_patient(patient).of_kind(kind)
     zone = patient.zone
     if date_from is not None:
         episodes = episodes.filter(started_at__gte=_start_of_day(date_from, zone))
@@ -82,7 +84,9 @@ def visit_report(patient: User, start: dt.date, end: dt.date) -> dict:
     stats = daily_stats(patient, start, end)
     days = list(stats.values())
     episodes = list(episodes_filtered(patient, date_from=start, date_to=end).order_by("started_at"))
-    severities = [episode.severity for episode in episodes]
+    # The entries that carry the count: a tally counts its cramps, its described cramps not again.
+    counted = [episode for episode in episodes if episode.tally_id is None]
+    severities = [episode.severity for episode in counted]
     flagged = [(episode, flags) for episode in episodes if (flags := red_flags_for(episode))]
     period_start = _start_of_day(start, patient.zone)
     period_end = _start_of_day(end + dt.timedelta(days=1), patient.zone)
@@ -97,12 +101,17 @@ def visit_report(patient: User, start: dt.date, end: dt.date) -> dict:
         "flagged": flagged,
         "notes": notes,
         "figures": {
-            "cramps": len(episodes),
+            "cramps": sum(episode.cramp_count for episode in counted),
+            "entries": len(counted),
             "days": len(days),
             "recorded_days": sum(record.state != "unrecorded" for record in days),
             "cramp_free_days": sum(record.state == "none" for record in days),
             "mean_severity": round(sum(severities) / len(severities), 1) if severities else None,
             "worst_severity": max(severities, default=None),
-            "nights_woken": sum(episode.woke_from_sleep for episode in episodes),
+            "times_woken": sum(
+                episode.times_woken if episode.times_woken is not None else episode.woke_from_sleep
+                for episode in counted
+            ),
+            "nights_disturbed": sum(record.night_disturbed for record in days),
         },
     }

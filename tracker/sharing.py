@@ -1,4 +1,8 @@
-"""Sharing a record with clinicians: invitations, grants, notes and the access log."""
+"""Sharing a record with clinicians and caregivers: invitations, grants, notes and the access log.
+
+Both kinds of invitation work alike (a one-time code, kept only as a hash, valid 7 days, accepted
+at most ten tries in 15 minutes per account); each is accepted only by its own kind of account.
+"""
 
 import datetime as dt
 import hashlib
@@ -43,9 +47,14 @@ def format_code(code: str) -> str:
 
 @transaction.atomic
 def invitation_create(
-    *, patient: User, invited_email: str = "", access_ends_on: dt.date | None = None
+    *,
+    patient: User,
+    invited_email: str = "",
+    access_ends_on: dt.date | None = None,
+    role: str = CareGrant.Role.CLINICIAN,
 ) -> NewInvitation:
-    """A one-time code (valid 7 days) the patient gives one clinician; e-mailed to them if an address is given."""
+    """A one-time code (valid 7 days) the patient gives one clinician, or one caregiver (`role`);
+    e-mailed to them if an address is given."""
     if not patient.is_patient:
         raise ValidationError("Only patients can share their record.")
     today = timezone.localdate(timezone.now(), patient.zone)
@@ -54,6 +63,7 @@ def invitation_create(
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     grant = CareGrant(
         patient=patient,
+        role=role,
         code_hash=hash_code(code),
         invited_email=invited_email,
         invitation_expires_at=timezone.now() + INVITATION_VALID_FOR,
@@ -61,38 +71,57 @@ def invitation_create(
     )
     grant.full_clean()
     grant.save()
-    audit("grant_invited", patient_id=patient.pk, grant=grant.uuid, emailed=bool(invited_email))
+    audit("grant_invited", patient_id=patient.pk, grant=grant.uuid, role=role, emailed=bool(invited_email))
     return NewInvitation(grant=grant, code=format_code(code))
 
 
 def invitation_email(*, invitation: NewInvitation, accept_url: str) -> None:
-    """Tell the invited clinician how to accept. Sent after the invitation is stored."""
+    """Tell the invited clinician or caregiver how to accept. Sent after the invitation is stored."""
     patient = invitation.grant.patient
-    send_mail(
-        subject=f"[CrampApp] {patient.full_name} invites you to see their cramp log",
-        message=(
+    if invitation.grant.is_for_caregiver:
+        subject = f"[CrampApp] {patient.full_name} asks you to help keep their cramp log"
+        message = (
+            f"{patient.full_name} would like you to log cramps and daily check-ins for them in CrampApp.\n\n"
+            "To accept, log in to CrampApp with a caregiver account (or sign up for one, choosing "
+            f"'caregiver') and open:\n{accept_url}\n\n"
+        )
+    else:
+        subject = f"[CrampApp] {patient.full_name} invites you to see their cramp log"
+        message = (
             f"{patient.full_name} would like you to review the cramp log they keep in CrampApp.\n\n"
             f"To accept, log in to CrampApp with your verified clinician account and open:\n{accept_url}\n\n"
-            f"or enter the code {invitation.code}. The invitation expires in 7 days and works once.\n"
-        ),
+        )
+    send_mail(
+        subject=subject,
+        message=f"{message}or enter the code {invitation.code}. The invitation expires in 7 days and works once.\n",
         from_email=None,
         recipient_list=[invitation.grant.invited_email],
     )
 
 
-def _check_attempts(clinician: User) -> None:
-    key = f"caregrant-accept-attempts:{clinician.pk}"
+def _check_attempts(user: User) -> None:
+    """One budget of tries per account, whichever accept page (clinician or caregiver) it uses."""
+    key = f"caregrant-accept-attempts:{user.pk}"
     attempts = cache.get_or_set(key, 0, ACCEPT_WINDOW_SECONDS)
     if attempts >= ACCEPT_ATTEMPTS:
         raise ValidationError({"code": "Too many tries. Wait 15 minutes, then enter the code again."})
     cache.incr(key)
 
 
+def _check_still_open(grant: CareGrant) -> None:
+    if grant.status != CareGrant.Status.INVITED:
+        raise ValidationError({"code": "This code has already been used or was cancelled. Ask for a new one."})
+    if grant.invitation_expires_at <= timezone.now():
+        raise ValidationError({"code": "This code has expired (codes last 7 days). Ask for a new one."})
+
+
 @transaction.atomic
 def invitation_accept(*, clinician: User, code: str) -> CareGrant:
     """Turn a patient's invitation into active access for this verified clinician."""
     if not clinician.is_clinician:
-        raise ValidationError({"code": "Only clinician accounts can accept invitations. This is a patient account."})
+        raise ValidationError(
+            {"code": f"Only clinician accounts can accept invitations. This is a {clinician.role} account."}
+        )
     if not clinician.is_verified_clinician:
         raise ValidationError(
             {"code": "Your clinician account is waiting for verification. You can accept once our staff verify it."}
@@ -101,10 +130,14 @@ def invitation_accept(*, clinician: User, code: str) -> CareGrant:
     grant = CareGrant.objects.select_for_update().filter(code_hash=hash_code(code)).select_related("patient").first()
     if grant is None:
         raise ValidationError({"code": "No invitation has this code. Check it with your patient."})
-    if grant.status != CareGrant.Status.INVITED:
-        raise ValidationError({"code": "This code has already been used or was cancelled. Ask for a new one."})
-    if grant.invitation_expires_at <= timezone.now():
-        raise ValidationError({"code": "This code has expired (codes last 7 days). Ask your patient for a new one."})
+    if grant.is_for_caregiver:
+        raise ValidationError(
+            {
+                "code": "This code invites a caregiver, not a clinician, so it does not work here. "
+                "Ask your patient for a clinician invitation."
+            }
+        )
+    _check_still_open(grant)
     if (
         CareGrant.objects.for_patient(grant.patient)
         .filter(clinician=clinician, status=CareGrant.Status.ACTIVE)
@@ -123,6 +156,56 @@ def invitation_accept(*, clinician: User, code: str) -> CareGrant:
     return grant
 
 
+def _check_caregiver_account(user: User, code: str) -> None:
+    """A clear word for the accounts that cannot accept a caregiver invitation, before any code is tried."""
+    if user.is_caregiver:
+        return
+    if user.is_patient and CareGrant.objects.for_patient(user).filter(code_hash=hash_code(code)).exists():
+        raise ValidationError(
+            {
+                "code": "This is your own invitation. Give the code to the person who helps you: "
+                "they accept it with their own caregiver account."
+            }
+        )
+    raise ValidationError(
+        {
+            "code": f"Caregiver invitations are accepted with a caregiver account, and this is a {user.role} "
+            "account. Log out, then sign up as a caregiver with another e-mail address."
+        }
+    )
+
+
+@transaction.atomic
+def caregiver_invitation_accept(*, caregiver: User, code: str) -> CareGrant:
+    """Turn a patient's caregiver invitation into active access for this caregiver account."""
+    _check_caregiver_account(caregiver, code)
+    _check_attempts(caregiver)
+    grant = CareGrant.objects.select_for_update().filter(code_hash=hash_code(code)).select_related("patient").first()
+    if grant is None:
+        raise ValidationError({"code": "No invitation has this code. Check it with the person you help."})
+    if not grant.is_for_caregiver:
+        raise ValidationError(
+            {
+                "code": "This code invites a clinician, not a caregiver, so it does not work here. "
+                "Ask for a caregiver invitation."
+            }
+        )
+    _check_still_open(grant)
+    helping = CareGrant.objects.for_patient(grant.patient).filter(caregiver=caregiver, status=CareGrant.Status.ACTIVE)
+    if helping.exists():
+        raise ValidationError({"code": f"You already help {grant.patient.full_name} with their log."})
+    grant.caregiver = caregiver
+    grant.status = CareGrant.Status.ACTIVE
+    grant.accepted_at = timezone.now()
+    try:
+        with transaction.atomic():
+            grant.save(update_fields=["caregiver", "status", "accepted_at"])
+    except IntegrityError:
+        raise ValidationError({"code": f"You already help {grant.patient.full_name} with their log."}) from None
+    audit("grant_accepted", patient_id=grant.patient_id, caregiver_id=caregiver.pk, grant=grant.uuid)
+    return grant
+
+
 @transaction.atomic
 def grant_end(*, grant: CareGrant) -> CareGrant:
     """Revoke active access, or cancel a pending invitation, with immediate effect."""
@@ -134,7 +217,13 @@ def grant_end(*, grant: CareGrant) -> CareGrant:
         return grant
     grant.ended_at = timezone.now()
     grant.save(update_fields=["status", "ended_at"])
-    audit("grant_ended", patient_id=grant.patient_id, clinician_id=grant.clinician_id, status=grant.status)
+    audit(
+        "grant_ended",
+        patient_id=grant.patient_id,
+        clinician_id=grant.clinician_id,
+        caregiver_id=grant.caregiver_id,
+        status=grant.status,
+    )
     return grant
 
 
@@ -144,12 +233,18 @@ def client_ip(request: HttpRequest) -> str | None:
 
 
 def access_log_record(*, request: HttpRequest, patient: User, action: str, detail: str = "") -> AccessLog:
-    """Record that the signed-in clinician looked at, exported or annotated this patient's data
-    (exports also go to the audit log)."""
+    """Record that the signed-in clinician or caregiver looked at, exported, annotated or added to this
+    patient's data (exports also go to the audit log)."""
     if action.startswith("export"):
         audit(action, request=request, patient_id=patient.pk, clinician_id=request.user.pk)
+    viewer_role = AccessLog.ViewerRole.CAREGIVER if request.user.is_caregiver else AccessLog.ViewerRole.CLINICIAN
     return AccessLog.objects.create(
-        patient=patient, clinician=request.user, action=action, detail=detail[:200], ip_address=client_ip(request)
+        patient=patient,
+        clinician=request.user,
+        viewer_role=viewer_role,
+        action=action,
+        detail=detail[:200],
+        ip_address=client_ip(request),
     )
 
 

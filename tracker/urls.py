@@ -1,6 +1,19 @@
 from django.urls import path
 
-from .views import account, checkins, clinic, dashboard, episodes, insights, portability, profile, sharing
+from .views import (
+    account,
+    caregiver,
+    checkins,
+    clinic,
+    dashboard,
+    episodes,
+    insights,
+    offline,
+    portability,
+    profile,
+    sharing,
+    tallies,
+)
 
 app_name = "tracker"
 
@@ -8,6 +21,8 @@ urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
     path("episodes/", episodes.episode_list, name="episode_list"),
     path("episodes/new/", episodes.episode_new, name="episode_new"),
+    path("episodes/tally/", tallies.tally_new, name="tally_new"),
+    path("episodes/sync/", offline.episode_sync, name="episode_sync"),
     path("episodes/<uuid:episode_id>/", episodes.episode_detail, name="episode_detail"),
     path("episodes/<uuid:episode_id>/edit/", episodes.episode_edit, name="episode_edit"),
     path("episodes/<uuid:episode_id>/delete/", episodes.episode_remove, name="episode_delete"),
@@ -15,6 +30,12 @@ urlpatterns = [
     path("profile/", profile.profile, name="profile"),
     path("profile/medications/new/", profile.medication_new, name="medication_new"),
     path("profile/medications/<uuid:medication_id>/", profile.medication_edit, name="medication_edit"),
+    path("profile/medications/<uuid:medication_id>/steps/", profile.medication_step_new, name="medication_step_new"),
+    path(
+        "profile/medications/<uuid:medication_id>/steps/<uuid:step_id>/",
+        profile.medication_step_edit,
+        name="medication_step_edit",
+    ),
     path("insights/", insights.insights, name="insights"),
     path("export/", portability.export_page, name="export"),
     path("export/<str:export_format>/", portability.export_download, name="export_download"),
@@ -23,6 +44,22 @@ urlpatterns = [
     path("reminders/<str:token>/", account.reminder_checkin, name="reminder_checkin"),
     path("sharing/", sharing.sharing, name="sharing"),
     path("sharing/<uuid:grant_id>/end/", sharing.grant_end_view, name="grant_end"),
+    # Caregivers: the patients they help, each one's log, and logging for them (views/caregiver.py).
+    path("care/", caregiver.care_home, name="care_home"),
+    path("care/accept/", caregiver.care_accept, name="care_accept"),
+    path("care/patients/<int:patient_id>/", caregiver.care_log, name="care_log"),
+    path("care/patients/<int:patient_id>/log/", caregiver.care_episode_new, name="care_episode_new"),
+    path("care/patients/<int:patient_id>/checkin/", caregiver.care_checkin, name="care_checkin"),
+    path(
+        "care/patients/<int:patient_id>/entries/<uuid:episode_id>/edit/",
+        caregiver.care_episode_edit,
+        name="care_episode_edit",
+    ),
+    path(
+        "care/patients/<int:patient_id>/entries/<uuid:episode_id>/delete/",
+        caregiver.care_episode_delete,
+        name="care_episode_delete",
+    ),
     path("clinic/", clinic.clinic, name="clinic"),
     path("clinic/accept/", clinic.accept, name="accept"),
     path("clinic/patients/<int:patient_id>/", clinic.patient_review, name="patient_review"),

@@ -109,7 +109,8 @@ def test_patient_with_a_diary_sees_the_charts_changes_the_period_and_downloads_t
     expect(page).to_have_url(re.compile(r"/insights/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Insights")
     lead = page.locator("p.lead")
-    expect(lead).to_have_text(f"{EPISODES} cramps from {on(default_start)} to {on(today)}.")
+    # Each seeded episode is a single cramp: as many cramps as entries.
+    expect(lead).to_have_text(f"{EPISODES} cramps in {EPISODES} entries from {on(default_start)} to {on(today)}.")
 
     for caption in FIGURES:
         figure = page.get_by_role("figure", name=caption)
@@ -156,9 +157,12 @@ def test_patient_with_a_diary_sees_the_charts_changes_the_period_and_downloads_t
     page.get_by_label("From*").fill(start.isoformat())
     page.get_by_label("To*").fill(today.isoformat())
     page.get_by_role("button", name="Show", exact=True).click()
-    expect(page).to_have_url(re.compile(rf"\?start={start}&end={today}$"))
+    # The form also sends the (empty) event-kind filter.
+    expect(page).to_have_url(re.compile(rf"\?start={start}&end={today}&kind=$"))
     in_period = sum(start <= day <= today for day in local_days)
-    expect(lead).to_have_text(f"{in_period} cramp{'s' if in_period != 1 else ''} from {on(start)} to {on(today)}.")
+    cramps = f"{in_period} cramp{'s' if in_period != 1 else ''}"
+    entries = f"{in_period} entr{'ies' if in_period != 1 else 'y'}"
+    expect(lead).to_have_text(f"{cramps} in {entries} from {on(start)} to {on(today)}.")
     expect(page.get_by_label("From*")).to_have_value(start.isoformat())
 
     # A reversed period: the error sits on the "To" field and the default period is shown meanwhile.
@@ -170,7 +174,8 @@ def test_patient_with_a_diary_sees_the_charts_changes_the_period_and_downloads_t
     expect(to_field).to_have_accessible_description("The end date is before the start date.")
     expect(page.locator("#div_id_end")).to_contain_text("The end date is before the start date.")
     expect(page.get_by_label("From*")).not_to_have_attribute("aria-invalid", "true")
-    expect(lead).to_have_text(f"{EPISODES} cramps from {on(default_start)} to {on(today)}.")
+    # Each seeded episode is a single cramp: as many cramps as entries.
+    expect(lead).to_have_text(f"{EPISODES} cramps in {EPISODES} entries from {on(default_start)} to {on(today)}.")
 
     # The whole diary as CSV, from the export page.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Export").click()
@@ -185,8 +190,9 @@ def test_patient_with_a_diary_sees_the_charts_changes_the_period_and_downloads_t
     with saved.open(newline="", encoding="utf-8") as file:
         header, *rows = list(csv.reader(file))
 
-    assert header[:3] == ["started_local", "started_utc", "severity_0_10"]
+    assert header[:5] == ["started_local", "started_utc", "entry_type", "cramps", "severity_0_10"]
     assert len(rows) == EPISODES
     seeded = sorted(episode.started_at.astimezone(dt.UTC).isoformat(timespec="seconds") for episode in episodes)
     assert sorted(row[1] for row in rows) == seeded
-    assert sorted(int(row[2]) for row in rows) == sorted(episode.severity for episode in episodes)
+    assert sum(int(row[3]) for row in rows) == EPISODES
+    assert sorted(int(row[4]) for row in rows) == sorted(episode.severity for episode in episodes)

@@ -1,5 +1,7 @@
 from django import template
 
+from tracker.tallies import slot_label
+
 register = template.Library()
 
 
@@ -44,3 +46,9 @@ def days_ago(day, today) -> str:
     if days == 1:
         return "yesterday"
     return f"{days} days ago"
+
+
+@register.filter
+def tally_period(tally) -> str:
+    """A tally's night or day: "the night of Mon 5 Mar 2026"."""
+    return slot_label(tally.entry_type, tally.tally_date) if tally.tally_date else ""

@@ -12,18 +12,20 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import clinician_required
+from questionnaires import selectors as questionnaires
 
 from ..access import access_patient
 from ..charts import charts_for
 from ..export import csv_lines
 from ..forms import AcceptInvitationForm, EpisodeFilterForm, NoteForm
-from ..insights import insights_for
+from ..insights import insights_for, steps_of
 from ..models import AccessLog, ClinicianNote, Episode, Medication, PatientCondition, PatientProfile
 from ..review import clinic_patients, summary_for
 from ..selectors import episodes_filtered, visit_report
 from ..services import patient_today
 from ..sharing import access_log_record, invitation_accept, note_add
 from .periods import period_from
+from .trial import trial_from
 
 PATIENTS_PER_PAGE = 25
 EPISODES_PER_PAGE = 50
@@ -86,12 +88,14 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     page = Paginator(episodes, EPISODES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    insights = insights_for(patient, start, end, patient_today(patient))
+    insights = insights_for(patient, start, end, patient_today(patient), kind=filters.get("kind", ""))
     context = {
         "patient": patient,
         "insights": insights,
         "charts": charts_for(insights),
         "summary": summary_for(patient),
+        "questionnaires": questionnaires.summary_for(patient, start, end),
+        "trial": trial_from(request, patient, steps_of(insights.medications)),
         "period_form": period_form,
         "filter_form": filter_form,
         "start": start,
@@ -141,6 +145,8 @@ def report(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.user, patient_id)
     period_form, start, end = _logged_period(request, patient, AccessLog.Action.VIEW_REPORT)
     context = {"patient": patient, "period_form": period_form, **visit_report(patient, start, end)}
+    context["questionnaires"] = questionnaires.summary_for(patient, start, end)
+    context["trial"] = trial_from(request, patient)
     return render(request, "clinic/report.html", context)
 
 

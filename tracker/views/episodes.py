@@ -12,12 +12,15 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import patient_required
 
-from ..access import access_own_episode
-from ..forms import EpisodeFilterForm, EpisodeForm, QuickLogForm
+from ..access import access_own_episode, access_own_tally
+from ..forms import EpisodeFilterForm, EpisodeForm, QuickLogForm, add_service_error
 from ..guidance import guidance_for_episode
+from ..models import EntryType, Episode
 from ..red_flags import red_flags_for
 from ..selectors import episodes_filtered
-from ..services import episode_create, episode_delete, episode_update, start_for_day
+from ..services import ClientIdReused, episode_create, episode_delete, episode_update, start_for_day
+from ..tallies import Overlap, OverlapNeedsChoice, OverlapQuestion, slot_key, slot_of, tally_covering
+from .tallies import tally_edit
 
 EPISODES_PER_PAGE = 20
 
@@ -25,9 +28,16 @@ EPISODES_PER_PAGE = 20
 @patient_required
 @require_http_methods(["GET", "POST"])
 def episode_new(request: HttpRequest) -> HttpResponse:
-    """Log a cramp: the full entry, or with ?mode=quick just how bad it was."""
+    """Log a cramp: the full entry, or with ?mode=quick just how bad it was; with ?tally=<id>, one of the
+    cramps of that tally, described on its own."""
     quick = request.GET.get("mode") == "quick"
+    tally = access_own_tally(request.user, request.GET["tally"]) if request.GET.get("tally") else None
     initial = {"started_at": start_for_day(request.user, request.GET.get("day"))}
+    question = None
+    if tally is not None:
+        initial.update(started_at=tally.started_at, overlap=Overlap.PART)
+        initial["woke_from_sleep"] = tally.entry_type == EntryType.NIGHT
+        question = OverlapQuestion(key=slot_key(tally.entry_type, tally.tally_date), tally=tally)
     form = (QuickLogForm if quick else EpisodeForm)(
         request.POST if request.method == "POST" else None, patient=request.user, initial=initial
     )
@@ -38,9 +48,19 @@ def episode_new(request: HttpRequest) -> HttpResponse:
                 created_by=request.user,
                 client_id=form.cleaned_data["client_id"],
                 details=form.details(),
+                overlap=form.overlap_answer(),
             )
+        except OverlapNeedsChoice as asked:
+            add_service_error(form, asked)
+            question = OverlapQuestion.from_error(asked, form.asked_slot())
+        except ClientIdReused as reused:
+            # This form was saved before, then changed and sent again: show what was saved.
+            messages.warning(
+                request, "This form had already been saved, with other answers. Nothing was changed: edit it here."
+            )
+            return redirect("tracker:episode_detail", episode_id=reused.episode.uuid)
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             if not created:
                 messages.info(request, "This cramp was already saved; it was not logged twice.")
@@ -49,7 +69,8 @@ def episode_new(request: HttpRequest) -> HttpResponse:
             else:
                 messages.success(request, "Cramp logged.")
             return redirect("tracker:episode_detail", episode_id=episode.uuid)
-    return render(request, "tracker/episode_form.html", {"form": form, "quick": quick})
+    context = {"form": form, "quick": quick, "overlap": question, "for_tally": tally}
+    return render(request, "tracker/episode_form.html", context)
 
 
 @patient_required
@@ -57,14 +78,18 @@ def episode_new(request: HttpRequest) -> HttpResponse:
 def episode_list(request: HttpRequest) -> HttpResponse:
     filter_form = EpisodeFilterForm(request.GET or None)
     filters = filter_form.filters()
-    page = Paginator(episodes_filtered(request.user, **filters), EPISODES_PER_PAGE).get_page(request.GET.get("page"))
+    episodes = episodes_filtered(request.user, **filters)
+    page = Paginator(episodes, EPISODES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
-        request,
-        "tracker/episode_list.html",
-        {"page": page, "filter_form": filter_form, "filtered": bool(filters), "query": query.urlencode()},
-    )
+    context = {
+        "page": page,
+        "cramps": episodes.cramp_total() if page.paginator.count else 0,
+        "filter_form": filter_form,
+        "filtered": bool(filters),
+        "query": query.urlencode(),
+    }
+    return render(request, "tracker/episode_list.html", context)
 
 
 @login_required
@@ -73,6 +98,11 @@ def episode_detail(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
     episode = access_own_episode(request.user, episode_id)
     context = {
         "episode": episode,
+        "described": (
+            Episode.objects.for_patient(request.user).filter(tally=episode).with_details().order_by("started_at")
+            if episode.is_tally
+            else []
+        ),
         "red_flags": red_flags_for(episode),
         "guidance": guidance_for_episode(episode, request.user),
     }
@@ -83,20 +113,31 @@ def episode_detail(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def episode_edit(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
     episode = access_own_episode(request.user, episode_id)
+    if episode.is_tally:
+        return tally_edit(request, episode)
     form = EpisodeForm(
         request.POST if request.method == "POST" else None,
         patient=request.user,
         initial=EpisodeForm.initial_from(episode),
     )
+    question = None
+    covering = tally_covering(request.user, episode.started_at)
+    if covering is not None:
+        # Asked before (or linked when described from the tally): the answer stands unless changed.
+        form.initial["overlap"] = Overlap.PART if episode.tally_id == covering.pk else Overlap.SEPARATE
+        question = OverlapQuestion(key=slot_key(*slot_of(request.user, episode.started_at)), tally=covering)
     if request.method == "POST" and form.is_valid():
         try:
-            episode_update(episode=episode, details=form.details())
+            episode_update(episode=episode, details=form.details(), overlap=form.overlap_answer())
+        except OverlapNeedsChoice as asked:
+            add_service_error(form, asked)
+            question = OverlapQuestion.from_error(asked, form.asked_slot())
         except ValidationError as error:
-            form.add_error(None, error)
+            add_service_error(form, error)
         else:
             messages.success(request, "Changes saved.")
             return redirect("tracker:episode_detail", episode_id=episode.uuid)
-    return render(request, "tracker/episode_form.html", {"form": form, "episode": episode})
+    return render(request, "tracker/episode_form.html", {"form": form, "episode": episode, "overlap": question})
 
 
 @login_required
@@ -107,4 +148,5 @@ def episode_remove(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
         episode_delete(episode=episode)
         messages.success(request, "The entry was deleted.")
         return redirect("tracker:episode_list")
-    return render(request, "tracker/episode_confirm_delete.html", {"episode": episode})
+    described = episode.details.count() if episode.is_tally else 0
+    return render(request, "tracker/episode_confirm_delete.html", {"episode": episode, "described": described})

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_safe
 from accounts.decorators import patient_required
 
 from ..charts import charts_for
+from ..forms import EventKindFilterForm
 from ..insights import default_period, insights_for
 from ..services import patient_today
 from .periods import period_from
@@ -18,6 +19,13 @@ def insights(request: HttpRequest) -> HttpResponse:
     patient = request.user
     today = patient_today(patient)
     period_form, start, end = period_from(request, *default_period(patient, today))
-    data = insights_for(patient, start, end, today)
-    context = {"patient": patient, "period_form": period_form, "insights": data, "charts": charts_for(data)}
+    kind_form = EventKindFilterForm(request.GET if "kind" in request.GET else None)
+    data = insights_for(patient, start, end, today, kind=kind_form.chosen_kind())
+    context = {
+        "patient": patient,
+        "period_form": period_form,
+        "kind_form": kind_form,
+        "insights": data,
+        "charts": charts_for(data),
+    }
     return render(request, "tracker/insights.html", context)

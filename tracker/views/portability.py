@@ -51,7 +51,7 @@ def _download(patient: User, export_format: str, *, for_clinician: bool) -> Http
 @patient_required
 @require_safe
 def export_page(request: HttpRequest) -> HttpResponse:
-    episode_count = Episode.objects.for_patient(request.user).count()
+    episode_count = Episode.objects.for_patient(request.user).cramp_total()
     return render(request, "tracker/export.html", {"columns": COLUMN_GUIDE, "episode_count": episode_count})
 
 
@@ -80,6 +80,9 @@ def clinician_export_download(request: HttpRequest, patient_id: int, export_form
 
 def _imported_message(result: ImportResult) -> str:
     imported = f"Imported {result.imported} cramp{'s' if result.imported != 1 else ''}."
+    if result.cramps != result.imported:
+        entries = f"{result.imported} entr{'ies' if result.imported != 1 else 'y'}"
+        imported = f"Imported {entries}: {result.cramps} cramp{'s' if result.cramps != 1 else ''}."
     if not result.skipped:
         return imported
     were = "was" if result.skipped == 1 else "were"

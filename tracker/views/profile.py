@@ -1,4 +1,4 @@
-"""The patient's profile: time zone, diagnosed conditions, medications."""
+"""The patient's profile: time zone, diagnosed conditions, medications and the steps of their history."""
 
 import uuid
 
@@ -6,15 +6,24 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import patient_required
 
 from ..access import access_own_medication
-from ..forms import MedicationForm, ProfileForm
-from ..models import Medication
-from ..services import medication_add, medication_delete, medication_update, profile_for, profile_update
+from ..forms import MedicationForm, MedicationStepForm, ProfileForm
+from ..models import Medication, MedicationStep
+from ..services import (
+    medication_add,
+    medication_delete,
+    medication_step_add,
+    medication_step_delete,
+    medication_step_update,
+    medication_update,
+    profile_for,
+    profile_update,
+)
 
 
 @patient_required
@@ -37,7 +46,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, "Your profile is saved.")
             return redirect("tracker:profile")
-    medications = Medication.objects.for_patient(patient)
+    medications = Medication.objects.for_patient(patient).prefetch_related("steps")
     return render(request, "tracker/profile.html", {"form": form, "medications": medications})
 
 
@@ -56,6 +65,27 @@ def medication_new(request: HttpRequest) -> HttpResponse:
     return render(request, "tracker/medication_form.html", {"form": form})
 
 
+def _medication_page(
+    request: HttpRequest,
+    medication: Medication,
+    *,
+    form: MedicationForm | None = None,
+    step_form: MedicationStepForm | None = None,
+    step: MedicationStep | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The medicine's page: its name, start and stop, its history of steps, and the form for a step."""
+    steps = medication.timeline()
+    context = {
+        "medication": medication,
+        "form": form or MedicationForm(instance=medication, steps=steps),
+        "steps": steps,
+        "step_form": step_form or MedicationStepForm(),
+        "step": step,
+    }
+    return render(request, "tracker/medication_form.html", context, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def medication_edit(request: HttpRequest, medication_id: uuid.UUID) -> HttpResponse:
@@ -64,8 +94,10 @@ def medication_edit(request: HttpRequest, medication_id: uuid.UUID) -> HttpRespo
         medication_delete(medication=medication)
         messages.success(request, f"{medication.name} removed from your medications.")
         return redirect("tracker:profile")
-    form = MedicationForm(request.POST if request.method == "POST" else None, instance=medication)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "GET":
+        return _medication_page(request, medication)
+    form = MedicationForm(request.POST, instance=medication, steps=medication.timeline())
+    if form.is_valid():
         try:
             medication_update(medication=medication, **form.cleaned_data)
         except ValidationError as error:
@@ -73,4 +105,44 @@ def medication_edit(request: HttpRequest, medication_id: uuid.UUID) -> HttpRespo
         else:
             messages.success(request, "Medication saved.")
             return redirect("tracker:profile")
-    return render(request, "tracker/medication_form.html", {"form": form, "medication": medication})
+    return _medication_page(request, medication, form=form)
+
+
+@login_required
+@require_POST
+def medication_step_new(request: HttpRequest, medication_id: uuid.UUID) -> HttpResponse:
+    medication = access_own_medication(request.user, medication_id)
+    step_form = MedicationStepForm(request.POST)
+    if step_form.is_valid():
+        try:
+            medication_step_add(medication=medication, created_by=request.user, **step_form.cleaned_data)
+        except ValidationError as error:
+            step_form.add_error(None, error)
+        else:
+            messages.success(request, "Step added to the history.")
+            return redirect("tracker:medication_edit", medication_id=medication.uuid)
+    return _medication_page(request, medication, step_form=step_form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def medication_step_edit(request: HttpRequest, medication_id: uuid.UUID, step_id: uuid.UUID) -> HttpResponse:
+    medication = access_own_medication(request.user, medication_id)
+    step = get_object_or_404(MedicationStep.objects.filter(patient=request.user, medication=medication), uuid=step_id)
+    if request.method == "POST" and "delete" in request.POST:
+        medication_step_delete(step=step)
+        messages.success(request, "Step removed from the history.")
+        return redirect("tracker:medication_edit", medication_id=medication.uuid)
+    if request.method == "GET":
+        step_form = MedicationStepForm(initial=MedicationStepForm.initial_from(step))
+        return _medication_page(request, medication, step_form=step_form, step=step)
+    step_form = MedicationStepForm(request.POST)
+    if step_form.is_valid():
+        try:
+            medication_step_update(step=step, **step_form.cleaned_data)
+        except ValidationError as error:
+            step_form.add_error(None, error)
+        else:
+            messages.success(request, "Step saved.")
+            return redirect("tracker:medication_edit", medication_id=medication.uuid)
+    return _medication_page(request, medication, step_form=step_form, step=step)

@@ -1,4 +1,5 @@
-"""The patient's side of sharing: invite a clinician, see who has access and every look they took, revoke."""
+"""The patient's side of sharing: invite a clinician or a caregiver, see who has access and every look
+they took, revoke."""
 
 import uuid
 
@@ -21,35 +22,52 @@ from ..sharing import grant_end, invitation_create, invitation_email
 
 TRAIL_PER_PAGE = 25
 NEW_INVITATION_KEY = "tracker.new_invitation"
+CAREGIVER_PREFIX = "caregiver"
 
 
-def accept_url(request: HttpRequest, code: str) -> str:
-    return request.build_absolute_uri(f"{reverse('tracker:accept')}?{urlencode({'code': code})}")
+class CaregiverInvitationForm(InvitationForm):
+    """The clinician invitation's fields, worded for a caregiver; prefixed, as both forms share the page."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix=CAREGIVER_PREFIX, **kwargs)
+        self.fields["invited_email"].label = "Caregiver's e-mail (optional)"
+
+
+def accept_url(request: HttpRequest, code: str, role: str = CareGrant.Role.CLINICIAN) -> str:
+    page = reverse("tracker:care_accept") if role == CareGrant.Role.CAREGIVER else reverse("tracker:accept")
+    return request.build_absolute_uri(f"{page}?{urlencode({'code': code})}")
 
 
 @patient_required
 @require_http_methods(["GET", "POST"])
 def sharing(request: HttpRequest) -> HttpResponse:
     patient = request.user
-    form = InvitationForm(request.POST if request.method == "POST" else None)
-    if request.method == "POST" and form.is_valid():
+    posted = request.POST if request.method == "POST" else None
+    inviting_caregiver = posted is not None and posted.get("role") == CareGrant.Role.CAREGIVER
+    form = InvitationForm(None if inviting_caregiver else posted)
+    caregiver_form = CaregiverInvitationForm(posted if inviting_caregiver else None)
+    role, bound = (CareGrant.Role.CAREGIVER, caregiver_form) if inviting_caregiver else (CareGrant.Role.CLINICIAN, form)
+    if posted is not None and bound.is_valid():
         try:
-            invitation = invitation_create(patient=patient, **form.cleaned_data)
+            invitation = invitation_create(patient=patient, role=role, **bound.cleaned_data)
         except ValidationError as error:
-            form.add_error(None, error)
+            bound.add_error(None, error)
         else:
-            link = accept_url(request, invitation.code)
+            link = accept_url(request, invitation.code, role)
             if invitation.grant.invited_email:
                 invitation_email(invitation=invitation, accept_url=link)
             # Shown once, on the next page: only a hash of the code is stored.
-            request.session[NEW_INVITATION_KEY] = {"code": invitation.code, "link": link}
+            request.session[NEW_INVITATION_KEY] = {"code": invitation.code, "link": link, "role": role}
             return redirect("tracker:sharing")
     now = timezone.now()
+    grants = CareGrant.objects.for_patient(patient)
     context = {
         "form": form,
+        "caregiver_form": caregiver_form,
         "new_invitation": request.session.pop(NEW_INVITATION_KEY, None),
-        "pending": CareGrant.objects.for_patient(patient).pending(now),
-        "active": CareGrant.objects.for_patient(patient).active(now.date()).select_related("clinician"),
+        "pending": grants.pending(now),
+        "active": grants.active(now.date()).for_clinicians().select_related("clinician"),
+        "caregivers": grants.active(now.date()).for_caregivers().select_related("caregiver"),
         "trail": Paginator(
             AccessLog.objects.filter(patient=patient).select_related("clinician"), TRAIL_PER_PAGE
         ).get_page(request.GET.get("page")),
@@ -64,8 +82,10 @@ def grant_end_view(request: HttpRequest, grant_id: uuid.UUID) -> HttpResponse:
     grant = access_own_grant(request.user, grant_id)
     was_active = grant.status == CareGrant.Status.ACTIVE
     grant_end(grant=grant)
-    if was_active:
-        messages.success(request, f"{grant.clinician} can no longer see your log.")
+    if was_active and grant.is_for_caregiver:
+        messages.success(request, f"{grant.grantee} can no longer see your log or log cramps for you.")
+    elif was_active:
+        messages.success(request, f"{grant.grantee} can no longer see your log.")
     else:
         messages.success(request, "The invitation is cancelled; its code no longer works.")
     return redirect("tracker:sharing")
