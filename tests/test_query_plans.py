@@ -38,9 +38,12 @@ def plan_of(queryset) -> list[dict]:
 
 
 def episode_scans(nodes: list[dict]) -> list[tuple[str, str | None]]:
-    return [
-        (node["Node Type"], node.get("Index Name")) for node in nodes if node.get("Relation Name") == "tracker_episode"
-    ]
+    """How the plan reads the episodes the page lists (a joined episode, such as a cramp's tally, has another alias)."""
+    return [(node["Node Type"], node.get("Index Name")) for node in nodes if node.get("Alias") == "tracker_episode"]
+
+
+def no_full_reads_of_episodes(nodes: list[dict]) -> bool:
+    return not any(node["Node Type"] == "Seq Scan" for node in nodes if node.get("Relation Name") == "tracker_episode")
 
 
 def add_episodes(patients, per_patient: int, spread: dt.timedelta) -> None:
@@ -61,10 +64,11 @@ def test_the_episode_list_reads_one_page_through_the_patient_and_start_index():
     patient, neighbour = PatientFactory(), PatientFactory()
     add_episodes([patient], 10_000, dt.timedelta(days=5 * 365))
     add_episodes([neighbour], 2_000, dt.timedelta(days=365))
-    scans = episode_scans(plan_of(episodes_filtered(patient)[:EPISODES_PER_PAGE]))
+    nodes = plan_of(episodes_filtered(patient)[:EPISODES_PER_PAGE])
+    scans = episode_scans(nodes)
     assert scans, "the plan does not read tracker_episode at all"
     assert all(index == EPISODE_INDEX for _, index in scans), scans
-    assert ("Seq Scan", None) not in scans
+    assert no_full_reads_of_episodes(nodes)
 
 
 @pytest.mark.django_db
@@ -77,7 +81,8 @@ def test_the_clinic_list_reaches_recent_episodes_through_the_patient_and_start_i
     add_episodes(patients, 100, dt.timedelta(days=730))
     add_episodes(PatientFactory.create_batch(20), 100, dt.timedelta(days=60))
     page = clinic_patients(clinician).summarised[:PATIENTS_PER_PAGE]
-    scans = episode_scans(plan_of(page))
-    assert scans, "the plan does not read tracker_episode at all"
+    nodes = plan_of(page)
+    scans = [(node["Node Type"], node.get("Index Name")) for node in nodes if node.get("Alias") == "last_60"]
+    assert scans, "the plan does not read the patients' recent episodes at all"
     assert all(index == EPISODE_INDEX for _, index in scans), scans
-    assert ("Seq Scan", None) not in scans
+    assert no_full_reads_of_episodes(nodes)
