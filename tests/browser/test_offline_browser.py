@@ -177,3 +177,21 @@ def test_signing_out_empties_the_caches_and_the_offline_page_no_longer_logs_for_
     page.goto("/dashboard/")
     expect(page.get_by_role("heading", level=1)).to_have_text("You are offline")
     expect(page.get_by_role("region", name="Log a cramp")).to_be_hidden()
+
+
+def test_without_indexeddb_or_a_service_worker_the_quick_log_is_the_ordinary_form(phone_page):
+    page = phone_page
+    # A browser with neither: the page must not depend on them.
+    page.add_init_script(
+        "delete Navigator.prototype.serviceWorker;"
+        " Object.defineProperty(window, 'indexedDB', {value: undefined, configurable: true});"
+    )
+    patient = PatientFactory()
+    log_in(page, patient)
+    assert page.evaluate("[typeof window.indexedDB, 'serviceWorker' in navigator]") == ["undefined", False]
+    quick_log = page.get_by_role("region", name="Log a cramp")
+    expect(quick_log.locator("form[data-offline='ready']")).to_have_count(0)
+
+    quick_log.get_by_role("button", name="Severity 6").click()
+    expect(page.get_by_text("Cramp logged.", exact=False)).to_be_visible()
+    assert list(Episode.objects.filter(patient=patient).values_list("severity", flat=True)) == [6]
