@@ -1,0 +1,191 @@
+"""Made for cramps, end to end on phones: a patient logs last night as a tally, their caregiver logs a cramp for
+them, the patient answers the weekly impact check, and the clinician they granted access reviews it all."""
+
+import datetime as dt
+import importlib
+import re
+import uuid
+
+import pytest
+from django.apps import apps
+from playwright.sync_api import expect
+
+from questionnaires.models import Instrument, QuestionnaireResponse
+from questionnaires.services import response_record, schedule_set
+from tests.browser.conftest import PHONE, _open_page
+from tests.browser.test_logging_browser import choose, open_from_menu
+from tests.browser.test_sharing_browser import log_in
+from tests.factories import (
+    CaregiverFactory,
+    ClinicianFactory,
+    EpisodeFactory,
+    PatientFactory,
+    grant_access,
+    grant_care,
+)
+from tracker.models import CheckIn
+from tracker.services import medication_add, patient_today
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+IMPACT_ITEMS = ("sleep", "daily-activities", "work", "mood")
+
+
+@pytest.fixture(autouse=True)
+def instruments(seeded_data):
+    """Transactional tests empty every table: put the shipped instruments back (as the migration does)."""
+    importlib.import_module("questionnaires.migrations.0002_seed_instruments").seed(apps, None)
+
+
+@pytest.fixture
+def phones(browser, live_server):
+    """One phone-sized page per role, each in its own browser context (own cookies), with the usual error check."""
+    opened = [_open_page(browser, live_server, PHONE) for _ in range(3)]
+    yield [page for _, page, _ in opened]
+    for context, _, _ in opened:
+        context.close()
+    assert [problems for _, _, problems in opened] == [[], [], []]
+
+
+def day_label(day: dt.date) -> str:
+    """A date as the review writes it ("j M Y")."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def at(patient, day: dt.date, hour: int) -> dt.datetime:
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=patient.zone)
+
+
+def impact_answered(patient, days_ago: int, rating: int) -> None:
+    """An earlier weekly impact check, every question rated `rating`, answered `days_ago` days ago."""
+    response, _ = response_record(
+        patient=patient,
+        instrument=Instrument.objects.get(slug="cramp-impact"),
+        answered_by=patient,
+        client_id=uuid.uuid4(),
+        values=dict.fromkeys(IMPACT_ITEMS, rating),
+    )
+    answered_at = at(patient, patient_today(patient) - dt.timedelta(days=days_ago), 9)
+    QuestionnaireResponse.objects.filter(pk=response.pk).update(answered_at=answered_at)
+
+
+def test_a_tally_a_caregivers_cramp_and_an_impact_check_reach_the_clinicians_review(phones):
+    patient_page, carer_page, clinic_page = phones
+    patient = PatientFactory(full_name="Ada Cramp", time_zone="UTC")
+    caregiver = CaregiverFactory(full_name="Carl Carer")
+    clinician = ClinicianFactory(full_name="Dr Nora Nerve")
+    grant_care(patient, caregiver)
+    grant_access(patient, clinician)
+    today = patient_today(patient)
+    yesterday = today - dt.timedelta(days=1)
+
+    # Baclofen started 10 days ago: the 28 days before are the baseline, the 11 days from it the treatment window.
+    started = today - dt.timedelta(days=10)
+    medication_add(patient=patient, name="Baclofen", dose="5 mg", started_on=started)
+    baseline = (started - dt.timedelta(days=28), started - dt.timedelta(days=1))
+    # Baseline: 4 cramps (6, 8, 5, 5) on 2 days, and 2 days checked in without cramps: 4 of 28 days recorded.
+    for days_ago, hour, severity in ((20, 10, 6), (20, 15, 8), (15, 10, 5), (15, 16, 5)):
+        EpisodeFactory(patient=patient, started_at=at(patient, today - dt.timedelta(days=days_ago), hour), severity=severity)
+    # Treatment: 2 days without cramps so far.
+    for days_ago in (19, 18, 5, 3):
+        CheckIn.objects.create(patient=patient, day=today - dt.timedelta(days=days_ago), status=CheckIn.Status.NO_CRAMPS)
+    # The weekly impact check, answered two weeks ago (8) and last week (6), and asked every week.
+    impact_answered(patient, 14, 8)
+    impact_answered(patient, 7, 6)
+    schedule_set(patient=patient, instrument=Instrument.objects.get(slug="cramp-impact"), every_weeks=1, set_by=patient)
+
+    # The patient logs last night in a few taps: 4 cramps, the worst 7.
+    log_in(patient_page, patient, "Hello, Ada Cramp")
+    patient_page.get_by_role("link", name="Log last night").click()
+    expect(patient_page.get_by_role("heading", level=1)).to_have_text("Log a night of cramps")
+    count = patient_page.get_by_role("spinbutton", name="How many cramps?")
+    patient_page.get_by_role("group", name="How many cramps?: change the number").get_by_role(
+        "button", name="Set to 4"
+    ).click()
+    expect(count).to_have_value("4")
+    patient_page.get_by_role("group", name="How bad was the worst?").get_by_text("7", exact=True).click()
+    patient_page.get_by_role("button", name="Save tally").click()
+    expect(patient_page.get_by_role("status")).to_contain_text("Night tally saved: 4 cramps.")
+
+    # The caregiver logs a cramp of yesterday midday for the patient, with the full form.
+    log_in(carer_page, caregiver, "People I help")
+    carer_page.get_by_role("link", name="Ada Cramp").click()
+    expect(carer_page.get_by_role("heading", level=1)).to_have_text("Ada Cramp: cramp log")
+    carer_page.get_by_role("link", name="Full entry").click()
+    expect(carer_page.get_by_role("heading", level=1)).to_have_text("Log a cramp for Ada Cramp")
+    choose(carer_page.get_by_role("group", name="How bad was it?"), "3")
+    carer_page.get_by_label("When did it start?").fill(f"{yesterday.isoformat()}T12:00")
+    choose(carer_page.get_by_role("group", name="Where was it?"), "Calf, left")
+    carer_page.get_by_role("button", name="Save cramp").click()
+    expect(carer_page.get_by_text("Cramp logged for Ada Cramp.")).to_be_visible()
+    expect(carer_page.get_by_role("heading", level=1)).to_have_text("Ada Cramp: cramp log")
+    logged = carer_page.get_by_role("listitem").filter(has_text="Calf (left)")
+    expect(logged).to_contain_text("entered by Carl Carer (caregiver)")
+
+    # The patient answers this week's impact check from the dashboard's prompt: 3, 4, 5 and 4 make 4.
+    open_from_menu(patient_page, "Dashboard")
+    patient_page.get_by_role("region", name="Questionnaire due").get_by_role(
+        "link", name="Weekly cramp impact check"
+    ).click()
+    expect(patient_page.get_by_role("heading", level=1)).to_have_text("Weekly cramp impact check")
+    for question, value in (("spoil your sleep", 3), ("everyday tasks", 4), ("your work", 5), ("your mood", 4)):
+        group = patient_page.get_by_role("group", name=re.compile(question))
+        group.locator("label", has_text=re.compile(f"^{value}$")).click()
+    patient_page.get_by_role("button", name="Save my answers").click()
+    expect(patient_page.get_by_text("Saved. Cramp impact: 4 (on a scale from 0 to 10).")).to_be_visible()
+
+    # The clinician signs in with their authenticator code and opens the patient's review.
+    log_in(clinic_page, clinician, "My patients")
+    clinic_page.get_by_role("table").get_by_role("link", name="Ada Cramp").click()
+    expect(clinic_page).to_have_url(re.compile(rf"/clinic/patients/{patient.pk}/$"))
+    expect(clinic_page.get_by_role("heading", level=1)).to_have_text("Ada Cramp")
+
+    # The tally counts its 4 cramps: 4 before the medicine, 4 last night and the caregiver's 1.
+    summary = clinic_page.get_by_role("region", name="Summary")
+    expect(summary).to_contain_text(re.compile(r"Cramps, last 30 days\s*9 \(\+9 against the 30 before\)"))
+    expect(clinic_page.get_by_role("region", name=re.compile(r"^Charts,"))).to_contain_text("9 cramps in 6 entries")
+    episodes = clinic_page.get_by_role("region", name=re.compile(r"^Episodes from")).get_by_role("row")
+    tally_row = episodes.filter(has_text=f"The night of {yesterday:%a} {day_label(yesterday)}")
+    expect(tally_row).to_contain_text("4 cramps (night tally)")
+    expect(tally_row).not_to_contain_text("entered by")
+
+    # The caregiver's entry is marked as theirs.
+    carers_row = episodes.filter(has_text="Calf (left)")
+    expect(carers_row).to_contain_text(f"{yesterday:%a} {day_label(yesterday)}, 12:00")
+    expect(carers_row).to_contain_text("entered by Carl Carer (caregiver)")
+
+    # The impact score's trend: 8, then 6, then today's 4, in the chart and in its table.
+    impact = clinic_page.get_by_role("region", name=re.compile(r"^Questionnaires,")).locator("figure").filter(
+        has_text="Cramp impact"
+    )
+    expect(impact.locator("circle")).to_have_count(3)
+    expect(clinic_page.get_by_role("region", name=re.compile(r"^Questionnaires,"))).to_contain_text(
+        f"3 answers in this period; change since the first ({day_label(today - dt.timedelta(days=14))}, 8): \N{MINUS SIGN}4"
+    )
+    impact.get_by_text("Show as a table").click()
+    scores = impact.get_by_role("table").locator("tbody tr td:nth-child(2)")
+    expect(scores).to_have_text(["8", "6", "4"])
+
+    # Baseline against treatment: the 28 days before Baclofen against the 11 days from it.
+    trial = clinic_page.get_by_role("region", name="Baseline against treatment")
+    expect(trial.get_by_role("table")).to_contain_text(
+        f"Baseline {day_label(baseline[0])} to {day_label(baseline[1])}; "
+        f"treatment {day_label(started)} to {day_label(today)}"
+    )
+    figures = trial.get_by_role("table")
+    expect(figures.get_by_role("row", name=re.compile("^Days recorded"))).to_have_text(
+        re.compile(r"Days recorded\s*4 of 28\s*3 of 11")
+    )
+    expect(figures.get_by_role("row", name=re.compile("^Cramps logged"))).to_have_text(
+        re.compile(r"Cramps logged\s*4\s*5")
+    )
+    expect(figures.get_by_role("row", name=re.compile("^Cramps per recorded day"))).to_have_text(
+        re.compile(r"Cramps per recorded day\s*1\.0\s*1\.67")
+    )
+    expect(figures.get_by_role("row", name=re.compile(r"^Mean severity"))).to_have_text(
+        re.compile(r"Mean severity \(0–10\)\s*6\.0\s*5\.0")
+    )
+    expect(figures.get_by_role("row", name=re.compile(r"^Worst severity"))).to_have_text(
+        re.compile(r"Worst severity \(0–10\)\s*8\s*7")
+    )
+    expect(trial).to_contain_text(f"{day_label(started)}: Baclofen started, 5 mg · during the treatment window")
