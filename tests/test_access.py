@@ -143,6 +143,7 @@ def caregiver_requests(patient, entry):
     """(method, url) for every caregiver page about the owner; `entry` is a cramp the caregiver logged.
     Deleting comes last."""
     new = reverse("tracker:care_episode_new", args=[patient.pk])
+    tally = reverse("tracker:care_tally_new", args=[patient.pk])
     checkin = reverse("tracker:care_checkin", args=[patient.pk])
     edit = reverse("tracker:care_episode_edit", args=[patient.pk, entry.uuid])
     delete = reverse("tracker:care_episode_delete", args=[patient.pk, entry.uuid])
@@ -151,6 +152,8 @@ def caregiver_requests(patient, entry):
         ("get", new),
         ("get", f"{new}?mode=quick"),
         ("post", new),
+        ("get", tally),
+        ("post", tally),
         ("get", checkin),
         ("post", checkin),
         ("get", edit),

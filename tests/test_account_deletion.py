@@ -58,7 +58,9 @@ def fill_record(patient: User, clinician: User) -> None:
                 relief_measures=[term("relief", "stretching")],
             ),
         )
-    checkin_record(patient=patient, day=patient_today(patient) - dt.timedelta(days=5), status="none")
+    checkin_record(
+        patient=patient, created_by=patient, day=patient_today(patient) - dt.timedelta(days=5), status="none"
+    )
     grant_access(patient, clinician)
     invitation_create(patient=patient, invited_email="dr.later@example.org")
     note_add(author=clinician, patient=patient, text="Calf cramps mostly at night.")

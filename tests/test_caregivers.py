@@ -19,9 +19,10 @@ from django.utils import timezone
 from fhir.resources.bundle import Bundle
 
 from accounts.models import User
-from tracker.models import AccessLog, CareGrant, CheckIn, ClinicianNote, Episode
-from tracker.services import EpisodeDetails, episode_create
-from tracker.sharing import caregiver_invitation_accept, invitation_accept, invitation_create
+from tracker.models import AccessLog, CareGrant, CheckIn, ClinicianNote, EntryType, Episode
+from tracker.services import EpisodeDetails, episode_create, patient_today
+from tracker.sharing import caregiver_invitation_accept, grant_end, invitation_accept, invitation_create
+from tracker.tally_forms import TallyForm
 
 from .factories import CaregiverFactory, ClinicianFactory, EpisodeFactory, PatientFactory, grant_access, grant_care
 
@@ -51,6 +52,10 @@ def log_url(patient) -> str:
 def new_url(patient, **query) -> str:
     url = reverse("tracker:care_episode_new", args=[patient.pk])
     return f"{url}?{'&'.join(f'{key}={value}' for key, value in query.items())}" if query else url
+
+
+def tally_url(patient) -> str:
+    return reverse("tracker:care_tally_new", args=[patient.pk])
 
 
 def checkin_url(patient) -> str:
@@ -286,6 +291,7 @@ class TestRevoking:
         pages = [
             log_url(patient),
             new_url(patient),
+            tally_url(patient),
             checkin_url(patient),
             reverse("tracker:care_episode_edit", args=[patient.pk, entry.uuid]),
             reverse("tracker:care_episode_delete", args=[patient.pk, entry.uuid]),
@@ -456,6 +462,193 @@ class TestLogging:
         assert not Episode.objects.exists()
 
 
+class TestTallies:
+    @staticmethod
+    def last_night(client, patient, **fields) -> dict:
+        """The caregiver's tally form as offered, filled in for last night: 4 cramps, the worst 7."""
+        form = client.get(tally_url(patient)).context["form"]
+        data = {
+            "client_id": form.initial["client_id"],
+            "entry_type": form.initial["entry_type"],
+            "tally_date": form.initial["tally_date"].isoformat(),
+            "cramp_count": "4",
+            "severity": "7",
+        }
+        return {**data, **fields}
+
+    def test_a_caregiver_logs_last_night_in_the_patients_zone_as_entered_by_them(self, client, caregiver):
+        patient = PatientFactory(full_name="Pat Kiritimati", time_zone="Pacific/Kiritimati")
+        grant_care(patient, caregiver)
+        client.force_login(caregiver)
+        data = self.last_night(client, patient, times_woken="2")
+        last_night = patient_today(patient) - dt.timedelta(days=1)
+        assert data["tally_date"] == last_night.isoformat()
+
+        response = client.post(tally_url(patient), data, follow=True)
+
+        assert response.redirect_chain[-1][0] == log_url(patient)
+        tally = Episode.objects.get()
+        assert (tally.patient, tally.created_by, tally.entry_type) == (patient, caregiver, EntryType.NIGHT)
+        assert (tally.tally_date, tally.cramp_count, tally.severity, tally.times_woken) == (last_night, 4, 7, 2)
+        assert CheckIn.objects.get(patient=patient).day == last_night
+        html = response.content.decode()
+        assert "Night tally logged for Pat Kiritimati." in html
+        assert "4 cramps (night tally)" in html
+        assert "4 cramps logged, in 1 entry" in html
+        assert "entered by Cara Giver (caregiver)" in html
+        logged = AccessLog.objects.get(action=AccessLog.Action.LOG_EPISODE)
+        assert (logged.patient, logged.clinician, logged.viewer_role) == (patient, caregiver, "caregiver")
+        assert logged.detail == f"night tally {last_night}: 4 cramps"
+
+    def test_the_log_offers_the_tally_form_which_needs_no_link_to_the_patients_pages(
+        self, client, patient, caregiver, helping
+    ):
+        client.force_login(caregiver)
+        assert f'href="{tally_url(patient)}"' in client.get(log_url(patient)).content.decode()
+        response = client.get(tally_url(patient))
+        assert isinstance(response.context["form"], TallyForm)
+        html = response.content.decode()
+        assert "Log a night of cramps for Pat Patient" in html
+        assert 'href="/episodes/' not in html
+
+    def test_sending_the_same_tally_twice_logs_it_once(self, client, patient, caregiver, helping):
+        client.force_login(caregiver)
+        data = self.last_night(client, patient)
+        client.post(tally_url(patient), data)
+        response = client.post(tally_url(patient), data, follow=True)
+        assert Episode.objects.count() == 1
+        assert "it was not logged twice" in response.content.decode()
+        assert AccessLog.objects.filter(action=AccessLog.Action.LOG_EPISODE).count() == 1
+
+    def test_bad_input_is_shown_next_to_the_field_and_nothing_is_stored(self, client, patient, caregiver, helping):
+        client.force_login(caregiver)
+        response = client.post(tally_url(patient), self.last_night(client, patient, cramp_count="0", severity=""))
+        assert response.status_code == 200
+        assert set(response.context["form"].errors) == {"cramp_count", "severity"}
+        assert not Episode.objects.exists()
+
+    def test_a_night_with_a_tally_already_is_refused_without_a_link_to_change_the_patients(
+        self, client, patient, caregiver, helping
+    ):
+        night = patient_today(patient) - dt.timedelta(days=1)
+        episode_create(
+            patient=patient,
+            created_by=patient,
+            client_id=uuid.uuid4(),
+            details=EpisodeDetails(
+                started_at=None, severity=5, entry_type=EntryType.NIGHT, cramp_count=3, tally_date=night
+            ),
+        )
+        client.force_login(caregiver)
+        response = client.post(tally_url(patient), self.last_night(client, patient))
+        assert response.status_code == 200
+        assert "tally_date" in response.context["form"].errors
+        html = response.content.decode()
+        assert "Pat Patient's log already has a tally for the night of" in html
+        assert "Change the tally you logged" not in html
+        assert Episode.objects.count() == 1
+
+    def test_cramps_logged_one_by_one_that_night_are_asked_about_then_counted_in_it(
+        self, client, patient, caregiver, helping
+    ):
+        night = patient_today(patient) - dt.timedelta(days=1)
+        single = log_cramp(
+            patient, patient, started_at=dt.datetime.combine(night, dt.time(23, 30), tzinfo=patient.zone)
+        )
+        client.force_login(caregiver)
+        data = self.last_night(client, patient)
+        response = client.post(tally_url(patient), data)
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Are they among the 4 cramps of this tally?" in html
+        assert f"/episodes/{single.uuid}/" not in html
+        assert Episode.objects.count() == 1
+
+        overlap_key = response.context["overlap"].key
+        response = client.post(tally_url(patient), {**data, "overlap": "part", "overlap_key": overlap_key})
+        assert response.status_code == 302
+        tally = Episode.objects.get(entry_type=EntryType.NIGHT)
+        single.refresh_from_db()
+        assert single.tally == tally
+        assert Episode.objects.for_patient(patient).cramp_total() == 4
+
+    def test_a_caregiver_changes_and_deletes_their_tally_with_the_tally_form_but_not_the_patients(
+        self, client, patient, caregiver, helping
+    ):
+        client.force_login(caregiver)
+        client.post(tally_url(patient), self.last_night(client, patient))
+        tally = Episode.objects.get()
+        patients_day = patient_today(patient) - dt.timedelta(days=1)
+        patients_tally, _ = episode_create(
+            patient=patient,
+            created_by=patient,
+            client_id=uuid.uuid4(),
+            details=EpisodeDetails(
+                started_at=None, severity=3, entry_type=EntryType.DAY, cramp_count=2, tally_date=patients_day
+            ),
+        )
+        for url in (
+            reverse("tracker:care_episode_edit", args=[patient.pk, patients_tally.uuid]),
+            reverse("tracker:care_episode_delete", args=[patient.pk, patients_tally.uuid]),
+        ):
+            assert client.get(url).status_code == 404
+
+        edit = reverse("tracker:care_episode_edit", args=[patient.pk, tally.uuid])
+        response = client.get(edit)
+        form = response.context["form"]
+        assert isinstance(form, TallyForm)
+        assert "Edit the tally you logged for Pat Patient" in response.content.decode()
+        data = {**form.initial, "tally_date": tally.tally_date.isoformat(), "cramp_count": "5"}
+        data = {key: value for key, value in data.items() if value is not None}
+        assert client.post(edit, data).status_code == 302
+        tally.refresh_from_db()
+        assert (tally.cramp_count, tally.created_by) == (5, caregiver)
+
+        delete = reverse("tracker:care_episode_delete", args=[patient.pk, tally.uuid])
+        assert "Delete this tally?" in client.get(delete).content.decode()
+        assert client.post(delete).status_code == 302
+        assert list(Episode.objects.all()) == [patients_tally]
+        night = f"night tally {tally.tally_date}"
+        assert list(AccessLog.objects.order_by("at", "pk").values_list("action", "detail")) == [
+            (AccessLog.Action.LOG_EPISODE, f"{night}: 4 cramps"),
+            (AccessLog.Action.EDIT_EPISODE, f"{night}: 5 cramps"),
+            (AccessLog.Action.DELETE_EPISODE, f"{night}: 5 cramps"),
+        ]
+
+    def test_the_tally_page_is_404_for_a_patient_the_caregiver_does_not_help(
+        self, client, patient, other_patient, caregiver, helping
+    ):
+        client.force_login(caregiver)
+        data = self.last_night(client, patient)
+        assert client.get(tally_url(other_patient)).status_code == 404
+        assert client.post(tally_url(other_patient), data).status_code == 404
+        assert not Episode.objects.exists()
+        assert not AccessLog.objects.filter(patient=other_patient).exists()
+
+    def test_the_tally_page_is_404_once_the_patient_revokes(self, client, patient, caregiver, helping):
+        client.force_login(caregiver)
+        data = self.last_night(client, patient)
+        grant_end(grant=helping)
+        assert client.get(tally_url(patient)).status_code == 404
+        assert client.post(tally_url(patient), data).status_code == 404
+        assert not Episode.objects.exists()
+
+    def test_the_patient_and_the_clinician_see_who_entered_the_tally(
+        self, client, patient, caregiver, helping, clinician
+    ):
+        grant_access(patient, clinician)
+        client.force_login(caregiver)
+        client.post(tally_url(patient), self.last_night(client, patient))
+        tally = Episode.objects.get()
+        client.force_login(patient)
+        for url in (reverse("tracker:episode_list"), reverse("tracker:episode_detail", args=[tally.uuid])):
+            assert client.get(url).content.decode().count(ENTERED_BY) == 1, url
+        client.force_login(clinician)
+        html = client.get(reverse("tracker:patient_review", args=[patient.pk])).content.decode()
+        assert html.count(ENTERED_BY) == 1
+        assert "4 cramps (night tally)" in html
+
+
 class TestCheckIns:
     def test_a_caregiver_records_no_cramps_today_and_it_says_who(self, client, patient, caregiver, helping):
         today = timezone.localdate(timezone.now(), patient.zone)
@@ -480,6 +673,26 @@ class TestCheckIns:
         client.force_login(caregiver)
         client.post(checkin_url(patient), {"day": today.isoformat(), "status": "none"})
         assert CheckIn.objects.get().created_by is None
+
+    def test_the_patient_changing_a_caregivers_answer_shows_as_entered_by_the_patient(
+        self, client, patient, caregiver, helping
+    ):
+        today = timezone.localdate(timezone.now(), patient.zone)
+        client.force_login(caregiver)
+        client.post(checkin_url(patient), {"day": today.isoformat(), "status": "none"})
+        assert CheckIn.objects.get().created_by == caregiver
+
+        client.force_login(patient)
+        client.post(reverse("tracker:checkin"), {"day": today.isoformat(), "status": "cramps"})
+        checkin = CheckIn.objects.get()
+        assert (checkin.status, checkin.created_by) == (CheckIn.Status.HAD_CRAMPS, patient)
+        record = json.loads(client.get(reverse("tracker:export_download", args=["json"])).content)
+        assert [item["entered_by"] for item in record["checkins"]] == [{"name": "Pat Patient", "role": "patient"}]
+
+        client.force_login(caregiver)
+        html = client.get(checkin_url(patient)).content.decode()
+        assert "Cramps (none logged)</strong>. This can change until midnight." in html
+        assert "entered by" not in html
 
     @pytest.mark.parametrize(
         "data", [{"day": "tomorrow", "status": "none"}, {"status": "maybe"}, {"day": "2999-01-01", "status": "none"}]

@@ -11,7 +11,7 @@ from tracker.models import CheckIn
 from tracker.selectors import recent_days
 from tracker.services import checkin_record, patient_today
 
-from .factories import EpisodeFactory, PatientFactory
+from .factories import CaregiverFactory, EpisodeFactory, PatientFactory, grant_care
 
 CHECKIN_URL = reverse("tracker:checkin")
 
@@ -49,9 +49,27 @@ def test_one_check_in_per_patient_per_local_day(client, patient):
 
 def test_another_patient_may_check_in_on_the_same_day(patient, other_patient):
     today = patient_today(patient)
-    checkin_record(patient=patient, day=today, status="none")
-    checkin_record(patient=other_patient, day=today, status="none")
+    checkin_record(patient=patient, created_by=patient, day=today, status="none")
+    checkin_record(patient=other_patient, created_by=other_patient, day=today, status="none")
     assert CheckIn.objects.filter(day=today).count() == 2
+
+
+def test_the_patients_own_answer_records_them_as_who_gave_it(client, patient):
+    client.force_login(patient)
+    answer(client, patient_today(patient), "none")
+    assert CheckIn.objects.get().created_by == patient
+
+
+def test_a_changed_answer_records_who_changed_it_and_the_same_answer_again_changes_nothing(patient):
+    caregiver = CaregiverFactory()
+    grant_care(patient, caregiver)
+    today = patient_today(patient)
+    checkin_record(patient=patient, created_by=caregiver, day=today, status="none")
+    checkin_record(patient=patient, created_by=patient, day=today, status="none")
+    assert CheckIn.objects.get().created_by == caregiver
+    checkin_record(patient=patient, created_by=patient, day=today, status="cramps")
+    checkin = CheckIn.objects.get()
+    assert (checkin.status, checkin.created_by) == (CheckIn.Status.HAD_CRAMPS, patient)
 
 
 def test_i_had_cramps_today_leads_to_the_quick_log(client, patient):
@@ -107,7 +125,7 @@ def test_a_tampered_check_in_is_explained_never_a_500(client, patient, data):
 
 def test_the_service_refuses_an_unknown_status(patient):
     with pytest.raises(ValidationError):
-        checkin_record(patient=patient, day=patient_today(patient), status="maybe")
+        checkin_record(patient=patient, created_by=patient, day=patient_today(patient), status="maybe")
 
 
 def test_checking_in_from_the_dashboard_returns_to_the_dashboard(client, patient):
@@ -120,7 +138,7 @@ def test_checking_in_from_the_dashboard_returns_to_the_dashboard(client, patient
 
 def test_a_cramp_free_day_is_distinguishable_from_an_unrecorded_day(client, patient):
     today = patient_today(patient)
-    checkin_record(patient=patient, day=today - dt.timedelta(days=1), status="none")
+    checkin_record(patient=patient, created_by=patient, day=today - dt.timedelta(days=1), status="none")
     EpisodeFactory(patient=patient, started_at=timezone.now() - dt.timedelta(days=2))
     states = {record.day: record.state for record in recent_days(patient)}
     assert states[today - dt.timedelta(days=1)] == "none"
@@ -135,7 +153,7 @@ def test_a_cramp_free_day_is_distinguishable_from_an_unrecorded_day(client, pati
 
 def test_check_in_page_offers_buttons_only_for_unrecorded_earlier_days(client, patient):
     today = patient_today(patient)
-    checkin_record(patient=patient, day=today - dt.timedelta(days=1), status="none")
+    checkin_record(patient=patient, created_by=patient, day=today - dt.timedelta(days=1), status="none")
     client.force_login(patient)
     html = client.get(CHECKIN_URL).content.decode()
     assert f'value="{(today - dt.timedelta(days=1)).isoformat()}"' not in html

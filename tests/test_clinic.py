@@ -8,7 +8,15 @@ from django.utils import timezone
 
 from tracker.models import ClinicianNote, EpisodeLocation, EpisodeTerm
 
-from .factories import ClinicianFactory, EpisodeFactory, PatientFactory, grant_access, term
+from .factories import (
+    CaregiverFactory,
+    ClinicianFactory,
+    EpisodeFactory,
+    PatientFactory,
+    grant_access,
+    grant_care,
+    term,
+)
 
 CLINIC_URL = reverse("tracker:clinic")
 
@@ -197,6 +205,45 @@ class TestReportAndExport:
         assert len(response.context["weeks"]) >= 13
         assert "New or increasing weakness" in html
         assert "Self-reported; not a diagnosis" in html
+
+    def test_the_report_marks_the_entries_a_caregiver_made(self, client, clinician, patient):
+        grant_access(patient, clinician)
+        caregiver = CaregiverFactory(full_name="Cara Giver")
+        grant_care(patient, caregiver)
+        EpisodeFactory(patient=patient, created_by=caregiver, started_at=days_ago(2), notes="Logged by Cara")
+        EpisodeFactory(patient=patient, started_at=days_ago(3), notes="Logged by the patient")
+        client.force_login(clinician)
+        html = client.get(reverse("tracker:report", args=[patient.pk])).content.decode()
+        rows = {row for row in html.split("<tr>") if "Logged by" in row}
+        assert len(rows) == 2
+        by_caregiver = next(row for row in rows if "Logged by Cara" in row)
+        by_patient = next(row for row in rows if "Logged by the patient" in row)
+        assert "entered by Cara Giver (caregiver)" in by_caregiver
+        assert "entered by" not in by_patient
+
+    @pytest.mark.parametrize("size", [2, 30])
+    def test_the_report_query_count_is_fixed_with_caregivers_entries(
+        self, client, clinician, django_assert_num_queries, size
+    ):
+        patient = PatientFactory()
+        grant_access(patient, clinician)
+        caregivers = CaregiverFactory.create_batch(2)
+        for caregiver in caregivers:
+            grant_care(patient, caregiver)
+        for number in range(size):
+            who = caregivers[number % 2] if number % 3 else patient
+            episode = EpisodeFactory(patient=patient, created_by=who, started_at=days_ago(number % 80 + 1))
+            EpisodeLocation.objects.create(
+                patient=patient, episode=episode, location=term("location", "calf"), side="left"
+            )
+        client.force_login(clinician)
+        # session, user, authenticator-app check, grant (gate), access log insert; the report: cramps per day,
+        # check-ins, episodes (with who entered them) with their locations and tags, clinician notes;
+        # questionnaires; the trial-style summary: medicines (no steps to read), cramps per day and check-ins
+        # of its two windows; and the session's new idle expiry (savepoint, update, release)
+        with django_assert_num_queries(18):
+            response = client.get(reverse("tracker:report", args=[patient.pk]))
+        assert response.content.decode().count("(caregiver)</span>") == sum(1 for n in range(size) if n % 3)
 
     @pytest.mark.parametrize(
         ("params", "field"),

@@ -23,7 +23,7 @@ def test_dashboard_offers_one_tap_logging_and_todays_check_in(client, patient):
 
 
 def test_dashboard_shows_todays_answer_once_given(client, patient):
-    checkin_record(patient=patient, day=patient_today(patient), status="none")
+    checkin_record(patient=patient, created_by=patient, day=patient_today(patient), status="none")
     client.force_login(patient)
     html = client.get(DASHBOARD_URL).content.decode()
     assert "<strong>No cramps</strong> today" in html
@@ -56,7 +56,7 @@ def test_dashboard_compares_the_last_30_days_with_the_30_before(client, patient)
 
 def test_dashboard_strip_shows_14_days_with_three_distinct_states(client, patient):
     today = patient_today(patient)
-    checkin_record(patient=patient, day=today - dt.timedelta(days=1), status="none")
+    checkin_record(patient=patient, created_by=patient, day=today - dt.timedelta(days=1), status="none")
     EpisodeFactory.create_batch(2, patient=patient, started_at=timezone.now() - dt.timedelta(days=2))
     client.force_login(patient)
     response = client.get(DASHBOARD_URL)

@@ -146,7 +146,7 @@ class TestPage:
         episode = EpisodeFactory(patient=patient, started_at=timezone.now() - dt.timedelta(days=1))
         EpisodeLocation.objects.create(patient=patient, episode=episode, location=term("location", "calf"), side="left")
         EpisodeTerm.objects.create(patient=patient, episode=episode, term=term("trigger", "cold"))
-        checkin_record(patient=patient, day=patient_today(patient), status="none")
+        checkin_record(patient=patient, created_by=patient, day=patient_today(patient), status="none")
         client.force_login(patient)
         html = client.get(INSIGHTS_URL).content.decode()
         for title in [

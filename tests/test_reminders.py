@@ -120,7 +120,7 @@ def test_two_overlapping_runs_claim_the_day_only_once():
 def test_no_reminder_once_the_patient_has_checked_in_today():
     patient = with_reminder(PatientFactory(time_zone="Pacific/Auckland"), dt.time(1, 0))
     with at(MONDAY_NOON):
-        checkin_record(patient=patient, day=dt.date(2026, 3, 3), status="none")
+        checkin_record(patient=patient, created_by=patient, day=dt.date(2026, 3, 3), status="none")
     send_reminders()
     assert mail.outbox == []
     assert PatientProfile.objects.get(patient=patient).reminder_sent_on is None
@@ -129,7 +129,7 @@ def test_no_reminder_once_the_patient_has_checked_in_today():
 def test_yesterdays_check_in_does_not_silence_todays_reminder():
     patient = with_reminder(PatientFactory(time_zone="Europe/London"), dt.time(9, 0))
     with at(MONDAY_NOON):
-        checkin_record(patient=patient, day=dt.date(2026, 3, 1), status="none")
+        checkin_record(patient=patient, created_by=patient, day=dt.date(2026, 3, 1), status="none")
     send_reminders()
     assert reminded() == [patient.email]
 
@@ -316,7 +316,7 @@ def test_a_used_link_is_refused_the_second_time(client, patient):
 
 def test_a_link_for_a_day_checked_in_another_way_is_refused(client, patient):
     today = patient_today(patient)
-    checkin_record(patient=patient, day=today, status="cramps")
+    checkin_record(patient=patient, created_by=patient, day=today, status="cramps")
     response = client.post(checkin_url(patient, today))
     assert response.status_code == 410
     assert CheckIn.objects.get(patient=patient).status == CheckIn.Status.HAD_CRAMPS

@@ -601,7 +601,8 @@ class CheckIn(models.Model):
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="checkins")
     day = models.DateField(help_text="The patient's local date.")
     status = models.CharField(max_length=8, choices=Status)
-    # Who gave the answer when a caregiver did; empty for the patient's own answers and days marked by a cramp.
+    # Who gave the answer: the patient or a caregiver. Empty for days marked by a cramp, and for the patient's
+    # answers from before this was recorded.
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

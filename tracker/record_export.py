@@ -44,7 +44,7 @@ def _term(term: Term) -> dict:
 
 
 def _entered_by(entry: Episode | CheckIn) -> dict | None:
-    """Who entered a cramp (the patient or a caregiver) or a check-in (recorded only for a caregiver)."""
+    """Who entered a cramp or answered a check-in: the patient or a caregiver (none for a day marked by a cramp)."""
     if entry.created_by is None:
         return None
     return {"name": entry.created_by.full_name, "role": entry.created_by.role}

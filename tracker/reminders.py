@@ -195,7 +195,7 @@ def reminder_checkin_record(*, link: ReminderLink) -> CheckIn:
     if CheckIn.objects.filter(patient=patient, day=link.day).exists():
         raise ReminderLinkRefused(ReminderLinkRefused.RECORDED)
     try:
-        checkin = checkin_record(patient=patient, day=link.day, status=CheckIn.Status.NO_CRAMPS)
+        checkin = checkin_record(patient=patient, created_by=patient, day=link.day, status=CheckIn.Status.NO_CRAMPS)
     except ValidationError:
         # Cramps are logged that day, or the day lies ahead after the patient changed time zone.
         raise ReminderLinkRefused(ReminderLinkRefused.NOT_POSSIBLE) from None

@@ -440,11 +440,12 @@ def episode_delete(*, episode: Episode) -> None:
 
 
 @transaction.atomic
-def checkin_record(*, patient: User, day: dt.date, status: str) -> CheckIn:
-    """Answer the check-in for one local day.
+def checkin_record(*, patient: User, created_by: User, day: dt.date, status: str) -> CheckIn:
+    """Answer the check-in for one local day, as `created_by`: the patient, or a caregiver the caller let in.
 
     Today's answer can be changed; an earlier day can be filled in once. "No cramps" is refused
-    for a day that has cramps logged.
+    for a day that has cramps logged. A new or changed answer records who gave it; the answer the day
+    already has, sent again, changes nothing (so it stays whoever's it was).
     """
     today = patient_today(patient)
     if status not in CheckIn.Status.values:
@@ -458,7 +459,11 @@ def checkin_record(*, patient: User, day: dt.date, status: str) -> CheckIn:
         raise ValidationError({"day": "This day is already recorded. Log or edit a cramp to change it."})
     if status == CheckIn.Status.NO_CRAMPS and episodes_on_day(patient, day) > 0:
         raise ValidationError({"status": "You logged cramps on this day. Delete them first if they were a mistake."})
-    checkin, _ = CheckIn.objects.update_or_create(patient=patient, day=day, defaults={"status": status})
+    if existing is not None and existing.status == status:
+        return existing
+    checkin, _ = CheckIn.objects.update_or_create(
+        patient=patient, day=day, defaults={"status": status, "created_by": created_by}
+    )
     return checkin
 
 

@@ -44,11 +44,13 @@ urlpatterns = [
     path("reminders/<str:token>/", account.reminder_checkin, name="reminder_checkin"),
     path("sharing/", sharing.sharing, name="sharing"),
     path("sharing/<uuid:grant_id>/end/", sharing.grant_end_view, name="grant_end"),
-    # Caregivers: the patients they help, each one's log, and logging for them (views/caregiver.py).
+    # Caregivers: the patients they help, each one's log, and logging cramps, tallies and check-ins for them
+    # (views/caregiver.py).
     path("care/", caregiver.care_home, name="care_home"),
     path("care/accept/", caregiver.care_accept, name="care_accept"),
     path("care/patients/<int:patient_id>/", caregiver.care_log, name="care_log"),
     path("care/patients/<int:patient_id>/log/", caregiver.care_episode_new, name="care_episode_new"),
+    path("care/patients/<int:patient_id>/tally/", caregiver.care_tally_new, name="care_tally_new"),
     path("care/patients/<int:patient_id>/checkin/", caregiver.care_checkin, name="care_checkin"),
     path(
         "care/patients/<int:patient_id>/entries/<uuid:episode_id>/edit/",

@@ -1,6 +1,6 @@
-"""The caregiver's side: the patients I help, their log, logging a cramp or a check-in for them.
+"""The caregiver's side: the patients I help, their log, logging a cramp, a night tally or a check-in for them.
 
-Caregivers add to a log and read it. They change or delete only the cramps they logged themselves;
+Caregivers add to a log and read it. They change or delete only the entries they logged themselves;
 the patient's own entries, clinician notes, sharing, exports and the clinic pages stay closed to them.
 Every page works in the patient's time zone, and every look and entry goes into the patient's access trail.
 """
@@ -22,13 +22,23 @@ from accounts.decorators import role_required
 from accounts.models import User
 
 from ..access import access_caregiver_episode, access_patient_as_caregiver
-from ..caregiving import caregiver_checkin_record, checkins_entered_by_caregivers, patients_helped
+from ..caregiving import checkins_entered_by_caregivers, patients_helped
 from ..forms import AcceptInvitationForm, CheckInForm, EpisodeForm, QuickLogForm, add_service_error
-from ..models import AccessLog, CheckIn
+from ..models import AccessLog, CheckIn, Episode
 from ..selectors import episodes_filtered, recent_days
-from ..services import ClientIdReused, episode_create, episode_delete, episode_update, patient_today, start_for_day
+from ..services import (
+    ClientIdReused,
+    checkin_record,
+    episode_create,
+    episode_delete,
+    episode_update,
+    patient_today,
+    start_for_day,
+)
 from ..sharing import access_log_record, caregiver_invitation_accept
 from ..tallies import Overlap, OverlapNeedsChoice, OverlapQuestion, slot_key, slot_of, tally_covering
+from ..tally_forms import TallyForm
+from .tallies import TallyOutcome, tally_asked_for, tally_save
 
 caregiver_required = role_required(User.Role.CAREGIVER)
 EPISODES_PER_PAGE = 20
@@ -42,6 +52,15 @@ class CaregiverAcceptForm(AcceptInvitationForm):
 
 def _log_url(patient: User) -> str:
     return reverse("tracker:care_log", args=[patient.pk])
+
+
+def _entry_detail(episode: Episode) -> str:
+    """The access trail's note on an entry, in the patient's zone: "2026-03-05 14:10" for a cramp,
+    "night tally 2026-03-05: 4 cramps" for a tally."""
+    if episode.is_tally:
+        cramps = f"{episode.cramp_count} cramp{'s' if episode.cramp_count != 1 else ''}"
+        return f"{episode.get_entry_type_display().lower()} {episode.tally_date}: {cramps}"
+    return f"{timezone.localtime(episode.started_at):%Y-%m-%d %H:%M}"
 
 
 @caregiver_required
@@ -115,12 +134,11 @@ def care_episode_new(request: HttpRequest, patient_id: int) -> HttpResponse:
                 add_service_error(form, error)
             else:
                 if created:
-                    started = timezone.localtime(episode.started_at)
                     access_log_record(
                         request=request,
                         patient=patient,
                         action=AccessLog.Action.LOG_EPISODE,
-                        detail=f"{started:%Y-%m-%d %H:%M}",
+                        detail=_entry_detail(episode),
                     )
                     messages.success(request, f"Cramp logged for {patient.full_name}.")
                 else:
@@ -132,11 +150,75 @@ def care_episode_new(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 @caregiver_required
 @require_http_methods(["GET", "POST"])
+def care_tally_new(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """Log a night (or day) of cramps for the patient in one entry: how many, the worst, where."""
+    patient = access_patient_as_caregiver(request.user, patient_id)
+    with timezone.override(patient.zone):
+        form = TallyForm(
+            request.POST if request.method == "POST" else None,
+            patient=patient,
+            initial=tally_asked_for(request, patient),
+        )
+        outcome = TallyOutcome()
+        if request.method == "POST" and form.is_valid():
+            try:
+                outcome = tally_save(form, created_by=request.user)
+            except ClientIdReused:
+                messages.warning(request, "This form had already been saved, with other answers. Nothing was changed.")
+                return redirect(_log_url(patient))
+            if outcome.tally is not None:
+                tally = outcome.tally
+                if outcome.created:
+                    detail = _entry_detail(tally)
+                    access_log_record(
+                        request=request, patient=patient, action=AccessLog.Action.LOG_EPISODE, detail=detail
+                    )
+                    messages.success(request, f"{tally.get_entry_type_display()} logged for {patient.full_name}.")
+                else:
+                    messages.info(request, "This tally was already saved; it was not logged twice.")
+                return redirect(_log_url(patient))
+        return _render_tally_form(request, patient, form, outcome)
+
+
+def _render_tally_form(
+    request: HttpRequest, patient: User, form: TallyForm, outcome: TallyOutcome, episode: Episode | None = None
+) -> HttpResponse:
+    context = {
+        "patient": patient,
+        "form": form,
+        "overlap": outcome.question,
+        "existing": outcome.existing,
+        "episode": episode,
+    }
+    return render(request, "care/tally_form.html", context)
+
+
+def _care_tally_edit(request: HttpRequest, patient: User, tally: Episode) -> HttpResponse:
+    """Change a tally this caregiver logged, with the tally form."""
+    form = TallyForm(
+        request.POST if request.method == "POST" else None, patient=patient, initial=TallyForm.initial_from(tally)
+    )
+    outcome = TallyOutcome()
+    if request.method == "POST" and form.is_valid():
+        outcome = tally_save(form, created_by=request.user, episode=tally)
+        if outcome.tally is not None:
+            access_log_record(
+                request=request, patient=patient, action=AccessLog.Action.EDIT_EPISODE, detail=_entry_detail(tally)
+            )
+            messages.success(request, "Changes saved.")
+            return redirect(_log_url(patient))
+    return _render_tally_form(request, patient, form, outcome, episode=tally)
+
+
+@caregiver_required
+@require_http_methods(["GET", "POST"])
 def care_episode_edit(request: HttpRequest, patient_id: int, episode_id: uuid.UUID) -> HttpResponse:
-    """Change a cramp this caregiver logged (never one the patient logged)."""
+    """Change a cramp or a tally this caregiver logged (never one the patient logged)."""
     patient = access_patient_as_caregiver(request.user, patient_id)
     episode = access_caregiver_episode(request.user, patient, episode_id)
     with timezone.override(patient.zone):
+        if episode.is_tally:
+            return _care_tally_edit(request, patient, episode)
         form = EpisodeForm(
             request.POST if request.method == "POST" else None,
             patient=patient,
@@ -156,12 +238,11 @@ def care_episode_edit(request: HttpRequest, patient_id: int, episode_id: uuid.UU
             except ValidationError as error:
                 add_service_error(form, error)
             else:
-                started = timezone.localtime(episode.started_at)
                 access_log_record(
                     request=request,
                     patient=patient,
                     action=AccessLog.Action.EDIT_EPISODE,
-                    detail=f"{started:%Y-%m-%d %H:%M}",
+                    detail=_entry_detail(episode),
                 )
                 messages.success(request, "Changes saved.")
                 return redirect(_log_url(patient))
@@ -172,22 +253,19 @@ def care_episode_edit(request: HttpRequest, patient_id: int, episode_id: uuid.UU
 @caregiver_required
 @require_http_methods(["GET", "POST"])
 def care_episode_delete(request: HttpRequest, patient_id: int, episode_id: uuid.UUID) -> HttpResponse:
-    """Delete a cramp this caregiver logged, after a confirmation page."""
+    """Delete a cramp or a tally this caregiver logged, after a confirmation page."""
     patient = access_patient_as_caregiver(request.user, patient_id)
     episode = access_caregiver_episode(request.user, patient, episode_id)
     with timezone.override(patient.zone):
         if request.method == "POST":
-            started = timezone.localtime(episode.started_at)
+            detail = _entry_detail(episode)
             episode_delete(episode=episode)
-            access_log_record(
-                request=request,
-                patient=patient,
-                action=AccessLog.Action.DELETE_EPISODE,
-                detail=f"{started:%Y-%m-%d %H:%M}",
-            )
+            access_log_record(request=request, patient=patient, action=AccessLog.Action.DELETE_EPISODE, detail=detail)
             messages.success(request, "The entry was deleted.")
             return redirect(_log_url(patient))
-        return render(request, "care/episode_confirm_delete.html", {"patient": patient, "episode": episode})
+        described = episode.details.count() if episode.is_tally else 0
+        context = {"patient": patient, "episode": episode, "described": described}
+        return render(request, "care/episode_confirm_delete.html", context)
 
 
 @caregiver_required
@@ -216,8 +294,8 @@ def _record_checkin(request: HttpRequest, patient: User) -> HttpResponse:
         messages.error(request, "That check-in could not be read. Please use the buttons.")
         return redirect(back)
     try:
-        recorded = caregiver_checkin_record(
-            patient=patient, caregiver=request.user, day=form.cleaned_data["day"], status=form.cleaned_data["status"]
+        recorded = checkin_record(
+            patient=patient, created_by=request.user, day=form.cleaned_data["day"], status=form.cleaned_data["status"]
         )
     except ValidationError as error:
         for message in error.messages:

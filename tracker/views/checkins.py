@@ -34,7 +34,10 @@ def _record(request: HttpRequest) -> HttpResponse:
         return redirect(back)
     try:
         recorded = checkin_record(
-            patient=request.user, day=form.cleaned_data["day"], status=form.cleaned_data["status"]
+            patient=request.user,
+            created_by=request.user,
+            day=form.cleaned_data["day"],
+            status=form.cleaned_data["status"],
         )
     except ValidationError as error:
         for message in error.messages:

@@ -1,6 +1,7 @@
 """Night and day tallies: several cramps as one entry ("last night: 4 cramps, the worst 7/10")."""
 
 import datetime as dt
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -9,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import patient_required
+from accounts.models import User
 
 from ..forms import add_service_error
 from ..models import EntryType, Episode
@@ -17,26 +19,68 @@ from ..tallies import OverlapNeedsChoice, OverlapQuestion, TallyExists
 from ..tally_forms import TallyForm
 
 
-def _asked_for(request: HttpRequest) -> dict:
+def tally_asked_for(request: HttpRequest, patient: User) -> dict:
     """The night (?night=YYYY-MM-DD) or day (?day=) to offer; last night when none or a bad one is named."""
     for entry_type, name in ((EntryType.NIGHT, "night"), (EntryType.DAY, "day")):
         try:
             day = dt.date.fromisoformat(request.GET.get(name, ""))
         except ValueError:
             continue
-        if day <= patient_today(request.user):
+        if day <= patient_today(patient):
             return {"entry_type": entry_type, "tally_date": day}
     return {}
 
 
-def _saved_message(tally: Episode, created: bool) -> str:
+def tally_saved_message(tally: Episode, created: bool) -> str:
     if not created:
         return "This tally was already saved; it was not logged twice."
     return f"{tally.get_entry_type_display()} saved: {tally.cramp_count} cramp{'s' if tally.cramp_count != 1 else ''}."
 
 
-def _render(request: HttpRequest, form: TallyForm, **context) -> HttpResponse:
-    return render(request, "tracker/tally_form.html", {"form": form, **context})
+@dataclass(frozen=True)
+class TallyOutcome:
+    """What saving a tally form came to: the saved tally, or what to show on the form again (the question
+    about single cramps in its night, or the tally that night already has)."""
+
+    tally: Episode | None = None
+    created: bool = False
+    question: OverlapQuestion | None = None
+    existing: Episode | None = None
+
+
+def tally_save(form: TallyForm, *, created_by: User, episode: Episode | None = None) -> TallyOutcome:
+    """Store a valid tally form for its patient: a new tally, or the changes to `episode`. What the service
+    refuses becomes errors on the form; ClientIdReused (a form saved before with other answers) is raised."""
+    details, overlap = form.details(), form.overlap_answer()
+    try:
+        if episode is None:
+            tally, created = episode_create(
+                patient=form.patient,
+                created_by=created_by,
+                client_id=form.cleaned_data["client_id"],
+                details=details,
+                overlap=overlap,
+            )
+        else:
+            tally, created = episode_update(episode=episode, details=details, overlap=overlap), False
+    except OverlapNeedsChoice as asked:
+        add_service_error(form, asked)
+        count = form.cleaned_data["cramp_count"]
+        return TallyOutcome(question=OverlapQuestion.from_error(asked, form.asked_slot(), count))
+    except TallyExists as exists:
+        add_service_error(form, exists)
+        return TallyOutcome(existing=exists.episode)
+    except ClientIdReused:
+        raise
+    except ValidationError as error:
+        add_service_error(form, error)
+        return TallyOutcome()
+    return TallyOutcome(tally=tally, created=created)
+
+
+def _render(request: HttpRequest, form: TallyForm, outcome: TallyOutcome, **context) -> HttpResponse:
+    context = {"form": form, "overlap": outcome.question, "existing": outcome.existing, **context}
+    return render(request, "tracker/tally_form.html", context)
 
 
 @patient_required
@@ -44,34 +88,20 @@ def _render(request: HttpRequest, form: TallyForm, **context) -> HttpResponse:
 def tally_new(request: HttpRequest) -> HttpResponse:
     """Log a night (or day) of cramps in one entry: how many, the worst, where, how often they woke you."""
     posted = request.POST if request.method == "POST" else None
-    form = TallyForm(posted, patient=request.user, initial=_asked_for(request))
-    question, existing = None, None
+    form = TallyForm(posted, patient=request.user, initial=tally_asked_for(request, request.user))
+    outcome = TallyOutcome()
     if request.method == "POST" and form.is_valid():
         try:
-            tally, created = episode_create(
-                patient=request.user,
-                created_by=request.user,
-                client_id=form.cleaned_data["client_id"],
-                details=form.details(),
-                overlap=form.overlap_answer(),
-            )
-        except OverlapNeedsChoice as asked:
-            add_service_error(form, asked)
-            question = OverlapQuestion.from_error(asked, form.asked_slot(), form.cleaned_data["cramp_count"])
-        except TallyExists as exists:
-            add_service_error(form, exists)
-            existing = exists.episode
+            outcome = tally_save(form, created_by=request.user)
         except ClientIdReused as reused:
             messages.warning(
                 request, "This form had already been saved, with other answers. Nothing was changed: edit it here."
             )
             return redirect("tracker:episode_detail", episode_id=reused.episode.uuid)
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, _saved_message(tally, created))
-            return redirect("tracker:episode_detail", episode_id=tally.uuid)
-    return _render(request, form, overlap=question, existing=existing)
+        if outcome.tally is not None:
+            messages.success(request, tally_saved_message(outcome.tally, outcome.created))
+            return redirect("tracker:episode_detail", episode_id=outcome.tally.uuid)
+    return _render(request, form, outcome)
 
 
 def tally_edit(request: HttpRequest, tally: Episode) -> HttpResponse:
@@ -79,19 +109,10 @@ def tally_edit(request: HttpRequest, tally: Episode) -> HttpResponse:
     form = TallyForm(
         request.POST if request.method == "POST" else None, patient=request.user, initial=TallyForm.initial_from(tally)
     )
-    question, existing = None, None
+    outcome = TallyOutcome()
     if request.method == "POST" and form.is_valid():
-        try:
-            episode_update(episode=tally, details=form.details(), overlap=form.overlap_answer())
-        except OverlapNeedsChoice as asked:
-            add_service_error(form, asked)
-            question = OverlapQuestion.from_error(asked, form.asked_slot(), form.cleaned_data["cramp_count"])
-        except TallyExists as exists:
-            add_service_error(form, exists)
-            existing = exists.episode
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
+        outcome = tally_save(form, created_by=request.user, episode=tally)
+        if outcome.tally is not None:
             messages.success(request, "Changes saved.")
             return redirect("tracker:episode_detail", episode_id=tally.uuid)
-    return _render(request, form, episode=tally, overlap=question, existing=existing)
+    return _render(request, form, outcome, episode=tally)
