@@ -31,14 +31,13 @@ from ..services import (
     checkin_record,
     episode_create,
     episode_delete,
-    episode_update,
     patient_today,
     start_for_day,
 )
 from ..sharing import access_log_record, caregiver_invitation_accept
-from ..tallies import Overlap, OverlapNeedsChoice, OverlapQuestion, slot_key, slot_of, tally_covering
+from ..tallies import OverlapNeedsChoice, OverlapQuestion
 from ..tally_forms import TallyForm
-from .tallies import TallyOutcome, tally_asked_for, tally_save
+from .tallies import TallyOutcome, episode_edit_save, tally_asked_for, tally_save
 
 caregiver_required = role_required(User.Role.CAREGIVER)
 EPISODES_PER_PAGE = 20
@@ -224,28 +223,13 @@ def care_episode_edit(request: HttpRequest, patient_id: int, episode_id: uuid.UU
             patient=patient,
             initial=EpisodeForm.initial_from(episode),
         )
-        question = None
-        covering = tally_covering(patient, episode.started_at)
-        if covering is not None:
-            form.initial["overlap"] = Overlap.PART if episode.tally_id == covering.pk else Overlap.SEPARATE
-            question = OverlapQuestion(key=slot_key(*slot_of(patient, episode.started_at)), tally=covering)
-        if request.method == "POST" and form.is_valid():
-            try:
-                episode_update(episode=episode, details=form.details(), overlap=form.overlap_answer())
-            except OverlapNeedsChoice as asked:
-                add_service_error(form, asked)
-                question = OverlapQuestion.from_error(asked, form.asked_slot())
-            except ValidationError as error:
-                add_service_error(form, error)
-            else:
-                access_log_record(
-                    request=request,
-                    patient=patient,
-                    action=AccessLog.Action.EDIT_EPISODE,
-                    detail=_entry_detail(episode),
-                )
-                messages.success(request, "Changes saved.")
-                return redirect(_log_url(patient))
+        saved, question = episode_edit_save(form, patient, episode)
+        if saved:
+            access_log_record(
+                request=request, patient=patient, action=AccessLog.Action.EDIT_EPISODE, detail=_entry_detail(episode)
+            )
+            messages.success(request, "Changes saved.")
+            return redirect(_log_url(patient))
         context = {"patient": patient, "form": form, "episode": episode, "overlap": question}
         return render(request, "care/episode_form.html", context)
 

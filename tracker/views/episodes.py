@@ -18,9 +18,9 @@ from ..guidance import guidance_for_episode
 from ..models import EntryType, Episode
 from ..red_flags import red_flags_for
 from ..selectors import episodes_filtered
-from ..services import ClientIdReused, episode_create, episode_delete, episode_update, start_for_day
-from ..tallies import Overlap, OverlapNeedsChoice, OverlapQuestion, slot_key, slot_of, tally_covering
-from .tallies import tally_edit
+from ..services import ClientIdReused, episode_create, episode_delete, start_for_day
+from ..tallies import Overlap, OverlapNeedsChoice, OverlapQuestion, slot_key
+from .tallies import episode_edit_save, tally_edit
 
 EPISODES_PER_PAGE = 20
 
@@ -120,23 +120,10 @@ def episode_edit(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
         patient=request.user,
         initial=EpisodeForm.initial_from(episode),
     )
-    question = None
-    covering = tally_covering(request.user, episode.started_at)
-    if covering is not None:
-        # Asked before (or linked when described from the tally): the answer stands unless changed.
-        form.initial["overlap"] = Overlap.PART if episode.tally_id == covering.pk else Overlap.SEPARATE
-        question = OverlapQuestion(key=slot_key(*slot_of(request.user, episode.started_at)), tally=covering)
-    if request.method == "POST" and form.is_valid():
-        try:
-            episode_update(episode=episode, details=form.details(), overlap=form.overlap_answer())
-        except OverlapNeedsChoice as asked:
-            add_service_error(form, asked)
-            question = OverlapQuestion.from_error(asked, form.asked_slot())
-        except ValidationError as error:
-            add_service_error(form, error)
-        else:
-            messages.success(request, "Changes saved.")
-            return redirect("tracker:episode_detail", episode_id=episode.uuid)
+    saved, question = episode_edit_save(form, request.user, episode)
+    if saved:
+        messages.success(request, "Changes saved.")
+        return redirect("tracker:episode_detail", episode_id=episode.uuid)
     return render(request, "tracker/episode_form.html", {"form": form, "episode": episode, "overlap": question})
 
 

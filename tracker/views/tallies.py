@@ -15,7 +15,15 @@ from accounts.models import User
 from ..forms import add_service_error
 from ..models import EntryType, Episode
 from ..services import ClientIdReused, episode_create, episode_update, patient_today
-from ..tallies import OverlapNeedsChoice, OverlapQuestion, TallyExists
+from ..tallies import (
+    Overlap,
+    OverlapNeedsChoice,
+    OverlapQuestion,
+    TallyExists,
+    slot_key,
+    slot_of,
+    tally_covering,
+)
 from ..tally_forms import TallyForm
 
 
@@ -116,3 +124,25 @@ def tally_edit(request: HttpRequest, tally: Episode) -> HttpResponse:
             messages.success(request, "Changes saved.")
             return redirect("tracker:episode_detail", episode_id=tally.uuid)
     return _render(request, form, outcome, episode=tally)
+
+
+def episode_edit_save(form, patient: User, episode: Episode) -> tuple[bool, OverlapQuestion | None]:
+    """Save the edit form of one cramp (the patient's or a caregiver's page), asking again whether it
+    is one of the cramps of a tally of the same night. Returns (saved, the question to show)."""
+    question = None
+    covering = tally_covering(patient, episode.started_at)
+    if covering is not None:
+        # Asked before (or linked when described from the tally): the answer stands unless changed.
+        form.initial["overlap"] = Overlap.PART if episode.tally_id == covering.pk else Overlap.SEPARATE
+        question = OverlapQuestion(key=slot_key(*slot_of(patient, episode.started_at)), tally=covering)
+    if form.is_bound and form.is_valid():
+        try:
+            episode_update(episode=episode, details=form.details(), overlap=form.overlap_answer())
+        except OverlapNeedsChoice as asked:
+            add_service_error(form, asked)
+            question = OverlapQuestion.from_error(asked, form.asked_slot())
+        except ValidationError as error:
+            add_service_error(form, error)
+        else:
+            return True, question
+    return False, question
