@@ -144,15 +144,21 @@ def invitation_accept(*, clinician: User, code: str) -> CareGrant:
         .exists()
     ):
         raise ValidationError({"code": "You already have access to this patient's log."})
-    grant.clinician = clinician
+    return _activate(grant, "clinician", clinician, already="You already have access to this patient's log.")
+
+
+def _activate(grant: CareGrant, role: str, grantee: User, *, already: str) -> CareGrant:
+    """Give the invitation's access to `grantee` (as its "clinician" or "caregiver"). The database's
+    one-active-grant-per-pair constraint settles a race with `already`, the message for a second one."""
+    setattr(grant, role, grantee)
     grant.status = CareGrant.Status.ACTIVE
     grant.accepted_at = timezone.now()
     try:
         with transaction.atomic():
-            grant.save(update_fields=["clinician", "status", "accepted_at"])
+            grant.save(update_fields=[role, "status", "accepted_at"])
     except IntegrityError:
-        raise ValidationError({"code": "You already have access to this patient's log."}) from None
-    audit("grant_accepted", patient_id=grant.patient_id, clinician_id=clinician.pk, grant=grant.uuid)
+        raise ValidationError({"code": already}) from None
+    audit("grant_accepted", patient_id=grant.patient_id, grant=grant.uuid, **{f"{role}_id": grantee.pk})
     return grant
 
 
@@ -191,19 +197,11 @@ def caregiver_invitation_accept(*, caregiver: User, code: str) -> CareGrant:
             }
         )
     _check_still_open(grant)
+    already = f"You already help {grant.patient.full_name} with their log."
     helping = CareGrant.objects.for_patient(grant.patient).filter(caregiver=caregiver, status=CareGrant.Status.ACTIVE)
     if helping.exists():
-        raise ValidationError({"code": f"You already help {grant.patient.full_name} with their log."})
-    grant.caregiver = caregiver
-    grant.status = CareGrant.Status.ACTIVE
-    grant.accepted_at = timezone.now()
-    try:
-        with transaction.atomic():
-            grant.save(update_fields=["caregiver", "status", "accepted_at"])
-    except IntegrityError:
-        raise ValidationError({"code": f"You already help {grant.patient.full_name} with their log."}) from None
-    audit("grant_accepted", patient_id=grant.patient_id, caregiver_id=caregiver.pk, grant=grant.uuid)
-    return grant
+        raise ValidationError({"code": already})
+    return _activate(grant, "caregiver", caregiver, already=already)
 
 
 @transaction.atomic
