@@ -23,21 +23,19 @@ from accounts.models import User
 
 from ..access import access_caregiver_episode, access_patient_as_caregiver
 from ..caregiving import checkins_entered_by_caregivers, patients_helped
-from ..forms import AcceptInvitationForm, CheckInForm, EpisodeForm, QuickLogForm, add_service_error
+from ..forms import AcceptInvitationForm, CheckInForm, EpisodeForm, QuickLogForm
 from ..models import AccessLog, CheckIn, Episode
 from ..selectors import episodes_filtered, recent_days
 from ..services import (
     ClientIdReused,
     checkin_record,
-    episode_create,
     episode_delete,
     patient_today,
     start_for_day,
 )
 from ..sharing import access_log_record, caregiver_invitation_accept
-from ..tallies import OverlapNeedsChoice, OverlapQuestion
 from ..tally_forms import TallyForm
-from .tallies import TallyOutcome, episode_edit_save, tally_asked_for, tally_save
+from .tallies import TallyOutcome, episode_edit_save, episode_new_save, tally_asked_for, tally_save
 
 caregiver_required = role_required(User.Role.CAREGIVER)
 EPISODES_PER_PAGE = 20
@@ -113,36 +111,20 @@ def care_episode_new(request: HttpRequest, patient_id: int) -> HttpResponse:
         form = (QuickLogForm if quick else EpisodeForm)(
             request.POST if request.method == "POST" else None, patient=patient, initial=initial
         )
-        question = None
-        if request.method == "POST" and form.is_valid():
-            try:
-                episode, created = episode_create(
-                    patient=patient,
-                    created_by=request.user,
-                    client_id=form.cleaned_data["client_id"],
-                    details=form.details(),
-                    overlap=form.overlap_answer(),
+        try:
+            episode, created, question = episode_new_save(form, patient, request.user)
+        except ClientIdReused:
+            messages.warning(request, "This form had already been saved, with other answers. Nothing was changed.")
+            return redirect(_log_url(patient))
+        if episode is not None:
+            if created:
+                access_log_record(
+                    request=request, patient=patient, action=AccessLog.Action.LOG_EPISODE, detail=_entry_detail(episode)
                 )
-            except OverlapNeedsChoice as asked:
-                add_service_error(form, asked)
-                question = OverlapQuestion.from_error(asked, form.asked_slot())
-            except ClientIdReused:
-                messages.warning(request, "This form had already been saved, with other answers. Nothing was changed.")
-                return redirect(_log_url(patient))
-            except ValidationError as error:
-                add_service_error(form, error)
+                messages.success(request, f"Cramp logged for {patient.full_name}.")
             else:
-                if created:
-                    access_log_record(
-                        request=request,
-                        patient=patient,
-                        action=AccessLog.Action.LOG_EPISODE,
-                        detail=_entry_detail(episode),
-                    )
-                    messages.success(request, f"Cramp logged for {patient.full_name}.")
-                else:
-                    messages.info(request, "This cramp was already saved; it was not logged twice.")
-                return redirect(_log_url(patient))
+                messages.info(request, "This cramp was already saved; it was not logged twice.")
+            return redirect(_log_url(patient))
         context = {"patient": patient, "form": form, "quick": quick, "overlap": question}
         return render(request, "care/episode_form.html", context)
 

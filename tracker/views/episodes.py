@@ -4,7 +4,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -13,14 +12,14 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.decorators import patient_required
 
 from ..access import access_own_episode, access_own_tally
-from ..forms import EpisodeFilterForm, EpisodeForm, QuickLogForm, add_service_error
+from ..forms import EpisodeFilterForm, EpisodeForm, QuickLogForm
 from ..guidance import guidance_for_episode
 from ..models import EntryType, Episode
 from ..red_flags import red_flags_for
 from ..selectors import episodes_filtered
-from ..services import ClientIdReused, episode_create, episode_delete, start_for_day
-from ..tallies import Overlap, OverlapNeedsChoice, OverlapQuestion, slot_key
-from .tallies import episode_edit_save, tally_edit
+from ..services import ClientIdReused, episode_delete, start_for_day
+from ..tallies import Overlap, OverlapQuestion, slot_key
+from .tallies import episode_edit_save, episode_new_save, tally_edit
 
 EPISODES_PER_PAGE = 20
 
@@ -41,34 +40,23 @@ def episode_new(request: HttpRequest) -> HttpResponse:
     form = (QuickLogForm if quick else EpisodeForm)(
         request.POST if request.method == "POST" else None, patient=request.user, initial=initial
     )
-    if request.method == "POST" and form.is_valid():
-        try:
-            episode, created = episode_create(
-                patient=request.user,
-                created_by=request.user,
-                client_id=form.cleaned_data["client_id"],
-                details=form.details(),
-                overlap=form.overlap_answer(),
-            )
-        except OverlapNeedsChoice as asked:
-            add_service_error(form, asked)
-            question = OverlapQuestion.from_error(asked, form.asked_slot())
-        except ClientIdReused as reused:
-            # This form was saved before, then changed and sent again: show what was saved.
-            messages.warning(
-                request, "This form had already been saved, with other answers. Nothing was changed: edit it here."
-            )
-            return redirect("tracker:episode_detail", episode_id=reused.episode.uuid)
-        except ValidationError as error:
-            add_service_error(form, error)
+    try:
+        episode, created, asked = episode_new_save(form, request.user, request.user)
+    except ClientIdReused as reused:
+        # This form was saved before, then changed and sent again: show what was saved.
+        messages.warning(
+            request, "This form had already been saved, with other answers. Nothing was changed: edit it here."
+        )
+        return redirect("tracker:episode_detail", episode_id=reused.episode.uuid)
+    if episode is not None:
+        if not created:
+            messages.info(request, "This cramp was already saved; it was not logged twice.")
+        elif quick:
+            messages.success(request, "Cramp logged. Add where it was and what helped now, or later.")
         else:
-            if not created:
-                messages.info(request, "This cramp was already saved; it was not logged twice.")
-            elif quick:
-                messages.success(request, "Cramp logged. Add where it was and what helped now, or later.")
-            else:
-                messages.success(request, "Cramp logged.")
-            return redirect("tracker:episode_detail", episode_id=episode.uuid)
+            messages.success(request, "Cramp logged.")
+        return redirect("tracker:episode_detail", episode_id=episode.uuid)
+    question = asked or question
     context = {"form": form, "quick": quick, "overlap": question, "for_tally": tally}
     return render(request, "tracker/episode_form.html", context)
 

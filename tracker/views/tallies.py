@@ -146,3 +146,30 @@ def episode_edit_save(form, patient: User, episode: Episode) -> tuple[bool, Over
         else:
             return True, question
     return False, question
+
+
+def episode_new_save(form, patient: User, created_by: User) -> tuple[Episode | None, bool, OverlapQuestion | None]:
+    """Save a new cramp's form (quick or full; the patient's or a caregiver's page), asking whether it is
+    one of the cramps of a tally of the same night when that is not yet answered.
+
+    Returns (the episode or None, whether it was created now, the question to show). ClientIdReused
+    goes to the caller, which knows where to send the person."""
+    if not (form.is_bound and form.is_valid()):
+        return None, False, None
+    try:
+        episode, created = episode_create(
+            patient=patient,
+            created_by=created_by,
+            client_id=form.cleaned_data["client_id"],
+            details=form.details(),
+            overlap=form.overlap_answer(),
+        )
+    except OverlapNeedsChoice as asked:
+        add_service_error(form, asked)
+        return None, False, OverlapQuestion.from_error(asked, form.asked_slot())
+    except ClientIdReused:
+        raise
+    except ValidationError as error:
+        add_service_error(form, error)
+        return None, False, None
+    return episode, created, None
