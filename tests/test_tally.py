@@ -582,7 +582,7 @@ class TestOverlap:
     def test_a_single_cramp_in_a_counted_night_asks_and_can_be_one_of_its_cramps(self, signed_in, paris_patient):
         night = last_night(paris_patient)
         tally = log_tally(paris_patient, night, 4)
-        started = local(night + dt.timedelta(days=1), 3).strftime("%Y-%m-%dT%H:%M")
+        started = local(night, 23).strftime("%Y-%m-%dT%H:%M")
         data = {"client_id": str(uuid.uuid4()), "started_at": started, "severity": "5", "location": ""}
         response = signed_in.post(QUICK_URL, data)
         assert response.status_code == 200
