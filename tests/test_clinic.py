@@ -163,7 +163,7 @@ class TestReview:
         # medicines (no steps to read: there are no medicines); questionnaires (with their schedules and
         # answers in the period); the trial-style summary: cramps per day and check-ins of its two windows;
         # and the session's new idle expiry (savepoint, update, release)
-        with django_assert_num_queries(30):
+        with django_assert_num_queries(29):
             client.get(url)
 
 

@@ -358,22 +358,39 @@ def _episode_ids(patient: User, start: dt.datetime, end: dt.datetime, kind: str 
     return [pk for pk, _ in rows], [pk for pk, tally_id in rows if tally_id is None]
 
 
-def _terms(patient: User, episode_ids: list[int], kind: str):
-    return EpisodeTerm.objects.filter(patient=patient, term__kind=kind, episode__in=episode_ids)
-
-
-def _relief(patient: User, episode_ids: list[int]) -> list[tuple[str, dict[str, int]]]:
-    rows = (
-        _terms(patient, episode_ids, Term.Kind.RELIEF)
-        .values("term__label", "term__sort_order", "episode__relief_effect")
+def _term_counts(patient: User, episode_ids: list[int]) -> list[dict]:
+    """The triggers and relief measures noted on `episode_ids`, counted by term (and, for relief, by how
+    well it worked), in one query. It reads the entries' terms by the (patient, episode) index; a filter
+    on the term's kind here would lead the planner to read every patient's uses of each term instead."""
+    return list(
+        EpisodeTerm.objects.filter(patient=patient, episode__in=episode_ids)
+        .values("term__kind", "term__slug", "term__label", "term__sort_order", "episode__relief_effect")
         .annotate(cramps=Count("id"))
-        .order_by("term__sort_order")
+        .order_by()
     )
+
+
+def _triggers(term_counts: list[dict]) -> list[tuple[str, int]]:
+    """The most frequent triggers, "none noticed" left out."""
+    triggers: dict[str, int] = defaultdict(int)
+    for row in term_counts:
+        if row["term__kind"] == Term.Kind.TRIGGER and row["term__slug"] != "none-noticed":
+            triggers[row["term__label"]] += row["cramps"]
+    return sorted(triggers.items(), key=lambda item: (-item[1], item[0]))[:TOP_TRIGGERS]
+
+
+def _relief(term_counts: list[dict]) -> list[tuple[str, dict[str, int]]]:
+    """Each relief measure with the number of times it worked well, partly, not at all or was not rated."""
     measures: dict[str, dict[str, int]] = {}
+    rows = sorted((row for row in term_counts if row["term__kind"] == Term.Kind.RELIEF), key=_by_sort_order)
     for row in rows:
         effects = measures.setdefault(row["term__label"], dict.fromkeys(["", *ReliefEffect.values], 0))
         effects[row["episode__relief_effect"]] += row["cramps"]
     return list(measures.items())
+
+
+def _by_sort_order(row: dict) -> tuple[int, str]:
+    return row["term__sort_order"], row["term__label"]
 
 
 def window_of(label: str, days: dict[dt.date, DayStats], first: dt.date, last: dt.date, clipped: str = "") -> Window:
@@ -534,21 +551,15 @@ def insights_for(patient: User, first: dt.date, last: dt.date, today: dt.date, k
     days = daily_stats(patient, first, last, kind)
     episode_ids, counted_ids = _episode_ids(patient, start, end, kind)
     hours, untimed = _hours(patient, start, end, kind)
-    triggers = (
-        _terms(patient, episode_ids, Term.Kind.TRIGGER)
-        .exclude(term__slug="none-noticed")
-        .values("term__label")
-        .annotate(cramps=Count("id"))
-        .order_by("-cramps", "term__label")[:TOP_TRIGGERS]
-    )
+    term_counts = _term_counts(patient, episode_ids)
     return Insights(
         start=first,
         end=last,
         weeks=weeks_of(days),
         hours=hours,
         places=_places(patient, counted_ids),
-        triggers=[(row["term__label"], row["cramps"]) for row in triggers],
-        relief=_relief(patient, episode_ids),
+        triggers=_triggers(term_counts),
+        relief=_relief(term_counts),
         medications=medication_effects(patient, today),
         untimed=untimed,
         kind=kind,
