@@ -127,6 +127,9 @@ TEMPLATES = [
     },
 ]
 
+# Form widgets are drawn with Jinja2 where Django ships their templates for it (see crampapp.renderers).
+FORM_RENDERER = "crampapp.renderers.WidgetRenderer"
+
 # Database: SQLite in the project folder unless DATABASE_URL names another one.
 # PostgreSQL connections are kept open between requests and checked before reuse.
 DATABASES = {

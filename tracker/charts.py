@@ -1,7 +1,13 @@
-"""Geometry for the server-rendered SVG charts: the templates only draw what is computed here."""
+"""Geometry and marks of the server-rendered SVG charts: templates draw each chart's frame, text and table;
+the repeated marks are built here, every value escaped by format_html."""
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 
 from .insights import NIGHT_HOURS, Insights, MedicationEffect, PlaceCount, Week, steps_of
 from .models import MedicationStep, ReliefEffect
@@ -12,6 +18,11 @@ PLOT_HEIGHT = 120
 CELL = 11
 
 
+def _joined(marks: Iterable[SafeString]) -> SafeString:
+    """Marks made by format_html, one per line."""
+    return format_html_join("\n", "{}", ((mark,) for mark in marks))
+
+
 @dataclass(frozen=True)
 class Bar:
     x: float
@@ -20,49 +31,185 @@ class Bar:
     height: float
     value: int | float
     label: str
+    title: str = ""
+
+
+def _columns(bars: list[Bar], *, tick_y: int, label_every: int, values: bool) -> SafeString:
+    """Vertical bars with their title, their value above them when `values` is set, and the label of every
+    `label_every`th bar under the axis."""
+    marks = []
+    for index, bar in enumerate(bars):
+        marks.append(
+            format_html(
+                '<rect x="{}" y="{}" width="{}" height="{}" class="bar"><title>{}</title></rect>',
+                bar.x,
+                bar.y,
+                bar.width,
+                bar.height,
+                bar.title,
+            )
+        )
+        if values and bar.value:
+            marks.append(
+                format_html(
+                    '<text x="{}" y="{}" class="bar-value" text-anchor="middle">{}</text>',
+                    bar.x + bar.width // 2,
+                    round(bar.y - 3, 1),
+                    bar.value,
+                )
+            )
+        if index % label_every == 0:
+            marks.append(format_html('<text x="{}" y="{}" class="tick">{}</text>', bar.x, tick_y, bar.label))
+    return _joined(marks)
 
 
 def _scale(value: float, largest: float, height: float = PLOT_HEIGHT) -> float:
     return round(height * value / largest, 1) if largest else 0
 
 
-def weekly_chart(weeks: list[Week]) -> dict:
-    """Cramps per week as bars, and under them every day as a cell: cramps, cramp-free, or not recorded."""
+def _week_bars(weeks: list[Week], height: int) -> list[Bar]:
     largest = max((week.cramps for week in weeks), default=0) or 1
     step = BAR_WIDTH + BAR_GAP
-    bars, cells = [], []
+    bars = []
     for index, week in enumerate(weeks):
-        height = _scale(week.cramps, largest)
-        x = 30 + index * step
-        bars.append(Bar(x, 10 + PLOT_HEIGHT - height, BAR_WIDTH, height, week.cramps, f"{week.first_day:%d %b}"))
-        for day in week.days:
-            cells.append(
-                {
-                    "x": x + 4,
-                    "y": PLOT_HEIGHT + 36 + day.day.weekday() * (CELL + 2),
-                    "state": day.state,
-                    "title": f"{day.day:%a %d %b}: {day.cramps} cramps" if day.cramps else f"{day.day:%a %d %b}",
-                }
+        bar_height = _scale(week.cramps, largest, height)
+        label = f"{week.first_day:%d %b}"
+        bars.append(
+            Bar(
+                30 + index * step,
+                round(10 + height - bar_height, 1),
+                BAR_WIDTH,
+                bar_height,
+                week.cramps,
+                label,
+                f"Week of {label}: {week.cramps} cramps",
             )
-    return {
-        "width": 40 + len(weeks) * step,
-        "height": PLOT_HEIGHT + 44 + 7 * (CELL + 2),
-        "first_row_y": PLOT_HEIGHT + 36,
-        "last_row_y": PLOT_HEIGHT + 36 + 6 * (CELL + 2),
-        "bars": bars,
-        "cells": cells,
-        "largest": largest,
-        "label_every": max(1, len(weeks) // 9),
-    }
+        )
+    return bars
 
 
-def _severity_marks(weeks: list[Week], top: float, height: float) -> dict:
-    """Weekly mean severity as a line (broken where a week had no cramps) and weekly worst as points, on a
-    0-10 axis drawn from `top` down `height`."""
+@dataclass(frozen=True)
+class DayCell:
+    x: int
+    y: int
+    state: str
+    title: str
+
+
+@dataclass(frozen=True)
+class WeeklyChart:
+    width: int
+    height: int
+    largest: int
+    label_every: int
+    bars: list[Bar]
+    cells: list[DayCell]
+
+    @property
+    def view_box(self) -> str:
+        return f"0 -14 {self.width} {self.height + 14}"
+
+    @property
+    def bar_marks(self) -> SafeString:
+        return _columns(self.bars, tick_y=146, label_every=self.label_every, values=True)
+
+    @property
+    def day_marks(self) -> SafeString:
+        """The labels of the first and last rows, then one mark per day: a square, a ring or a dash."""
+        first_row_y = PLOT_HEIGHT + 36
+        marks = [
+            format_html('<text x="0" y="{}" class="tick">Mon</text>', first_row_y + 9),
+            format_html('<text x="0" y="{}" class="tick">Sun</text>', first_row_y + 6 * (CELL + 2) + 9),
+        ]
+        for cell in self.cells:
+            if cell.state == "cramps":
+                mark = format_html(
+                    '<rect x="{}" y="{}" width="10" height="10" class="day-cramps"><title>{}</title></rect>',
+                    cell.x,
+                    cell.y,
+                    cell.title,
+                )
+            elif cell.state == "none":
+                mark = format_html(
+                    '<circle cx="{}" cy="{}" r="4" class="day-none"><title>{}: no cramps</title></circle>',
+                    cell.x + 5,
+                    cell.y + 5,
+                    cell.title,
+                )
+            else:
+                mark = format_html(
+                    '<line x1="{}" y1="{}" x2="{}" y2="{}" class="day-unrecorded">'
+                    "<title>{}: not recorded</title></line>",
+                    cell.x + 2,
+                    cell.y + 5,
+                    cell.x + 8,
+                    cell.y + 5,
+                    cell.title,
+                )
+            marks.append(mark)
+        return _joined(marks)
+
+
+def weekly_chart(weeks: list[Week]) -> WeeklyChart:
+    """Cramps per week as bars, and under them every day as a cell: cramps, cramp-free, or not recorded."""
+    bars = _week_bars(weeks, PLOT_HEIGHT)
+    cells = [
+        DayCell(
+            bar.x + 4,
+            PLOT_HEIGHT + 36 + day.day.weekday() * (CELL + 2),
+            day.state,
+            f"{day.day:%a %d %b}: {day.cramps} cramps" if day.cramps else f"{day.day:%a %d %b}",
+        )
+        for bar, week in zip(bars, weeks, strict=True)
+        for day in week.days
+    ]
+    return WeeklyChart(
+        width=40 + len(weeks) * (BAR_WIDTH + BAR_GAP),
+        height=PLOT_HEIGHT + 44 + 7 * (CELL + 2),
+        largest=max((bar.value for bar in bars), default=0) or 1,
+        label_every=max(1, len(weeks) // 9),
+        bars=bars,
+        cells=cells,
+    )
+
+
+@dataclass(frozen=True)
+class SeverityMarks:
+    """Weekly mean severity as a line (broken where a week had no cramps) and weekly worst as diamonds,
+    over grid lines at 0, 5 and 10 that run to `width`."""
+
+    width: int
+    grid: list[tuple[int, float]]
+    lines: list[str]
+    means: list[tuple[float, float]]
+    worst: list[tuple[float, float]]
+
+    @property
+    def markup(self) -> SafeString:
+        return _joined(
+            [
+                format_html_join(
+                    "",
+                    '<line x1="28" y1="{}" x2="{}" y2="{}" class="grid"/><text x="4" y="{}" class="tick">{}</text>',
+                    ((y, self.width, y, round(y + 4, 1), value) for value, y in self.grid),
+                ),
+                format_html_join("", '<polyline points="{}" class="mean-line"/>', ((line,) for line in self.lines)),
+                format_html_join("", '<circle cx="{}" cy="{}" r="3" class="mean-point"/>', self.means),
+                format_html_join(
+                    "",
+                    '<rect x="{}" y="{}" width="8" height="8" class="worst-point" transform="rotate(45 {} {})"/>',
+                    ((round(x - 4, 1), round(y - 4, 1), x, y) for x, y in self.worst),
+                ),
+            ]
+        )
+
+
+def _severity_marks(weeks: list[Week], top: float, height: float, width: int) -> SeverityMarks:
+    """The severity marks of `weeks` on a 0-10 axis drawn from `top` down `height`."""
     step = BAR_WIDTH + BAR_GAP
     points, worst, lines, run = [], [], [], []
     for index, week in enumerate(weeks):
-        x = 30 + index * step + BAR_WIDTH / 2
+        x = 30 + index * step + BAR_WIDTH // 2
         if week.mean_severity is None:
             lines.append(run)
             run = []
@@ -70,46 +217,182 @@ def _severity_marks(weeks: list[Week], top: float, height: float) -> dict:
         point = (x, round(top + height - _scale(week.mean_severity, 10, height), 1))
         points.append(point)
         run.append(point)
-        worst.append({"x": x, "y": round(top + height - _scale(week.worst_severity, 10, height), 1)})
+        worst.append((x, round(top + height - _scale(week.worst_severity, 10, height), 1)))
     lines.append(run)
-    return {
-        "lines": [" ".join(f"{x},{y}" for x, y in run) for run in lines if len(run) > 1],
-        "means": [{"x": x, "y": y} for x, y in points],
-        "worst": worst,
-        "grid": [{"value": value, "y": top + height - _scale(value, 10, height)} for value in (0, 5, 10)],
-    }
+    return SeverityMarks(
+        width=width,
+        grid=[(value, top + height - _scale(value, 10, height)) for value in (0, 5, 10)],
+        lines=[" ".join(f"{x},{y}" for x, y in run) for run in lines if len(run) > 1],
+        means=points,
+        worst=worst,
+    )
 
 
-def severity_chart(weeks: list[Week]) -> dict:
+@dataclass(frozen=True)
+class SeverityChart:
+    width: int
+    height: int
+    severity: SeverityMarks
+
+
+def severity_chart(weeks: list[Week]) -> SeverityChart:
     """Weekly mean severity as a line (broken where a week had no cramps), weekly worst as dots, on a 0-10 axis."""
-    step = BAR_WIDTH + BAR_GAP
-    return {"width": 40 + len(weeks) * step, "height": PLOT_HEIGHT + 30, **_severity_marks(weeks, 10, PLOT_HEIGHT)}
+    width = 40 + len(weeks) * (BAR_WIDTH + BAR_GAP)
+    return SeverityChart(width, PLOT_HEIGHT + 30, _severity_marks(weeks, 10, PLOT_HEIGHT, width))
 
 
-def hours_chart(hours: list[int]) -> dict:
+@dataclass(frozen=True)
+class HoursChart:
+    width: int
+    height: int
+    bars: list[Bar]
+    night: list[int]
+
+    @property
+    def view_box(self) -> str:
+        return f"0 -14 {self.width} {self.height + 14}"
+
+    @property
+    def bar_marks(self) -> SafeString:
+        return _columns(self.bars, tick_y=146, label_every=3, values=True)
+
+
+def hours_chart(hours: list[int]) -> HoursChart:
     largest = max(hours) or 1
-    bars = [
-        Bar(30 + hour * 20, 10 + PLOT_HEIGHT - _scale(count, largest), 16, _scale(count, largest), count, f"{hour:02d}")
-        for hour, count in enumerate(hours)
-    ]
-    return {"width": 30 + 24 * 20, "height": PLOT_HEIGHT + 30, "bars": bars, "night": sorted(NIGHT_HOURS)}
+    bars = []
+    for hour, count in enumerate(hours):
+        height = _scale(count, largest)
+        bars.append(
+            Bar(
+                30 + hour * 20,
+                round(10 + PLOT_HEIGHT - height, 1),
+                16,
+                height,
+                count,
+                f"{hour:02d}",
+                f"{hour:02d}:00: {count} cramps",
+            )
+        )
+    return HoursChart(width=30 + 24 * 20, height=PLOT_HEIGHT + 30, bars=bars, night=sorted(NIGHT_HOURS))
 
 
-def count_bars(items: list[tuple[str, int]]) -> dict:
+@dataclass(frozen=True)
+class CountBars:
+    width: int
+    height: int
+    rows: list[Bar]
+
+    @property
+    def marks(self) -> SafeString:
+        """Each row's label, bar and count."""
+        return format_html_join(
+            "\n",
+            '<text x="164" y="{}" text-anchor="end" class="label">{}</text>'
+            '<rect x="{}" y="{}" width="{}" height="{}" class="bar"/>'
+            '<text x="{}" y="{}" class="bar-value">{}</text>',
+            (
+                (
+                    row.y + 15,
+                    row.label,
+                    row.x,
+                    row.y,
+                    row.width,
+                    row.height,
+                    round(row.x + row.width + 6, 1),
+                    row.y + 15,
+                    row.value,
+                )
+                for row in self.rows
+            ),
+        )
+
+
+def count_bars(items: list[tuple[str, int]]) -> CountBars:
     """Horizontal bars with their label and count (top triggers)."""
     largest = max((count for _, count in items), default=0) or 1
     rows = [
         Bar(170, 6 + index * 28, _scale(count, largest, 260), 20, count, label)
         for index, (label, count) in enumerate(items)
     ]
-    return {"width": 480, "height": 12 + len(items) * 28, "rows": rows}
+    return CountBars(width=480, height=12 + len(items) * 28, rows=rows)
 
 
 EFFECT_ORDER = [ReliefEffect.COMPLETELY, ReliefEffect.A_LOT, ReliefEffect.A_LITTLE, ReliefEffect.NOT_AT_ALL, ""]
 EFFECT_LABELS = {**dict(ReliefEffect.choices), "": "Not said"}
 
 
-def relief_chart(relief: list[tuple[str, dict[str, int]]]) -> dict:
+@dataclass(frozen=True)
+class ReliefSegment:
+    x: float
+    width: float
+    effect: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ReliefRow:
+    label: str
+    y: int
+    segments: list[ReliefSegment]
+    counts: list[int]
+
+
+@dataclass(frozen=True)
+class ReliefChart:
+    width: int
+    height: int
+    rows: list[ReliefRow]
+    legend: list[dict[str, str]]
+
+    @property
+    def marks(self) -> SafeString:
+        """Each row's label, then its segments: a coloured bar, its texture (but for "completely", which is
+        plain) and its count where it fits."""
+        marks = []
+        for row in self.rows:
+            marks.append(
+                format_html('<text x="164" y="{}" text-anchor="end" class="label">{}</text>', row.y + 15, row.label)
+            )
+            for segment in row.segments:
+                marks.append(
+                    format_html(
+                        '<rect x="{}" y="{}" width="{}" height="20" class="effect effect-{}">'
+                        "<title>{}, {}: {}</title></rect>",
+                        segment.x,
+                        row.y,
+                        segment.width,
+                        segment.effect,
+                        row.label,
+                        segment.label.lower(),
+                        segment.count,
+                    )
+                )
+                if segment.effect != ReliefEffect.COMPLETELY:
+                    marks.append(
+                        format_html(
+                            '<rect x="{}" y="{}" width="{}" height="20" fill="url(#relief-texture-{})"'
+                            ' class="effect-texture"/>',
+                            segment.x,
+                            row.y,
+                            segment.width,
+                            segment.effect,
+                        )
+                    )
+                if segment.width > 14:
+                    marks.append(
+                        format_html(
+                            '<text x="{}" y="{}" class="segment-count effect-text-{}">{}</text>',
+                            round(segment.x + 4, 1),
+                            row.y + 15,
+                            segment.effect,
+                            segment.count,
+                        )
+                    )
+        return _joined(marks)
+
+
+def relief_chart(relief: list[tuple[str, dict[str, int]]]) -> ReliefChart:
     """For each relief measure, one stacked bar split by how well it worked."""
     largest = max((sum(effects.values()) for _, effects in relief), default=0) or 1
     rows = []
@@ -118,12 +401,12 @@ def relief_chart(relief: list[tuple[str, dict[str, int]]]) -> dict:
         for effect in EFFECT_ORDER:
             width = _scale(effects.get(effect, 0), largest, 260)
             if width:
-                segments.append({"x": x, "width": width, "effect": effect or "unknown", "count": effects[effect]})
-            x += width
+                segments.append(ReliefSegment(x, width, effect or "unknown", EFFECT_LABELS[effect], effects[effect]))
+            x = round(x + width, 1)
         counts = [effects.get(effect, 0) for effect in EFFECT_ORDER]
-        rows.append({"label": label, "y": 6 + index * 28, "segments": segments, "counts": counts})
+        rows.append(ReliefRow(label, 6 + index * 28, segments, counts))
     legend = [{"effect": effect or "unknown", "label": EFFECT_LABELS[effect]} for effect in EFFECT_ORDER]
-    return {"width": 480, "height": 12 + len(relief) * 28, "rows": rows, "legend": legend, "labels": EFFECT_LABELS}
+    return ReliefChart(width=480, height=12 + len(relief) * 28, rows=rows, legend=legend)
 
 
 # Where each body location is drawn: (view, x, y, width, height) for the patient's RIGHT side;
@@ -150,7 +433,55 @@ def _mirror(x: float, width: float) -> float:
     return 200 - x - width
 
 
-def body_map(places: list[PlaceCount]) -> dict:
+@dataclass(frozen=True)
+class BodyRegion:
+    x: float
+    y: float
+    width: float
+    height: float
+    count: int
+    opacity: float
+    title: str
+
+
+@dataclass(frozen=True)
+class BodyView:
+    name: str
+    regions: list[BodyRegion]
+
+    @property
+    def marks(self) -> SafeString:
+        """Each region shaded by its count, and labelled with it when there is one."""
+        marks = []
+        for region in self.regions:
+            marks.append(
+                format_html(
+                    '<rect x="{}" y="{}" width="{}" height="{}" rx="5" class="region" fill-opacity="{}">'
+                    "<title>{}</title></rect>",
+                    region.x,
+                    region.y,
+                    region.width,
+                    region.height,
+                    region.opacity,
+                    region.title,
+                )
+            )
+            if region.count:
+                marks.append(
+                    format_html(
+                        '<text x="{}" y="{}" class="region-count">{}</text>', region.x + 3, region.y + 14, region.count
+                    )
+                )
+        return _joined(marks)
+
+
+@dataclass(frozen=True)
+class BodyMap:
+    views: list[BodyView]
+    rows: list[PlaceCount]
+
+
+def body_map(places: list[PlaceCount]) -> BodyMap:
     """Front and back outlines; each location and side shaded by its count (and labelled with it)."""
     counts = {place.slug: place for place in places}
     largest = max((max(place.left, place.right) for place in places), default=0) or 1
@@ -164,28 +495,17 @@ def body_map(places: list[PlaceCount]) -> dict:
             left_x = _mirror(x, width) if view == "front" else x
             for side, side_x in (("right", right_x), ("left", left_x)):
                 count = getattr(place, side) if place else 0
-                views[view].append(
-                    {
-                        "x": side_x,
-                        "y": y,
-                        "width": width,
-                        "height": height,
-                        "count": count,
-                        "opacity": round(0.15 + 0.85 * count / largest, 2) if count else 0,
-                        "title": f"{label}, {side}: {count}",
-                    }
-                )
-    return {"views": views, "rows": sorted(places, key=lambda place: -(place.left + place.right))}
+                opacity = round(0.15 + 0.85 * count / largest, 2) if count else 0
+                views[view].append(BodyRegion(side_x, y, width, height, count, opacity, f"{label}, {side}: {count}"))
+    return BodyMap(
+        views=[BodyView(name, regions) for name, regions in views.items()],
+        rows=sorted(places, key=lambda place: -(place.left + place.right)),
+    )
 
 
 TIMELINE_BARS_HEIGHT = 70
 TIMELINE_SEVERITY_TOP, TIMELINE_SEVERITY_HEIGHT = 122, 60
 TIMELINE_LANES_TOP, TIMELINE_LANE = 206, 32
-STEP_SHAPES = {
-    MedicationStep.Kind.STARTED: "triangle",
-    MedicationStep.Kind.DOSE_CHANGED: "circle",
-    MedicationStep.Kind.STOPPED: "square",
-}
 
 
 def _step_title(number: int, step: MedicationStep) -> str:
@@ -193,42 +513,107 @@ def _step_title(number: int, step: MedicationStep) -> str:
     return f"{title}, {step.dose}" if step.dose else title
 
 
-def _step_mark(x: float, y: float, number: int, step: MedicationStep) -> dict:
-    """A step's mark: its shape (a triangle, circle or square, by kind), its number beside it, its title."""
-    x = round(x, 1)
-    return {
-        "x": x,
-        "y": y,
-        "shape": STEP_SHAPES[step.kind],
-        "points": f"{x - 6},{y + 5} {x + 6},{y + 5} {x},{y - 6}",
-        "box_x": round(x - 5, 1),
-        "box_y": y - 5,
-        "number_x": round(x + 7, 1),
-        "number_y": y + 4,
-        "number": number,
-        "title": _step_title(number, step),
-    }
+@dataclass(frozen=True)
+class StepMark:
+    """A step's mark: a triangle (started), circle (dose changed) or square (stopped), its number beside it."""
+
+    x: float
+    y: int
+    kind: str
+    number: int
+    title: str
+
+    @property
+    def markup(self) -> SafeString:
+        x, y = self.x, self.y
+        line = format_html('<line x1="{}" y1="10" x2="{}" y2="{}" class="grid"/>', x, x, y)
+        if self.kind == MedicationStep.Kind.STARTED:
+            points = f"{round(x - 6, 1)},{y + 5} {round(x + 6, 1)},{y + 5} {x},{y - 6}"
+            shape = format_html('<polygon points="{}" class="bar"><title>{}</title></polygon>', points, self.title)
+        elif self.kind == MedicationStep.Kind.DOSE_CHANGED:
+            shape = format_html(
+                '<circle cx="{}" cy="{}" r="5" class="bar"><title>{}</title></circle>', x, y, self.title
+            )
+        else:
+            shape = format_html(
+                '<rect x="{}" y="{}" width="10" height="10" class="bar"><title>{}</title></rect>',
+                round(x - 5, 1),
+                y - 5,
+                self.title,
+            )
+        number = format_html('<text x="{}" y="{}" class="tick">{}</text>', round(x + 7, 1), y + 4, self.number)
+        return _joined([line, shape, number])
 
 
-def timeline_chart(weeks: list[Week], effects: list[MedicationEffect]) -> dict:
+@dataclass(frozen=True)
+class Lane:
+    """One medicine's row: its name, a band while it was taken (x and width), and its steps in the period."""
+
+    name: str
+    top: int
+    band: tuple[float, float] | None
+    marks: list[StepMark]
+
+    @property
+    def markup(self) -> SafeString:
+        marks = [
+            format_html('<text x="30" y="{}" class="tick">{}</text>', self.top + 10, Truncator(self.name).chars(40))
+        ]
+        if self.band:
+            band_x, band_width = self.band
+            marks.append(
+                format_html(
+                    '<rect x="{}" y="{}" width="{}" height="10" class="night-band"><title>{}: taken</title></rect>',
+                    band_x,
+                    self.top + 15,
+                    band_width,
+                    self.name,
+                )
+            )
+        marks.extend(mark.markup for mark in self.marks)
+        return _joined(marks)
+
+
+@dataclass(frozen=True)
+class TimelineChart:
+    width: int
+    height: int
+    largest: int
+    label_every: int
+    bars: list[Bar]
+    severity: SeverityMarks
+    lanes: list[Lane]
+    rows: list[tuple[int, MedicationStep]]
+    bars_bottom: int = 10 + TIMELINE_BARS_HEIGHT
+    severity_label_y: int = TIMELINE_SEVERITY_TOP - 10
+
+    @property
+    def view_box(self) -> str:
+        return f"0 -14 {self.width} {self.height + 14}"
+
+    @property
+    def bar_marks(self) -> SafeString:
+        return _columns(self.bars, tick_y=self.bars_bottom + 13, label_every=self.label_every, values=False)
+
+    @property
+    def lane_marks(self) -> SafeString:
+        return _joined(lane.markup for lane in self.lanes)
+
+
+def timeline_chart(weeks: list[Week], effects: list[MedicationEffect]) -> TimelineChart:
     """Cramps per week, and weekly mean and worst severity, over one row per medicine: shaded while it
     was taken, with a numbered mark at each step. Steps are numbered in date order, also outside the period
     (those are in the table only)."""
     step_width = BAR_WIDTH + BAR_GAP
+    width = 40 + len(weeks) * step_width
     monday, first, last = weeks[0].first_day, weeks[0].days[0].day, weeks[-1].days[-1].day
 
     def x_of(day: dt.date) -> float:
         return round(30 + (day - monday).days * step_width / 7, 1)
 
-    largest = max(week.cramps for week in weeks) or 1
-    bars = []
-    for index, week in enumerate(weeks):
-        height = _scale(week.cramps, largest, TIMELINE_BARS_HEIGHT)
-        x = 30 + index * step_width
-        bars.append(
-            Bar(x, 10 + TIMELINE_BARS_HEIGHT - height, BAR_WIDTH, height, week.cramps, f"{week.first_day:%d %b}")
-        )
-    numbers = {id(step): number for number, step in enumerate(steps_of(effects), start=1)}
+    bars = _week_bars(weeks, TIMELINE_BARS_HEIGHT)
+    ordered = steps_of(effects)
+    numbers = {id(step): number for number, step in enumerate(ordered, start=1)}
     lanes = []
     for effect in effects:
         steps = [change.step for change in effect.steps]
@@ -239,31 +624,30 @@ def timeline_chart(weeks: list[Week], effects: list[MedicationEffect]) -> dict:
         if not shown and band_from > band_to:
             continue
         top = TIMELINE_LANES_TOP + len(lanes) * TIMELINE_LANE
-        lanes.append(
-            {
-                "name": effect.medication.name,
-                "label_y": top + 10,
-                "band": {"x": x_of(band_from), "width": max(x_of(band_to + dt.timedelta(days=1)) - x_of(band_from), 2)}
-                if band_from <= band_to
-                else None,
-                "band_y": top + 15,
-                "marks": [
-                    _step_mark(x_of(step.day) + step_width / 14, top + 20, numbers[id(step)], step) for step in shown
-                ],
-            }
-        )
-    return {
-        "width": 40 + len(weeks) * step_width,
-        "height": TIMELINE_LANES_TOP + len(lanes) * TIMELINE_LANE + 4,
-        "bars": bars,
-        "bars_bottom": 10 + TIMELINE_BARS_HEIGHT,
-        "largest": largest,
-        "label_every": max(1, len(weeks) // 9),
-        "severity": _severity_marks(weeks, TIMELINE_SEVERITY_TOP, TIMELINE_SEVERITY_HEIGHT),
-        "severity_label_y": TIMELINE_SEVERITY_TOP - 10,
-        "lanes": lanes,
-        "rows": [(numbers[id(step)], step) for step in steps_of(effects)],
-    }
+        band = None
+        if band_from <= band_to:
+            band = (x_of(band_from), max(round(x_of(band_to + dt.timedelta(days=1)) - x_of(band_from), 1), 2))
+        marks = [
+            StepMark(
+                round(x_of(step.day) + step_width / 14, 1),
+                top + 20,
+                step.kind,
+                numbers[id(step)],
+                _step_title(numbers[id(step)], step),
+            )
+            for step in shown
+        ]
+        lanes.append(Lane(effect.medication.name, top, band, marks))
+    return TimelineChart(
+        width=width,
+        height=TIMELINE_LANES_TOP + len(lanes) * TIMELINE_LANE + 4,
+        largest=max((bar.value for bar in bars), default=0) or 1,
+        label_every=max(1, len(weeks) // 9),
+        bars=bars,
+        severity=_severity_marks(weeks, TIMELINE_SEVERITY_TOP, TIMELINE_SEVERITY_HEIGHT, width),
+        lanes=lanes,
+        rows=[(numbers[id(step)], step) for step in ordered],
+    )
 
 
 def charts_for(insights: Insights) -> dict:
