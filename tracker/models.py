@@ -338,25 +338,43 @@ class EpisodeQuerySet(models.QuerySet):
         """The number of cramps in these entries, in one query."""
         return self.aggregate(cramps=cramps_sum())["cramps"]
 
+    def totals(self) -> tuple[int, int]:
+        """(entries, cramps) of these entries, in one query."""
+        totals = self.aggregate(entries=models.Count("id"), cramps=cramps_sum())
+        return totals["entries"], totals["cramps"]
+
     def in_period(self, start, end) -> "EpisodeQuerySet":
         """Episodes that started at or after `start` and before `end` (aware datetimes)."""
         return self.filter(started_at__gte=start, started_at__lt=end)
 
     def last_two_windows(self, days: int, now) -> tuple[int, int]:
         """(cramps in the last `days` days, cramps in the `days` before those), in one query."""
-        boundary = now - dt.timedelta(days=days)
-        counts = self.filter(started_at__gte=boundary - dt.timedelta(days=days), started_at__lte=now).aggregate(
-            recent=cramps_sum(condition=models.Q(started_at__gte=boundary)),
-            previous=cramps_sum(condition=models.Q(started_at__lt=boundary)),
+        return self.window_pairs(now, days)[days]
+
+    def window_pairs(self, now, *lengths: int) -> dict[int, tuple[int, int]]:
+        """For each length N: (cramps in the last N days, cramps in the N days before those), in one query."""
+        sums = {}
+        for days in lengths:
+            boundary = now - dt.timedelta(days=days)
+            sums[f"recent_{days}"] = cramps_sum(condition=models.Q(started_at__gte=boundary))
+            sums[f"previous_{days}"] = cramps_sum(
+                condition=models.Q(started_at__gte=boundary - dt.timedelta(days=days), started_at__lt=boundary)
+            )
+        counts = self.filter(started_at__gte=now - dt.timedelta(days=2 * max(lengths)), started_at__lte=now).aggregate(
+            **sums
         )
-        return counts["recent"], counts["previous"]
+        return {days: (counts[f"recent_{days}"], counts[f"previous_{days}"]) for days in lengths}
+
+    def with_summary(self) -> "EpisodeQuerySet":
+        """What a row of the patient's list shows (its places, who entered it), in a fixed number of queries."""
+        return self.select_related("created_by", "tally").prefetch_related(
+            Prefetch("locations", queryset=EpisodeLocation.objects.select_related("location"))
+        )
 
     def with_details(self) -> "EpisodeQuerySet":
-        """Everything a list row or detail page shows (who entered it too), in a fixed number of queries."""
-        return self.select_related("activity", "created_by", "tally").prefetch_related(
-            Prefetch("locations", queryset=EpisodeLocation.objects.select_related("location")),
-            "terms",
-        )
+        """Everything a detail page or a full table shows (activity, triggers, symptoms, relief too), in a
+        fixed number of queries."""
+        return self.with_summary().select_related("activity").prefetch_related("terms")
 
 
 class Episode(models.Model):

@@ -123,7 +123,8 @@ def record_document(patient: User, *, include_sharing: bool = True) -> dict:
             for item in Medication.objects.for_patient(patient).order_by("started_on", "name")
         ],
         "episodes": [
-            _episode_document(episode, patient) for episode in episodes_filtered(patient).order_by("started_at")
+            _episode_document(episode, patient)
+            for episode in episodes_filtered(patient).with_details().order_by("started_at")
         ],
         "checkins": [
             {
@@ -310,7 +311,7 @@ def fhir_bundle(patient: User) -> dict:
         "telecom": [{"system": "email", "value": patient.email}],
     }
     entries = [{"fullUrl": f"urn:uuid:{patient_id}", "resource": patient_resource}]
-    episodes = list(episodes_filtered(patient).order_by("started_at"))
+    episodes = list(episodes_filtered(patient).with_details().order_by("started_at"))
     # A cramp a caregiver logged has that caregiver, a RelatedPerson in this Bundle, as its performer.
     caregivers = {episode.created_by_id: episode.created_by for episode in episodes if _by_caregiver(episode)}
     performers = {}

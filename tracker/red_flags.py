@@ -59,7 +59,11 @@ class Rise:
 def cramps_rising(patient: User) -> Rise | None:
     """A rise worth a clinician's attention: at least twice as many episodes in the last
     14 days as in the 14 before, and at least 4 of them. None otherwise."""
-    recent, previous = Episode.objects.for_patient(patient).last_two_windows(RISE_WINDOW_DAYS, timezone.now())
+    return rise_of(*Episode.objects.for_patient(patient).last_two_windows(RISE_WINDOW_DAYS, timezone.now()))
+
+
+def rise_of(recent: int, previous: int) -> Rise | None:
+    """The rise of cramps_rising, from the counts of the last 14 days and the 14 before."""
     if recent >= RISE_MINIMUM and recent >= 2 * previous:
         return Rise(recent=recent, previous=previous)
     return None

@@ -3,13 +3,14 @@
 import datetime as dt
 from dataclasses import dataclass
 
+from django.core.paginator import Paginator
 from django.utils import timezone
 
 from accounts.models import User
 
 from .insights import DayStats, daily_stats, weeks_of
 from .models import ClinicianNote, Episode, Term
-from .red_flags import red_flags_for
+from .red_flags import RISE_WINDOW_DAYS, Rise, red_flags_for, rise_of
 from .services import local_day
 
 STRIP_DAYS = 14
@@ -47,6 +48,14 @@ def period_comparison(patient: User, days: int = COMPARISON_DAYS) -> PeriodCompa
     return PeriodComparison(recent=recent, previous=previous, days=days)
 
 
+def trend(patient: User) -> tuple[PeriodComparison, Rise | None]:
+    """The dashboard's comparison of the last 30 days and its warning of a rise (red_flags.cramps_rising),
+    in one query."""
+    pairs = Episode.objects.for_patient(patient).window_pairs(timezone.now(), COMPARISON_DAYS, RISE_WINDOW_DAYS)
+    recent, previous = pairs[COMPARISON_DAYS]
+    return PeriodComparison(recent=recent, previous=previous), rise_of(*pairs[RISE_WINDOW_DAYS])
+
+
 def episodes_filtered(
     patient: User,
     *,
@@ -58,7 +67,7 @@ def episodes_filtered(
     kind: str = "",
 ):
     """The patient's entries, newest first, narrowed by the list page's filters (dates are local; `kind`
-    an event kind, or KIND_NOT_SAID)."""
+    an event kind, or KIND_NOT_SAID). The caller reads their relations: with_summary or with_details."""
     episodes = Episode.objects.for_patient(patient).of_kind(kind)
     zone = patient.zone
     if date_from is not None:
@@ -71,7 +80,15 @@ def episodes_filtered(
         episodes = episodes.filter(severity__lte=severity_max)
     if location is not None:
         episodes = episodes.filter(locations__location=location)
-    return episodes.with_details().order_by("-started_at")
+    return episodes.order_by("-started_at")
+
+
+class CountedPaginator(Paginator):
+    """A paginator told its count, read with the page's other totals in one query (Episode totals)."""
+
+    def __init__(self, object_list, per_page: int, count: int):
+        super().__init__(object_list, per_page)
+        self.count = count
 
 
 def vocabulary(kind: str):
@@ -83,7 +100,7 @@ def visit_report(patient: User, start: dt.date, end: dt.date) -> dict:
     """Everything the visit report shows for the patient's local dates start..end."""
     stats = daily_stats(patient, start, end)
     days = list(stats.values())
-    episodes = list(episodes_filtered(patient, date_from=start, date_to=end).order_by("started_at"))
+    episodes = list(episodes_filtered(patient, date_from=start, date_to=end).with_details().order_by("started_at"))
     # The entries that carry the count: a tally counts its cramps, its described cramps not again.
     counted = [episode for episode in episodes if episode.tally_id is None]
     severities = [episode.severity for episode in counted]

@@ -11,7 +11,6 @@ from urllib.parse import urlencode
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,7 +24,7 @@ from ..access import access_caregiver_episode, access_patient_as_caregiver
 from ..caregiving import checkins_entered_by_caregivers, patients_helped
 from ..forms import AcceptInvitationForm, CheckInForm, EpisodeForm, QuickLogForm
 from ..models import AccessLog, CheckIn, Episode
-from ..selectors import episodes_filtered, recent_days
+from ..selectors import CountedPaginator, episodes_filtered, recent_days
 from ..services import (
     ClientIdReused,
     checkin_record,
@@ -92,11 +91,11 @@ def care_log(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The patient's cramps, newest first, as the patient logged them (no clinician notes)."""
     patient = access_patient_as_caregiver(request.user, patient_id)
     episodes = episodes_filtered(patient)
-    page = Paginator(episodes, EPISODES_PER_PAGE).get_page(request.GET.get("page"))
+    entries, cramps = episodes.totals()
+    page = CountedPaginator(episodes.with_details(), EPISODES_PER_PAGE, entries).get_page(request.GET.get("page"))
     detail = f"page {page.number}" if page.number > 1 else ""
     access_log_record(request=request, patient=patient, action=AccessLog.Action.VIEW_LOG, detail=detail)
     with timezone.override(patient.zone):
-        cramps = episodes.cramp_total() if page.paginator.count else 0
         return render(request, "care/log.html", {"patient": patient, "page": page, "cramps": cramps})
 
 

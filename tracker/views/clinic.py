@@ -84,7 +84,7 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     period_form, start, end = _logged_period(request, patient, AccessLog.Action.VIEW_REVIEW)
     filter_form = EpisodeFilterForm(request.GET or None)
     filters = {**filter_form.filters(), "date_from": start, "date_to": end}
-    episodes = episodes_filtered(patient, **filters).prefetch_related("clinician_notes__author")
+    episodes = episodes_filtered(patient, **filters).with_details().prefetch_related("clinician_notes__author")
     page = Paginator(episodes, EPISODES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -155,7 +155,7 @@ def report(request: HttpRequest, patient_id: int) -> HttpResponse:
 def export_csv(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.user, patient_id)
     _, start, end = _logged_period(request, patient, AccessLog.Action.EXPORT_CSV)
-    episodes = episodes_filtered(patient, date_from=start, date_to=end).prefetch_related(None)
+    episodes = episodes_filtered(patient, date_from=start, date_to=end)
     response = StreamingHttpResponse(csv_lines(episodes, patient), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="cramps-{patient.pk}-{start}-to-{end}.csv"'
     return response

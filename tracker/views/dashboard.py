@@ -8,8 +8,7 @@ from accounts.decorators import patient_required
 
 from ..forms import QuickLogForm
 from ..models import Episode
-from ..red_flags import cramps_rising
-from ..selectors import period_comparison, recent_days
+from ..selectors import recent_days, trend
 
 RECENT_EPISODES = 5
 
@@ -19,12 +18,13 @@ RECENT_EPISODES = 5
 def dashboard(request: HttpRequest) -> HttpResponse:
     patient = request.user
     days = recent_days(patient)
+    comparison, rise = trend(patient)
     context = {
         "today": days[-1],
         "days": days,
-        "recent_episodes": Episode.objects.for_patient(patient).with_details()[:RECENT_EPISODES],
-        "comparison": period_comparison(patient),
-        "rise": cramps_rising(patient),
+        "recent_episodes": Episode.objects.for_patient(patient).with_summary()[:RECENT_EPISODES],
+        "comparison": comparison,
+        "rise": rise,
         "quick_form": QuickLogForm(patient=patient),
     }
     return render(request, "tracker/dashboard.html", context)

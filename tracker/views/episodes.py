@@ -4,7 +4,6 @@ import uuid
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -16,7 +15,7 @@ from ..forms import EpisodeFilterForm, EpisodeForm, QuickLogForm
 from ..guidance import guidance_for_episode
 from ..models import EntryType, Episode
 from ..red_flags import red_flags_for
-from ..selectors import episodes_filtered
+from ..selectors import CountedPaginator, episodes_filtered
 from ..services import ClientIdReused, episode_delete, start_for_day
 from ..tallies import Overlap, OverlapQuestion, slot_key
 from .tallies import episode_edit_save, episode_new_save, tally_edit
@@ -67,12 +66,13 @@ def episode_list(request: HttpRequest) -> HttpResponse:
     filter_form = EpisodeFilterForm(request.GET or None)
     filters = filter_form.filters()
     episodes = episodes_filtered(request.user, **filters)
-    page = Paginator(episodes, EPISODES_PER_PAGE).get_page(request.GET.get("page"))
+    entries, cramps = episodes.totals()
+    page = CountedPaginator(episodes.with_summary(), EPISODES_PER_PAGE, entries).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
         "page": page,
-        "cramps": episodes.cramp_total() if page.paginator.count else 0,
+        "cramps": cramps,
         "filter_form": filter_form,
         "filtered": bool(filters),
         "query": query.urlencode(),
@@ -87,7 +87,7 @@ def episode_detail(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
     context = {
         "episode": episode,
         "described": (
-            Episode.objects.for_patient(request.user).filter(tally=episode).with_details().order_by("started_at")
+            Episode.objects.for_patient(request.user).filter(tally=episode).with_summary().order_by("started_at")
             if episode.is_tally
             else []
         ),
