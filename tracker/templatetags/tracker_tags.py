@@ -1,5 +1,9 @@
 from django import forms, template
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+from django.utils.text import slugify
+from django.utils.timezone import localtime
 
 from tracker.tallies import slot_label
 
@@ -86,4 +90,72 @@ def filter_field(field: forms.BoundField) -> str:
         )
         if field.errors
         else "",
+    )
+
+
+# Log rows are drawn by the tags below rather than by included templates: a page of the log draws twenty
+# of them, and an include costs more than the markup it holds.
+
+
+@register.simple_tag
+def severity_badge(severity: int) -> str:
+    """The 0-10 rating with its word ("7 severe"), so severity is never shown by colour alone."""
+    word = severity_word(severity)
+    return format_html(
+        '<span class="severity-badge severity-{}"><span class="severity-number">{}</span>'
+        '<span class="visually-hidden"> out of 10,</span> <span class="severity-word">{}</span></span>',
+        slugify(word),
+        severity,
+        word,
+    )
+
+
+@register.simple_tag
+def entered_by(entry) -> str:
+    """Who entered a cramp or check-in, when it was not the patient (`entry.created_by` read with it)."""
+    if not entry.created_by.is_caregiver:
+        return ""
+    return format_html('<span class="entered-by">entered by {} (caregiver)</span>', entry.created_by.full_name)
+
+
+@register.simple_tag
+def episode_summary(episode, third_person: bool = False) -> str:
+    """When, how many, how bad, where and who entered one cramp or tally of a log; `third_person` words it
+    for a caregiver. Expects the episode read with_summary."""
+    if episode.is_tally:
+        heading = format_html(
+            '<span class="d-block fw-semibold">{}: {}</span>', episode.count_label, tally_period(episode)
+        )
+    else:
+        started = localtime(episode.started_at)
+        heading = format_html(
+            '<span class="d-block fw-semibold"><time datetime="{}">{}</time></span>',
+            started.isoformat(),
+            date_format(started, "D j M Y, H:i"),
+        )
+    facts = []
+    if episode.is_tally:
+        facts.append(f"the worst {episode.severity} out of 10")
+    elif episode.tally_id:
+        facts.append(episode.count_label)
+    if episode.event_kind:
+        facts.append(episode.get_event_kind_display())
+    places = [str(place) for place in episode.locations.all()]
+    if places:
+        facts.append(", ".join(places))
+    elif episode.is_tally:
+        facts.append("Place not recorded")
+    else:
+        facts.append(mark_safe('<span class="badge text-bg-warning">Details to add</span>'))
+    if episode.duration_seconds:
+        facts.append(duration(episode.duration_seconds))
+    woke = "woke" if third_person else "woke me"
+    if episode.times_woken:
+        facts.append(f"{woke} {episode.times_woken} time{'s' if episode.times_woken != 1 else ''}")
+    elif episode.woke_from_sleep:
+        facts.append("woke from sleep" if third_person else "woke me")
+    if episode.created_by.is_caregiver:
+        facts.append(entered_by(episode))
+    return format_html(
+        '{}<span class="d-block small">{}</span>', heading, format_html_join(" · ", "{}", ((fact,) for fact in facts))
     )
