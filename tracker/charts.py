@@ -6,21 +6,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from .insights import NIGHT_HOURS, Insights, MedicationEffect, PlaceCount, Week, steps_of
+from .insights import Insights, MedicationEffect, PlaceCount, Week, steps_of
 from .models import MedicationStep, ReliefEffect
 
 BAR_WIDTH = 18
 BAR_GAP = 6
 PLOT_HEIGHT = 120
 CELL = 11
+# Room above the plot for the values over the bars.
+HEADROOM = 14
 
 
 def _joined(marks: Iterable[SafeString]) -> SafeString:
     """Marks made by format_html, one per line."""
-    return format_html_join("\n", "{}", ((mark,) for mark in marks))
+    return mark_safe("\n".join(marks))  # noqa: S308 (each mark is built by format_html, which escapes its values)
 
 
 @dataclass(frozen=True)
@@ -63,16 +65,26 @@ def _columns(bars: list[Bar], *, tick_y: int, label_every: int, values: bool) ->
     return _joined(marks)
 
 
+def _long_date(day: dt.date) -> str:
+    """As the date filter's "j M Y": 3 Feb 2026."""
+    return f"{day.day} {day:%b %Y}"
+
+
+def _view_box(width: int, height: int) -> str:
+    return f"0 -{HEADROOM} {width} {height + HEADROOM}"
+
+
 def _scale(value: float, largest: float, height: float = PLOT_HEIGHT) -> float:
     return round(height * value / largest, 1) if largest else 0
 
 
 def _week_bars(weeks: list[Week], height: int) -> list[Bar]:
-    largest = max((week.cramps for week in weeks), default=0) or 1
+    counts = [week.cramps for week in weeks]
+    largest = max(counts, default=0) or 1
     step = BAR_WIDTH + BAR_GAP
     bars = []
-    for index, week in enumerate(weeks):
-        bar_height = _scale(week.cramps, largest, height)
+    for index, (week, cramps) in enumerate(zip(weeks, counts, strict=True)):
+        bar_height = _scale(cramps, largest, height)
         label = f"{week.first_day:%d %b}"
         bars.append(
             Bar(
@@ -80,9 +92,9 @@ def _week_bars(weeks: list[Week], height: int) -> list[Bar]:
                 round(10 + height - bar_height, 1),
                 BAR_WIDTH,
                 bar_height,
-                week.cramps,
+                cramps,
                 label,
-                f"Week of {label}: {week.cramps} cramps",
+                f"Week of {label}: {cramps} cramps",
             )
         )
     return bars
@@ -104,10 +116,12 @@ class WeeklyChart:
     label_every: int
     bars: list[Bar]
     cells: list[DayCell]
+    # The table's rows: week from, cramps, cramp-free days, days not recorded.
+    table: list[tuple[str, int, int, int]]
 
     @property
     def view_box(self) -> str:
-        return f"0 -14 {self.width} {self.height + 14}"
+        return _view_box(self.width, self.height)
 
     @property
     def bar_marks(self) -> SafeString:
@@ -170,6 +184,10 @@ def weekly_chart(weeks: list[Week]) -> WeeklyChart:
         label_every=max(1, len(weeks) // 9),
         bars=bars,
         cells=cells,
+        table=[
+            (_long_date(week.first_day), bar.value, week.cramp_free_days, week.unrecorded_days)
+            for bar, week in zip(bars, weeks, strict=True)
+        ],
     )
 
 
@@ -210,11 +228,12 @@ def _severity_marks(weeks: list[Week], top: float, height: float, width: int) ->
     points, worst, lines, run = [], [], [], []
     for index, week in enumerate(weeks):
         x = 30 + index * step + BAR_WIDTH // 2
-        if week.mean_severity is None:
+        mean = week.mean_severity
+        if mean is None:
             lines.append(run)
             run = []
             continue
-        point = (x, round(top + height - _scale(week.mean_severity, 10, height), 1))
+        point = (x, round(top + height - _scale(mean, 10, height), 1))
         points.append(point)
         run.append(point)
         worst.append((x, round(top + height - _scale(week.worst_severity, 10, height), 1)))
@@ -233,12 +252,19 @@ class SeverityChart:
     width: int
     height: int
     severity: SeverityMarks
+    # The table's rows: week from, mean severity, worst severity.
+    table: list[tuple[str, float | None, int | None]]
 
 
 def severity_chart(weeks: list[Week]) -> SeverityChart:
     """Weekly mean severity as a line (broken where a week had no cramps), weekly worst as dots, on a 0-10 axis."""
     width = 40 + len(weeks) * (BAR_WIDTH + BAR_GAP)
-    return SeverityChart(width, PLOT_HEIGHT + 30, _severity_marks(weeks, 10, PLOT_HEIGHT, width))
+    return SeverityChart(
+        width=width,
+        height=PLOT_HEIGHT + 30,
+        severity=_severity_marks(weeks, 10, PLOT_HEIGHT, width),
+        table=[(_long_date(week.first_day), week.mean_severity, week.worst_severity) for week in weeks],
+    )
 
 
 @dataclass(frozen=True)
@@ -246,11 +272,10 @@ class HoursChart:
     width: int
     height: int
     bars: list[Bar]
-    night: list[int]
 
     @property
     def view_box(self) -> str:
-        return f"0 -14 {self.width} {self.height + 14}"
+        return _view_box(self.width, self.height)
 
     @property
     def bar_marks(self) -> SafeString:
@@ -273,7 +298,7 @@ def hours_chart(hours: list[int]) -> HoursChart:
                 f"{hour:02d}:00: {count} cramps",
             )
         )
-    return HoursChart(width=30 + 24 * 20, height=PLOT_HEIGHT + 30, bars=bars, night=sorted(NIGHT_HOURS))
+    return HoursChart(width=30 + 24 * 20, height=PLOT_HEIGHT + 30, bars=bars)
 
 
 @dataclass(frozen=True)
@@ -509,7 +534,7 @@ TIMELINE_LANES_TOP, TIMELINE_LANE = 206, 32
 
 
 def _step_title(number: int, step: MedicationStep) -> str:
-    title = f"{number}. {step.medication.name}: {step.get_kind_display().lower()} {step.day.day} {step.day:%b %Y}"
+    title = f"{number}. {step.medication.name}: {step.get_kind_display().lower()} {_long_date(step.day)}"
     return f"{title}, {step.dose}" if step.dose else title
 
 
@@ -589,7 +614,7 @@ class TimelineChart:
 
     @property
     def view_box(self) -> str:
-        return f"0 -14 {self.width} {self.height + 14}"
+        return _view_box(self.width, self.height)
 
     @property
     def bar_marks(self) -> SafeString:
