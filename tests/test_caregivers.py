@@ -705,7 +705,9 @@ class TestCheckIns:
         assert not CheckIn.objects.exists()
 
     def test_no_cramps_is_refused_on_a_day_with_a_cramp(self, client, patient, caregiver, helping):
-        entry = log_cramp(patient, patient)
+        now = timezone.now()
+        midnight = dt.datetime.combine(timezone.localdate(now, patient.zone), dt.time.min, tzinfo=patient.zone)
+        entry = log_cramp(patient, patient, started_at=midnight + (now - midnight) / 2)  # today, whatever the hour
         day = timezone.localdate(entry.started_at, patient.zone)
         client.force_login(caregiver)
         response = client.post(checkin_url(patient), {"day": day.isoformat(), "status": "none"}, follow=True)
