@@ -2,7 +2,7 @@ from django import forms, template
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
-from django.utils.text import slugify
+from django.utils.text import capfirst, slugify
 from django.utils.timezone import localtime
 
 from tracker.tallies import slot_label
@@ -159,3 +159,51 @@ def episode_summary(episode, third_person: bool = False) -> str:
     return format_html(
         '{}<span class="d-block small">{}</span>', heading, format_html_join(" · ", "{}", ((fact,) for fact in facts))
     )
+
+
+# What a table cell shows for a fact not recorded.
+NOT_GIVEN = "\N{EN DASH}"
+
+
+@register.simple_tag
+def episode_cells(episode, table: str = "review") -> str:
+    """The cells of one entry in a clinician's table, from when it started to the relief tried: the review's
+    (`table` "review") or the printable visit report's ("report"). Expects the episode read with_details."""
+    review = table == "review"
+    if episode.is_tally:
+        when = capfirst(tally_period(episode))
+    else:
+        when = date_format(localtime(episode.started_at), "D j M Y, H:i" if review else "D j M, H:i")
+    if episode.created_by.is_caregiver:
+        when = format_html('{}<span class="d-block small">{}</span>', when, entered_by(episode))
+    if episode.is_tally:
+        cramps = episode.count_label
+    elif episode.tally_id:
+        tally = episode.tally.get_entry_type_display().lower()
+        cramps = f"1, counted in the {tally}" if review else "counted in the tally"
+    else:
+        cramps = "1"
+    if review:
+        severity = severity_badge(episode.severity)
+    else:
+        severity = f"{episode.severity} (worst)" if episode.is_tally else episode.severity
+    if episode.times_woken is not None:
+        woke = f"{episode.times_woken} time{'s' if episode.times_woken != 1 else ''}"
+    else:
+        woke = "yes" if episode.woke_from_sleep else "no"
+    relief = labels(episode.relief_measures) or NOT_GIVEN
+    if episode.relief_effect:
+        relief = f"{relief} ({episode.get_relief_effect_display().lower()})"
+    cells = [
+        when,
+        cramps,
+        episode.get_event_kind_display() or NOT_GIVEN,
+        severity,
+        duration(episode.duration_seconds) or NOT_GIVEN,
+        ", ".join(str(place) for place in episode.locations.all()) or NOT_GIVEN,
+        woke,
+        labels(episode.triggers) or NOT_GIVEN,
+        labels(episode.symptoms) or NOT_GIVEN,
+        relief,
+    ]
+    return format_html_join("", "<td>{}</td>", ((cell,) for cell in cells))
