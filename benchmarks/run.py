@@ -4,8 +4,9 @@
 
 It creates (and drops) its own database, `crampapp_bench`, seeds one patient with 100 and one with
 10,000 episodes, and one clinician with 10 and one with 500 granted patients, then times each page
-in-process (Django's test client: no network) over --requests requests. The baseline is a minimal
-view with a session and a template: the floor of this stack. Compare only figures of one run.
+in-process (Django's test client: no network) over --requests rounds, each requesting every page at
+both sizes and the baseline once. The baseline is a minimal view with a session and a template: the
+floor of this stack. Compare only figures of one run.
 """
 
 import argparse
@@ -38,15 +39,17 @@ def recreate(base: str, *, drop_only: bool = False) -> None:
             connection.execute(f"CREATE DATABASE {DATABASE}")
 
 
-def measure(client, method: str, path: str, requests: int, data_for=None) -> dict:
-    """Median server time, queries and peak memory of one page. For a streamed response (the CSV
-    export) the page's time is to its first chunk, as a client sees it; the whole download is
-    timed too."""
-    from django.db import connection
+class Page:
+    """One page at one data size, requested by a signed-in test client."""
 
-    def once() -> tuple[float, float]:
+    def __init__(self, client, method: str, path: str, data_for=None):
+        self.client, self.method, self.path, self.data_for = client, method, path, data_for
+
+    def once(self) -> tuple[float, float]:
+        """Server time of one request. For a streamed response (the CSV export) the page's time is to its
+        first chunk, as a client sees it; the whole download is timed too."""
         started = time.perf_counter()
-        response = client.post(path, data_for()) if method == "post" else client.get(path)
+        response = self.client.post(self.path, self.data_for()) if self.method == "post" else self.client.get(self.path)
         first = time.perf_counter()
         if getattr(response, "streaming", False):
             chunks = iter(response.streaming_content)
@@ -54,30 +57,43 @@ def measure(client, method: str, path: str, requests: int, data_for=None) -> dic
             first = time.perf_counter()
             for _ in chunks:
                 pass
-        assert response.status_code < 400, (path, response.status_code)
+        assert response.status_code < 400, (self.path, response.status_code)
         return first - started, time.perf_counter() - started
 
-    for _ in range(3):
-        once()
-    executed = []
+    def profile(self) -> dict:
+        """Queries and peak memory of one request, after three to warm up."""
+        from django.db import connection
 
-    def count(execute, sql, params, many, context):
-        executed.append(sql)
-        return execute(sql, params, many, context)
+        for _ in range(3):
+            self.once()
+        executed = []
 
-    with connection.execute_wrapper(count):
-        once()
-    tracemalloc.start()
-    once()
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    timings = [once() for _ in range(requests)]
-    return {
-        "queries": len(executed),
-        "median": statistics.median(first for first, _ in timings),
-        "whole": statistics.median(whole for _, whole in timings),
-        "peak": peak,
-    }
+        def count(execute, sql, params, many, context):
+            executed.append(sql)
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(count):
+            self.once()
+        tracemalloc.start()
+        self.once()
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        return {"queries": len(executed), "peak": peak}
+
+
+def measure(pages: dict, requests: int) -> dict:
+    """Queries, peak memory and median server time of every page. The timings are taken in rounds, each
+    requesting every page once in the same order, so that a slow spell of the machine weighs on the
+    baseline and on both sizes of a page alike."""
+    results = {key: page.profile() for key, page in pages.items()}
+    timings = {key: [] for key in pages}
+    for _ in range(requests):
+        for key, page in pages.items():
+            timings[key].append(page.once())
+    for key, measured in results.items():
+        measured["median"] = statistics.median(first for first, _ in timings[key])
+        measured["whole"] = statistics.median(whole for _, whole in timings[key])
+    return results
 
 
 def main() -> int:
@@ -142,12 +158,10 @@ def main() -> int:
 def run_pages(requests: int, User, Episode, Client) -> list[dict]:
     from django.test.utils import override_settings
 
-    results = []
     with override_settings(ROOT_URLCONF="benchmarks.urls"):
         client = Client()
         client.force_login(User.objects.get(email="small-patient-1@example.org"))
-        baseline = measure(client, "get", "/benchmark-baseline/", requests)["median"]
-        sizes = {}
+        pages = {("baseline", ""): Page(client, "get", "/benchmark-baseline/")}
         for size in ("small", "large"):
             patient = User.objects.get(email=f"{size}-patient-1@example.org")
             clinician = User.objects.get(email=f"clinic-{size}-clinician-1@example.org")
@@ -156,28 +170,31 @@ def run_pages(requests: int, User, Episode, Client) -> list[dict]:
             patient_client, clinician_client = Client(), Client()
             patient_client.force_login(patient)
             clinician_client.force_login(clinician)
-            pages = [
-                ("patient dashboard", patient_client, "get", "/dashboard/", None),
-                ("episode list", patient_client, "get", "/episodes/", None),
-                ("episode detail", patient_client, "get", f"/episodes/{episode.uuid}/", None),
-                ("insights", patient_client, "get", "/insights/", None),
-                ("export CSV", patient_client, "get", "/export/csv/", None),
-                ("clinician list", clinician_client, "get", "/clinic/", None),
-                ("clinician review", clinician_client, "get", f"/clinic/patients/{reviewed.pk}/", None),
-                ("visit report", clinician_client, "get", f"/clinic/patients/{reviewed.pk}/report/", None),
+            for name, page in [
+                ("patient dashboard", Page(patient_client, "get", "/dashboard/")),
+                ("episode list", Page(patient_client, "get", "/episodes/")),
+                ("episode detail", Page(patient_client, "get", f"/episodes/{episode.uuid}/")),
+                ("insights", Page(patient_client, "get", "/insights/")),
+                ("export CSV", Page(patient_client, "get", "/export/csv/")),
+                ("clinician list", Page(clinician_client, "get", "/clinic/")),
+                ("clinician review", Page(clinician_client, "get", f"/clinic/patients/{reviewed.pk}/")),
+                ("visit report", Page(clinician_client, "get", f"/clinic/patients/{reviewed.pk}/report/")),
                 (
                     "POST new episode",
-                    patient_client,
-                    "post",
-                    "/episodes/new/?mode=quick",
-                    lambda: {"client_id": str(uuid.uuid4()), "severity": "5"},
+                    Page(
+                        patient_client,
+                        "post",
+                        "/episodes/new/?mode=quick",
+                        lambda: {"client_id": str(uuid.uuid4()), "severity": "5"},
+                    ),
                 ),
-            ]
-            sizes[size] = {name: measure(c, method, path, requests, data) for name, c, method, path, data in pages}
-        for name in sizes["small"]:
-            results.append({"page": name, "small": sizes["small"][name], "large": sizes["large"][name]})
-    results.insert(0, {"page": "baseline", "baseline": baseline})
-    return results
+            ]:
+                pages[(name, size)] = page
+        measured = measure(pages, requests)
+    names = dict.fromkeys(name for name, size in pages if size)
+    return [{"page": "baseline", "baseline": measured[("baseline", "")]["median"]}] + [
+        {"page": name, "small": measured[(name, "small")], "large": measured[(name, "large")]} for name in names
+    ]
 
 
 LIMITS_TO_BASELINE = {
