@@ -271,8 +271,10 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
             days[day] = DayStats(day=day)
         start, end = _bounds(patient, first, last)
         noon_before = dt.datetime.combine(first - dt.timedelta(days=1), NOON, tzinfo=zone)
-        in_ranges |= Q(started_at__gte=start, started_at__lt=end)
-        in_ranges |= Q(started_at__gte=noon_before, started_at__lt=start, woke_from_sleep=True)
+        # One range of time per range of days, so the (patient, started_at) index bounds the scan.
+        in_ranges |= Q(started_at__gte=noon_before, started_at__lt=end) & (
+            Q(started_at__gte=start) | Q(woke_from_sleep=True)
+        )
         checkin_days |= Q(day__range=(first, last))
     per_day = (
         diary(patient, kind)
