@@ -196,6 +196,8 @@ class Insights:
     untimed: dict[str, int] = field(default_factory=dict)
     # The event kind the figures are narrowed to ("" for all).
     kind: str = ""
+    # Every day read for the medicines' windows and the caller's other ranges, of every kind.
+    days: dict[dt.date, DayStats] = field(default_factory=dict)
 
     @property
     def total(self) -> int:
@@ -302,6 +304,11 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
     for day, status in CheckIn.objects.filter(checkin_days, patient=patient).values_list("day", "status"):
         days[day].checkin = status
     return dict(sorted(days.items()))
+
+
+def days_between(days: dict[dt.date, DayStats], first: dt.date, last: dt.date) -> dict[dt.date, DayStats]:
+    """The days first..last of `days` (which holds them all), in order."""
+    return {first + dt.timedelta(days=n): days[first + dt.timedelta(days=n)] for n in range((last - first).days + 1)}
 
 
 def weeks_of(days: dict[dt.date, DayStats]) -> list[Week]:
@@ -457,29 +464,49 @@ def medication_courses(patient: User, today: dt.date) -> list[tuple[Medication, 
 
 def medication_effects(patient: User, today: dt.date) -> list[MedicationEffect]:
     """For each step of each medicine (start, dose change, stop): the days before it against the days after."""
-    courses = [
-        (medication, [(step, _step_windows(steps, index, today)) for index, step in enumerate(steps)])
-        for medication, steps in medication_courses(patient, today)
-    ]
-    # Only the days of the windows compared: the cost does not grow with how long ago a medicine started.
-    ranges = [
-        (first, last) for _, steps in courses for _, windows in steps for first, last, _ in windows if first <= last
-    ]
-    days = days_stats(patient, ranges) if ranges else {}
-    return [
-        MedicationEffect(
-            medication=medication,
-            steps=[
-                StepEffect(
-                    step=step,
-                    before=window_of(_window_label("before", step, *before[:2]), days, *before),
-                    after=window_of(_window_label("after", step, *after[:2]), days, *after),
-                )
-                for step, (before, after) in steps
-            ],
-        )
-        for medication, steps in courses
-    ]
+    windows = EffectWindows(medication_courses(patient, today), today)
+    return windows.effects(days_stats(patient, windows.ranges) if windows.ranges else {})
+
+
+class EffectWindows:
+    """The windows around each step of each medicine; their days can be read with other days' (days_stats
+    takes several ranges) before `effects` adds them up."""
+
+    def __init__(self, courses: list[tuple[Medication, list[MedicationStep]]], today: dt.date):
+        self.courses = [
+            (medication, [(step, _step_windows(steps, index, today)) for index, step in enumerate(steps)])
+            for medication, steps in courses
+        ]
+        # Only the days of the windows compared: the cost does not grow with how long ago a medicine started.
+        self.ranges = [
+            (first, last)
+            for _, steps in self.courses
+            for _, windows in steps
+            for first, last, _ in windows
+            if first <= last
+        ]
+
+    @property
+    def steps(self) -> list[MedicationStep]:
+        """Every step of every medicine, in date order."""
+        return sorted((step for _, steps in self.courses for step, _ in steps), key=MedicationStep.sort_key)
+
+    def effects(self, days: dict[dt.date, DayStats]) -> list[MedicationEffect]:
+        """`days` holds every day of the windows (and may hold others)."""
+        return [
+            MedicationEffect(
+                medication=medication,
+                steps=[
+                    StepEffect(
+                        step=step,
+                        before=window_of(_window_label("before", step, *before[:2]), days, *before),
+                        after=window_of(_window_label("after", step, *after[:2]), days, *after),
+                    )
+                    for step, (before, after) in steps
+                ],
+            )
+            for medication, steps in self.courses
+        ]
 
 
 def steps_of(effects: list[MedicationEffect]) -> list[MedicationStep]:
@@ -490,8 +517,12 @@ def steps_of(effects: list[MedicationEffect]) -> list[MedicationStep]:
 
 def medication_steps(patient: User, today: dt.date) -> list[MedicationStep]:
     """Every step of every medicine up to today, in date order, in two queries."""
-    steps = [step for _, course in medication_courses(patient, today) for step in course]
-    return sorted(steps, key=MedicationStep.sort_key)
+    return course_steps(medication_courses(patient, today))
+
+
+def course_steps(courses: list[tuple[Medication, list[MedicationStep]]]) -> list[MedicationStep]:
+    """Every step of the medication courses, in date order."""
+    return sorted((step for _, course in courses for step in course), key=MedicationStep.sort_key)
 
 
 @dataclass(frozen=True)
@@ -526,10 +557,12 @@ def trial_summary(
     baseline: tuple[dt.date, dt.date],
     treatment: tuple[dt.date, dt.date],
     steps: list[MedicationStep],
+    days: dict[dt.date, DayStats] | None = None,
 ) -> TrialSummary:
-    """The figures of both windows (from DayStats, in two queries) and the medication steps from the
-    first window's start to the second's end."""
-    days = days_stats(patient, [baseline, treatment])
+    """The figures of both windows (from DayStats, in two queries unless `days` holds their days already)
+    and the medication steps from the first window's start to the second's end."""
+    if days is None:
+        days = days_stats(patient, [baseline, treatment])
     earlier, later = sorted([baseline, treatment])
     listed = []
     for step in sorted(steps, key=MedicationStep.sort_key):
@@ -546,11 +579,33 @@ def trial_summary(
     )
 
 
-def insights_for(patient: User, first: dt.date, last: dt.date, today: dt.date, kind: str = "") -> Insights:
+def insights_for(
+    patient: User,
+    first: dt.date,
+    last: dt.date,
+    today: dt.date,
+    kind: str = "",
+    *,
+    courses: list[tuple[Medication, list[MedicationStep]]] | None = None,
+    also: list[tuple[dt.date, dt.date]] = (),
+) -> Insights:
     """The charts of the local days first..last, of one event kind when `kind` is given (the medicines'
-    windows always count every kind)."""
+    windows always count every kind).
+
+    `courses` are the medication courses when the caller has read them already; the days of the ranges
+    `also` (of every kind) are read with the others and kept in `Insights.days` for the caller (the
+    trial-style summary). Without a kind, the period's days are read with the medicines' windows and
+    those ranges in one pair of queries.
+    """
     start, end = _bounds(patient, first, last)
-    days = daily_stats(patient, first, last, kind)
+    windows = EffectWindows(courses if courses is not None else medication_courses(patient, today), today)
+    ranges = [*windows.ranges, *also]
+    if kind:
+        days = daily_stats(patient, first, last, kind)
+        every_kind = days_stats(patient, ranges) if ranges else {}
+    else:
+        every_kind = days_stats(patient, [(first, last), *ranges])
+        days = days_between(every_kind, first, last)
     episode_ids, counted_ids = _episode_ids(patient, start, end, kind)
     hours, untimed = _hours(patient, start, end, kind)
     term_counts = _term_counts(patient, episode_ids)
@@ -562,7 +617,8 @@ def insights_for(patient: User, first: dt.date, last: dt.date, today: dt.date, k
         places=_places(patient, counted_ids),
         triggers=_triggers(term_counts),
         relief=_relief(term_counts),
-        medications=medication_effects(patient, today),
+        medications=windows.effects(every_kind),
         untimed=untimed,
         kind=kind,
+        days=every_kind,
     )

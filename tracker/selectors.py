@@ -96,9 +96,11 @@ def vocabulary(kind: str):
     return Term.objects.of_kind(kind).active().order_by("sort_order", "label")
 
 
-def visit_report(patient: User, start: dt.date, end: dt.date) -> dict:
-    """Everything the visit report shows for the patient's local dates start..end."""
-    stats = daily_stats(patient, start, end)
+def visit_report(patient: User, start: dt.date, end: dt.date, stats: dict[dt.date, DayStats] | None = None) -> dict:
+    """Everything the visit report shows for the patient's local dates start..end; `stats` are those days'
+    DayStats when the caller has read them already."""
+    if stats is None:
+        stats = daily_stats(patient, start, end)
     days = list(stats.values())
     episodes = list(episodes_filtered(patient, date_from=start, date_to=end).with_details().order_by("started_at"))
     # The entries that carry the count: a tally counts its cramps, its described cramps not again.

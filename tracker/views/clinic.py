@@ -18,14 +18,22 @@ from ..access import access_patient
 from ..charts import charts_for
 from ..export import csv_lines
 from ..forms import AcceptInvitationForm, EpisodeFilterForm, NoteForm
-from ..insights import insights_for, steps_of
+from ..insights import (
+    course_steps,
+    days_between,
+    days_stats,
+    insights_for,
+    medication_courses,
+    medication_steps,
+    trial_summary,
+)
 from ..models import AccessLog, ClinicianNote, Episode, Medication, PatientCondition, PatientProfile
 from ..review import clinic_patients, summary_for
 from ..selectors import episodes_filtered, visit_report
 from ..services import patient_today
 from ..sharing import access_log_record, invitation_accept, note_add
 from .periods import period_from
-from .trial import trial_from
+from .trial import TrialSection, trial_windows
 
 PATIENTS_PER_PAGE = 25
 EPISODES_PER_PAGE = 50
@@ -88,14 +96,21 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     page = Paginator(episodes, EPISODES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    insights = insights_for(patient, start, end, patient_today(patient), kind=filters.get("kind", ""))
+    today = patient_today(patient)
+    courses = medication_courses(patient, today)
+    steps = course_steps(courses)
+    trial_form, baseline, treatment = trial_windows(request, today, steps)
+    insights = insights_for(
+        patient, start, end, today, kind=filters.get("kind", ""), courses=courses, also=[baseline, treatment]
+    )
+    trial = trial_summary(patient, baseline, treatment, steps, days=insights.days)
     context = {
         "patient": patient,
         "insights": insights,
         "charts": charts_for(insights),
         "summary": summary_for(patient),
         "questionnaires": questionnaires.summary_for(patient, start, end),
-        "trial": trial_from(request, patient, steps_of(insights.medications)),
+        "trial": TrialSection(form=trial_form, summary=trial),
         "period_form": period_form,
         "filter_form": filter_form,
         "start": start,
@@ -144,9 +159,18 @@ def report(request: HttpRequest, patient_id: int) -> HttpResponse:
     """A printable visit report for a chosen period."""
     patient = access_patient(request.user, patient_id)
     period_form, start, end = _logged_period(request, patient, AccessLog.Action.VIEW_REPORT)
-    context = {"patient": patient, "period_form": period_form, **visit_report(patient, start, end)}
-    context["questionnaires"] = questionnaires.summary_for(patient, start, end)
-    context["trial"] = trial_from(request, patient)
+    today = patient_today(patient)
+    steps = medication_steps(patient, today)
+    trial_form, baseline, treatment = trial_windows(request, today, steps)
+    # The period's days and the trial windows' in one pair of queries.
+    days = days_stats(patient, [(start, end), baseline, treatment])
+    context = {
+        "patient": patient,
+        "period_form": period_form,
+        **visit_report(patient, start, end, stats=days_between(days, start, end)),
+        "questionnaires": questionnaires.summary_for(patient, start, end),
+        "trial": TrialSection(form=trial_form, summary=trial_summary(patient, baseline, treatment, steps, days=days)),
+    }
     return render(request, "clinic/report.html", context)
 
 

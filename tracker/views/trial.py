@@ -1,15 +1,13 @@
 """The windows of the trial-style summary in the clinician's review and the visit report."""
 
+import datetime as dt
 from dataclasses import dataclass
 
 from django.http import HttpRequest
 
-from accounts.models import User
-
 from ..forms import TrialWindowsForm
-from ..insights import TrialSummary, default_trial_windows, medication_steps, trial_summary
+from ..insights import TrialSummary, default_trial_windows
 from ..models import MedicationStep
-from ..services import patient_today
 
 TRIAL_FIELDS = ("baseline_start", "baseline_end", "treatment_start", "treatment_end")
 
@@ -20,15 +18,12 @@ class TrialSection:
     summary: TrialSummary
 
 
-def trial_from(request: HttpRequest, patient: User, steps: list[MedicationStep] | None = None) -> TrialSection:
-    """The summary for the windows chosen in the query string, or for the default ones when none (or bad
-    ones) were chosen; a bad choice keeps its errors on the form, shown next to the fields.
-
-    `steps` are the patient's medication steps up to today, when the caller has read them already.
-    """
-    today = patient_today(patient)
-    if steps is None:
-        steps = medication_steps(patient, today)
+def trial_windows(
+    request: HttpRequest, today: dt.date, steps: list[MedicationStep]
+) -> tuple[TrialWindowsForm, tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
+    """The form and the (baseline, treatment) windows chosen in the query string, or the default ones when
+    none (or bad ones) were chosen; a bad choice keeps its errors on the form, shown next to the fields.
+    `steps` are the patient's medication steps up to today."""
     baseline, treatment = default_trial_windows(steps, today)
     if any(name in request.GET for name in TRIAL_FIELDS):
         form = TrialWindowsForm(request.GET, today=today)
@@ -37,4 +32,4 @@ def trial_from(request: HttpRequest, patient: User, steps: list[MedicationStep] 
     else:
         initial = dict(zip(TRIAL_FIELDS, [*baseline, *treatment], strict=True))
         form = TrialWindowsForm(initial=initial, today=today)
-    return TrialSection(form=form, summary=trial_summary(patient, baseline, treatment, steps))
+    return form, baseline, treatment
