@@ -1,4 +1,4 @@
-"""The indexes behind the two pages that grow with the data, read from PostgreSQL's query plans.
+"""The indexes behind the pages that grow with the data, read from PostgreSQL's query plans.
 
 With 10,000 episodes in the table, the episode list must find one patient's newest episodes
 through the (patient, started_at) index, and the clinic list must reach its patients' episodes of
@@ -10,9 +10,11 @@ import json
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from tests.factories import ClinicianFactory, PatientFactory, grant_access
+from tracker.insights import days_stats
 from tracker.models import Episode
 from tracker.review import clinic_patients
 from tracker.selectors import episodes_filtered
@@ -86,3 +88,27 @@ def test_the_clinic_list_reaches_recent_episodes_through_the_patient_and_start_i
     assert scans, "the plan does not read the patients' recent episodes at all"
     assert all(index == EPISODE_INDEX for _, index in scans), scans
     assert no_full_reads_of_episodes(nodes)
+
+
+@pytest.mark.django_db
+def test_the_days_of_several_ranges_are_read_by_their_spans_of_the_index_not_the_whole_log():
+    """Insights, the review and the report read the period's days with the medicines' and the trial's
+    windows: each range is bounded in the index, however long the log."""
+    patient = PatientFactory()
+    add_episodes([patient], 10_000, dt.timedelta(days=5 * 365))
+    today = timezone.localdate()
+    ranges = [
+        (today - dt.timedelta(days=27), today),
+        (today - dt.timedelta(days=800), today - dt.timedelta(days=773)),
+        (today - dt.timedelta(days=1500), today - dt.timedelta(days=1473)),
+    ]
+    with CaptureQueriesContext(connection) as captured:
+        days_stats(patient, ranges)
+    [days_sql] = [query["sql"] for query in captured if "tracker_episode" in query["sql"]]
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tracker_episode")
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {days_sql}")
+        nodes = list(_nodes(cursor.fetchone()[0][0]["Plan"]))
+    scans = [node for node in nodes if node.get("Relation Name") == "tracker_episode"]
+    assert len(scans) == len(ranges), [(node["Node Type"], node.get("Index Name")) for node in scans]
+    assert all(node.get("Index Name") == EPISODE_INDEX and "started_at" in node["Index Cond"] for node in scans)

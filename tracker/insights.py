@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, IntegerField, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, ExtractHour, TruncDate
 
 from accounts.models import User
@@ -266,42 +266,51 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
     """
     zone = patient.zone
     days: dict[dt.date, DayStats] = {}
-    in_ranges, checkin_days = Q(pk__in=[]), Q(pk__in=[])
-    for first, last in ranges:
+    arms = []
+    for arm, (first, last) in enumerate(ranges):
         for offset in range((last - first).days + 1):
             day = first + dt.timedelta(days=offset)
             days[day] = DayStats(day=day)
         start, end = _bounds(patient, first, last)
         noon_before = dt.datetime.combine(first - dt.timedelta(days=1), NOON, tzinfo=zone)
-        # One range of time per range of days, so the (patient, started_at) index bounds the scan.
-        in_ranges |= Q(started_at__gte=noon_before, started_at__lt=end) & (
-            Q(started_at__gte=start) | Q(woke_from_sleep=True)
+        arms.append(
+            diary(patient, kind)
+            .filter(Q(started_at__gte=noon_before, started_at__lt=end))
+            .filter(Q(started_at__gte=start) | Q(woke_from_sleep=True))
+            .annotate(day=TruncDate("started_at", tzinfo=zone), hour=ExtractHour("started_at", tzinfo=zone))
+            .order_by()
+            .values("day")
+            .annotate(
+                arm=Value(arm, output_field=IntegerField()),
+                cramps=cramps_sum(),
+                entries=Count("id", filter=counted()),
+                severity_sum=Coalesce(Sum("severity", filter=counted()), 0),
+                worst=Max("severity", filter=counted()),
+                woke_before_noon=times_woken_sum(condition=Q(hour__lt=12)),
+                woke_after_noon=times_woken_sum(condition=Q(hour__gte=12)),
+            )
         )
-        checkin_days |= Q(day__range=(first, last))
-    per_day = (
-        diary(patient, kind)
-        .filter(in_ranges)
-        .annotate(day=TruncDate("started_at", tzinfo=zone), hour=ExtractHour("started_at", tzinfo=zone))
-        .order_by()
-        .values("day")
-        .annotate(
-            cramps=cramps_sum(),
-            entries=Count("id", filter=counted()),
-            severity_sum=Coalesce(Sum("severity", filter=counted()), 0),
-            worst=Max("severity", filter=counted()),
-            woke_before_noon=times_woken_sum(condition=Q(hour__lt=12)),
-            woke_after_noon=times_woken_sum(condition=Q(hour__gte=12)),
-        )
-    )
-    for row in per_day:
-        # A row for the day before a range holds only the waking cramps of that range's first night.
+    # One SELECT per range, joined by UNION ALL: each is bounded by the (patient, started_at) index,
+    # where a single SELECT with the ranges joined by OR reads the whole log.
+    rows: dict[dt.date, dict] = {}
+    for row in arms[0].union(*arms[1:], all=True) if arms else []:
+        first, last = ranges[row["arm"]]
+        # The row of a day before a range holds only the waking cramps of the range's first night; when
+        # another range holds the whole day, its row is the one kept.
+        if first <= row["day"] <= last or row["day"] not in rows:
+            rows[row["day"]] = row
+    for row in rows.values():
         if (stats := days.get(row["day"])) is not None:
             stats.cramps, stats.entries = row["cramps"], row["entries"]
             stats.severity_sum, stats.worst = row["severity_sum"], row["worst"]
             stats.night_woken += row["woke_before_noon"]
         if (morning := days.get(row["day"] + dt.timedelta(days=1))) is not None:
             morning.night_woken += row["woke_after_noon"]
-    for day, status in CheckIn.objects.filter(checkin_days, patient=patient).values_list("day", "status"):
+    checkins = [
+        CheckIn.objects.filter(patient=patient, day__range=(first, last)).values_list("day", "status").order_by()
+        for first, last in ranges
+    ]
+    for day, status in checkins[0].union(*checkins[1:], all=True) if checkins else []:
         days[day].checkin = status
     return dict(sorted(days.items()))
 
