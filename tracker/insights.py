@@ -266,6 +266,20 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
     """
     zone = patient.zone
     days: dict[dt.date, DayStats] = {}
+    per_day = (
+        diary(patient, kind)
+        .annotate(day=TruncDate("started_at", tzinfo=zone), hour=ExtractHour("started_at", tzinfo=zone))
+        .order_by()
+        .values("day")
+        .annotate(
+            cramps=cramps_sum(),
+            entries=Count("id", filter=counted()),
+            severity_sum=Coalesce(Sum("severity", filter=counted()), 0),
+            worst=Max("severity", filter=counted()),
+            woke_before_noon=times_woken_sum(condition=Q(hour__lt=12)),
+            woke_after_noon=times_woken_sum(condition=Q(hour__gte=12)),
+        )
+    )
     arms = []
     for arm, (first, last) in enumerate(ranges):
         for offset in range((last - first).days + 1):
@@ -274,21 +288,10 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
         start, end = _bounds(patient, first, last)
         noon_before = dt.datetime.combine(first - dt.timedelta(days=1), NOON, tzinfo=zone)
         arms.append(
-            diary(patient, kind)
-            .filter(Q(started_at__gte=noon_before, started_at__lt=end))
-            .filter(Q(started_at__gte=start) | Q(woke_from_sleep=True))
-            .annotate(day=TruncDate("started_at", tzinfo=zone), hour=ExtractHour("started_at", tzinfo=zone))
-            .order_by()
-            .values("day")
-            .annotate(
-                arm=Value(arm, output_field=IntegerField()),
-                cramps=cramps_sum(),
-                entries=Count("id", filter=counted()),
-                severity_sum=Coalesce(Sum("severity", filter=counted()), 0),
-                worst=Max("severity", filter=counted()),
-                woke_before_noon=times_woken_sum(condition=Q(hour__lt=12)),
-                woke_after_noon=times_woken_sum(condition=Q(hour__gte=12)),
-            )
+            per_day.filter(
+                Q(started_at__gte=noon_before, started_at__lt=end)
+                & (Q(started_at__gte=start) | Q(woke_from_sleep=True))
+            ).annotate(arm=Value(arm, output_field=IntegerField()))
         )
     # One SELECT per range, joined by UNION ALL: each is bounded by the (patient, started_at) index,
     # where a single SELECT with the ranges joined by OR reads the whole log.
