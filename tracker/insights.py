@@ -318,6 +318,28 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
     return dict(sorted(days.items()))
 
 
+def day_counts(patient: User, first: dt.date, last: dt.date) -> dict[dt.date, DayStats]:
+    """Every local day first..last with its cramps and check-in only (not severity or nights), in two
+    light queries: what the day strip and the check-in pages show."""
+    start, end = _bounds(patient, first, last)
+    days = {
+        first + dt.timedelta(days=n): DayStats(day=first + dt.timedelta(days=n)) for n in range((last - first).days + 1)
+    }
+    rows = (
+        diary(patient)
+        .in_period(start, end)
+        .annotate(day=TruncDate("started_at", tzinfo=patient.zone))
+        .order_by()
+        .values_list("day")
+        .annotate(cramps=cramps_sum(), entries=Count("id", filter=counted()))
+    )
+    for day, cramps, entries in rows:
+        days[day].cramps, days[day].entries = cramps, entries
+    for day, status in CheckIn.objects.filter(patient=patient, day__range=(first, last)).values_list("day", "status"):
+        days[day].checkin = status
+    return days
+
+
 def days_between(days: dict[dt.date, DayStats], first: dt.date, last: dt.date) -> dict[dt.date, DayStats]:
     """The days first..last of `days` (which holds them all), in order."""
     return {first + dt.timedelta(days=n): days[first + dt.timedelta(days=n)] for n in range((last - first).days + 1)}

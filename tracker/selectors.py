@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .insights import DayStats, daily_stats, weeks_of
+from .insights import DayStats, daily_stats, day_counts, weeks_of
 from .models import ClinicianNote, Episode, Term
 from .red_flags import RISE_WINDOW_DAYS, Rise, red_flags_for, rise_of
 from .services import local_day
@@ -37,9 +37,9 @@ def _start_of_day(day: dt.date, zone) -> dt.datetime:
 
 
 def recent_days(patient: User, days: int = STRIP_DAYS) -> list[DayStats]:
-    """The last `days` local days, ending today, oldest first."""
+    """The last `days` local days, ending today, oldest first, with their cramps and check-ins."""
     today = local_day(patient, timezone.now())
-    return list(daily_stats(patient, today - dt.timedelta(days=days - 1), today).values())
+    return list(day_counts(patient, today - dt.timedelta(days=days - 1), today).values())
 
 
 def period_comparison(patient: User, days: int = COMPARISON_DAYS) -> PeriodComparison:
