@@ -33,6 +33,7 @@ from .reminders import reminder_time_choices
 from .selectors import vocabulary
 from .services import EpisodeDetails, LocationChoice, check_episode_start
 from .tallies import ASK, Overlap, slot_key, slot_of
+from .widgets import PlainSelect
 
 SEVERITY_CHOICES = [(value, str(value)) for value in range(SEVERITY_MIN, SEVERITY_MAX + 1)]
 SEVERITY_ERRORS = {
@@ -101,6 +102,7 @@ def kind_filter_field() -> forms.ChoiceField:
         label="Kind of event",
         choices=KIND_FILTER_CHOICES,
         required=False,
+        widget=PlainSelect,
         error_messages={"invalid_choice": "Choose a kind from the list."},
     )
 
@@ -316,7 +318,7 @@ class QuickLogForm(EpisodeFormBase):
     """Severity, and the time if it was not just now; where is optional, the rest can follow later."""
 
     started_at = StartTimeField(label="When did it start?", required=False, help_text="Leave as is for now.")
-    location = LocationSideField(label="Where? (optional)", widget=forms.Select(attrs={"class": "form-select"}))
+    location = LocationSideField(label="Where? (optional)", widget=PlainSelect(attrs={"class": "form-select"}))
 
     def clean_started_at(self):
         if self.cleaned_data.get("started_at") is None:
@@ -456,7 +458,9 @@ class EpisodeFilterForm(forms.Form):
     date_to = DiaryDateField(label="To", required=False)
     severity_min = forms.IntegerField(label="Severity at least", required=False, min_value=0, max_value=10)
     severity_max = forms.IntegerField(label="Severity at most", required=False, min_value=0, max_value=10)
-    location = TermChoiceField(label="Place", queryset=vocabulary("location"), required=False, empty_label="Anywhere")
+    location = TermChoiceField(
+        label="Place", queryset=vocabulary("location"), required=False, empty_label="Anywhere", widget=PlainSelect
+    )
     kind = kind_filter_field()
 
     def clean(self):

@@ -1,0 +1,55 @@
+"""PlainSelect draws the same list as Django's Select, escaped, with the same choice selected."""
+
+from html.parser import HTMLParser
+
+import pytest
+from django import forms
+
+from tracker.widgets import PlainSelect
+
+CHOICES = [("", "Anywhere"), ("calf", "Calf"), ("x", '<script>alert("x")</script> & more')]
+
+
+class Options(HTMLParser):
+    """The select's attributes and its options as (value, selected, label)."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.select, self.options, self._open = {}, [], None
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "select":
+            self.select = dict(attrs)
+        elif tag == "option":
+            values = dict(attrs)
+            self._open = [values["value"], "selected" in values, ""]
+
+    def handle_data(self, data):
+        if self._open is not None:
+            self._open[2] += data.strip()
+
+    def handle_endtag(self, tag):
+        if tag == "option":
+            self.options.append(tuple(self._open))
+            self._open = None
+
+
+def drawn(widget, value) -> Options:
+    class Form(forms.Form):
+        place = forms.ChoiceField(choices=CHOICES, required=False, widget=widget(attrs={"class": "form-select"}))
+
+    return Options(str(Form({"place": value} if value is not None else None)["place"]))
+
+
+@pytest.mark.parametrize("value", [None, "", "calf", "x", "not-a-choice"])
+def test_the_options_and_the_choice_are_those_of_djangos_select(value):
+    plain, django = drawn(PlainSelect, value), drawn(forms.Select, value)
+    assert plain.options == django.options
+    assert plain.select == django.select
+
+
+def test_labels_are_escaped():
+    html = str(PlainSelect(choices=CHOICES).render("place", "x"))
+    assert "<script>" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more" in html
