@@ -1,4 +1,5 @@
 from django import forms, template
+from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -158,6 +159,24 @@ def episode_summary(episode, third_person: bool = False) -> str:
         facts.append(entered_by(episode))
     return format_html(
         '{}<span class="d-block small">{}</span>', heading, format_html_join(" · ", "{}", ((fact,) for fact in facts))
+    )
+
+
+@register.simple_tag
+def episode_rows(episodes) -> str:
+    """The patient's log as list items, each a link to the entry: its severity badge and summary."""
+    return format_html_join(
+        "\n",
+        '<li class="list-group-item episode-row"><a class="stretched-link episode-link d-flex gap-3 align-items-start '
+        'text-decoration-none text-body" href="{}">{}<span class="flex-grow-1">{}</span></a></li>',
+        (
+            (
+                reverse("tracker:episode_detail", args=[episode.uuid]),
+                severity_badge(episode.severity),
+                episode_summary(episode),
+            )
+            for episode in episodes
+        ),
     )
 
 
