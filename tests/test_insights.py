@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.insights import default_period, insights_for, medication_effects
+from tracker.insights import days_stats, default_period, insights_for, medication_effects
 from tracker.models import CheckIn, Episode, EpisodeLocation, EpisodeTerm, Medication
 from tracker.services import checkin_record, patient_today
 
@@ -198,3 +198,31 @@ class TestPage:
             response = client.get(INSIGHTS_URL)
         # 25 minutes apart, all of them fall within the default 26 weeks.
         assert response.context["insights"].total == size
+
+
+class TestDaysOfSeveralRanges:
+    def test_ranges_read_together_give_each_day_what_it_has_when_read_alone(self):
+        """Overlapping, touching and distant ranges are read in one statement; every day, and the night
+        before it, comes out as when its own range is read."""
+        patient = PatientFactory(time_zone="Europe/Paris")
+        for day in range(1, 29):
+            EpisodeFactory(patient=patient, started_at=at("Europe/Paris", 2026, 10, day, 3), severity=day % 11)
+            EpisodeFactory(
+                patient=patient, started_at=at("Europe/Paris", 2026, 10, day, 22), woke_from_sleep=day % 2 == 0
+            )
+        CheckIn.objects.create(patient=patient, day=dt.date(2026, 10, 30), status="none")
+        ranges = [
+            (dt.date(2026, 10, 5), dt.date(2026, 10, 12)),
+            (dt.date(2026, 10, 10), dt.date(2026, 10, 15)),  # overlaps the first
+            (dt.date(2026, 10, 16), dt.date(2026, 10, 18)),  # touches the second
+            (dt.date(2026, 10, 25), dt.date(2026, 10, 31)),  # apart
+            (dt.date(2026, 10, 20), dt.date(2026, 10, 19)),  # empty
+        ]
+        together = days_stats(patient, ranges)
+        alone = {}
+        for first, last in ranges:
+            alone.update(days_stats(patient, [(first, last)]))
+        assert together.keys() == alone.keys()
+        assert together == alone
+        assert together[dt.date(2026, 10, 7)].night_woken == 1  # the cramp at 22:00 the evening before woke them
+        assert together[dt.date(2026, 10, 30)].state == "none"

@@ -280,11 +280,13 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
             woke_after_noon=times_woken_sum(condition=Q(hour__gte=12)),
         )
     )
-    arms = []
-    for arm, (first, last) in enumerate(ranges):
+    for first, last in ranges:
         for offset in range((last - first).days + 1):
             day = first + dt.timedelta(days=offset)
             days[day] = DayStats(day=day)
+    spans = _spans(ranges)
+    arms = []
+    for arm, (first, last) in enumerate(spans):
         start, end = _bounds(patient, first, last)
         noon_before = dt.datetime.combine(first - dt.timedelta(days=1), NOON, tzinfo=zone)
         arms.append(
@@ -293,13 +295,13 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
                 & (Q(started_at__gte=start) | Q(woke_from_sleep=True))
             ).annotate(arm=Value(arm, output_field=IntegerField()))
         )
-    # One SELECT per range, joined by UNION ALL: each is bounded by the (patient, started_at) index,
-    # where a single SELECT with the ranges joined by OR reads the whole log.
+    # One SELECT per span of days, joined by UNION ALL: each is bounded by the (patient, started_at)
+    # index, where a single SELECT with the spans joined by OR reads the whole log.
     rows: dict[dt.date, dict] = {}
     for row in arms[0].union(*arms[1:], all=True) if arms else []:
-        first, last = ranges[row["arm"]]
-        # The row of a day before a range holds only the waking cramps of the range's first night; when
-        # another range holds the whole day, its row is the one kept.
+        first, last = spans[row["arm"]]
+        # The row of a day before a span holds only the waking cramps of the span's first night; when
+        # another span holds the whole day, its row is the one kept.
         if first <= row["day"] <= last or row["day"] not in rows:
             rows[row["day"]] = row
     for row in rows.values():
@@ -311,11 +313,22 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
             morning.night_woken += row["woke_after_noon"]
     checkins = [
         CheckIn.objects.filter(patient=patient, day__range=(first, last)).values_list("day", "status").order_by()
-        for first, last in ranges
+        for first, last in spans
     ]
     for day, status in checkins[0].union(*checkins[1:], all=True) if checkins else []:
         days[day].checkin = status
     return dict(sorted(days.items()))
+
+
+def _spans(ranges: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
+    """The ranges of days joined where they overlap or touch, in order (empty ones left out)."""
+    spans: list[tuple[dt.date, dt.date]] = []
+    for first, last in sorted(days for days in ranges if days[0] <= days[1]):
+        if spans and first <= spans[-1][1] + dt.timedelta(days=1):
+            spans[-1] = (spans[-1][0], max(spans[-1][1], last))
+        else:
+            spans.append((first, last))
+    return spans
 
 
 def day_counts(patient: User, first: dt.date, last: dt.date) -> dict[dt.date, DayStats]:
