@@ -163,7 +163,7 @@ class TestReview:
         # medicines (no steps to read: there are no medicines); questionnaires (with their schedules and
         # answers in the period); the trial-style summary: cramps per day and check-ins of its two windows;
         # and the session's new idle expiry (savepoint, update, release)
-        with django_assert_num_queries(27):
+        with django_assert_num_queries(26):
             client.get(url)
 
 
@@ -241,7 +241,7 @@ class TestReportAndExport:
         # check-ins, episodes (with who entered them) with their locations and tags, clinician notes;
         # questionnaires; the trial-style summary: medicines (no steps to read), cramps per day and check-ins
         # of its two windows; and the session's new idle expiry (savepoint, update, release)
-        with django_assert_num_queries(16):
+        with django_assert_num_queries(15):
             response = client.get(reverse("tracker:report", args=[patient.pk]))
         assert response.content.decode().count("(caregiver)</span>") == sum(1 for n in range(size) if n % 3)
 

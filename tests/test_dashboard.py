@@ -78,5 +78,5 @@ def test_dashboard_query_count_does_not_grow_with_history(client, django_assert_
     client.force_login(patient)
     # session, user, episodes per local day, check-ins, 30-day comparison,
     # 14-day rise, questionnaires due, the quick log's places, last five episodes, their locations, their tags
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         client.get(DASHBOARD_URL)

@@ -194,7 +194,7 @@ class TestPage:
         client.force_login(patient)
         # session, user; cramps per day, check-ins, the period's episode ids, hours, places, triggers,
         # relief; medicines, their steps, and cramps per day and check-ins for the windows around the steps
-        with django_assert_num_queries(10):
+        with django_assert_num_queries(9):
             response = client.get(INSIGHTS_URL)
         # 25 minutes apart, all of them fall within the default 26 weeks.
         assert response.context["insights"].total == size

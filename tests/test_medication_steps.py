@@ -510,7 +510,7 @@ def test_the_review_reads_medicines_and_steps_in_a_fixed_number_of_queries(
     url = reverse("tracker:patient_review", args=[patient.pk])
     # As in test_clinic's review count (30), with medicines: their steps (one prefetch) and the days of
     # the windows around the steps (cramps per day, check-ins).
-    with django_assert_num_queries(28):
+    with django_assert_num_queries(27):
         response = client.get(url)
     assert len(response.context["insights"].medications) == medicines
     assert CareGrant.objects.filter(patient=patient).count() == 1

@@ -767,7 +767,7 @@ class TestQueryCounts:
             log_tally(paris_patient, night, 3, overlap=Overlap.PART, locations=calves())
         # session, user; cramps per day, check-ins, the period's entry ids, hours, places, triggers,
         # relief; medicines (none, so no steps or windows)
-        with django_assert_num_queries(9):
+        with django_assert_num_queries(8):
             response = signed_in.get(INSIGHTS_URL)
         assert response.context["insights"].total == 3 * nights
 

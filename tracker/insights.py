@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, IntegerField, Max, Q, Sum, Value
+from django.db.models import CharField, Count, F, IntegerField, Max, Q, Sum, Value
 from django.db.models.functions import Coalesce, ExtractHour, TruncDate
 
 from accounts.models import User
@@ -254,12 +254,24 @@ def diary(patient: User, kind: str = ""):
 
 
 def daily_stats(patient: User, first: dt.date, last: dt.date, kind: str = "") -> dict[dt.date, DayStats]:
-    """Every local day first..last with its cramps, severity and check-in, in two queries."""
+    """Every local day first..last with its cramps, severity and check-in, in one query."""
     return days_stats(patient, [(first, last)], kind)
 
 
+# A check-in's row among the day rows of days_stats: what it holds of the figures, and its arm.
+NO_CRAMPS = {
+    "cramps": Value(0, output_field=IntegerField()),
+    "entries": Value(0, output_field=IntegerField()),
+    "severity_sum": Value(0, output_field=IntegerField()),
+    "worst": Value(None, output_field=IntegerField()),
+    "woke_before_noon": Value(0, output_field=IntegerField()),
+    "woke_after_noon": Value(0, output_field=IntegerField()),
+}
+CHECKIN_ARM = -1
+
+
 def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str = "") -> dict[dt.date, DayStats]:
-    """The same for every day of several ranges of days, still in two queries.
+    """The same for every day of several ranges of days, in one query.
 
     A night runs from local noon to noon and belongs to the day of its morning, so the cramps that woke
     the patient in the afternoon or evening before a range count for the night before its first day.
@@ -293,12 +305,23 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
             per_day.filter(
                 Q(started_at__gte=noon_before, started_at__lt=end)
                 & (Q(started_at__gte=start) | Q(woke_from_sleep=True))
-            ).annotate(arm=Value(arm, output_field=IntegerField()))
+            ).annotate(arm=Value(arm, output_field=IntegerField()), checkin=Value(None, output_field=CharField()))
         )
-    # One SELECT per span of days, joined by UNION ALL: each is bounded by the (patient, started_at)
-    # index, where a single SELECT with the spans joined by OR reads the whole log.
+    # The check-ins of the spans, as rows of the same shape with the arm CHECKIN.
+    arms += [
+        CheckIn.objects.filter(patient=patient, day__range=(first, last))
+        .order_by()
+        .values("day")
+        .annotate(**NO_CRAMPS, arm=Value(CHECKIN_ARM, output_field=IntegerField()), checkin=F("status"))
+        for first, last in spans
+    ]
+    # One SELECT per span of days and one per span's check-ins, joined by UNION ALL into one statement:
+    # each is bounded by its index, where a single SELECT with the spans joined by OR reads the whole log.
     rows: dict[dt.date, dict] = {}
     for row in arms[0].union(*arms[1:], all=True) if arms else []:
+        if row["arm"] == CHECKIN_ARM:
+            days[row["day"]].checkin = row["checkin"]
+            continue
         first, last = spans[row["arm"]]
         # The row of a day before a span holds only the waking cramps of the span's first night; when
         # another span holds the whole day, its row is the one kept.
@@ -311,12 +334,6 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
             stats.night_woken += row["woke_before_noon"]
         if (morning := days.get(row["day"] + dt.timedelta(days=1))) is not None:
             morning.night_woken += row["woke_after_noon"]
-    checkins = [
-        CheckIn.objects.filter(patient=patient, day__range=(first, last)).values_list("day", "status").order_by()
-        for first, last in spans
-    ]
-    for day, status in checkins[0].union(*checkins[1:], all=True) if checkins else []:
-        days[day].checkin = status
     return dict(sorted(days.items()))
 
 
@@ -332,24 +349,33 @@ def _spans(ranges: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date
 
 
 def day_counts(patient: User, first: dt.date, last: dt.date) -> dict[dt.date, DayStats]:
-    """Every local day first..last with its cramps and check-in only (not severity or nights), in two
-    light queries: what the day strip and the check-in pages show."""
+    """Every local day first..last with its cramps and check-in only (not severity or nights), in one
+    light query: what the day strip and the check-in pages show."""
     start, end = _bounds(patient, first, last)
     days = {
         first + dt.timedelta(days=n): DayStats(day=first + dt.timedelta(days=n)) for n in range((last - first).days + 1)
     }
-    rows = (
+    per_day = (
         diary(patient)
         .in_period(start, end)
         .annotate(day=TruncDate("started_at", tzinfo=patient.zone))
         .order_by()
         .values_list("day")
-        .annotate(cramps=cramps_sum(), entries=Count("id", filter=counted()))
+        .annotate(
+            cramps=cramps_sum(), entries=Count("id", filter=counted()), checkin=Value(None, output_field=CharField())
+        )
     )
-    for day, cramps, entries in rows:
-        days[day].cramps, days[day].entries = cramps, entries
-    for day, status in CheckIn.objects.filter(patient=patient, day__range=(first, last)).values_list("day", "status"):
-        days[day].checkin = status
+    checkins = (
+        CheckIn.objects.filter(patient=patient, day__range=(first, last))
+        .order_by()
+        .values_list("day")
+        .annotate(cramps=NO_CRAMPS["cramps"], entries=NO_CRAMPS["entries"], checkin=F("status"))
+    )
+    for day, cramps, entries, checkin in per_day.union(checkins, all=True):
+        if checkin is None:
+            days[day].cramps, days[day].entries = cramps, entries
+        else:
+            days[day].checkin = checkin
     return days
 
 
@@ -606,7 +632,7 @@ def trial_summary(
     steps: list[MedicationStep],
     days: dict[dt.date, DayStats] | None = None,
 ) -> TrialSummary:
-    """The figures of both windows (from DayStats, in two queries unless `days` holds their days already)
+    """The figures of both windows (from DayStats, in one query unless `days` holds their days already)
     and the medication steps from the first window's start to the second's end."""
     if days is None:
         days = days_stats(patient, [baseline, treatment])
