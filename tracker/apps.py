@@ -6,4 +6,4 @@ class TrackerConfig(AppConfig):
     verbose_name = "Cramp tracker"
 
     def ready(self):
-        from . import signals  # noqa: F401 (connects the receivers)
+        from . import lookups, signals  # noqa: F401 (registers the lookup, connects the receivers)

@@ -417,7 +417,7 @@ def _places(patient: User, episode_ids: list[int]) -> list[PlaceCount]:
     """Cramps by body location and side, among `episode_ids` (the counted entries: a tally's cramps are
     where the tally says, its described cramps not again)."""
     rows = (
-        EpisodeLocation.objects.filter(patient=patient, episode__in=episode_ids)
+        EpisodeLocation.objects.filter(patient=patient, episode__any_of=episode_ids)
         .values("location__slug", "location__label", "side")
         .annotate(cramps=Sum("episode__cramp_count"))
     )
@@ -445,7 +445,7 @@ def _term_counts(patient: User, episode_ids: list[int]) -> list[dict]:
     well it worked), in one query. It reads the entries' terms by the (patient, episode) index; a filter
     on the term's kind here would lead the planner to read every patient's uses of each term instead."""
     return list(
-        EpisodeTerm.objects.filter(patient=patient, episode__in=episode_ids)
+        EpisodeTerm.objects.filter(patient=patient, episode__any_of=episode_ids)
         .values("term__kind", "term__slug", "term__label", "term__sort_order", "episode__relief_effect")
         .annotate(cramps=Count("id"))
         .order_by()
