@@ -1,8 +1,10 @@
+from html import escape
+
 from django import forms, template
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeData, SafeString, mark_safe
 from django.utils.text import capfirst, slugify
 from django.utils.timezone import localtime
 
@@ -95,7 +97,18 @@ def filter_field(field: forms.BoundField) -> str:
 
 
 # Log rows are drawn by the tags below rather than by included templates: a page of the log draws twenty
-# of them, and an include costs more than the markup it holds.
+# of them, and an include costs more than the markup it holds. Inside rows, text goes through _html (the
+# escaping of Django's escape, without the checks for lazy strings that format_html makes of every value).
+
+
+def _html(value) -> str:
+    """`value` as HTML: markup already made safe as it is, anything else escaped."""
+    return value if isinstance(value, SafeData) else escape(str(value))
+
+
+def _safe(markup: str) -> SafeString:
+    """Markup whose every value went through _html or format_html."""
+    return mark_safe(markup)  # noqa: S308 (every value in it is escaped where the markup is built)
 
 
 @register.simple_tag
@@ -157,26 +170,21 @@ def episode_summary(episode, third_person: bool = False) -> str:
         facts.append("woke from sleep" if third_person else "woke me")
     if episode.created_by.is_caregiver:
         facts.append(entered_by(episode))
-    return format_html(
-        '{}<span class="d-block small">{}</span>', heading, format_html_join(" · ", "{}", ((fact,) for fact in facts))
-    )
+    return _safe(f'{heading}<span class="d-block small">{" · ".join(_html(fact) for fact in facts)}</span>')
 
 
 @register.simple_tag
 def episode_rows(episodes) -> str:
     """The patient's log as list items, each a link to the entry: its severity badge and summary."""
-    return format_html_join(
-        "\n",
-        '<li class="list-group-item episode-row"><a class="stretched-link episode-link d-flex gap-3 align-items-start '
-        'text-decoration-none text-body" href="{}">{}<span class="flex-grow-1">{}</span></a></li>',
-        (
-            (
-                reverse("tracker:episode_detail", args=[episode.uuid]),
-                severity_badge(episode.severity),
-                episode_summary(episode),
-            )
-            for episode in episodes
-        ),
+    return _safe("\n".join(_episode_row(episode) for episode in episodes))
+
+
+def _episode_row(episode) -> str:
+    link = _html(reverse("tracker:episode_detail", args=[episode.uuid]))
+    return (
+        '<li class="list-group-item episode-row"><a class="stretched-link episode-link d-flex gap-3 '
+        f'align-items-start text-decoration-none text-body" href="{link}">{severity_badge(episode.severity)}'
+        f'<span class="flex-grow-1">{episode_summary(episode)}</span></a></li>'
     )
 
 
@@ -225,4 +233,4 @@ def episode_cells(episode, table: str = "review") -> str:
         labels(episode.symptoms) or NOT_GIVEN,
         relief,
     ]
-    return format_html_join("", "<td>{}</td>", ((cell,) for cell in cells))
+    return _safe("".join(f"<td>{_html(cell)}</td>" for cell in cells))
