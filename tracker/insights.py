@@ -559,11 +559,6 @@ class EffectWindows:
             if first <= last
         ]
 
-    @property
-    def steps(self) -> list[MedicationStep]:
-        """Every step of every medicine, in date order."""
-        return sorted((step for _, steps in self.courses for step, _ in steps), key=MedicationStep.sort_key)
-
     def effects(self, days: dict[dt.date, DayStats]) -> list[MedicationEffect]:
         """`days` holds every day of the windows (and may hold others)."""
         return [
@@ -668,7 +663,7 @@ def insights_for(
     `courses` are the medication courses when the caller has read them already; the days of the ranges
     `also` (of every kind) are read with the others and kept in `Insights.days` for the caller (the
     trial-style summary). Without a kind, the period's days are read with the medicines' windows and
-    those ranges in one pair of queries.
+    those ranges in one query.
     """
     start, end = _bounds(patient, first, last)
     windows = EffectWindows(courses if courses is not None else medication_courses(patient, today), today)

@@ -162,7 +162,7 @@ def report(request: HttpRequest, patient_id: int) -> HttpResponse:
     today = patient_today(patient)
     steps = medication_steps(patient, today)
     trial_form, baseline, treatment = trial_windows(request, today, steps)
-    # The period's days and the trial windows' in one pair of queries.
+    # The period's days and the trial windows' in one query.
     days = days_stats(patient, [(start, end), baseline, treatment])
     context = {
         "patient": patient,
