@@ -379,15 +379,23 @@ class EpisodeQuerySet(models.QuerySet):
         return pairs
 
     def with_summary(self) -> "EpisodeQuerySet":
-        """What a row of the patient's list shows (its places, who entered it), in a fixed number of queries."""
-        return self.select_related("created_by", "tally").prefetch_related(
-            Prefetch("locations", queryset=EpisodeLocation.objects.select_related("location"))
+        """What a row of the patient's list shows (its places, who entered it, the kind of tally it is counted
+        in), in a fixed number of queries. The tally's kind is one joined column: a whole tally read with
+        each row costs more than the rest of the row."""
+        return (
+            self.select_related("created_by")
+            .annotate(tally_entry_type=models.F("tally__entry_type"))
+            .prefetch_related(Prefetch("locations", queryset=EpisodeLocation.objects.select_related("location")))
         )
 
     def with_details(self) -> "EpisodeQuerySet":
-        """Everything a detail page or a full table shows (activity, triggers, symptoms, relief too), in a
-        fixed number of queries."""
-        return self.with_summary().select_related("activity").prefetch_related(Prefetch("terms", to_attr="term_list"))
+        """Everything a detail page or a full table shows (the tally itself, activity, triggers, symptoms,
+        relief too), in a fixed number of queries."""
+        return (
+            self.with_summary()
+            .select_related("activity", "tally")
+            .prefetch_related(Prefetch("terms", to_attr="term_list"))
+        )
 
 
 class Episode(models.Model):
@@ -573,8 +581,15 @@ class Episode(models.Model):
             cramps = f"{self.cramp_count} cramp{'s' if self.cramp_count != 1 else ''}"
             return f"{cramps} ({self.get_entry_type_display().lower()})"
         if self.tally_id:
-            return f"1 cramp, counted in the {self.tally.get_entry_type_display().lower()}"
+            return f"1 cramp, counted in the {self.tally_kind}"
         return "1 cramp"
+
+    @property
+    def tally_kind(self) -> str:
+        """The kind of tally this cramp is counted in, in words ("night tally"); from the column that
+        with_summary reads along when there is one."""
+        entry_type = getattr(self, "tally_entry_type", None) or self.tally.entry_type
+        return EntryType(entry_type).label.lower()
 
     def _terms_of_kind(self, kind: str) -> list[Term]:
         # `term_list` when read with_details: a list, cheaper to walk than the relation's queryset.

@@ -206,8 +206,7 @@ def episode_cells(episode, table: str = "review") -> str:
     if episode.is_tally:
         cramps = episode.count_label
     elif episode.tally_id:
-        tally = episode.tally.get_entry_type_display().lower()
-        cramps = f"1, counted in the {tally}" if review else "counted in the tally"
+        cramps = f"1, counted in the {episode.tally_kind}" if review else "counted in the tally"
     else:
         cramps = "1"
     if review:
