@@ -1,3 +1,5 @@
+import time
+
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
@@ -25,7 +27,14 @@ class UserTimeZoneMiddleware:
 
 
 class ClinicianIdleTimeoutMiddleware:
-    """Sign clinicians out after CLINICIAN_IDLE_TIMEOUT_SECONDS without a request (a rolling expiry)."""
+    """Sign clinicians out after CLINICIAN_IDLE_TIMEOUT_SECONDS without a request (a rolling expiry).
+
+    The expiry moves on at most once every EXPIRY_STEP_SECONDS, so the sign-out comes between 14 and 15
+    idle minutes (never later), and the pages in between cost no session write.
+    """
+
+    EXPIRY_STEP_SECONDS = 60
+    MOVED_AT = "clinician_expiry_moved_at"
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -33,7 +42,10 @@ class ClinicianIdleTimeoutMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and user.is_clinician:
-            request.session.set_expiry(settings.CLINICIAN_IDLE_TIMEOUT_SECONDS)
+            now = int(time.time())
+            if now - request.session.get(self.MOVED_AT, 0) >= self.EXPIRY_STEP_SECONDS:
+                request.session[self.MOVED_AT] = now
+                request.session.set_expiry(settings.CLINICIAN_IDLE_TIMEOUT_SECONDS)
         return self.get_response(request)
 
 

@@ -2,6 +2,8 @@
 
 import json
 import logging
+import time
+from unittest import mock
 
 import pytest
 from django.contrib.sessions.models import Session
@@ -71,6 +73,19 @@ class TestSessions:
         response = client.get(reverse("tracker:clinic"))
         assert response.status_code == 302
         assert response["Location"].startswith(LOGIN_URL)
+
+    def test_the_idle_expiry_moves_on_at_most_once_a_minute(self, client, clinician):
+        client.force_login(clinician)
+        start = time.time()
+        with mock.patch("accounts.middleware.time.time", return_value=start):
+            client.get(reverse("tracker:clinic"))
+        expiry = Session.objects.get(session_key=client.session.session_key).expire_date
+        with mock.patch("accounts.middleware.time.time", return_value=start + 59):
+            client.get(reverse("tracker:clinic"))
+        assert Session.objects.get(session_key=client.session.session_key).expire_date == expiry
+        with mock.patch("accounts.middleware.time.time", return_value=start + 60):
+            client.get(reverse("tracker:clinic"))
+        assert Session.objects.get(session_key=client.session.session_key).expire_date > expiry
 
     def test_log_out_deletes_the_session_on_the_server(self, client, patient):
         client.force_login(patient)
