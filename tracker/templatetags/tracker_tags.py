@@ -188,6 +188,25 @@ def _episode_row(episode) -> str:
     )
 
 
+DAY_MARKS = {"none": "\N{CHECK MARK}", "unrecorded": "\N{EN DASH}"}
+
+
+@register.simple_tag
+def day_strip(days) -> str:
+    """The last days as a strip: cramps (their count), no cramps (a tick), not recorded (a dash); shapes and
+    words, not colour alone. `days` are DayStats, oldest first."""
+    items = []
+    for record in days:
+        mark = (record.cramps or "!") if record.state == "cramps" else DAY_MARKS[record.state]
+        items.append(
+            f'<li class="day day-{record.state}"><span class="day-name">{record.day:%a}</span> '
+            f'<span class="day-mark" aria-hidden="true">{mark}</span> '
+            f'<span class="day-date">{record.day.day} {record.day:%b}</span>'
+            f'<span class="visually-hidden">: {_html(record.state_label)}</span></li>'
+        )
+    return _safe(f'<ol class="day-strip list-unstyled" aria-label="The last {len(items)} days">{"".join(items)}</ol>')
+
+
 # What a table cell shows for a fact not recorded.
 NOT_GIVEN = "\N{EN DASH}"
 
