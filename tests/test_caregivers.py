@@ -839,8 +839,8 @@ def test_the_log_reads_in_a_fixed_number_of_queries(
             patient, caregiver if hours % 2 else patient, started_at=timezone.now() - dt.timedelta(hours=hours + 1)
         )
     client.force_login(caregiver)
-    # session, user, grant with its patient (gate), count, a page of episodes (with activity and
-    # who entered them), their locations, their tags, the access log insert, the cramps they count
+    # session, user, grant with its patient (gate), the count with the cramps it holds, a page of episodes
+    # (with activity and who entered them), their locations, their tags, the access log insert
     with django_assert_num_queries(8):
         response = client.get(log_url(patient))
     assert len(response.context["page"].object_list) == min(size, 20)

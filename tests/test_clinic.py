@@ -158,12 +158,12 @@ class TestReview:
         client.force_login(clinician)
         url = reverse("tracker:patient_review", args=[patient.pk])
         # session, user, authenticator-app check, grant (gate), access log insert, summary, profile, count, episodes,
-        # locations, tags, clinician notes, conditions, medications, general notes, filter options,
-        # the charts: cramps per day, check-ins, the period's episode ids, hours, places, triggers, relief,
-        # medicines (no steps to read: there are no medicines); questionnaires (with their schedules and
-        # answers in the period); the trial-style summary: cramps per day and check-ins of its two windows;
-        # and the session's new idle expiry (savepoint, update, release)
-        with django_assert_num_queries(26):
+        # locations, tags, clinician notes, conditions, medications, general notes, filter options;
+        # the charts: medicines (no steps to read: there are none), one statement for the days (and
+        # check-ins) of the period and of the trial-style summary's two windows, the period's entries
+        # (ids and hours), places, triggers and relief; questionnaires (with their schedules and answers in
+        # the period); and the session's new idle expiry (savepoint, update, release)
+        with django_assert_num_queries(25):
             client.get(url)
 
 
@@ -237,10 +237,10 @@ class TestReportAndExport:
                 patient=patient, episode=episode, location=term("location", "calf"), side="left"
             )
         client.force_login(clinician)
-        # session, user, authenticator-app check, grant (gate), access log insert; the report: cramps per day,
-        # check-ins, episodes (with who entered them) with their locations and tags, clinician notes;
-        # questionnaires; the trial-style summary: medicines (no steps to read), cramps per day and check-ins
-        # of its two windows; and the session's new idle expiry (savepoint, update, release)
+        # session, user, authenticator-app check, grant (gate), access log insert; medicines (no steps to
+        # read); one statement for the days (and check-ins) of the period and of the trial-style summary's
+        # two windows; episodes (with who entered them) with their locations and tags, clinician notes;
+        # questionnaires; and the session's new idle expiry (savepoint, update, release)
         with django_assert_num_queries(15):
             response = client.get(reverse("tracker:report", args=[patient.pk]))
         assert response.content.decode().count("(caregiver)</span>") == sum(1 for n in range(size) if n % 3)

@@ -76,7 +76,7 @@ def test_dashboard_query_count_does_not_grow_with_history(client, django_assert_
     now = timezone.now()
     EpisodeFactory.create_batch(count, patient=patient, started_at=now - dt.timedelta(hours=5))
     client.force_login(patient)
-    # session, user, episodes per local day, check-ins, 30-day comparison,
-    # 14-day rise, questionnaires due, the quick log's places, last five episodes, their locations, their tags
+    # session, user, cramps and check-ins per local day (one statement), the 30-day comparison and 14-day
+    # rise (one query), questionnaires due, the quick log's places, last five episodes, their locations
     with django_assert_num_queries(8):
         client.get(DASHBOARD_URL)

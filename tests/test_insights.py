@@ -192,9 +192,10 @@ class TestPage:
             for index in range(size)
         )
         client.force_login(patient)
-        # session, user; cramps per day, check-ins, the period's episode ids, hours, places, triggers,
-        # relief; medicines, their steps, and cramps per day and check-ins for the windows around the steps
-        with django_assert_num_queries(9):
+        # session, user; medicines, their steps; one statement for the days of the period and of the
+        # windows around the steps with their check-ins; the period's entries (ids and hours); places;
+        # triggers and relief
+        with django_assert_num_queries(8):
             response = client.get(INSIGHTS_URL)
         # 25 minutes apart, all of them fall within the default 26 weeks.
         assert response.context["insights"].total == size

@@ -765,9 +765,9 @@ class TestQueryCounts:
             night = today - dt.timedelta(days=offset)
             log_single(paris_patient, local(night, 23))
             log_tally(paris_patient, night, 3, overlap=Overlap.PART, locations=calves())
-        # session, user; cramps per day, check-ins, the period's entry ids, hours, places, triggers,
-        # relief; medicines (none, so no steps or windows)
-        with django_assert_num_queries(8):
+        # session, user; medicines (none, so no steps or windows); the days with their check-ins (one
+        # statement); the period's entries (ids and hours); places; triggers and relief
+        with django_assert_num_queries(7):
             response = signed_in.get(INSIGHTS_URL)
         assert response.context["insights"].total == 3 * nights
 

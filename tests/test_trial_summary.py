@@ -279,10 +279,10 @@ def test_the_report_reads_the_summary_in_a_fixed_number_of_queries(client, clini
     for day in range(size * 10):
         cramp(patient, today - dt.timedelta(days=day % 60), 3, severity=day % 11, woke=bool(day % 2))
     client.force_login(clinician)
-    # session, user, authenticator-app check, grant (gate), access log insert; the report: cramps per day,
-    # check-ins, episodes with their locations and tags, clinician notes; questionnaires; the trial-style
-    # summary: medicines, their steps, cramps per day and check-ins of its two windows; and the session's
-    # new idle expiry (savepoint, update, release)
+    # session, user, authenticator-app check, grant (gate), access log insert; medicines, their steps; one
+    # statement for the days (and check-ins) of the period and of the trial-style summary's two windows;
+    # episodes with their locations and tags, clinician notes; questionnaires; and the session's new idle
+    # expiry (savepoint, update, release)
     with django_assert_num_queries(16):
         response = client.get(report(patient))
     assert len(response.context["trial"].summary.steps) == size
@@ -302,6 +302,6 @@ def test_the_review_reads_the_summary_in_a_fixed_number_of_queries(client, clini
         cramp(patient, today - dt.timedelta(days=day % 60), 23, severity=day % 11, woke=True)
     client.force_login(clinician)
     # As test_medication_steps' review count: the summary reuses the steps the charts read.
-    with django_assert_num_queries(27):
+    with django_assert_num_queries(26):
         response = client.get(review(patient), WINDOWS)
     assert response.context["trial"].summary.baseline.first == BASELINE[0]

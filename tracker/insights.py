@@ -392,27 +392,6 @@ def weeks_of(days: dict[dt.date, DayStats]) -> list[Week]:
     return list(weeks.values())
 
 
-def _hours(patient: User, start: dt.datetime, end: dt.datetime, kind: str = "") -> tuple[list[int], dict[str, int]]:
-    """Cramps by the local hour they started, 0 to 23; and the cramps of night and day tallies, which have
-    no hour of their own, by the kind of tally."""
-    hours, untimed = [0] * 24, {}
-    rows = (
-        diary(patient, kind)
-        .counted()
-        .in_period(start, end)
-        .annotate(hour=ExtractHour("started_at", tzinfo=patient.zone))
-        .order_by()
-        .values("hour", "entry_type")
-        .annotate(cramps=Sum("cramp_count"))
-    )
-    for row in rows:
-        if row["entry_type"] == EntryType.SINGLE:
-            hours[row["hour"]] += row["cramps"]
-        else:
-            untimed[row["entry_type"]] = untimed.get(row["entry_type"], 0) + row["cramps"]
-    return hours, untimed
-
-
 def _places(patient: User, episode_ids: list[int]) -> list[PlaceCount]:
     """Cramps by body location and side, among `episode_ids` (the counted entries: a tally's cramps are
     where the tally says, its described cramps not again)."""
@@ -431,13 +410,40 @@ def _places(patient: User, episode_ids: list[int]) -> list[PlaceCount]:
     return [PlaceCount(slug, label, counts["left"], counts["right"]) for (slug, label), counts in sides.items()]
 
 
-def _episode_ids(patient: User, start: dt.datetime, end: dt.datetime, kind: str = "") -> tuple[list[int], list[int]]:
-    """The period's entries (all of them, and those that carry the count), read once through the
-    (patient, started_at) index. The queries of their places and terms then look them up by id: their
-    cost follows the period, not the length of the whole log (a subquery here leaves the planner
-    guessing at the row count)."""
-    rows = list(diary(patient, kind).in_period(start, end).values_list("pk", "tally_id"))
-    return [pk for pk, _ in rows], [pk for pk, tally_id in rows if tally_id is None]
+@dataclass
+class PeriodEntries:
+    """The period's entries, read once through the (patient, started_at) index: their ids (all of them, and
+    those that carry the count), and the cramps by the local hour they started. The queries of places and
+    terms then look the entries up by id: their cost follows the period, not the length of the whole log
+    (a subquery there leaves the planner guessing at the row count)."""
+
+    ids: list[int] = field(default_factory=list)
+    counted_ids: list[int] = field(default_factory=list)
+    # Cramps by local hour, 0 to 23; and the cramps of night and day tallies, which have no hour of their
+    # own, by the kind of tally.
+    hours: list[int] = field(default_factory=lambda: [0] * 24)
+    untimed: dict[str, int] = field(default_factory=dict)
+
+
+def _period_entries(patient: User, start: dt.datetime, end: dt.datetime, kind: str = "") -> PeriodEntries:
+    entries = PeriodEntries()
+    rows = (
+        diary(patient, kind)
+        .in_period(start, end)
+        .annotate(hour=ExtractHour("started_at", tzinfo=patient.zone))
+        .order_by()
+        .values_list("pk", "tally_id", "entry_type", "cramp_count", "hour")
+    )
+    for pk, tally_id, entry_type, cramps, hour in rows:
+        entries.ids.append(pk)
+        if tally_id is not None:
+            continue
+        entries.counted_ids.append(pk)
+        if entry_type == EntryType.SINGLE:
+            entries.hours[hour] += cramps
+        else:
+            entries.untimed[entry_type] = entries.untimed.get(entry_type, 0) + cramps
+    return entries
 
 
 def _term_counts(patient: User, episode_ids: list[int]) -> list[dict]:
@@ -674,19 +680,18 @@ def insights_for(
     else:
         every_kind = days_stats(patient, [(first, last), *ranges])
         days = days_between(every_kind, first, last)
-    episode_ids, counted_ids = _episode_ids(patient, start, end, kind)
-    hours, untimed = _hours(patient, start, end, kind)
-    term_counts = _term_counts(patient, episode_ids)
+    entries = _period_entries(patient, start, end, kind)
+    term_counts = _term_counts(patient, entries.ids)
     return Insights(
         start=first,
         end=last,
         weeks=weeks_of(days),
-        hours=hours,
-        places=_places(patient, counted_ids),
+        hours=entries.hours,
+        places=_places(patient, entries.counted_ids),
         triggers=_triggers(term_counts),
         relief=_relief(term_counts),
         medications=windows.effects(every_kind),
-        untimed=untimed,
+        untimed=entries.untimed,
         kind=kind,
         days=every_kind,
     )
