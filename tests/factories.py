@@ -7,6 +7,7 @@ from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_tot
 from django.utils import timezone
 
 from accounts.models import User
+from tracker.insights import insights_for
 from tracker.models import CareGrant, Episode, Term
 from tracker.sharing import hash_code
 
@@ -107,3 +108,9 @@ def grant_care(patient: User, caregiver: User, **fields) -> CareGrant:
         **fields,
     }
     return CareGrant.objects.create(patient=patient, caregiver=caregiver, role=CareGrant.Role.CAREGIVER, **values)
+
+
+def medication_effects(patient: User, today: dt.date) -> list:
+    """The "did it help" comparisons of the patient's medicines, as the insights page computes them (they
+    do not depend on the page's period)."""
+    return insights_for(patient, today, today, today).medications

@@ -10,7 +10,8 @@ from education.guidance import MAX_PAGES, Noted, guidance_for
 from education.models import GuidanceLink, Page
 from tracker.guidance import guidance_for_episode
 from tracker.models import Episode, Medication, PatientCondition
-from tracker.red_flags import cramps_rising, red_flags_for
+from tracker.red_flags import red_flags_for
+from tracker.selectors import trend
 from tracker.services import EpisodeDetails, LocationChoice, episode_create, profile_for
 
 from .factories import EpisodeFactory, PatientFactory, term
@@ -227,7 +228,8 @@ class TestRisingCramps:
     def test_twice_as_many_in_the_last_14_days_with_at_least_four(self, recent, previous, rising):
         patient = PatientFactory()
         self.spread(patient, recent, previous)
-        assert (cramps_rising(patient) is not None) is rising
+        _, rise = trend(patient)
+        assert (rise is not None) is rising
 
     def test_the_dashboard_shows_the_warning_when_cramps_rise(self, client):
         patient = PatientFactory()

@@ -5,11 +5,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.insights import days_stats, default_period, insights_for, medication_effects
+from tracker.insights import days_stats, default_period, insights_for
 from tracker.models import CheckIn, Episode, EpisodeLocation, EpisodeTerm, Medication
 from tracker.services import checkin_record, patient_today
 
-from .factories import EpisodeFactory, PatientFactory, grant_access, term
+from .factories import EpisodeFactory, PatientFactory, grant_access, medication_effects, term
 
 INSIGHTS_URL = reverse("tracker:insights")
 

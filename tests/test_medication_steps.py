@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from tracker.account_deletion import patient_account_delete
-from tracker.insights import medication_effects
 from tracker.models import CareGrant, CheckIn, Medication, MedicationStep
 from tracker.services import (
     medication_add,
@@ -23,7 +22,7 @@ from tracker.services import (
     patient_today,
 )
 
-from .factories import ClinicianFactory, EpisodeFactory, PatientFactory, grant_access
+from .factories import ClinicianFactory, EpisodeFactory, PatientFactory, grant_access, medication_effects
 
 pytestmark = pytest.mark.django_db
 

@@ -21,9 +21,8 @@ from fhir.resources.bundle import Bundle
 
 from tracker.insights import daily_stats, insights_for
 from tracker.models import EntryType, Episode, EventKind
-from tracker.red_flags import cramps_rising
 from tracker.review import summary_for
-from tracker.selectors import period_comparison, visit_report
+from tracker.selectors import trend, visit_report
 from tracker.services import EpisodeDetails, LocationChoice, episode_create, episode_delete, patient_today
 from tracker.tallies import AUTO, Overlap, slot_bounds, slot_key
 
@@ -205,8 +204,9 @@ class TestCountingRule:
         response = client.get(DASHBOARD_URL)
         assert sum(day.cramps for day in response.context["days"]) == TOTAL
         assert response.context["comparison"].recent == TOTAL
-        assert period_comparison(patient).recent == TOTAL
-        assert cramps_rising(patient).recent == TOTAL
+        comparison, rise = trend(patient)
+        assert comparison.recent == TOTAL
+        assert rise.recent == TOTAL
         html = response.content.decode()
         assert f"<strong>{TOTAL}</strong> cramps logged in the last 30 days" in html
         assert "4 cramps (night tally)" in html

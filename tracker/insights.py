@@ -541,15 +541,10 @@ def medication_courses(patient: User, today: dt.date) -> list[tuple[Medication, 
     return sorted(((medication, steps) for medication, steps in courses if steps), key=lambda course: course[1][0].day)
 
 
-def medication_effects(patient: User, today: dt.date) -> list[MedicationEffect]:
-    """For each step of each medicine (start, dose change, stop): the days before it against the days after."""
-    windows = EffectWindows(medication_courses(patient, today), today)
-    return windows.effects(days_stats(patient, windows.ranges) if windows.ranges else {})
-
-
 class EffectWindows:
-    """The windows around each step of each medicine; their days can be read with other days' (days_stats
-    takes several ranges) before `effects` adds them up."""
+    """For each step of each medicine (start, dose change, stop), the days before it against the days after:
+    the windows around the steps, whose days are read with the others (days_stats takes several ranges)
+    before `effects` adds them up."""
 
     def __init__(self, courses: list[tuple[Medication, list[MedicationStep]]], today: dt.date):
         self.courses = [

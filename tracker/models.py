@@ -347,10 +347,6 @@ class EpisodeQuerySet(models.QuerySet):
         """Episodes that started at or after `start` and before `end` (aware datetimes)."""
         return self.filter(started_at__gte=start, started_at__lt=end)
 
-    def last_two_windows(self, days: int, now) -> tuple[int, int]:
-        """(cramps in the last `days` days, cramps in the `days` before those), in one query."""
-        return self.window_pairs(now, days)[days]
-
     def window_pairs(self, now, *lengths: int) -> dict[int, tuple[int, int]]:
         """For each length N: (cramps in the last N days, cramps in the N days before those), in one query.
 

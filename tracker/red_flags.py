@@ -2,10 +2,6 @@
 
 from dataclasses import dataclass
 
-from django.utils import timezone
-
-from accounts.models import User
-
 from .models import Episode
 
 # Accompanying symptoms that can mean a nerve or muscle problem needs checking.
@@ -56,14 +52,9 @@ class Rise:
     days: int = RISE_WINDOW_DAYS
 
 
-def cramps_rising(patient: User) -> Rise | None:
-    """A rise worth a clinician's attention: at least twice as many episodes in the last
-    14 days as in the 14 before, and at least 4 of them. None otherwise."""
-    return rise_of(*Episode.objects.for_patient(patient).last_two_windows(RISE_WINDOW_DAYS, timezone.now()))
-
-
 def rise_of(recent: int, previous: int) -> Rise | None:
-    """The rise of cramps_rising, from the counts of the last 14 days and the 14 before."""
+    """A rise worth a clinician's attention, from the cramps of the last 14 days and of the 14 before: at
+    least twice as many, and at least 4 of them. None otherwise."""
     if recent >= RISE_MINIMUM and recent >= 2 * previous:
         return Rise(recent=recent, previous=previous)
     return None

@@ -42,15 +42,9 @@ def recent_days(patient: User, days: int = STRIP_DAYS) -> list[DayStats]:
     return list(day_counts(patient, today - dt.timedelta(days=days - 1), today).values())
 
 
-def period_comparison(patient: User, days: int = COMPARISON_DAYS) -> PeriodComparison:
-    """Cramps in the last `days` days against the `days` before, in one query."""
-    recent, previous = Episode.objects.for_patient(patient).last_two_windows(days, timezone.now())
-    return PeriodComparison(recent=recent, previous=previous, days=days)
-
-
 def trend(patient: User) -> tuple[PeriodComparison, Rise | None]:
-    """The dashboard's comparison of the last 30 days and its warning of a rise (red_flags.cramps_rising),
-    in one query."""
+    """The dashboard's comparison of the last 30 days with the 30 before, and its warning of a rise
+    (red_flags.rise_of), in one query."""
     pairs = Episode.objects.for_patient(patient).window_pairs(timezone.now(), COMPARISON_DAYS, RISE_WINDOW_DAYS)
     recent, previous = pairs[COMPARISON_DAYS]
     return PeriodComparison(recent=recent, previous=previous), rise_of(*pairs[RISE_WINDOW_DAYS])
