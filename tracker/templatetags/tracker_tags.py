@@ -1,13 +1,12 @@
-from html import escape
-
 from django import forms, template
 from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst, slugify
 from django.utils.timezone import localtime
 
+from tracker.markup import joined, text
 from tracker.tallies import slot_label
 
 register = template.Library()
@@ -97,18 +96,7 @@ def filter_field(field: forms.BoundField) -> str:
 
 
 # Log rows are drawn by the tags below rather than by included templates: a page of the log draws twenty
-# of them, and an include costs more than the markup it holds. Inside rows, text goes through _html (the
-# escaping of Django's escape, without the checks for lazy strings that format_html makes of every value).
-
-
-def _html(value) -> str:
-    """`value` as HTML: markup already made safe as it is, anything else escaped."""
-    return value if isinstance(value, SafeData) else escape(str(value))
-
-
-def _safe(markup: str) -> SafeString:
-    """Markup whose every value went through _html or format_html."""
-    return mark_safe(markup)  # noqa: S308 (every value in it is escaped where the markup is built)
+# of them, and an include costs more than the markup it holds (see tracker.markup).
 
 
 @register.simple_tag
@@ -170,17 +158,17 @@ def episode_summary(episode, third_person: bool = False) -> str:
         facts.append("woke from sleep" if third_person else "woke me")
     if episode.created_by.is_caregiver:
         facts.append(entered_by(episode))
-    return _safe(f'{heading}<span class="d-block small">{" · ".join(_html(fact) for fact in facts)}</span>')
+    return joined([heading, '<span class="d-block small">', " · ".join(text(fact) for fact in facts), "</span>"])
 
 
 @register.simple_tag
 def episode_rows(episodes) -> str:
     """The patient's log as list items, each a link to the entry: its severity badge and summary."""
-    return _safe("\n".join(_episode_row(episode) for episode in episodes))
+    return joined((_episode_row(episode) for episode in episodes), "\n")
 
 
 def _episode_row(episode) -> str:
-    link = _html(reverse("tracker:episode_detail", args=[episode.uuid]))
+    link = text(reverse("tracker:episode_detail", args=[episode.uuid]))
     return (
         '<li class="list-group-item episode-row"><a class="stretched-link episode-link d-flex gap-3 '
         f'align-items-start text-decoration-none text-body" href="{link}">{severity_badge(episode.severity)}'
@@ -202,9 +190,9 @@ def day_strip(days) -> str:
             f'<li class="day day-{record.state}"><span class="day-name">{record.day:%a}</span> '
             f'<span class="day-mark" aria-hidden="true">{mark}</span> '
             f'<span class="day-date">{record.day.day} {record.day:%b}</span>'
-            f'<span class="visually-hidden">: {_html(record.state_label)}</span></li>'
+            f'<span class="visually-hidden">: {text(record.state_label)}</span></li>'
         )
-    return _safe(f'<ol class="day-strip list-unstyled" aria-label="The last {len(items)} days">{"".join(items)}</ol>')
+    return joined([f'<ol class="day-strip list-unstyled" aria-label="The last {len(items)} days">', *items, "</ol>"])
 
 
 # What a table cell shows for a fact not recorded.
@@ -251,4 +239,4 @@ def episode_cells(episode, table: str = "review") -> str:
         labels(episode.symptoms) or NOT_GIVEN,
         relief,
     ]
-    return _safe("".join(f"<td>{_html(cell)}</td>" for cell in cells))
+    return joined(f"<td>{text(cell)}</td>" for cell in cells)
