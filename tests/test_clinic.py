@@ -102,9 +102,10 @@ def test_the_list_query_count_does_not_grow_with_the_number_of_patients(client, 
         grant_access(patient, clinician)
         EpisodeFactory.create_batch(3, patient=patient)
     client.force_login(clinician)
-    # session, user, the authenticator-app check, count, the page of patients with their
+    # session, user, the authenticator-app check, count, the patients whose summaries are out of date (all
+    # of them, on a first read), their figures counted, stored (one upsert), the page of patients with their
     # figures, and the session's new idle expiry (savepoint, update, release)
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(11):
         response = client.get(CLINIC_URL)
     assert len(rows(response)) == min(count, 25)
 
@@ -157,13 +158,14 @@ class TestReview:
             )
         client.force_login(clinician)
         url = reverse("tracker:patient_review", args=[patient.pk])
-        # session, user, authenticator-app check, grant (gate), access log insert, summary, profile, count, episodes,
+        # session, user, authenticator-app check, grant (gate), access log insert, the stored summary (on this
+        # first look: none yet, so counted, stored and read again), profile, count, episodes,
         # locations, tags, clinician notes, conditions, medications, general notes, filter options;
         # the charts: medicines (no steps to read: there are none), one statement for the days (and
         # check-ins) of the period and of the trial-style summary's two windows, the period's entries
         # (ids and hours), places, triggers and relief; questionnaires (with their schedules and answers in
         # the period); and the session's new idle expiry (savepoint, update, release)
-        with django_assert_num_queries(25):
+        with django_assert_num_queries(28):
             client.get(url)
 
 

@@ -683,6 +683,60 @@ class CheckIn(models.Model):
         return f"{self.day}: {self.get_status_display()}"
 
 
+class ClinicSummaryQuerySet(models.QuerySet):
+    def log_changed(self, patient_id: int) -> None:
+        """Call in the transaction of every write to the patient's entries or check-ins: their summary gets a
+        new log version (one INSERT ... ON CONFLICT UPDATE), so a count read before this write commits
+        keeps an older one and is recounted when next read."""
+        self.bulk_create(
+            [ClinicSummary(patient_id=patient_id, log_version=uuid4())],
+            update_conflicts=True,
+            unique_fields=["patient"],
+            update_fields=["log_version"],
+        )
+
+
+class ClinicSummary(models.Model):
+    """One patient's figures in the clinic list (tracker.review), stored so that a clinic of hundreds
+    of patients is sorted without reading their episodes on every request.
+
+    Never served stale: every write to the patient's log gives it a new `log_version`
+    (`ClinicSummary.objects.log_changed`) and the figures keep the version they were counted at;
+    `stale_from` is the first moment an entry crosses the edge of one of the sliding windows. Until either
+    happens the stored figures are what a fresh count would give; after, the next reader recounts them.
+    """
+
+    patient = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="clinic_summary"
+    )
+    log_version = models.UUIDField(default=uuid4)
+    computed_version = models.UUIDField(null=True, blank=True)
+    stale_from = models.DateTimeField(null=True, blank=True)
+    recent = models.PositiveIntegerField(default=0)
+    previous = models.PositiveIntegerField(default=0)
+    change = models.IntegerField(default=0)
+    mean_severity = models.FloatField(null=True, blank=True)
+    worst_severity = models.PositiveSmallIntegerField(null=True, blank=True)
+    times_woken = models.PositiveIntegerField(default=0)
+    red_flag_entries = models.PositiveIntegerField(default=0)
+    last_entry = models.DateTimeField(null=True, blank=True)
+    last_checkin = models.DateField(null=True, blank=True)
+    worsening = models.BooleanField(default=False)
+
+    objects = ClinicSummaryQuerySet.as_manager()
+
+    class Meta:
+        verbose_name_plural = "clinic summaries"
+
+    def __str__(self) -> str:
+        return f"Clinic summary of {self.patient}"
+
+    def is_current(self, now: dt.datetime) -> bool:
+        """Whether these are still the figures a count at `now` would give."""
+        counted_since_last_write = self.computed_version is not None and self.computed_version == self.log_version
+        return counted_since_last_write and (self.stale_from is None or now < self.stale_from)
+
+
 class CareGrantQuerySet(models.QuerySet):
     def for_patient(self, patient) -> "CareGrantQuerySet":
         return self.filter(patient=patient)

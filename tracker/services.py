@@ -14,6 +14,7 @@ from accounts.models import User
 from .models import (
     TALLY_TYPES,
     CheckIn,
+    ClinicSummary,
     EntryType,
     Episode,
     EpisodeLocation,
@@ -335,6 +336,7 @@ def episode_create(
     _add_links(episode, details)
     Episode.objects.for_patient(patient).filter(pk__in=[single.pk for single in singles]).update(tally=episode)
     _mark_day_with_cramps(patient, local_day(patient, episode.started_at))
+    ClinicSummary.objects.log_changed(patient.pk)
     return episode, True
 
 
@@ -390,6 +392,7 @@ def episodes_bulk_create(
     CheckIn.objects.bulk_create(
         (CheckIn(patient=patient, day=day, status=CheckIn.Status.HAD_CRAMPS) for day in days - answered), batch_size=500
     )
+    ClinicSummary.objects.log_changed(patient.pk)
     return len(stored)
 
 
@@ -430,6 +433,7 @@ def episode_update(*, episode: Episode, details: EpisodeDetails, overlap: str = 
     _replace_links(episode, details)
     Episode.objects.for_patient(patient).filter(pk__in=[single.pk for single in singles]).update(tally=episode)
     _mark_day_with_cramps(patient, local_day(patient, episode.started_at))
+    ClinicSummary.objects.log_changed(patient.pk)
     return episode
 
 
@@ -437,6 +441,7 @@ def episode_update(*, episode: Episode, details: EpisodeDetails, overlap: str = 
 def episode_delete(*, episode: Episode) -> None:
     """Delete an episode for good, with its locations and tags. The day's check-in stays as answered."""
     episode.delete()
+    ClinicSummary.objects.log_changed(episode.patient_id)
 
 
 @transaction.atomic
@@ -464,6 +469,7 @@ def checkin_record(*, patient: User, created_by: User, day: dt.date, status: str
     checkin, _ = CheckIn.objects.update_or_create(
         patient=patient, day=day, defaults={"status": status, "created_by": created_by}
     )
+    ClinicSummary.objects.log_changed(patient.pk)
     return checkin
 
 
