@@ -160,12 +160,12 @@ class TestReview:
         url = reverse("tracker:patient_review", args=[patient.pk])
         # session, user, authenticator-app check, grant (gate), access log insert, the stored summary (on this
         # first look: none yet, so counted, stored and read again), profile, count, episodes,
-        # locations, tags, clinician notes, conditions, medications, general notes, filter options;
-        # the charts: medicines (no steps to read: there are none), one statement for the days (and
+        # locations, tags, clinician notes, conditions, general notes, filter options; the medicines, listed
+        # and charted (no steps to read: there are none); the charts: one statement for the days (and
         # check-ins) of the period and of the trial-style summary's two windows, the period's entries
         # (ids and hours), places, triggers and relief; questionnaires (with their schedules and answers in
         # the period); and the session's new idle expiry (savepoint, update, release)
-        with django_assert_num_queries(28):
+        with django_assert_num_queries(27):
             client.get(url)
 
 

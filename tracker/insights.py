@@ -531,10 +531,18 @@ def _window_label(side: str, step: MedicationStep, first: dt.date, last: dt.date
     return f"{days} day{'s' if days != 1 else ''} {side} {STEP_VERBS[step.kind]}"
 
 
-def medication_courses(patient: User, today: dt.date) -> list[tuple[Medication, list[MedicationStep]]]:
+def medications_with_steps(patient: User) -> list[Medication]:
+    """The patient's medicines with their steps, in two queries."""
+    return list(Medication.objects.for_patient(patient).prefetch_related("steps"))
+
+
+def medication_courses(
+    patient: User, today: dt.date, medications: list[Medication] | None = None
+) -> list[tuple[Medication, list[MedicationStep]]]:
     """Each medicine with its steps up to today, in order of its first step; medicines without one left out.
-    Two queries: the medicines, and their steps."""
-    medications = Medication.objects.for_patient(patient).prefetch_related("steps")
+    Two queries (the medicines, and their steps), none when `medications` come from medications_with_steps."""
+    if medications is None:
+        medications = medications_with_steps(patient)
     courses = [
         (medication, [step for step in medication.timeline() if step.day <= today]) for medication in medications
     ]

@@ -25,9 +25,10 @@ from ..insights import (
     insights_for,
     medication_courses,
     medication_steps,
+    medications_with_steps,
     trial_summary,
 )
-from ..models import AccessLog, ClinicianNote, Episode, Medication, PatientCondition, PatientProfile
+from ..models import AccessLog, ClinicianNote, Episode, PatientCondition, PatientProfile
 from ..review import clinic_patients, summary_for
 from ..selectors import episodes_filtered, visit_report
 from ..services import patient_today
@@ -97,7 +98,8 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     query = request.GET.copy()
     query.pop("page", None)
     today = patient_today(patient)
-    courses = medication_courses(patient, today)
+    medications = medications_with_steps(patient)
+    courses = medication_courses(patient, today, medications)
     steps = course_steps(courses)
     trial_form, baseline, treatment = trial_windows(request, today, steps)
     insights = insights_for(
@@ -121,7 +123,7 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
         "other_conditions": PatientProfile.objects.filter(patient=patient)
         .values_list("other_conditions", flat=True)
         .first(),
-        "medications": Medication.objects.for_patient(patient),
+        "medications": medications,
         "notes": ClinicianNote.objects.filter(patient=patient, episode=None).select_related("author")[:20],
         "note_form": NoteForm(),
     }
