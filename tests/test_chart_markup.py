@@ -102,3 +102,44 @@ def test_a_bar_s_value_sits_just_above_it():
 def test_the_tables_list_every_week():
     assert weekly_chart(weeks()).table == [("2 Nov 2026", 3, 1, 5), ("9 Nov 2026", 0, 0, 7)]
     assert severity_chart(weeks()).table == [("2 Nov 2026", 6.0, 7), ("9 Nov 2026", None, None)]
+
+
+def test_the_tables_rows_escape_every_label():
+    body = body_map([PlaceCount("calf", HOSTILE, left=2, right=1)])
+    rows = {
+        "body": body.table_rows,
+        "triggers": count_bars([(HOSTILE, 3)]).table_rows,
+        "relief": relief_chart([(HOSTILE, {"complete": 2})]).table_rows,
+        "steps": timeline_chart(weeks(), [medication_effect(HOSTILE)]).step_rows,
+    }
+    escaped = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quoted&quot;"
+    for name, markup in rows.items():
+        assert isinstance(markup, SafeString), name
+        assert "<script" not in markup, name
+        assert escaped in markup, name
+    assert rows["body"] == f"<tr><td>{escaped}</td><td>2</td><td>1</td></tr>"
+    assert rows["relief"] == f"<tr><td>{escaped}</td><td>2</td><td>0</td><td>0</td><td>0</td><td>0</td></tr>"
+    assert rows["steps"].startswith(
+        f'<tr><td>1</td><td>3 Nov 2026</td><td>{escaped}</td><th scope="row">Started</th><td>{escaped}</td>'
+        "<td>\N{EN DASH}</td></tr>"
+    )
+
+
+def test_the_tables_show_a_dash_for_a_week_without_figures_and_say_when_no_place_is_recorded():
+    assert severity_chart(weeks()).table_rows == (
+        "<tr><td>2 Nov 2026</td><td>6.0</td><td>7</td></tr><tr><td>9 Nov 2026</td><td>\N{EN DASH}</td>"
+        "<td>\N{EN DASH}</td></tr>"
+    )
+    assert weekly_chart(weeks()).table_rows == (
+        "<tr><td>2 Nov 2026</td><td>3</td><td>1</td><td>5</td></tr><tr><td>9 Nov 2026</td><td>0</td><td>0</td>"
+        "<td>7</td></tr>"
+    )
+    assert body_map([]).table_rows == '<tr><td colspan="3">No place recorded yet.</td></tr>'
+    assert hours_chart([0] * 23 + [4]).table_rows.endswith("<tr><td>23:00</td><td>4</td></tr>")
+
+
+def test_the_relief_legend_names_every_answer_in_the_bars_order():
+    chart = relief_chart([("Stretching", {"complete": 1})])
+    assert chart.legend_words == "completely, a lot, a little, not at all, not said"
+    assert chart.legend_marks.count('<span class="legend-swatch effect-') == 5
+    assert chart.table_head.startswith('<th scope="col">Completely</th><th scope="col">A lot</th>')

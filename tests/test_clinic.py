@@ -1,8 +1,10 @@
 import csv
 import datetime as dt
 import io
+import re
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -167,6 +169,53 @@ class TestReview:
         # the period); and the session's new idle expiry (savepoint, update, release)
         with django_assert_num_queries(27):
             client.get(url)
+
+
+class TestReviewNotes:
+    def test_each_entry_has_a_note_form_carrying_the_page_s_csrf_token(self, clinician, patient):
+        grant_access(patient, clinician)
+        entries = EpisodeFactory.create_batch(3, patient=patient, started_at=days_ago(1))
+        client = Client(enforce_csrf_checks=True)
+        client.force_login(clinician)
+        html = client.get(reverse("tracker:patient_review", args=[patient.pk])).content.decode()
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html)[1]
+        note_url = reverse("tracker:note_new", args=[patient.pk])
+        for entry in entries:
+            row = html.split(f'<tr id="episode-{entry.uuid}">')[1].split("</tr>")[0]
+            assert f'<form method="post" action="{note_url}">' in row
+            assert f'<input type="hidden" name="csrfmiddlewaretoken" value="{token}">' in row
+            assert f'<input type="hidden" name="episode" value="{entry.uuid}">' in row
+            assert f'<label class="form-label" for="note-{entry.uuid}">Note on this entry</label>' in row
+            assert f'id="note-{entry.uuid}" name="text"' in row
+        # The token the rows carry is accepted: the note is saved on its entry.
+        response = client.post(
+            note_url, {"csrfmiddlewaretoken": token, "episode": str(entries[1].uuid), "text": "Seen"}
+        )
+        assert response.status_code == 302
+        assert ClinicianNote.objects.get().episode == entries[1]
+
+    def test_an_entry_s_notes_are_shown_escaped_in_its_row(self, client, clinician, patient):
+        grant_access(patient, clinician)
+        entry = EpisodeFactory(
+            patient=patient, started_at=days_ago(1), medication_taken="<b>Quinine</b>", notes="<i>Bad</i>\nnight"
+        )
+        ClinicianNote.objects.create(patient=patient, episode=entry, author=clinician, text="<script>alert(1)</script>")
+        client.force_login(clinician)
+        html = client.get(reverse("tracker:patient_review", args=[patient.pk])).content.decode()
+        row = html.split(f'<tr id="episode-{entry.uuid}">')[1].split("</tr>")[0]
+        assert "<strong>Took:</strong> &lt;b&gt;Quinine&lt;/b&gt;" in row
+        assert "&lt;i&gt;Bad&lt;/i&gt;<br>night" in row
+        assert f"<strong>{clinician.full_name}:</strong> &lt;script&gt;alert(1)&lt;/script&gt;" in row
+        assert "<script>alert(1)</script>" not in html
+
+    def test_the_patient_sees_the_notes_on_their_entries_but_no_note_form(self, client, clinician, patient):
+        grant_access(patient, clinician)
+        entry = EpisodeFactory(patient=patient, started_at=days_ago(1))
+        ClinicianNote.objects.create(patient=patient, episode=entry, author=clinician, text="Keep stretching")
+        client.force_login(patient)
+        html = client.get(reverse("tracker:patient_review", args=[patient.pk])).content.decode()
+        assert "Keep stretching" in html
+        assert f'id="note-{entry.uuid}"' not in html
 
 
 class TestNotes:

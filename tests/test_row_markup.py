@@ -1,12 +1,21 @@
-"""Log rows and table cells drawn by template tags escape every text they show."""
+"""Log rows, table rows and cells, and notes drawn by template tags escape every text they show."""
+
+import datetime as dt
 
 import pytest
 from django.utils import timezone
 
-from tracker.models import Episode, EpisodeLocation, EpisodeTerm
-from tracker.templatetags.tracker_tags import episode_cells, episode_rows
+from tracker.insights import Window
+from tracker.models import ClinicianNote, Episode, EpisodeLocation, EpisodeTerm
+from tracker.templatetags.tracker_tags import (
+    clinician_notes,
+    effect_window_row,
+    episode_cells,
+    episode_rows,
+    review_rows,
+)
 
-from .factories import CaregiverFactory, EpisodeFactory, PatientFactory, term
+from .factories import CaregiverFactory, ClinicianFactory, EpisodeFactory, PatientFactory, term
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +50,89 @@ def test_log_rows_escape_labels_and_names(hostile_entry):
     assert "<img" not in html
     assert html.count("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;") == 2  # place, caregiver
     assert f'href="/episodes/{hostile_entry.uuid}/"' in html
+
+
+def review_entry(hostile_entry, **fields):
+    """`hostile_entry` with a clinician's note on it, read as the review reads it; `fields` set on the entry."""
+    for name, value in fields.items():
+        setattr(hostile_entry, name, value)
+    hostile_entry.save()
+    ClinicianNote.objects.create(
+        patient=hostile_entry.patient,
+        episode=hostile_entry,
+        author=ClinicianFactory(full_name="Dr <b>Bold</b>"),
+        text="<script>alert(1)</script>",
+    )
+    return Episode.objects.with_details().prefetch_related("clinician_notes__author").get(pk=hostile_entry.pk)
+
+
+def test_review_rows_show_the_notes_escaped_and_a_note_form_per_entry(hostile_entry):
+    entry = review_entry(hostile_entry, medication_taken="<i>Quinine</i>", notes="Woke me <up>\r\nTwice")
+    with timezone.override(entry.patient.zone):
+        html = str(review_rows([entry], "/clinic/patients/1/notes/", "TOKEN<&>"))
+    assert "<script" not in html
+    assert "<img" not in html
+    assert "<i>" not in html
+    assert "<b>" not in html
+    assert html.startswith(f'<tr id="episode-{entry.uuid}"><td>')
+    assert '<p class="small mb-1"><strong>Took:</strong> &lt;i&gt;Quinine&lt;/i&gt;</p>' in html
+    assert "Woke me &lt;up&gt;<br>Twice" in html
+    assert (
+        '<p class="small mb-1"><strong>Dr &lt;b&gt;Bold&lt;/b&gt;:</strong> &lt;script&gt;alert(1)&lt;/script&gt;</p>'
+        in html
+    )
+    assert '<form method="post" action="/clinic/patients/1/notes/">' in html
+    assert '<input type="hidden" name="csrfmiddlewaretoken" value="TOKEN&lt;&amp;&gt;">' in html
+    assert f'<input type="hidden" name="episode" value="{entry.uuid}">' in html
+    assert f'<label class="form-label" for="note-{entry.uuid}">Note on this entry</label>' in html
+    assert (
+        f'<textarea class="form-control" id="note-{entry.uuid}" name="text" rows="2" maxlength="2000" required>' in html
+    )
+    assert '<summary>Add a note<span class="visually-hidden"> to this entry</span></summary>' in html
+
+
+def test_review_rows_without_a_note_address_have_no_form(hostile_entry):
+    entry = review_entry(hostile_entry)
+    with timezone.override(entry.patient.zone):
+        html = str(review_rows([entry]))
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<form" not in html
+    assert "csrfmiddlewaretoken" not in html
+
+
+def test_clinician_notes_escape_text_and_author_and_keep_line_breaks():
+    note = ClinicianNote(
+        text="<script>alert(1)</script>\nSecond line",
+        author=ClinicianFactory.build(full_name="Dr <b>Bold</b>"),
+        created_at=dt.datetime(2026, 11, 2, 9, 5, tzinfo=dt.UTC),
+    )
+    with timezone.override("Europe/Paris"):
+        html = str(clinician_notes([note]))
+    assert "<script" not in html
+    assert "<b>" not in html
+    assert '<blockquote class="mb-1">&lt;script&gt;alert(1)&lt;/script&gt;<br>Second line</blockquote>' in html
+    assert "Dr &lt;b&gt;Bold&lt;/b&gt;, 2 Nov 2026, 10:05</figcaption>" in html
+
+
+def test_clinician_notes_say_when_there_is_none():
+    assert str(clinician_notes([], empty="No notes yet.")) == "<p>No notes yet.</p>"
+    assert str(clinician_notes([])) == ""
+
+
+def test_an_effect_window_row_escapes_its_label_and_says_why_it_is_short():
+    window = Window(
+        label="<b>28 days</b>",
+        first=dt.date(2026, 11, 2),
+        last=dt.date(2026, 11, 8),
+        days=7,
+        recorded_days=7,
+        cramps=3,
+        mean_severity=None,
+        clipped="today",
+    )
+    html = str(effect_window_row(window))
+    assert html == (
+        '<tr><th scope="row">&lt;b&gt;28 days&lt;/b&gt; <span class="small fw-normal">(so far)</span></th>'
+        '<td class="text-nowrap">2 Nov \N{EN DASH} 8 Nov 2026</td><td>7 of 7</td><td>3</td><td>3.0</td>'
+        "<td>\N{EN DASH}</td></tr>"
+    )

@@ -5,7 +5,11 @@ from html.parser import HTMLParser
 import pytest
 from django import forms
 
+from tracker.forms import EpisodeFilterForm
+from tracker.selectors import vocabulary
 from tracker.widgets import PlainSelect
+
+from .factories import term
 
 CHOICES = [("", "Anywhere"), ("calf", "Calf"), ("x", '<script>alert("x")</script> & more')]
 
@@ -53,3 +57,16 @@ def test_labels_are_escaped():
     html = str(PlainSelect(choices=CHOICES).render("place", "x"))
     assert "<script>" not in html
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; more" in html
+
+
+@pytest.mark.django_db
+def test_the_place_filter_lists_every_place_after_anywhere_from_one_read(django_assert_num_queries):
+    calf = term("location", "calf")
+    form = EpisodeFilterForm(initial={"location": calf.pk})
+    # The places, read once by a plain query and kept for the form's later uses.
+    with django_assert_num_queries(1):
+        drawn_once, drawn_again = Options(str(form["location"])), Options(str(form["location"]))
+    places = list(vocabulary("location"))
+    assert drawn_once.options == drawn_again.options
+    assert drawn_once.options[0] == ("", False, "Anywhere")
+    assert drawn_once.options[1:] == [(str(place.pk), place == calf, place.label) for place in places]

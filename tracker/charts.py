@@ -1,12 +1,13 @@
-"""Geometry and marks of the server-rendered SVG charts: templates draw each chart's frame, text and table;
-the repeated marks are built here, every value escaped by format_html."""
+"""Geometry and marks of the server-rendered SVG charts: templates draw each chart's frame and text; the
+repeated marks and the rows of each chart's table are built here, every text escaped by `text` (see
+tracker.markup) or format_html."""
 
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.utils.html import format_html, format_html_join
-from django.utils.safestring import SafeString
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
 from .insights import Insights, MedicationEffect, PlaceCount, Week, steps_of
@@ -25,6 +26,15 @@ def _joined(marks: Iterable[str]) -> SafeString:
     """Marks one per line, each built by format_html or by an f-string whose every text went through
     `text` (the rest are numbers)."""
     return joined(marks, "\n")
+
+
+# What a table cell shows for a figure a week does not have (its mean severity without cramps).
+NO_FIGURE = "\N{EN DASH}"
+
+
+def _table_rows(rows: Iterable[Iterable]) -> SafeString:
+    """A chart table's body: a row of cells for each of `rows`, every value escaped."""
+    return joined("<tr>" + "".join(f"<td>{text(cell)}</td>" for cell in row) + "</tr>" for row in rows)
 
 
 @dataclass(frozen=True)
@@ -121,6 +131,10 @@ class WeeklyChart:
         return _columns(self.bars, tick_y=146, label_every=self.label_every, values=True)
 
     @property
+    def table_rows(self) -> SafeString:
+        return _table_rows(self.table)
+
+    @property
     def day_marks(self) -> SafeString:
         """The labels of the first and last rows, then one mark per day: a square, a ring or a dash."""
         first_row_y = PLOT_HEIGHT + 36
@@ -189,19 +203,20 @@ class SeverityMarks:
 
     @property
     def markup(self) -> SafeString:
+        """Built with f-strings: every value is a number (the lines' points too)."""
         return _joined(
             [
-                format_html_join(
-                    "",
-                    '<line x1="28" y1="{}" x2="{}" y2="{}" class="grid"/><text x="4" y="{}" class="tick">{}</text>',
-                    ((y, self.width, y, round(y + 4, 1), value) for value, y in self.grid),
+                "".join(
+                    f'<line x1="28" y1="{y}" x2="{self.width}" y2="{y}" class="grid"/>'
+                    f'<text x="4" y="{round(y + 4, 1)}" class="tick">{value}</text>'
+                    for value, y in self.grid
                 ),
-                format_html_join("", '<polyline points="{}" class="mean-line"/>', ((line,) for line in self.lines)),
-                format_html_join("", '<circle cx="{}" cy="{}" r="3" class="mean-point"/>', self.means),
-                format_html_join(
-                    "",
-                    '<rect x="{}" y="{}" width="8" height="8" class="worst-point" transform="rotate(45 {} {})"/>',
-                    ((round(x - 4, 1), round(y - 4, 1), x, y) for x, y in self.worst),
+                "".join(f'<polyline points="{text(line)}" class="mean-line"/>' for line in self.lines),
+                "".join(f'<circle cx="{x}" cy="{y}" r="3" class="mean-point"/>' for x, y in self.means),
+                "".join(
+                    f'<rect x="{round(x - 4, 1)}" y="{round(y - 4, 1)}" width="8" height="8" class="worst-point" '
+                    f'transform="rotate(45 {x} {y})"/>'
+                    for x, y in self.worst
                 ),
             ]
         )
@@ -240,6 +255,10 @@ class SeverityChart:
     # The table's rows: week from, mean severity, worst severity.
     table: list[tuple[str, float | None, int | None]]
 
+    @property
+    def table_rows(self) -> SafeString:
+        return _table_rows((first_day, mean or NO_FIGURE, worst or NO_FIGURE) for first_day, mean, worst in self.table)
+
 
 def severity_chart(weeks: list[Week]) -> SeverityChart:
     """Weekly mean severity as a line (broken where a week had no cramps), weekly worst as dots, on a 0-10 axis."""
@@ -265,6 +284,10 @@ class HoursChart:
     @property
     def bar_marks(self) -> SafeString:
         return _columns(self.bars, tick_y=146, label_every=3, values=True)
+
+    @property
+    def table_rows(self) -> SafeString:
+        return _table_rows((f"{bar.label}:00", bar.value) for bar in self.bars)
 
 
 def hours_chart(hours: list[int]) -> HoursChart:
@@ -295,26 +318,16 @@ class CountBars:
     @property
     def marks(self) -> SafeString:
         """Each row's label, bar and count."""
-        return format_html_join(
-            "\n",
-            '<text x="164" y="{}" text-anchor="end" class="label">{}</text>'
-            '<rect x="{}" y="{}" width="{}" height="{}" class="bar"/>'
-            '<text x="{}" y="{}" class="bar-value">{}</text>',
-            (
-                (
-                    row.y + 15,
-                    row.label,
-                    row.x,
-                    row.y,
-                    row.width,
-                    row.height,
-                    round(row.x + row.width + 6, 1),
-                    row.y + 15,
-                    row.value,
-                )
-                for row in self.rows
-            ),
+        return _joined(
+            f'<text x="164" y="{row.y + 15}" text-anchor="end" class="label">{text(row.label)}</text>'
+            f'<rect x="{row.x}" y="{row.y}" width="{row.width}" height="{row.height}" class="bar"/>'
+            f'<text x="{round(row.x + row.width + 6, 1)}" y="{row.y + 15}" class="bar-value">{text(row.value)}</text>'
+            for row in self.rows
         )
+
+    @property
+    def table_rows(self) -> SafeString:
+        return _table_rows((row.label, row.value) for row in self.rows)
 
 
 def count_bars(items: list[tuple[str, int]]) -> CountBars:
@@ -361,45 +374,51 @@ class ReliefChart:
         plain) and its count where it fits."""
         marks = []
         for row in self.rows:
-            marks.append(
-                format_html('<text x="164" y="{}" text-anchor="end" class="label">{}</text>', row.y + 15, row.label)
-            )
+            label = text(row.label)
+            marks.append(f'<text x="164" y="{row.y + 15}" text-anchor="end" class="label">{label}</text>')
             for segment in row.segments:
+                effect = text(segment.effect)
                 marks.append(
-                    format_html(
-                        '<rect x="{}" y="{}" width="{}" height="20" class="effect effect-{}">'
-                        "<title>{}, {}: {}</title></rect>",
-                        segment.x,
-                        row.y,
-                        segment.width,
-                        segment.effect,
-                        row.label,
-                        segment.label.lower(),
-                        segment.count,
-                    )
+                    f'<rect x="{segment.x}" y="{row.y}" width="{segment.width}" height="20" class="effect '
+                    f'effect-{effect}"><title>{label}, {text(segment.label.lower())}: {text(segment.count)}</title>'
+                    "</rect>"
                 )
                 if segment.effect != ReliefEffect.COMPLETELY:
                     marks.append(
-                        format_html(
-                            '<rect x="{}" y="{}" width="{}" height="20" fill="url(#relief-texture-{})"'
-                            ' class="effect-texture"/>',
-                            segment.x,
-                            row.y,
-                            segment.width,
-                            segment.effect,
-                        )
+                        f'<rect x="{segment.x}" y="{row.y}" width="{segment.width}" height="20" '
+                        f'fill="url(#relief-texture-{effect})" class="effect-texture"/>'
                     )
                 if segment.width > 14:
                     marks.append(
-                        format_html(
-                            '<text x="{}" y="{}" class="segment-count effect-text-{}">{}</text>',
-                            round(segment.x + 4, 1),
-                            row.y + 15,
-                            segment.effect,
-                            segment.count,
-                        )
+                        f'<text x="{round(segment.x + 4, 1)}" y="{row.y + 15}" class="segment-count '
+                        f'effect-text-{effect}">{text(segment.count)}</text>'
                     )
         return _joined(marks)
+
+    @property
+    def legend_words(self) -> str:
+        """The answers in the bars' order, in a sentence: "completely, a lot, ..."."""
+        return ", ".join(item["label"].lower() for item in self.legend)
+
+    @property
+    def legend_marks(self) -> SafeString:
+        """Each answer's swatch and words, in the bars' order."""
+        return joined(
+            (
+                f'<span class="text-nowrap"><span class="legend-swatch effect-{text(item["effect"])}" '
+                f'aria-hidden="true"></span> {text(item["label"])}</span>'
+                for item in self.legend
+            ),
+            " \N{MIDDLE DOT} ",
+        )
+
+    @property
+    def table_head(self) -> SafeString:
+        return joined(f'<th scope="col">{text(item["label"])}</th>' for item in self.legend)
+
+    @property
+    def table_rows(self) -> SafeString:
+        return _table_rows((row.label, *row.counts) for row in self.rows)
 
 
 def relief_chart(relief: list[tuple[str, dict[str, int]]]) -> ReliefChart:
@@ -465,22 +484,12 @@ class BodyView:
         marks = []
         for region in self.regions:
             marks.append(
-                format_html(
-                    '<rect x="{}" y="{}" width="{}" height="{}" rx="5" class="region" fill-opacity="{}">'
-                    "<title>{}</title></rect>",
-                    region.x,
-                    region.y,
-                    region.width,
-                    region.height,
-                    region.opacity,
-                    region.title,
-                )
+                f'<rect x="{region.x}" y="{region.y}" width="{region.width}" height="{region.height}" rx="5" '
+                f'class="region" fill-opacity="{region.opacity}"><title>{text(region.title)}</title></rect>'
             )
             if region.count:
                 marks.append(
-                    format_html(
-                        '<text x="{}" y="{}" class="region-count">{}</text>', region.x + 3, region.y + 14, region.count
-                    )
+                    f'<text x="{region.x + 3}" y="{region.y + 14}" class="region-count">{text(region.count)}</text>'
                 )
         return _joined(marks)
 
@@ -489,6 +498,12 @@ class BodyView:
 class BodyMap:
     views: list[BodyView]
     rows: list[PlaceCount]
+
+    @property
+    def table_rows(self) -> SafeString:
+        if not self.rows:
+            return mark_safe('<tr><td colspan="3">No place recorded yet.</td></tr>')
+        return _table_rows((place.label, place.left, place.right) for place in self.rows)
 
 
 def body_map(places: list[PlaceCount]) -> BodyMap:
@@ -608,6 +623,16 @@ class TimelineChart:
     @property
     def lane_marks(self) -> SafeString:
         return _joined(lane.markup for lane in self.lanes)
+
+    @property
+    def step_rows(self) -> SafeString:
+        """The table of steps: each one's number, date, medicine, kind, dose and side effects noted."""
+        return joined(
+            f"<tr><td>{number}</td><td>{text(_long_date(step.day))}</td><td>{text(step.medication.name)}</td>"
+            f'<th scope="row">{text(step.get_kind_display())}</th><td>{text(step.dose or NO_FIGURE)}</td>'
+            f"<td>{text(', '.join(step.side_effect_labels) or NO_FIGURE)}</td></tr>"
+            for number, step in self.rows
+        )
 
 
 def timeline_chart(weeks: list[Week], effects: list[MedicationEffect]) -> TimelineChart:

@@ -9,11 +9,17 @@ from collections.abc import Iterable
 from html import escape
 
 from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.text import normalize_newlines
 
 
 def text(value) -> str:
     """`value` as HTML: markup already made safe as it is, anything else escaped."""
     return value if isinstance(value, SafeData) else escape(str(value))
+
+
+def lines(value) -> str:
+    """Text as HTML, escaped, each line break a <br> (as the linebreaksbr filter)."""
+    return text(normalize_newlines(value)).replace("\n", "<br>")
 
 
 def joined(pieces: Iterable[str], separator: str = "") -> SafeString:

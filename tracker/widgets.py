@@ -2,7 +2,9 @@
 
 from django import forms
 from django.forms.utils import flatatt
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
+
+from .markup import joined, text
 
 
 class PlainSelect(forms.Select):
@@ -11,10 +13,9 @@ class PlainSelect(forms.Select):
 
     def render(self, name, value, attrs=None, renderer=None):
         chosen = set(self.format_value(value))
-        options = format_html_join(
-            "",
-            '<option value="{}"{}>{}</option>',
-            ((option, " selected" if str(option) in chosen else "", label) for option, label in self.choices),
+        options = joined(
+            f'<option value="{text(option)}"{" selected" if str(option) in chosen else ""}>{text(label)}</option>'
+            for option, label in self.choices
         )
         return format_html(
             '<select name="{}"{}>{}</select>', name, flatatt(self.build_attrs(self.attrs, attrs)), options

@@ -1,12 +1,12 @@
 from django import forms, template
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst, slugify
 from django.utils.timezone import localtime
 
-from tracker.markup import joined, text
+from tracker.markup import joined, lines, text
+from tracker.models import MAX_NOTES_LENGTH
 from tracker.tallies import slot_label
 
 register = template.Library()
@@ -95,6 +95,18 @@ def filter_field(field: forms.BoundField) -> str:
     )
 
 
+def local_time(moment, *, with_year: bool = True) -> str:
+    """A moment in the current time zone as the date filter's "D j M Y, H:i" ("Mon 2 Nov 2026, 00:00"), or
+    "D j M, H:i" without the year. Our pages are in English; date_format looks the format and the names up in
+    the translations at every call, which costs more than the rest of a table row."""
+    moment = localtime(moment)
+    return (
+        f"{moment:%a} {moment.day} {moment:%b %Y, %H:%M}"
+        if with_year
+        else f"{moment:%a} {moment.day} {moment:%b, %H:%M}"
+    )
+
+
 # Log rows are drawn by the tags below rather than by included templates: a page of the log draws twenty
 # of them, and an include costs more than the markup it holds (see tracker.markup).
 
@@ -103,12 +115,12 @@ def filter_field(field: forms.BoundField) -> str:
 def severity_badge(severity: int) -> str:
     """The 0-10 rating with its word ("7 severe"), so severity is never shown by colour alone."""
     word = severity_word(severity)
-    return format_html(
-        '<span class="severity-badge severity-{}"><span class="severity-number">{}</span>'
-        '<span class="visually-hidden"> out of 10,</span> <span class="severity-word">{}</span></span>',
-        slugify(word),
-        severity,
-        word,
+    return joined(
+        [
+            f'<span class="severity-badge severity-{text(slugify(word))}">',
+            f'<span class="severity-number">{int(severity)}</span><span class="visually-hidden"> out of 10,</span> ',
+            f'<span class="severity-word">{text(word)}</span></span>',
+        ]
     )
 
 
@@ -133,7 +145,7 @@ def episode_summary(episode, third_person: bool = False) -> str:
         heading = format_html(
             '<span class="d-block fw-semibold"><time datetime="{}">{}</time></span>',
             started.isoformat(),
-            date_format(started, "D j M Y, H:i"),
+            local_time(started),
         )
     facts = []
     if episode.is_tally:
@@ -204,10 +216,7 @@ def episode_cells(episode, table: str = "review") -> str:
     """The cells of one entry in a clinician's table, from when it started to the relief tried: the review's
     (`table` "review") or the printable visit report's ("report"). Expects the episode read with_details."""
     review = table == "review"
-    if episode.is_tally:
-        when = capfirst(tally_period(episode))
-    else:
-        when = date_format(localtime(episode.started_at), "D j M Y, H:i" if review else "D j M, H:i")
+    when = capfirst(tally_period(episode)) if episode.is_tally else local_time(episode.started_at, with_year=review)
     if episode.created_by.is_caregiver:
         when = format_html('{}<span class="d-block small">{}</span>', when, entered_by(episode))
     if episode.is_tally:
@@ -240,3 +249,80 @@ def episode_cells(episode, table: str = "review") -> str:
         relief,
     ]
     return joined(f"<td>{text(cell)}</td>" for cell in cells)
+
+
+@register.simple_tag
+def review_rows(episodes, note_url: str = "", csrf_token: str = "") -> str:
+    """The rows of the clinician's review table: each entry's cells, then its notes (what the patient took and
+    wrote, the clinicians' notes on it) and, when `note_url` is given, a form posting a note on it there with
+    `csrf_token`. Expects the episodes read with_details, their clinician notes with their authors."""
+    return joined((_review_row(episode, note_url, csrf_token) for episode in episodes), "\n")
+
+
+def _review_row(episode, note_url: str, csrf_token: str) -> str:
+    uuid = text(episode.uuid)
+    notes = []
+    if episode.medication_taken:
+        notes.append(f'<p class="small mb-1"><strong>Took:</strong> {text(episode.medication_taken)}</p>')
+    if episode.notes:
+        notes.append(lines(episode.notes))
+    notes.extend(
+        f'<p class="small mb-1"><strong>{text(note.author.full_name)}:</strong> {text(note.text)}</p>'
+        for note in episode.clinician_notes.all()
+    )
+    if note_url:
+        notes.append(
+            '<details class="small"><summary>Add a note<span class="visually-hidden"> to this entry</span></summary>'
+            f'<form method="post" action="{text(note_url)}">'
+            f'<input type="hidden" name="csrfmiddlewaretoken" value="{text(csrf_token)}">'
+            f'<input type="hidden" name="episode" value="{uuid}">'
+            f'<label class="form-label" for="note-{uuid}">Note on this entry</label>'
+            f'<textarea class="form-control" id="note-{uuid}" name="text" rows="2" maxlength="{MAX_NOTES_LENGTH}" '
+            "required></textarea>"
+            '<button type="submit" class="btn btn-sm btn-primary mt-1">Save note</button></form></details>'
+        )
+    return f'<tr id="episode-{uuid}">{episode_cells(episode, "review")}<td>{"".join(notes)}</td></tr>'
+
+
+# Why an effect window is shorter than asked, as its row says it.
+CLIPPED = {
+    "today": ' <span class="small fw-normal">(so far)</span>',
+    "next step": ' <span class="small fw-normal">(until the next step)</span>',
+    "previous step": ' <span class="small fw-normal">(since the previous step)</span>',
+}
+
+
+@register.simple_tag
+def effect_window_row(window) -> str:
+    """One window of a medicine's "did it help" table: its dates, days recorded, cramps and rates, or why it
+    has no day."""
+    if window.days:
+        first, last = window.first, window.last
+        cells = (
+            f'<td class="text-nowrap">{first.day} {first:%b} \N{EN DASH} {last.day} {last:%b %Y}</td>'
+            f"<td>{text(window.recorded_days)} of {text(window.days)}</td><td>{text(window.cramps)}</td>"
+            f"<td>{text(window.cramps_per_week or NOT_GIVEN)}</td><td>{text(window.mean_severity or NOT_GIVEN)}</td>"
+        )
+    else:
+        cells = '<td colspan="5">None: another step of this medicine is on the same date.</td>'
+    return joined(
+        ['<tr><th scope="row">', text(window.label), CLIPPED.get(window.clipped, ""), "</th>", cells, "</tr>"]
+    )
+
+
+@register.simple_tag
+def clinician_notes(notes, empty: str = "") -> str:
+    """Clinicians' notes, each with its author and when it was written (`note.author` read with it); `empty`
+    says there is none."""
+    figures = []
+    for note in notes:
+        written = localtime(note.created_at)
+        figures.append(
+            '<figure class="clinician-note border-start border-4 ps-3 mb-3">'
+            f'<blockquote class="mb-1">{lines(note.text)}</blockquote>'
+            f'<figcaption class="small text-body-secondary">{text(note.author.full_name)}, '
+            f"{written.day} {written:%b %Y, %H:%M}</figcaption></figure>"
+        )
+    if not figures and empty:
+        return format_html("<p>{}</p>", empty)
+    return joined(figures, "\n")
