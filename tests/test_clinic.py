@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tracker.models import ClinicianNote, EpisodeLocation, EpisodeTerm
+from tracker.services import profile_update
 
 from .factories import (
     CaregiverFactory,
@@ -132,6 +133,29 @@ class TestReview:
         assert "Baclofen" in html
         assert "Rita Rising" in html
 
+    def test_the_review_lists_the_conditions_chosen_then_those_in_the_patients_own_words(self, client, clinician):
+        patient = PatientFactory()
+        grant_access(patient, clinician)
+        client.force_login(clinician)
+        url = reverse("tracker:patient_review", args=[patient.pk])
+        response = client.get(url)
+        assert response.context["conditions"] == []
+        assert "None recorded." in response.content.decode()
+        chosen = [term("condition", "spinal-stenosis"), term("condition", "multiple-sclerosis")]
+        profile_update(
+            patient=patient,
+            time_zone=patient.time_zone,
+            conditions=chosen,
+            other_conditions="<b>Low thyroid</b>",
+            reminder_time=None,
+        )
+        response = client.get(url)
+        in_list_order = sorted(chosen, key=lambda condition: (condition.sort_order, condition.label))
+        assert response.context["conditions"] == [condition.label for condition in in_list_order] + [
+            "<b>Low thyroid</b>"
+        ]
+        assert "<li>&lt;b&gt;Low thyroid&lt;/b&gt;</li>" in response.content.decode()
+
     def test_the_review_filters_by_date_range_and_severity(self, client, clinician, clinic):
         rising = clinic["rising"]
         client.force_login(clinician)
@@ -161,13 +185,14 @@ class TestReview:
         client.force_login(clinician)
         url = reverse("tracker:patient_review", args=[patient.pk])
         # session, user, authenticator-app check, grant (gate), access log insert, the stored summary (on this
-        # first look: none yet, so counted, stored and read again), profile, count, episodes,
-        # locations, tags, clinician notes, conditions, general notes, filter options; the medicines, listed
+        # first look: none yet, so counted, stored and read again), count, episodes, locations, tags,
+        # clinician notes (with their authors), conditions (with the patient's own words), general notes, filter
+        # options; the medicines, listed
         # and charted (no steps to read: there are none); the charts: one statement for the days (and
         # check-ins) of the period and of the trial-style summary's two windows, the period's entries
         # (ids and hours), places, triggers and relief; questionnaires (with their schedules and answers in
         # the period); and the session's new idle expiry (savepoint, update, release)
-        with django_assert_num_queries(27):
+        with django_assert_num_queries(26):
             client.get(url)
 
 

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.insights import days_stats, default_period, insights_for
+from tracker.insights import day_counts, days_stats, default_period, insights_for
 from tracker.models import CheckIn, Episode, EpisodeLocation, EpisodeTerm, Medication
 from tracker.services import checkin_record, patient_today
 
@@ -44,6 +44,24 @@ class TestWeeks:
         EpisodeFactory(patient=patient, started_at=at("Europe/London", 2026, 10, 25, 23, 59))
         data = insights_for(patient, dt.date(2026, 10, 19), dt.date(2026, 10, 26), dt.date(2026, 10, 26))
         assert [week.cramps for week in data.weeks] == [3, 0]
+
+    @pytest.mark.parametrize("zone", ["Etc/GMT+12", "Etc/GMT-14", "Asia/Kolkata", "America/St_Johns"])
+    def test_days_and_nights_are_the_patients_local_ones_in_every_kind_of_zone(self, zone):
+        """Fixed-offset zones are named with the opposite sign ("Etc/GMT+12" is UTC-12); half-hour zones
+        straddle the UTC date line at another moment than whole-hour ones."""
+        patient = PatientFactory(time_zone=zone)
+        EpisodeFactory(patient=patient, started_at=at(zone, 2026, 11, 4, 23, 30), woke_from_sleep=True)
+        EpisodeFactory(patient=patient, started_at=at(zone, 2026, 11, 5, 0, 30), cramp_count=1)
+        days = days_stats(patient, [(dt.date(2026, 11, 4), dt.date(2026, 11, 6))])
+        assert [(day, stats.cramps, stats.night_woken) for day, stats in days.items()] == [
+            (dt.date(2026, 11, 4), 1, 0),
+            (dt.date(2026, 11, 5), 1, 1),
+            (dt.date(2026, 11, 6), 0, 0),
+        ]
+        counts = day_counts(patient, dt.date(2026, 11, 4), dt.date(2026, 11, 6))
+        assert [stats.cramps for stats in counts.values()] == [1, 1, 0]
+        data = insights_for(patient, dt.date(2026, 11, 2), dt.date(2026, 11, 8), dt.date(2026, 11, 8))
+        assert (data.hours[23], data.hours[0]) == (1, 1)
 
     def test_weekly_severity_mean_and_worst(self):
         patient = PatientFactory()

@@ -270,9 +270,11 @@ DAY_FIGURES = """
 WOKEN = "CASE WHEN times_woken IS NOT NULL THEN times_woken WHEN woke_from_sleep THEN 1 ELSE 0 END"
 
 
-def _local_day_and_hour(zone_name: str) -> tuple[tuple[str, tuple], tuple[str, tuple]]:
+def _local_day_and_hour(zone) -> tuple[tuple[str, tuple], tuple[str, tuple]]:
     """The SQL (and parameters) of the local day and hour of an episode's start in the zone, in the database's
-    own dialect: what TruncDate and ExtractHour compile to."""
+    own dialect: what TruncDate and ExtractHour compile to. A fixed-offset zone goes by its offset, as
+    there ("Etc/GMT+12" is "-12": the backends read a sign in a name as an offset)."""
+    zone_name = zone.tzname(None) or str(zone)
     operations = connection.ops
     return (
         operations.datetime_cast_date_sql("started_at", (), zone_name),
@@ -304,7 +306,7 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
     if not spans:
         return days
     operations = connection.ops
-    (day_sql, day_params), (hour_sql, hour_params) = _local_day_and_hour(patient.time_zone)
+    (day_sql, day_params), (hour_sql, hour_params) = _local_day_and_hour(patient.zone)
     figures = DAY_FIGURES.format(hour=hour_sql, woken=WOKEN)
     of_kind = " AND event_kind = %s" if kind else ""
     arms, params = [], []
@@ -371,7 +373,7 @@ def day_counts(patient: User, first: dt.date, last: dt.date) -> dict[dt.date, Da
         first + dt.timedelta(days=n): DayStats(day=first + dt.timedelta(days=n)) for n in range((last - first).days + 1)
     }
     operations = connection.ops
-    (day_sql, day_params), _ = _local_day_and_hour(patient.time_zone)
+    (day_sql, day_params), _ = _local_day_and_hour(patient.zone)
     # Formatted in as in days_stats: the backend's own fragments and table names; values are parameters.
     sql = (
         f"SELECT {day_sql}, SUM(CASE WHEN tally_id IS NULL THEN cramp_count ELSE 0 END),"  # noqa: S608

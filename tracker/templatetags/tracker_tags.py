@@ -1,6 +1,6 @@
 from django import forms, template
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst, slugify
 from django.utils.timezone import localtime
@@ -70,29 +70,27 @@ def filter_field(field: forms.BoundField) -> str:
     classes = [widget.attrs.get("class", ""), "form-select" if isinstance(widget, forms.Select) else "form-control"]
     if field.errors:
         classes.append("is-invalid")
-    required = field.field.required
-    return format_html(
-        '<div id="div_{}" class="mb-3"><label for="{}" class="form-label{}">{}</label>{}{}{}</div>',
-        field.auto_id,
-        field.id_for_label,
-        " requiredField" if required else "",
-        format_html('{}<span class="asteriskField">*</span>', field.label) if required else field.label,
-        field.as_widget(attrs={"class": " ".join(name for name in classes if name)}),
-        format_html('<div id="{}_helptext" class="form-text">{}</div>', field.auto_id, field.help_text)
-        if field.help_text
-        else "",
-        format_html(
-            '<div id="{}_error" class="invalid-feedback">{}</div>',
-            field.auto_id,
-            format_html_join(
-                "",
-                '<p id="error_{}_{}"><strong>{}</strong></p>',
-                ((number, field.auto_id, error) for number, error in enumerate(field.errors, 1)),
-            ),
+    auto_id = text(field.auto_id)
+    label = text(field.label)
+    pieces = [f'<div id="div_{auto_id}" class="mb-3">']
+    if field.field.required:
+        pieces.append(
+            f'<label for="{text(field.id_for_label)}" class="form-label requiredField">{label}'
+            '<span class="asteriskField">*</span></label>'
         )
-        if field.errors
-        else "",
-    )
+    else:
+        pieces.append(f'<label for="{text(field.id_for_label)}" class="form-label">{label}</label>')
+    pieces.append(text(field.as_widget(attrs={"class": " ".join(name for name in classes if name)})))
+    if field.help_text:
+        pieces.append(f'<div id="{auto_id}_helptext" class="form-text">{text(field.help_text)}</div>')
+    if field.errors:
+        errors = "".join(
+            f'<p id="error_{number}_{auto_id}"><strong>{text(error)}</strong></p>'
+            for number, error in enumerate(field.errors, 1)
+        )
+        pieces.append(f'<div id="{auto_id}_error" class="invalid-feedback">{errors}</div>')
+    pieces.append("</div>")
+    return joined(pieces)
 
 
 def local_time(moment, *, with_year: bool = True) -> str:

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -28,9 +29,9 @@ from ..insights import (
     medications_with_steps,
     trial_summary,
 )
-from ..models import AccessLog, ClinicianNote, Episode, PatientCondition, PatientProfile
+from ..models import AccessLog, ClinicianNote, Episode
 from ..review import clinic_patients, summary_for
-from ..selectors import episodes_filtered, visit_report
+from ..selectors import condition_labels, episodes_filtered, visit_report
 from ..services import patient_today
 from ..sharing import access_log_record, invitation_accept, note_add
 from .periods import period_from
@@ -93,7 +94,8 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     period_form, start, end = _logged_period(request, patient, AccessLog.Action.VIEW_REVIEW)
     filter_form = EpisodeFilterForm(request.GET or None)
     filters = {**filter_form.filters(), "date_from": start, "date_to": end}
-    episodes = episodes_filtered(patient, **filters).with_details().prefetch_related("clinician_notes__author")
+    notes_on_entries = Prefetch("clinician_notes", queryset=ClinicianNote.objects.select_related("author"))
+    episodes = episodes_filtered(patient, **filters).with_details().prefetch_related(notes_on_entries)
     page = Paginator(episodes, EPISODES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
@@ -119,10 +121,7 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
         "end": end,
         "page": page,
         "query": query.urlencode(),
-        "conditions": PatientCondition.objects.filter(profile_id=patient.pk).select_related("condition"),
-        "other_conditions": PatientProfile.objects.filter(patient=patient)
-        .values_list("other_conditions", flat=True)
-        .first(),
+        "conditions": condition_labels(patient),
         "medications": medications,
         "notes": ClinicianNote.objects.filter(patient=patient, episode=None).select_related("author")[:20],
         "note_form": NoteForm(),
