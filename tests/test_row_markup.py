@@ -63,7 +63,7 @@ def review_entry(hostile_entry, **fields):
         author=ClinicianFactory(full_name="Dr <b>Bold</b>"),
         text="<script>alert(1)</script>",
     )
-    return Episode.objects.with_details().prefetch_related("clinician_notes__author").get(pk=hostile_entry.pk)
+    return Episode.objects.for_table().with_notes().get(pk=hostile_entry.pk)
 
 
 def test_review_rows_show_the_notes_escaped_and_a_note_form_per_entry(hostile_entry):

@@ -444,7 +444,7 @@ class EpisodeForm(EpisodeFormBase):
         """The form's starting values for editing `episode`."""
         minutes, seconds = divmod(episode.duration_seconds, 60) if episode.duration_seconds else (None, None)
         locations = []
-        for place in episode.locations.all():
+        for place in episode.places:
             sides = [Side.LEFT, Side.RIGHT] if place.side == Side.BOTH else [place.side]
             locations += [f"{place.location_id}:{side}" for side in sides]
         return {

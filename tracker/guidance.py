@@ -16,7 +16,7 @@ def noted_in(episode: Episode, patient: User) -> list[Noted]:
     ]
     noted += [
         Noted(kind=GuidanceLink.Kind.LOCATION, key=place.location.slug, reason=f"Where: {place.location.label.lower()}")
-        for place in episode.locations.all()
+        for place in episode.places
     ]
     if episode.activity is not None:
         noted.append(

@@ -196,6 +196,8 @@ class Insights:
     kind: str = ""
     # Every day read for the medicines' windows and the caller's other ranges, of every kind.
     days: dict[dt.date, DayStats] = field(default_factory=dict)
+    # Every entry of the period (of the kind), a tally's described cramps included: a list of them has this many.
+    entry_count: int = 0
 
     @property
     def total(self) -> int:
@@ -715,4 +717,5 @@ def insights_for(
         untimed=entries.untimed,
         kind=kind,
         days=every_kind,
+        entry_count=len(entries.ids),
     )

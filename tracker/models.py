@@ -381,8 +381,20 @@ class EpisodeQuerySet(models.QuerySet):
         return (
             self.select_related("created_by")
             .annotate(tally_entry_type=models.F("tally__entry_type"))
-            .prefetch_related(Prefetch("locations", queryset=EpisodeLocation.objects.select_related("location")))
+            .prefetch_related(
+                Prefetch("locations", queryset=EpisodeLocation.objects.select_related("location"), to_attr="place_list")
+            )
         )
+
+    def for_table(self) -> "EpisodeQuerySet":
+        """What a row of a clinician's table shows (tracker_tags.episode_cells): with_summary and the entry's
+        triggers, symptoms and relief, in a fixed number of queries; not the tally's or the activity's row."""
+        return self.with_summary().prefetch_related(Prefetch("terms", to_attr="term_list"))
+
+    def with_notes(self) -> "EpisodeQuerySet":
+        """The clinicians' notes on each entry with their authors, as the list `note_list`, in one query."""
+        notes = ClinicianNote.objects.select_related("author")
+        return self.prefetch_related(Prefetch("clinician_notes", queryset=notes, to_attr="note_list"))
 
     def with_details(self) -> "EpisodeQuerySet":
         """Everything a detail page or a full table shows (the tally itself, activity, triggers, symptoms,
@@ -587,6 +599,12 @@ class Episode(models.Model):
         entry_type = getattr(self, "tally_entry_type", None) or self.tally.entry_type
         return EntryType(entry_type).label.lower()
 
+    @property
+    def places(self) -> list["EpisodeLocation"]:
+        """Where the cramp was: `place_list` when read with_summary (a list, cheaper to fill and walk than the
+        relation's queryset), else the relation."""
+        return self.place_list if hasattr(self, "place_list") else list(self.locations.all())
+
     def _terms_of_kind(self, kind: str) -> list[Term]:
         # `term_list` when read with_details: a list, cheaper to walk than the relation's queryset.
         terms = self.term_list if hasattr(self, "term_list") else self.terms.all()
@@ -607,7 +625,7 @@ class Episode(models.Model):
     @property
     def needs_details(self) -> bool:
         """A quick log has no body location yet (a tally needs none)."""
-        return not self.is_tally and not self.locations.all()
+        return not self.is_tally and not self.places
 
 
 class EpisodeLocation(models.Model):

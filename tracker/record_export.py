@@ -69,7 +69,7 @@ def _episode_document(episode: Episode, patient: User) -> dict:
         ),
         "woke_from_sleep": episode.woke_from_sleep,
         "times_woken": episode.times_woken,
-        "locations": [{**_term(place.location), "side": place.side} for place in episode.locations.all()],
+        "locations": [{**_term(place.location), "side": place.side} for place in episode.places],
         "activity": _term(episode.activity) if episode.activity else None,
         "triggers": [_term(term) for term in episode.triggers],
         "symptoms": [_term(term) for term in episode.symptoms],
@@ -214,7 +214,7 @@ def _text_component(question: str, answer: str) -> dict:
 
 
 def _components(episode: Episode) -> list[dict]:
-    places = list(episode.locations.all())
+    places = list(episode.places)
     components = [{"code": SEVERITY, "valueInteger": episode.severity}]
     if episode.is_tally:
         # A tally is one Observation: the severity above is its worst cramp's.
@@ -276,7 +276,7 @@ def _observation(episode: Episode, patient: User, patient_reference: dict, perfo
         period["end"] = _instant(slot_bounds(patient, episode.entry_type, episode.tally_date)[1])
     elif episode.duration_seconds:
         period["end"] = _instant(episode.started_at + dt.timedelta(seconds=episode.duration_seconds))
-    places = list(episode.locations.all())
+    places = list(episode.places)
     observation = {
         "resourceType": "Observation",
         "id": str(episode.uuid),

@@ -40,7 +40,7 @@ def red_flags_for(episode: Episode) -> RedFlags:
         and episode.duration_seconds > LONG_AFTER_SECONDS
     ):
         reasons.append(f"A severe cramp ({episode.severity} out of 10) that lasted more than 10 minutes")
-    places = {place.location.slug for place in episode.locations.all()}
+    places = {place.location.slug for place in episode.places}
     urgent = CLOT_SIGN in symptoms and bool(places & LEG_LOCATIONS)
     return RedFlags(reasons=reasons, urgent=urgent)
 

@@ -109,7 +109,7 @@ def visit_report(patient: User, start: dt.date, end: dt.date, stats: dict[dt.dat
     if stats is None:
         stats = daily_stats(patient, start, end)
     days = list(stats.values())
-    episodes = list(episodes_filtered(patient, date_from=start, date_to=end).with_details().order_by("started_at"))
+    episodes = list(episodes_filtered(patient, date_from=start, date_to=end).for_table().order_by("started_at"))
     # The entries that carry the count: a tally counts its cramps, its described cramps not again.
     counted = [episode for episode in episodes if episode.tally_id is None]
     severities = [episode.severity for episode in counted]

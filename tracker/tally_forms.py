@@ -152,7 +152,7 @@ class TallyForm(OverlapAnswerMixin, forms.Form):
     def initial_from(cls, tally: Episode) -> dict:
         """The form's starting values for editing `tally`."""
         locations = []
-        for place in tally.locations.all():
+        for place in tally.places:
             sides = [Side.LEFT, Side.RIGHT] if place.side == Side.BOTH else [place.side]
             locations += [f"{place.location_id}:{side}" for side in sides]
         return {

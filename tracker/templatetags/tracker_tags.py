@@ -152,7 +152,7 @@ def episode_summary(episode, third_person: bool = False) -> str:
         facts.append(episode.count_label)
     if episode.event_kind:
         facts.append(episode.get_event_kind_display())
-    places = [str(place) for place in episode.locations.all()]
+    places = [str(place) for place in episode.places]
     if places:
         facts.append(", ".join(places))
     elif episode.is_tally:
@@ -212,7 +212,7 @@ NOT_GIVEN = "\N{EN DASH}"
 @register.simple_tag
 def episode_cells(episode, table: str = "review") -> str:
     """The cells of one entry in a clinician's table, from when it started to the relief tried: the review's
-    (`table` "review") or the printable visit report's ("report"). Expects the episode read with_details."""
+    (`table` "review") or the printable visit report's ("report"). Expects the episode read for_table."""
     review = table == "review"
     when = capfirst(tally_period(episode)) if episode.is_tally else local_time(episode.started_at, with_year=review)
     if episode.created_by.is_caregiver:
@@ -240,7 +240,7 @@ def episode_cells(episode, table: str = "review") -> str:
         episode.get_event_kind_display() or NOT_GIVEN,
         severity,
         duration(episode.duration_seconds) or NOT_GIVEN,
-        ", ".join(str(place) for place in episode.locations.all()) or NOT_GIVEN,
+        ", ".join(str(place) for place in episode.places) or NOT_GIVEN,
         woke,
         labels(episode.triggers) or NOT_GIVEN,
         labels(episode.symptoms) or NOT_GIVEN,
@@ -253,7 +253,7 @@ def episode_cells(episode, table: str = "review") -> str:
 def review_rows(episodes, note_url: str = "", csrf_token: str = "") -> str:
     """The rows of the clinician's review table: each entry's cells, then its notes (what the patient took and
     wrote, the clinicians' notes on it) and, when `note_url` is given, a form posting a note on it there with
-    `csrf_token`. Expects the episodes read with_details, their clinician notes with their authors."""
+    `csrf_token`. Expects the episodes read for_table, their clinician notes with their authors as `note_list`."""
     return joined((_review_row(episode, note_url, csrf_token) for episode in episodes), "\n")
 
 
@@ -266,7 +266,7 @@ def _review_row(episode, note_url: str, csrf_token: str) -> str:
         notes.append(lines(episode.notes))
     notes.extend(
         f'<p class="small mb-1"><strong>{text(note.author.full_name)}:</strong> {text(note.text)}</p>'
-        for note in episode.clinician_notes.all()
+        for note in episode.note_list
     )
     if note_url:
         notes.append(

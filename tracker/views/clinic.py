@@ -5,8 +5,7 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
-from django.db.models import Prefetch
+from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -31,7 +30,7 @@ from ..insights import (
 )
 from ..models import AccessLog, ClinicianNote, Episode
 from ..review import clinic_patients, summary_for
-from ..selectors import condition_labels, episodes_filtered, visit_report
+from ..selectors import CountedPaginator, condition_labels, episodes_filtered, visit_report
 from ..services import patient_today
 from ..sharing import access_log_record, invitation_accept, note_add
 from .periods import period_from
@@ -87,6 +86,20 @@ def _logged_period(request: HttpRequest, patient, action: str):
     return period_form, start, end
 
 
+# The review table's filters that narrow it beyond the charts' period and event kind.
+NARROWING_FILTERS = {"severity_min", "severity_max", "location"}
+
+
+def _entry_page(request: HttpRequest, episodes, filters: dict, insights) -> Page:
+    """The page of the review's table. It counts the period's entries that the charts read already, unless a
+    filter narrows the table further."""
+    if NARROWING_FILTERS & filters.keys():
+        paginator = Paginator(episodes, EPISODES_PER_PAGE)
+    else:
+        paginator = CountedPaginator(episodes, EPISODES_PER_PAGE, insights.entry_count)
+    return paginator.get_page(request.GET.get("page"))
+
+
 @login_required
 @require_safe
 def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
@@ -94,9 +107,6 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     period_form, start, end = _logged_period(request, patient, AccessLog.Action.VIEW_REVIEW)
     filter_form = EpisodeFilterForm(request.GET or None)
     filters = {**filter_form.filters(), "date_from": start, "date_to": end}
-    notes_on_entries = Prefetch("clinician_notes", queryset=ClinicianNote.objects.select_related("author"))
-    episodes = episodes_filtered(patient, **filters).with_details().prefetch_related(notes_on_entries)
-    page = Paginator(episodes, EPISODES_PER_PAGE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
     today = patient_today(patient)
@@ -108,6 +118,7 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
         patient, start, end, today, kind=filters.get("kind", ""), courses=courses, also=[baseline, treatment]
     )
     trial = trial_summary(patient, baseline, treatment, steps, days=insights.days)
+    episodes = episodes_filtered(patient, **filters).for_table().with_notes()
     context = {
         "patient": patient,
         "insights": insights,
@@ -119,7 +130,7 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
         "filter_form": filter_form,
         "start": start,
         "end": end,
-        "page": page,
+        "page": _entry_page(request, episodes, filters, insights),
         "query": query.urlencode(),
         "conditions": condition_labels(patient),
         "medications": medications,
