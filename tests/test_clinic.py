@@ -213,9 +213,9 @@ class TestReview:
         # options; the medicines, listed
         # and charted (no steps to read: there are none); the charts: one statement for the days (and
         # check-ins) of the period and of the trial-style summary's two windows, the period's entries
-        # (ids and hours), places, triggers and relief; questionnaires (with their schedules and answers in
-        # the period); and the session's new idle expiry (savepoint, update, release)
-        with django_assert_num_queries(25):
+        # (ids and hours), their places, triggers and relief (one statement); questionnaires (with their
+        # schedules and answers in the period); and the session's new idle expiry (savepoint, update, release)
+        with django_assert_num_queries(24):
             client.get(url)
 
 
@@ -264,6 +264,21 @@ class TestReviewNotes:
         html = client.get(reverse("tracker:patient_review", args=[patient.pk])).content.decode()
         assert "Keep stretching" in html
         assert f'id="note-{entry.uuid}"' not in html
+
+    def test_the_note_on_the_patient_has_a_labelled_field_tied_to_its_help(self, client, clinician, patient):
+        grant_access(patient, clinician)
+        client.force_login(clinician)
+        html = client.get(reverse("tracker:patient_review", args=[patient.pk])).content.decode()
+        form = html.split(f'<form method="post" action="{reverse("tracker:note_new", args=[patient.pk])}"')[-1]
+        form = form.split("</form>")[0]
+        assert '<label for="id_text" class="form-label requiredField">Note<span class="asteriskField">*</span>' in form
+        textarea = re.search(r"<textarea [^>]*>", form)[0]
+        for attribute in ('name="text"', 'id="id_text"', 'maxlength="2000"', "required", 'class="form-control"'):
+            assert attribute in textarea
+        assert 'aria-describedby="id_text_helptext"' in textarea
+        assert (
+            '<div id="id_text_helptext" class="form-text">The patient can read this note, with your name.</div>' in form
+        )
 
 
 class TestNotes:

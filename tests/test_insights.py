@@ -211,9 +211,9 @@ class TestPage:
         )
         client.force_login(patient)
         # session, user; medicines, their steps; one statement for the days of the period and of the
-        # windows around the steps with their check-ins; the period's entries (ids and hours); places;
-        # triggers and relief
-        with django_assert_num_queries(8):
+        # windows around the steps with their check-ins; the period's entries (ids and hours); their places,
+        # triggers and relief (one statement)
+        with django_assert_num_queries(7):
             response = client.get(INSIGHTS_URL)
         # 25 minutes apart, all of them fall within the default 26 weeks.
         assert response.context["insights"].total == size

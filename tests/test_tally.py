@@ -766,8 +766,8 @@ class TestQueryCounts:
             log_single(paris_patient, local(night, 23))
             log_tally(paris_patient, night, 3, overlap=Overlap.PART, locations=calves())
         # session, user; medicines (none, so no steps or windows); the days with their check-ins (one
-        # statement); the period's entries (ids and hours); places; triggers and relief
-        with django_assert_num_queries(7):
+        # statement); the period's entries (ids and hours); their places, triggers and relief (one statement)
+        with django_assert_num_queries(6):
             response = signed_in.get(INSIGHTS_URL)
         assert response.context["insights"].total == 3 * nights
 

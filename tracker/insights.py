@@ -14,11 +14,11 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db import connection
-from django.db.models import Count, Sum
 from django.db.models.functions import ExtractHour
 
 from accounts.models import User
 
+from .lookups import id_array
 from .models import (
     KIND_NOT_SAID,
     CheckIn,
@@ -412,24 +412,6 @@ def weeks_of(days: dict[dt.date, DayStats]) -> list[Week]:
     return list(weeks.values())
 
 
-def _places(patient: User, episode_ids: list[int]) -> list[PlaceCount]:
-    """Cramps by body location and side, among `episode_ids` (the counted entries: a tally's cramps are
-    where the tally says, its described cramps not again)."""
-    rows = (
-        EpisodeLocation.objects.filter(patient=patient, episode__any_of=episode_ids)
-        .values("location__slug", "location__label", "side")
-        .annotate(cramps=Sum("episode__cramp_count"))
-    )
-    sides: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"left": 0, "right": 0})
-    for row in rows:
-        counts = sides[(row["location__slug"], row["location__label"])]
-        if row["side"] in (Side.LEFT, Side.BOTH):
-            counts["left"] += row["cramps"]
-        if row["side"] in (Side.RIGHT, Side.BOTH):
-            counts["right"] += row["cramps"]
-    return [PlaceCount(slug, label, counts["left"], counts["right"]) for (slug, label), counts in sides.items()]
-
-
 @dataclass
 class PeriodEntries:
     """The period's entries, read once through the (patient, started_at) index: their ids (all of them, and
@@ -466,39 +448,86 @@ def _period_entries(patient: User, start: dt.datetime, end: dt.datetime, kind: s
     return entries
 
 
-def _term_counts(patient: User, episode_ids: list[int]) -> list[dict]:
-    """The triggers and relief measures noted on `episode_ids`, counted by term (and, for relief, by how
-    well it worked), in one query. It reads the entries' terms by the (patient, episode) index; a filter
-    on the term's kind here would lead the planner to read every patient's uses of each term instead."""
-    return list(
-        EpisodeTerm.objects.filter(patient=patient, episode__any_of=episode_ids)
-        .values("term__kind", "term__slug", "term__label", "term__sort_order", "episode__relief_effect")
-        .annotate(cramps=Count("id"))
-        .order_by()
-    )
+def _ids_sql(column: str, ids: list[int]) -> tuple[str, list]:
+    """`column` among `ids`, as the __any_of lookup (tracker.lookups) writes it: one array on PostgreSQL."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::bigint[])", [id_array(ids)]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
-def _triggers(term_counts: list[dict]) -> list[tuple[str, int]]:
+@dataclass
+class TermCount:
+    kind: str
+    slug: str
+    label: str
+    sort_order: int
+    relief_effect: str
+    cramps: int
+
+
+def _terms_and_places(patient: User, entries: PeriodEntries) -> tuple[list[TermCount], list[PlaceCount]]:
+    """The triggers and relief measures noted on the period's entries, counted by term (and, for relief,
+    by how well it worked), and the cramps by body location and side among the entries that carry the
+    count (a tally's cramps are where the tally says, its described cramps not again): one statement.
+
+    Both read the entries' rows by the (patient, episode) indexes; a filter on the term's kind would lead
+    the planner to read every patient's uses of each term instead. Written here rather than built by the
+    ORM, like days_stats, for what building it cost."""
+    arms, params = [], []
+    episode, term = Episode._meta.db_table, Term._meta.db_table
+    if entries.ids:
+        among, among_params = _ids_sql("link.episode_id", entries.ids)
+        arms.append(
+            f"SELECT term.kind, term.slug, term.label, term.sort_order, entry.relief_effect, COUNT(*)"  # noqa: S608
+            f" FROM {EpisodeTerm._meta.db_table} link JOIN {term} term ON term.id = link.term_id"
+            f" JOIN {episode} entry ON entry.id = link.episode_id WHERE link.patient_id = %s AND {among}"
+            " GROUP BY term.kind, term.slug, term.label, term.sort_order, entry.relief_effect"
+        )
+        params += [patient.pk, *among_params]
+    if entries.counted_ids:
+        among, among_params = _ids_sql("link.episode_id", entries.counted_ids)
+        arms.append(
+            f"SELECT '', term.slug, term.label, 0, link.side, SUM(entry.cramp_count)"  # noqa: S608
+            f" FROM {EpisodeLocation._meta.db_table} link JOIN {term} term ON term.id = link.location_id"
+            f" JOIN {episode} entry ON entry.id = link.episode_id WHERE link.patient_id = %s AND {among}"
+            " GROUP BY term.slug, term.label, link.side"
+        )
+        params += [patient.pk, *among_params]
+    if not arms:
+        return [], []
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(arms), params)
+        rows = cursor.fetchall()
+    terms = [TermCount(*row) for row in rows if row[0]]
+    sides: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"left": 0, "right": 0})
+    for _, slug, label, _, side, cramps in (row for row in rows if not row[0]):
+        counts = sides[(slug, label)]
+        if side in (Side.LEFT, Side.BOTH):
+            counts["left"] += cramps
+        if side in (Side.RIGHT, Side.BOTH):
+            counts["right"] += cramps
+    return terms, [PlaceCount(slug, label, counts["left"], counts["right"]) for (slug, label), counts in sides.items()]
+
+
+def _triggers(term_counts: list[TermCount]) -> list[tuple[str, int]]:
     """The most frequent triggers, "none noticed" left out."""
     triggers: dict[str, int] = defaultdict(int)
     for row in term_counts:
-        if row["term__kind"] == Term.Kind.TRIGGER and row["term__slug"] != "none-noticed":
-            triggers[row["term__label"]] += row["cramps"]
+        if row.kind == Term.Kind.TRIGGER and row.slug != "none-noticed":
+            triggers[row.label] += row.cramps
     return sorted(triggers.items(), key=lambda item: (-item[1], item[0]))[:TOP_TRIGGERS]
 
 
-def _relief(term_counts: list[dict]) -> list[tuple[str, dict[str, int]]]:
+def _relief(term_counts: list[TermCount]) -> list[tuple[str, dict[str, int]]]:
     """Each relief measure with the number of times it worked well, partly, not at all or was not rated."""
     measures: dict[str, dict[str, int]] = {}
-    rows = sorted((row for row in term_counts if row["term__kind"] == Term.Kind.RELIEF), key=_by_sort_order)
+    rows = sorted(
+        (row for row in term_counts if row.kind == Term.Kind.RELIEF), key=lambda row: (row.sort_order, row.label)
+    )
     for row in rows:
-        effects = measures.setdefault(row["term__label"], dict.fromkeys(["", *ReliefEffect.values], 0))
-        effects[row["episode__relief_effect"]] += row["cramps"]
+        effects = measures.setdefault(row.label, dict.fromkeys(["", *ReliefEffect.values], 0))
+        effects[row.relief_effect] += row.cramps
     return list(measures.items())
-
-
-def _by_sort_order(row: dict) -> tuple[int, str]:
-    return row["term__sort_order"], row["term__label"]
 
 
 def window_of(label: str, days: dict[dt.date, DayStats], first: dt.date, last: dt.date, clipped: str = "") -> Window:
@@ -704,13 +733,13 @@ def insights_for(
         every_kind = days_stats(patient, [(first, last), *ranges])
         days = days_between(every_kind, first, last)
     entries = _period_entries(patient, start, end, kind)
-    term_counts = _term_counts(patient, entries.ids)
+    term_counts, places = _terms_and_places(patient, entries)
     return Insights(
         start=first,
         end=last,
         weeks=weeks_of(days),
         hours=entries.hours,
-        places=_places(patient, entries.counted_ids),
+        places=places,
         triggers=_triggers(term_counts),
         relief=_relief(term_counts),
         medications=windows.effects(every_kind),

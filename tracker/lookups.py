@@ -9,6 +9,11 @@ from django.core.exceptions import EmptyResultSet
 from django.db.models import ForeignKey, Lookup
 
 
+def id_array(ids: list[int]) -> str:
+    """Ids as one PostgreSQL array literal, for `= ANY(%s::bigint[])`."""
+    return "{" + ",".join(map(str, ids)) + "}"
+
+
 @ForeignKey.register_lookup
 class AnyOf(Lookup):
     lookup_name = "any_of"
@@ -25,4 +30,4 @@ class AnyOf(Lookup):
 
     def as_postgresql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, "{" + ",".join(map(str, self.rhs)) + "}")
+        return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, id_array(self.rhs))

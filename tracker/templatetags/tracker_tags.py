@@ -62,10 +62,10 @@ def tally_period(tally) -> str:
 
 
 @register.simple_tag
-def filter_field(field: forms.BoundField) -> str:
-    """A filter bar's field (a date, a number or a choice) in Bootstrap's markup: the label, the input,
-    its help and its errors, tied to the input by Django's aria-describedby. The markup crispy draws,
-    built without its template, which costs more than the rest of a page's filter bar."""
+def form_field(field: forms.BoundField) -> str:
+    """A field (a date, a number, a choice or a text) in Bootstrap's markup: the label, the input, its help
+    and its errors, tied to the input by Django's aria-describedby. The markup crispy draws, built without
+    its template, which costs more than the rest of a filter bar or a one-field form."""
     widget = field.field.widget
     classes = [widget.attrs.get("class", ""), "form-select" if isinstance(widget, forms.Select) else "form-control"]
     if field.errors:
