@@ -8,6 +8,7 @@ from django.utils import timezone
 from tracker.insights import Window
 from tracker.models import ClinicianNote, Episode, EpisodeLocation, EpisodeTerm
 from tracker.templatetags.tracker_tags import (
+    clinic_rows,
     clinician_notes,
     effect_window_row,
     episode_cells,
@@ -136,3 +137,56 @@ def test_an_effect_window_row_escapes_its_label_and_says_why_it_is_short():
         '<td class="text-nowrap">2 Nov \N{EN DASH} 8 Nov 2026</td><td>7 of 7</td><td>3</td><td>3.0</td>'
         "<td>\N{EN DASH}</td></tr>"
     )
+
+
+def clinic_row(**figures):
+    """A patient as the clinic list reads one: the user with their stored figures."""
+    patient = PatientFactory(full_name=figures.pop("full_name", "Pat Patient"))
+    values = {
+        "recent": 0,
+        "change": 0,
+        "mean_severity": None,
+        "worst_severity": None,
+        "times_woken": 0,
+        "red_flag_entries": 0,
+        "last_entry": None,
+        "last_checkin": None,
+        "worsening": False,
+        **figures,
+    }
+    for name, value in values.items():
+        setattr(patient, name, value)
+    return patient
+
+
+def test_clinic_rows_escape_the_name_and_mark_a_patient_getting_worse_in_words():
+    today = dt.date(2026, 11, 26)
+    patient = clinic_row(full_name=HOSTILE, recent=7, change=5, mean_severity=6.25, worst_severity=9, worsening=True)
+    html = str(clinic_rows([patient], today))
+    assert HOSTILE not in html
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</a>" in html
+    assert html.startswith('<tr class="worsening"><th scope="row">')
+    assert '<span class="badge text-bg-danger">⚠ Worse</span></th>' in html
+    assert '<td>7</td><td>+5 <span class="visually-hidden">against the 30 days before</span></td>' in html
+    assert "<td>6.3</td><td>9</td>" in html
+
+
+def test_clinic_rows_show_a_dash_for_no_severity_but_a_zero_as_zero_and_say_never():
+    today = dt.date(2026, 11, 26)
+    quiet = clinic_row(change=-2, mean_severity=0.0, worst_severity=0, last_checkin=today - dt.timedelta(days=1))
+    html = str(clinic_rows([quiet, clinic_row()], today))
+    first, second = html.split("\n")
+    assert first.startswith("<tr><th")
+    assert "Worse" not in first
+    assert "<td>-2 <span" in first
+    assert "<td>0.0</td><td>0</td>" in first
+    assert first.endswith("<td>never</td><td>yesterday</td></tr>")
+    assert "<td>\N{EN DASH}</td><td>\N{EN DASH}</td>" in second
+    assert second.endswith("<td>never</td><td>never</td></tr>")
+
+
+def test_clinic_rows_give_the_last_entry_s_date_in_the_viewer_s_zone():
+    entry = dt.datetime(2026, 11, 25, 23, 30, tzinfo=dt.UTC)
+    with timezone.override("Asia/Tokyo"):
+        html = str(clinic_rows([clinic_row(last_entry=entry)], dt.date(2026, 11, 26)))
+    assert "<td>26 Nov 2026</td>" in html

@@ -334,7 +334,8 @@ def episode_create(
             raise TallyExists(tally_of_slot(patient, details.entry_type, details.tally_date)) from None
         return _stored_before(stored, sent)
     _add_links(episode, details)
-    Episode.objects.for_patient(patient).filter(pk__in=[single.pk for single in singles]).update(tally=episode)
+    if singles:
+        Episode.objects.for_patient(patient).filter(pk__in=[single.pk for single in singles]).update(tally=episode)
     _mark_day_with_cramps(patient, local_day(patient, episode.started_at))
     ClinicSummary.objects.log_changed(patient.pk)
     return episode, True

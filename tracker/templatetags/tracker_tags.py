@@ -1,4 +1,5 @@
 from django import forms, template
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -324,3 +325,40 @@ def clinician_notes(notes, empty: str = "") -> str:
     if not figures and empty:
         return format_html("<p>{}</p>", empty)
     return joined(figures, "\n")
+
+
+@register.simple_tag
+def clinic_rows(patients, today) -> str:
+    """The rows of the clinic list: each patient's figures of the last 30 days (tracker.review), those who may
+    be getting worse marked in words as well as colour."""
+    return joined((_clinic_row(patient, today) for patient in patients), "\n")
+
+
+def _clinic_row(patient, today) -> str:
+    url = text(reverse("tracker:patient_review", args=[patient.pk]))
+    name = f'<a href="{url}">{text(patient.full_name)}</a>'
+    if patient.worsening:
+        opening = '<tr class="worsening">'
+        name += ' <span class="badge text-bg-danger">\N{WARNING SIGN} Worse</span>'
+    else:
+        opening = "<tr>"
+    change = f"{'+' if patient.change > 0 else ''}{int(patient.change)}"
+    if patient.last_entry:
+        last_entry = localtime(patient.last_entry)
+        last_entry = f"{last_entry.day} {last_entry:%b %Y}"
+    else:
+        last_entry = "never"
+    cells = [
+        NOT_GIVEN if patient.mean_severity is None else floatformat(patient.mean_severity, 1),
+        NOT_GIVEN if patient.worst_severity is None else patient.worst_severity,
+        patient.times_woken,
+        patient.red_flag_entries,
+        last_entry,
+        days_ago(patient.last_checkin, today) if patient.last_checkin else "never",
+    ]
+    return (
+        f'{opening}<th scope="row">{name}</th><td>{text(patient.recent)}</td>'
+        f'<td>{change} <span class="visually-hidden">against the 30 days before</span></td>'
+        + "".join(f"<td>{text(cell)}</td>" for cell in cells)
+        + "</tr>"
+    )
