@@ -9,7 +9,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.models import ClinicianNote, EpisodeLocation, EpisodeTerm
+from tracker.models import ClinicianNote, Episode, EpisodeLocation, EpisodeTerm
+from tracker.selectors import table_entries
 from tracker.services import EpisodeDetails, episode_create, profile_update
 from tracker.tallies import Overlap
 
@@ -178,6 +179,30 @@ class TestReview:
                 client.get(url, {**filters, "severity_max": 10}).context["page"].object_list
             )
 
+    def test_the_tables_entries_carry_their_own_places_and_terms_in_list_order(self, patient, other_patient):
+        entries = EpisodeFactory.create_batch(3, patient=patient)
+        neighbour = EpisodeFactory(patient=other_patient)
+        places = [("hamstring", "both"), ("calf", "left"), ("foot-toes", "right")]
+        for entry in [*entries[:2], neighbour]:
+            for slug, side in places:
+                EpisodeLocation.objects.create(
+                    patient=entry.patient, episode=entry, location=term("location", slug), side=side
+                )
+            for kind, slug in [
+                ("trigger", "cold"),
+                ("symptom", "weakness"),
+                ("trigger", "dehydration"),
+                ("relief", "stretching"),
+            ]:
+                EpisodeTerm.objects.create(patient=entry.patient, episode=entry, term=term(kind, slug))
+        read = table_entries(patient, Episode.objects.for_patient(patient).for_table().order_by("pk"))
+        for entry, expected in zip(read, Episode.objects.for_patient(patient).order_by("pk"), strict=True):
+            assert [str(place) for place in entry.places] == [str(place) for place in expected.locations.all()]
+            assert entry.term_list == list(expected.terms.all())
+            assert [term.label for term in entry.triggers] == [term.label for term in expected.triggers]
+        assert read[2].places == []
+        assert read[2].term_list == []
+
     def test_the_review_filters_by_date_range_and_severity(self, client, clinician, clinic):
         rising = clinic["rising"]
         client.force_login(clinician)
@@ -208,14 +233,14 @@ class TestReview:
         url = reverse("tracker:patient_review", args=[patient.pk])
         # session, user, authenticator-app check, grant (gate), access log insert, the stored summary (on this
         # first look: none yet, so counted, stored and read again), episodes (counted by the charts' read of
-        # the period's entries), locations, tags,
+        # the period's entries), their places and tags (one statement),
         # clinician notes (with their authors), conditions (with the patient's own words), general notes, filter
         # options; the medicines, listed
         # and charted (no steps to read: there are none); the charts: one statement for the days (and
         # check-ins) of the period and of the trial-style summary's two windows, the period's entries
         # (ids and hours), their places, triggers and relief (one statement); questionnaires (with their
         # schedules and answers in the period); and the session's new idle expiry (savepoint, update, release)
-        with django_assert_num_queries(24):
+        with django_assert_num_queries(23):
             client.get(url)
 
 
@@ -353,9 +378,9 @@ class TestReportAndExport:
         client.force_login(clinician)
         # session, user, authenticator-app check, grant (gate), access log insert; medicines (no steps to
         # read); one statement for the days (and check-ins) of the period and of the trial-style summary's
-        # two windows; episodes (with who entered them) with their locations and tags, clinician notes;
+        # two windows; episodes (with who entered them), their places and tags (one statement), clinician notes;
         # questionnaires; and the session's new idle expiry (savepoint, update, release)
-        with django_assert_num_queries(15):
+        with django_assert_num_queries(14):
             response = client.get(reverse("tracker:report", args=[patient.pk]))
         assert response.content.decode().count("(caregiver)</span>") == sum(1 for n in range(size) if n % 3)
 

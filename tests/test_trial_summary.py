@@ -281,9 +281,9 @@ def test_the_report_reads_the_summary_in_a_fixed_number_of_queries(client, clini
     client.force_login(clinician)
     # session, user, authenticator-app check, grant (gate), access log insert; medicines, their steps; one
     # statement for the days (and check-ins) of the period and of the trial-style summary's two windows;
-    # episodes with their locations and tags, clinician notes; questionnaires; and the session's new idle
+    # episodes, their places and tags (one statement), clinician notes; questionnaires; and the session's new idle
     # expiry (savepoint, update, release)
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         response = client.get(report(patient))
     assert len(response.context["trial"].summary.steps) == size
 
@@ -302,6 +302,6 @@ def test_the_review_reads_the_summary_in_a_fixed_number_of_queries(client, clini
         cramp(patient, today - dt.timedelta(days=day % 60), 23, severity=day % 11, woke=True)
     client.force_login(clinician)
     # As test_medication_steps' review count: the summary reuses the steps the charts read.
-    with django_assert_num_queries(25):
+    with django_assert_num_queries(24):
         response = client.get(review(patient), WINDOWS)
     assert response.context["trial"].summary.baseline.first == BASELINE[0]

@@ -18,7 +18,7 @@ from django.db.models.functions import ExtractHour
 
 from accounts.models import User
 
-from .lookups import id_array
+from .lookups import ids_condition
 from .models import (
     KIND_NOT_SAID,
     CheckIn,
@@ -448,13 +448,6 @@ def _period_entries(patient: User, start: dt.datetime, end: dt.datetime, kind: s
     return entries
 
 
-def _ids_sql(column: str, ids: list[int]) -> tuple[str, list]:
-    """`column` among `ids`, as the __any_of lookup (tracker.lookups) writes it: one array on PostgreSQL."""
-    if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::bigint[])", [id_array(ids)]
-    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
-
-
 @dataclass
 class TermCount:
     kind: str
@@ -476,7 +469,7 @@ def _terms_and_places(patient: User, entries: PeriodEntries) -> tuple[list[TermC
     arms, params = [], []
     episode, term = Episode._meta.db_table, Term._meta.db_table
     if entries.ids:
-        among, among_params = _ids_sql("link.episode_id", entries.ids)
+        among, among_params = ids_condition("link.episode_id", entries.ids)
         arms.append(
             f"SELECT term.kind, term.slug, term.label, term.sort_order, entry.relief_effect, COUNT(*)"  # noqa: S608
             f" FROM {EpisodeTerm._meta.db_table} link JOIN {term} term ON term.id = link.term_id"
@@ -485,7 +478,7 @@ def _terms_and_places(patient: User, entries: PeriodEntries) -> tuple[list[TermC
         )
         params += [patient.pk, *among_params]
     if entries.counted_ids:
-        among, among_params = _ids_sql("link.episode_id", entries.counted_ids)
+        among, among_params = ids_condition("link.episode_id", entries.counted_ids)
         arms.append(
             f"SELECT '', term.slug, term.label, 0, link.side, SUM(entry.cramp_count)"  # noqa: S608
             f" FROM {EpisodeLocation._meta.db_table} link JOIN {term} term ON term.id = link.location_id"

@@ -6,12 +6,20 @@ as one array (`= ANY(%s::bigint[])`); elsewhere it is an ordinary IN list.
 """
 
 from django.core.exceptions import EmptyResultSet
+from django.db import connection
 from django.db.models import ForeignKey, Lookup
 
 
 def id_array(ids: list[int]) -> str:
     """Ids as one PostgreSQL array literal, for `= ANY(%s::bigint[])`."""
     return "{" + ",".join(map(str, ids)) + "}"
+
+
+def ids_condition(column: str, ids: list[int]) -> tuple[str, list]:
+    """SQL for `column` among `ids` written out by hand, as the lookup below writes it, with its parameters."""
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(%s::bigint[])", [id_array(ids)]
+    return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
 @ForeignKey.register_lookup

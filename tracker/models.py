@@ -378,18 +378,15 @@ class EpisodeQuerySet(models.QuerySet):
         """What a row of the patient's list shows (its places, who entered it, the kind of tally it is counted
         in), in a fixed number of queries. The tally's kind is one joined column: a whole tally read with
         each row costs more than the rest of the row."""
-        return (
-            self.select_related("created_by")
-            .annotate(tally_entry_type=models.F("tally__entry_type"))
-            .prefetch_related(
-                Prefetch("locations", queryset=EpisodeLocation.objects.select_related("location"), to_attr="place_list")
-            )
+        return self.for_table().prefetch_related(
+            Prefetch("locations", queryset=EpisodeLocation.objects.select_related("location"), to_attr="place_list")
         )
 
     def for_table(self) -> "EpisodeQuerySet":
-        """What a row of a clinician's table shows (tracker_tags.episode_cells): with_summary and the entry's
-        triggers, symptoms and relief, in a fixed number of queries; not the tally's or the activity's row."""
-        return self.with_summary().prefetch_related(Prefetch("terms", to_attr="term_list"))
+        """Who entered each entry and the kind of tally it is counted in: what a row of a clinician's table
+        shows (tracker_tags.episode_cells) besides the entry's places and terms, which
+        selectors.table_entries reads for the whole table. Not the tally's or the activity's row."""
+        return self.select_related("created_by").annotate(tally_entry_type=models.F("tally__entry_type"))
 
     def with_notes(self) -> "EpisodeQuerySet":
         """The clinicians' notes on each entry with their authors, as the list `note_list`, in one query."""

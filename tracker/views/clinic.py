@@ -30,7 +30,7 @@ from ..insights import (
 )
 from ..models import AccessLog, ClinicianNote, Episode
 from ..review import clinic_patients, summary_for
-from ..selectors import CountedPaginator, condition_labels, episodes_filtered, visit_report
+from ..selectors import CountedPaginator, condition_labels, episodes_filtered, table_entries, visit_report
 from ..services import patient_today
 from ..sharing import access_log_record, invitation_accept, note_add
 from .periods import period_from
@@ -90,14 +90,16 @@ def _logged_period(request: HttpRequest, patient, action: str):
 NARROWING_FILTERS = {"severity_min", "severity_max", "location"}
 
 
-def _entry_page(request: HttpRequest, episodes, filters: dict, insights) -> Page:
-    """The page of the review's table. It counts the period's entries that the charts read already, unless a
-    filter narrows the table further."""
+def _entry_page(request: HttpRequest, patient, episodes, filters: dict, insights) -> Page:
+    """The page of the review's table, its entries with their places and terms. It counts the period's
+    entries that the charts read already, unless a filter narrows the table further."""
     if NARROWING_FILTERS & filters.keys():
         paginator = Paginator(episodes, EPISODES_PER_PAGE)
     else:
         paginator = CountedPaginator(episodes, EPISODES_PER_PAGE, insights.entry_count)
-    return paginator.get_page(request.GET.get("page"))
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = table_entries(patient, page.object_list)
+    return page
 
 
 @login_required
@@ -130,7 +132,7 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
         "filter_form": filter_form,
         "start": start,
         "end": end,
-        "page": _entry_page(request, episodes, filters, insights),
+        "page": _entry_page(request, patient, episodes, filters, insights),
         "query": query.urlencode(),
         "conditions": condition_labels(patient),
         "medications": medications,
