@@ -56,7 +56,8 @@ def _patient_id(patient_id: int | str) -> int:
 
 def access_patient(user: User, patient_id: int | str) -> User:
     """The patient whose record `user` may see now: their own, or one who granted this verified
-    clinician access that is still in force. 404 for everyone else, staff and caregivers included."""
+    clinician access that is still in force (read with their stored clinic summary, which every clinic page
+    about them shows). 404 for everyone else, staff and caregivers included."""
     if not user.is_authenticated:
         raise Http404("No such patient.")
     patient_id = _patient_id(patient_id)
@@ -67,7 +68,7 @@ def access_patient(user: User, patient_id: int | str) -> User:
             CareGrant.objects.active(timezone.now().date())
             .for_clinicians()
             .filter(clinician=user, patient_id=patient_id, patient__is_active=True)
-            .select_related("patient")
+            .select_related("patient__clinic_summary")
             .first()
         )
         if grant is not None:

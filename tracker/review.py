@@ -234,9 +234,13 @@ def clinic_patients(clinician: User, sort: str = DEFAULT_SORT) -> PatientSummari
 
 
 def summary_for(patient: User) -> ClinicSummary:
-    """One patient's figures, as in the clinic list: one query when the stored summary is current."""
+    """One patient's figures, as in the clinic list: none or one query when the stored summary is current
+    (access_patient reads it with the patient)."""
     now = timezone.now()
-    summary = ClinicSummary.objects.filter(patient=patient).first()
+    try:
+        summary = patient.clinic_summary
+    except ClinicSummary.DoesNotExist:
+        summary = None
     if summary is None or not summary.is_current(now):
         _recount([patient.pk], now)
         summary = ClinicSummary.objects.get(patient=patient)
