@@ -179,7 +179,7 @@ class TestReview:
                 client.get(url, {**filters, "severity_max": 10}).context["page"].object_list
             )
 
-    def test_the_tables_entries_carry_their_own_places_and_terms_in_list_order(self, patient, other_patient):
+    def test_the_tables_entries_carry_their_own_places_terms_and_notes_in_order(self, patient, other_patient):
         entries = EpisodeFactory.create_batch(3, patient=patient)
         neighbour = EpisodeFactory(patient=other_patient)
         places = [("hamstring", "both"), ("calf", "left"), ("foot-toes", "right")]
@@ -195,13 +195,21 @@ class TestReview:
                 ("relief", "stretching"),
             ]:
                 EpisodeTerm.objects.create(patient=entry.patient, episode=entry, term=term(kind, slug))
+        for author, entry in [(ClinicianFactory(full_name="Dr A"), entries[0]), (ClinicianFactory(), entries[0])]:
+            ClinicianNote.objects.create(patient=patient, episode=entry, author=author, text=f"Seen by {author}")
+        ClinicianNote.objects.create(patient=other_patient, episode=neighbour, author=author, text="Not yours")
         read = table_entries(patient, Episode.objects.for_patient(patient).for_table().order_by("pk"))
         for entry, expected in zip(read, Episode.objects.for_patient(patient).order_by("pk"), strict=True):
             assert [str(place) for place in entry.places] == [str(place) for place in expected.locations.all()]
             assert entry.term_list == list(expected.terms.all())
             assert [term.label for term in entry.triggers] == [term.label for term in expected.triggers]
+            assert [(note.text, note.author.full_name, note.created_at) for note in entry.note_list] == [
+                (note.text, note.author.full_name, note.created_at) for note in expected.clinician_notes.all()
+            ]
         assert read[2].places == []
         assert read[2].term_list == []
+        assert read[2].note_list == []
+        assert len(read[0].note_list) == 2
 
     def test_the_review_filters_by_date_range_and_severity(self, client, clinician, clinic):
         rising = clinic["rising"]
@@ -232,18 +240,17 @@ class TestReview:
         client.force_login(clinician)
         url = reverse("tracker:patient_review", args=[patient.pk])
         # session, user, authenticator-app check, grant (gate, with the stored summary: on this first look none
-        # yet, so counted, stored and read), access log insert, episodes (counted by the charts' read of
-        # the period's entries), their places and tags (one statement),
-        # clinician notes (with their authors), conditions (with the patient's own words), general notes, filter
-        # options; the medicines, listed
-        # and charted (no steps to read: there are none); the charts: one statement for the days (and
-        # check-ins) of the period and of the trial-style summary's two windows, the period's entries
-        # (ids and hours), their places, triggers and relief (one statement); questionnaires (with their
-        # schedules and answers in the period); and the session's new idle expiry (savepoint, update, release)
-        with django_assert_num_queries(22):
+        # yet, so counted, stored and read), access log insert; the medicines, listed and charted (no steps to
+        # read: there are none); the charts: one statement for the days (and check-ins) of the period and of the
+        # trial-style summary's two windows, the period's entries (ids and hours), their places, triggers and
+        # relief (one statement); questionnaires (with their schedules and answers in the period); episodes
+        # (counted by the charts' read of the period's entries), their places, tags and clinicians' notes (one
+        # statement); conditions (with the patient's own words), general notes (with their authors), filter
+        # options; and the session's new idle expiry (savepoint, update, release)
+        with django_assert_num_queries(21):
             client.get(url)
         # Looking again: the summary read with the patient is current, the idle expiry moved on a moment ago.
-        with django_assert_num_queries(16):
+        with django_assert_num_queries(15):
             client.get(url)
 
 

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from tracker.insights import Window
 from tracker.models import ClinicianNote, Episode, EpisodeLocation, EpisodeTerm
+from tracker.selectors import table_entries
 from tracker.templatetags.tracker_tags import (
     clinic_rows,
     clinician_notes,
@@ -64,7 +65,8 @@ def review_entry(hostile_entry, **fields):
         author=ClinicianFactory(full_name="Dr <b>Bold</b>"),
         text="<script>alert(1)</script>",
     )
-    return Episode.objects.for_table().with_notes().get(pk=hostile_entry.pk)
+    [entry] = table_entries(hostile_entry.patient, Episode.objects.for_table().filter(pk=hostile_entry.pk))
+    return entry
 
 
 def test_review_rows_show_the_notes_escaped_and_a_note_form_per_entry(hostile_entry):

@@ -388,11 +388,6 @@ class EpisodeQuerySet(models.QuerySet):
         selectors.table_entries reads for the whole table. Not the tally's or the activity's row."""
         return self.select_related("created_by").annotate(tally_entry_type=models.F("tally__entry_type"))
 
-    def with_notes(self) -> "EpisodeQuerySet":
-        """The clinicians' notes on each entry with their authors, as the list `note_list`, in one query."""
-        notes = ClinicianNote.objects.select_related("author")
-        return self.prefetch_related(Prefetch("clinician_notes", queryset=notes, to_attr="note_list"))
-
     def with_details(self) -> "EpisodeQuerySet":
         """Everything a detail page or a full table shows (the tally itself, activity, triggers, symptoms,
         relief too), in a fixed number of queries."""

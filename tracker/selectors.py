@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.core.paginator import Paginator
 from django.db import connection
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 
@@ -92,34 +93,57 @@ def episodes_filtered(
     return episodes.order_by("-started_at")
 
 
+def _as_moment(value) -> dt.datetime:
+    """A moment as the database returns it from a written-out query (SQLite: naive or as text, in UTC)."""
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
+
+
 def table_entries(patient: User, episodes) -> list[Episode]:
-    """The entries of a clinician's table (read for_table), each with its places and its triggers, symptoms
-    and relief (`place_list` and `term_list`: Episode.places, Episode.triggers ...), read for the whole
-    table in one statement. Django's prefetch of the two relations cost more than the table's own read."""
+    """The entries of a clinician's table (read for_table), each with its places, its triggers, symptoms and
+    relief, and the clinicians' notes on it with their authors' names (`place_list`, `term_list` and
+    `note_list`: Episode.places, Episode.triggers ...), read for the whole table in one statement. Django's
+    prefetch of the three relations cost more than the table's own read."""
     entries = list(episodes)
     for entry in entries:
-        entry.place_list, entry.term_list = [], []
+        entry.place_list, entry.term_list, entry.note_list = [], [], []
     if not entries:
         return entries
     by_id = {entry.pk: entry for entry in entries}
     term_fields = [field.attname for field in Term._meta.concrete_fields]
     columns = ", ".join(f"term.{connection.ops.quote_name(field.column)}" for field in Term._meta.concrete_fields)
+    no_term = ", ".join(["NULL"] * len(term_fields))
     among, among_params = ids_condition("link.episode_id", list(by_id))
     terms, tags, places = Term._meta.db_table, EpisodeTerm._meta.db_table, EpisodeLocation._meta.db_table
-    # Formatted in: table and column names; values are parameters.
+    notes, users = ClinicianNote._meta.db_table, User._meta.db_table
+    # Formatted in: table and column names; values are parameters. The notes come first: PostgreSQL types
+    # a column of NULLs in the first SELECT of a UNION by the SELECTs after it, one at a time.
     sql = (
-        f"SELECT link.episode_id, link.id, NULL, {columns} FROM {tags} link"  # noqa: S608
-        f" JOIN {terms} term ON term.id = link.term_id WHERE link.patient_id = %s AND {among}"
-        f" UNION ALL SELECT link.episode_id, link.id, link.side, {columns} FROM {places} link"
-        f" JOIN {terms} term ON term.id = link.location_id WHERE link.patient_id = %s AND {among}"
+        f"SELECT 'note', link.episode_id, link.id, NULL, {no_term}, link.text, link.created_at,"  # noqa: S608
+        f" author.id, author.full_name FROM {notes} link JOIN {users} author ON author.id = link.author_id"
+        f" WHERE link.patient_id = %s AND {among}"
+        f" UNION ALL SELECT 'term', link.episode_id, link.id, NULL, {columns}, NULL, NULL, NULL, NULL"
+        f" FROM {tags} link JOIN {terms} term ON term.id = link.term_id WHERE link.patient_id = %s AND {among}"
+        f" UNION ALL SELECT 'place', link.episode_id, link.id, link.side, {columns}, NULL, NULL, NULL, NULL"
+        f" FROM {places} link JOIN {terms} term ON term.id = link.location_id"
+        f" WHERE link.patient_id = %s AND {among}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [patient.pk, *among_params, patient.pk, *among_params])
+        cursor.execute(sql, [patient.pk, *among_params] * 3)
         rows = cursor.fetchall()
-    for episode_id, link_id, side, *term_values in rows:
-        term = Term.from_db(connection.alias, term_fields, term_values)
+    width = len(term_fields)
+    for arm, episode_id, link_id, side, *values in rows:
         entry = by_id[episode_id]
-        if side is None:
+        if arm == "note":
+            text, created_at, author_id, author_name = values[width:]
+            author = User.from_db(connection.alias, ["id", "full_name"], [author_id, author_name])
+            note = ClinicianNote(id=link_id, patient_id=patient.pk, episode_id=episode_id, author=author, text=text)
+            note.created_at = _as_moment(created_at)
+            entry.note_list.append(note)
+            continue
+        term = Term.from_db(connection.alias, term_fields, values[:width])
+        if arm == "term":
             entry.term_list.append(term)
         else:
             place = EpisodeLocation(id=link_id, patient_id=patient.pk, episode_id=episode_id, location=term, side=side)
@@ -127,6 +151,7 @@ def table_entries(patient: User, episodes) -> list[Episode]:
     for entry in entries:
         entry.term_list.sort(key=lambda term: (term.kind, term.sort_order, term.label))
         entry.place_list.sort(key=lambda place: place.location.sort_order)
+        entry.note_list.sort(key=lambda note: note.created_at, reverse=True)
     return entries
 
 

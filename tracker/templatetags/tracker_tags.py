@@ -254,7 +254,7 @@ def episode_cells(episode, table: str = "review") -> str:
 def review_rows(episodes, note_url: str = "", csrf_token: str = "") -> str:
     """The rows of the clinician's review table: each entry's cells, then its notes (what the patient took and
     wrote, the clinicians' notes on it) and, when `note_url` is given, a form posting a note on it there with
-    `csrf_token`. Expects the episodes read for_table, their clinician notes with their authors as `note_list`."""
+    `csrf_token`. Expects the episodes read by selectors.table_entries."""
     return joined((_review_row(episode, note_url, csrf_token) for episode in episodes), "\n")
 
 

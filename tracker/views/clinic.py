@@ -120,7 +120,7 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
         patient, start, end, today, kind=filters.get("kind", ""), courses=courses, also=[baseline, treatment]
     )
     trial = trial_summary(patient, baseline, treatment, steps, days=insights.days)
-    episodes = episodes_filtered(patient, **filters).for_table().with_notes()
+    episodes = episodes_filtered(patient, **filters).for_table()
     context = {
         "patient": patient,
         "insights": insights,
