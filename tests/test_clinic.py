@@ -108,9 +108,9 @@ def test_the_list_query_count_does_not_grow_with_the_number_of_patients(client, 
         grant_access(patient, clinician)
         EpisodeFactory.create_batch(3, patient=patient)
     client.force_login(clinician)
-    # session, user, the authenticator-app check, count, the patients whose summaries are out of date (all
-    # of them, on a first read), their figures counted, stored (one upsert), the page of patients with their
-    # figures, and the session's new idle expiry (savepoint, update, release)
+    # session, user, the authenticator-app check, the patients counted with how many summaries are out of date
+    # (all of them, on a first read), which ones, their figures counted, stored (one upsert), the page of
+    # patients with their figures, and the session's new idle expiry (savepoint, update, release)
     with django_assert_num_queries(11):
         response = client.get(CLINIC_URL)
     assert len(rows(response)) == min(count, 25)

@@ -195,23 +195,25 @@ def _recount(patient_ids: list[int], now: dt.datetime) -> None:
     )
 
 
-def summaries_refresh(patients: QuerySet, now: dt.datetime) -> None:
-    """Bring the patients' stored summaries up to date: one query when they are, three when some are not."""
-    stale = list(patients.filter(_stale(now)).values_list("pk", flat=True))
-    if stale:
-        _recount(stale, now)
+def summaries_refresh(patients: QuerySet, now: dt.datetime) -> int:
+    """Bring the patients' stored summaries up to date and say how many patients there are: one query when
+    the summaries are current, four when some are not."""
+    counts = patients.aggregate(patients=Count("pk"), stale=Count("pk", filter=_stale(now)))
+    if counts["stale"]:
+        _recount(list(patients.filter(_stale(now)).values_list("pk", flat=True)), now)
+    return counts["patients"]
 
 
 class PatientSummaries:
-    """The clinic list as Paginator wants it: counted from the grants alone; one page of patients is read
-    with their stored summaries."""
+    """The clinic list as Paginator wants it: the number of patients, counted as their summaries were
+    brought up to date; one page of patients is read with their stored summaries."""
 
-    def __init__(self, patients: QuerySet, summarised: QuerySet):
+    def __init__(self, patients: int, summarised: QuerySet):
         self.patients = patients
         self.summarised = summarised
 
     def count(self) -> int:
-        return self.patients.count()
+        return self.patients
 
     def __getitem__(self, index):
         return self.summarised[index]
@@ -223,14 +225,12 @@ def clinic_patients(clinician: User, sort: str = DEFAULT_SORT) -> PatientSummari
     now = timezone.now()
     granted = CareGrant.objects.active(now.date()).filter(clinician=clinician).values("patient_id")
     patients = User.objects.filter(pk__in=granted, is_active=True)
-    summaries_refresh(patients, now)
+    count = summaries_refresh(patients, now)
     descending = sort.startswith("-")
     column = SORTS.get(sort.lstrip("-"), SORTS["recent"])
     order = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
     summarised = patients.only("pk", "full_name").annotate(**{name: F(f"clinic_summary__{name}") for name in FIGURES})
-    return PatientSummaries(
-        patients, summarised.order_by(F("worsening").desc(nulls_last=True), order, "full_name", "pk")
-    )
+    return PatientSummaries(count, summarised.order_by(F("worsening").desc(nulls_last=True), order, "full_name", "pk"))
 
 
 def summary_for(patient: User) -> ClinicSummary:
