@@ -33,7 +33,7 @@ from .reminders import reminder_time_choices
 from .selectors import vocabulary
 from .services import EpisodeDetails, LocationChoice, check_episode_start
 from .tallies import ASK, Overlap, slot_key, slot_of
-from .widgets import PlainSelect
+from .widgets import PlainDateInput, PlainNumberInput, PlainSelect
 
 SEVERITY_CHOICES = [(value, str(value)) for value in range(SEVERITY_MIN, SEVERITY_MAX + 1)]
 SEVERITY_ERRORS = {
@@ -126,7 +126,7 @@ class DiaryDateField(forms.DateField):
 
 def date_input() -> forms.DateInput:
     """The browser's date picker, which reads and writes ISO dates whatever the language."""
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return PlainDateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class LocalDateTimeField(forms.DateTimeField):
@@ -470,8 +470,12 @@ class EpisodeForm(EpisodeFormBase):
 class EpisodeFilterForm(forms.Form):
     date_from = DiaryDateField(label="From", required=False)
     date_to = DiaryDateField(label="To", required=False)
-    severity_min = forms.IntegerField(label="Severity at least", required=False, min_value=0, max_value=10)
-    severity_max = forms.IntegerField(label="Severity at most", required=False, min_value=0, max_value=10)
+    severity_min = forms.IntegerField(
+        label="Severity at least", required=False, min_value=0, max_value=10, widget=PlainNumberInput
+    )
+    severity_max = forms.IntegerField(
+        label="Severity at most", required=False, min_value=0, max_value=10, widget=PlainNumberInput
+    )
     location = TermChoiceField(
         label="Place", queryset=vocabulary("location"), required=False, empty_label="Anywhere", widget=PlainSelect
     )
