@@ -2,10 +2,12 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import User
 from tracker.management.commands.seed_demo import DEMO_PASSWORD
-from tracker.models import CareGrant, CheckIn, Episode, EpisodeLocation
+from tracker.models import CareGrant, CheckIn, ClinicSummary, Episode, EpisodeLocation
+from tracker.review import Windows, with_summaries
 
 pytestmark = pytest.mark.django_db
 
@@ -23,6 +25,17 @@ def test_seed_demo_creates_patients_diaries_and_granted_clinicians(capsys):
     assert CheckIn.objects.filter(status="none").exists()
     assert CareGrant.objects.filter(status="active").count() == 2
     assert DEMO_PASSWORD in capsys.readouterr().out
+
+
+def test_the_seeded_patients_clinic_summaries_are_counted_and_current():
+    seed()
+    now = timezone.now()
+    patients = User.objects.filter(role="patient", email__startswith="demo-")
+    summaries = ClinicSummary.objects.filter(patient__in=patients)
+    assert summaries.count() == 2
+    assert all(summary.is_current(now) for summary in summaries)
+    live = with_summaries(patients, Windows(now)).values_list("pk", "recent", "worsening")
+    assert sorted(live) == sorted(summaries.values_list("patient_id", "recent", "worsening"))
 
 
 def test_the_same_seed_gives_the_same_diary():

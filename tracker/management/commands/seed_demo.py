@@ -13,7 +13,18 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from tracker.models import CareGrant, CheckIn, Episode, EpisodeLocation, EpisodeTerm, Medication, Side, Term
+from tracker.models import (
+    CareGrant,
+    CheckIn,
+    ClinicSummary,
+    Episode,
+    EpisodeLocation,
+    EpisodeTerm,
+    Medication,
+    Side,
+    Term,
+)
+from tracker.review import summaries_refresh
 from tracker.sharing import hash_code
 
 # Known on purpose: the command prints them, and refuses to run in production unless forced.
@@ -59,6 +70,8 @@ class Command(BaseCommand):
             patients = self._patients(options, rng)
             clinicians = self._clinicians(options)
             self._grants(patients, clinicians, options["grants"])
+            # The bulk inserts go around the write services: count the clinic summaries they would have left.
+            summaries_refresh(User.objects.filter(pk__in=[patient.pk for patient in patients]), timezone.now())
         self._refresh_statistics()
         first_patient = patients[0].email if patients else "-"
         first_clinician = clinicians[0].email if clinicians else "-"
@@ -76,7 +89,8 @@ class Command(BaseCommand):
         ones a live database gets."""
         if connection.vendor != "postgresql":
             return
-        tables = [model._meta.db_table for model in (User, Episode, EpisodeLocation, EpisodeTerm, CheckIn, CareGrant)]
+        models = (User, Episode, EpisodeLocation, EpisodeTerm, CheckIn, CareGrant, ClinicSummary)
+        tables = [model._meta.db_table for model in models]
         names = ", ".join(connection.ops.quote_name(table) for table in tables)
         with connection.cursor() as cursor:
             # VACUUM cannot run inside a transaction (a test's, for one); ANALYZE can.
