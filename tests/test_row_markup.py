@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pytest
+from django.template.defaultfilters import floatformat
+from django.urls import reverse
 from django.utils import timezone
 
 from tracker.insights import Window
@@ -14,6 +16,7 @@ from tracker.templatetags.tracker_tags import (
     effect_window_row,
     episode_cells,
     episode_rows,
+    one_decimal,
     review_rows,
 )
 
@@ -171,6 +174,12 @@ def test_clinic_rows_escape_the_name_and_mark_a_patient_getting_worse_in_words()
     assert '<span class="badge text-bg-danger">⚠ Worse</span></th>' in html
     assert '<td>7</td><td>+5 <span class="visually-hidden">against the 30 days before</span></td>' in html
     assert "<td>6.3</td><td>9</td>" in html
+    assert f'<a href="{reverse("tracker:patient_review", args=[patient.pk])}">' in html
+
+
+@pytest.mark.parametrize("mean", [0.0, 0.05, 2.25, 5.0, 6.25, 9.95, 10 / 3, 7.449999])
+def test_a_mean_has_one_decimal_as_floatformat_gives_it(mean):
+    assert one_decimal(mean) == floatformat(mean, 1)
 
 
 def test_clinic_rows_show_a_dash_for_no_severity_but_a_zero_as_zero_and_say_never():

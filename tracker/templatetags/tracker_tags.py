@@ -1,5 +1,6 @@
+from decimal import ROUND_HALF_UP, Decimal
+
 from django import forms, template
-from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
@@ -331,11 +332,18 @@ def clinician_notes(notes, empty: str = "") -> str:
 def clinic_rows(patients, today) -> str:
     """The rows of the clinic list: each patient's figures of the last 30 days (tracker.review), those who may
     be getting worse marked in words as well as colour."""
-    return joined((_clinic_row(patient, today) for patient in patients), "\n")
+    # Each row links to its patient's review: the path is reversed once (reversing costs more than a row).
+    review_path = reverse("tracker:patient_review", args=[0]).removesuffix("0/")
+    return joined((_clinic_row(patient, today, review_path) for patient in patients), "\n")
 
 
-def _clinic_row(patient, today) -> str:
-    url = text(reverse("tracker:patient_review", args=[patient.pk]))
+def one_decimal(value: float) -> str:
+    """A mean with one decimal, rounded half up: floatformat's "5.3", without its lookups of the language."""
+    return str(Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
+def _clinic_row(patient, today, review_path: str) -> str:
+    url = text(f"{review_path}{int(patient.pk)}/")
     name = f'<a href="{url}">{text(patient.full_name)}</a>'
     if patient.worsening:
         opening = '<tr class="worsening">'
@@ -349,7 +357,7 @@ def _clinic_row(patient, today) -> str:
     else:
         last_entry = "never"
     cells = [
-        NOT_GIVEN if patient.mean_severity is None else floatformat(patient.mean_severity, 1),
+        NOT_GIVEN if patient.mean_severity is None else one_decimal(patient.mean_severity),
         NOT_GIVEN if patient.worst_severity is None else patient.worst_severity,
         patient.times_woken,
         patient.red_flag_entries,
