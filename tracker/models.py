@@ -296,6 +296,11 @@ MAX_TALLY_CRAMPS = 200
 TALLY_TYPES = (EntryType.NIGHT, EntryType.DAY)
 
 
+def stored_event_kind(kind: str) -> str:
+    """The event_kind column's value for a kind chosen in a filter (KIND_NOT_SAID: entries that do not say)."""
+    return "" if kind == KIND_NOT_SAID else kind
+
+
 def counted(prefix: str = "") -> models.Q:
     """THE counting rule, the one place it is written: every entry counts its `cramp_count` (1 for a
     single cramp, the number for a night or day tally), except a cramp described later as one of a
@@ -328,7 +333,7 @@ class EpisodeQuerySet(models.QuerySet):
         """Entries of one event kind (KIND_NOT_SAID: those that do not say); all of them for None or ""."""
         if not kind:
             return self
-        return self.filter(event_kind="" if kind == KIND_NOT_SAID else kind)
+        return self.filter(event_kind=stored_event_kind(kind))
 
     def counted(self) -> "EpisodeQuerySet":
         """The entries that carry the count (see `counted`): not the cramps described inside a tally."""
