@@ -727,6 +727,10 @@ class TestEventKind:
         response = signed_in.get(INSIGHTS_URL, {"kind": "spasm"})
         data = response.context["insights"]
         assert (data.total, data.entries, data.kind) == (4, 2, "spasm")
+        # The hours chart and the tallies' cramps are of the same kind as the weeks'.
+        assert sum(data.hours) + sum(data.untimed.values()) == data.total
+        not_said = signed_in.get(INSIGHTS_URL, {"kind": "none"}).context["insights"]
+        assert sum(not_said.hours) + sum(not_said.untimed.values()) == not_said.total
         assert "only entries marked “Spasm or stiffness”" in response.content.decode()
         assert signed_in.get(INSIGHTS_URL, {"kind": "twitch"}).context["insights"].total == 1
         assert signed_in.get(INSIGHTS_URL, {"kind": "bogus"}).context["insights"].total == TOTAL
