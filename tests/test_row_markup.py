@@ -1,6 +1,7 @@
 """Log rows, table rows and cells, and notes drawn by template tags escape every text they show."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.template.defaultfilters import floatformat
@@ -18,6 +19,7 @@ from tracker.templatetags.tracker_tags import (
     episode_rows,
     one_decimal,
     review_rows,
+    trial_rows,
 )
 
 from .factories import CaregiverFactory, ClinicianFactory, EpisodeFactory, PatientFactory, term
@@ -201,3 +203,20 @@ def test_clinic_rows_give_the_last_entry_s_date_in_the_viewer_s_zone():
     with timezone.override("Asia/Tokyo"):
         html = str(clinic_rows([clinic_row(last_entry=entry)], dt.date(2026, 11, 26)))
     assert "<td>26 Nov 2026</td>" in html
+
+
+def test_trial_rows_give_each_measure_for_both_windows_a_dash_only_where_there_is_no_figure():
+    day = dt.date(2026, 11, 1)
+    baseline = Window("Baseline", day, day + dt.timedelta(days=27), 28, 20, 10, 4.5, 8, 20, 5)
+    treatment = Window("Treatment", day, day + dt.timedelta(days=27), 28, 14, 0, None, None, 0, 0)
+    rows = str(trial_rows(baseline, treatment)).split("</tr>")[:-1]
+    cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in rows]
+    assert cells == [
+        ["Days recorded", "20 of 28", "14 of 28"],
+        ["Cramps logged", "10", "0"],
+        ["Cramps per recorded day", "0.5", "0.0"],
+        ["Cramps per week", "3.5", "0.0"],
+        ["Mean severity (0\N{EN DASH}10)", "4.5", "\N{EN DASH}"],
+        ["Worst severity (0\N{EN DASH}10)", "8", "\N{EN DASH}"],
+        ["Nights disturbed", "5 of 20 (25%)", "0 of 0"],
+    ]
