@@ -64,13 +64,15 @@ def access_patient(user: User, patient_id: int | str) -> User:
     if user.is_patient and user.pk == patient_id:
         return user
     if user.is_verified_clinician:
-        grant = (
+        # At most one grant is active per patient and clinician (a constraint): no order to sort them in.
+        grants = (
             CareGrant.objects.active(timezone.now().date())
             .for_clinicians()
             .filter(clinician=user, patient_id=patient_id, patient__is_active=True)
             .select_related("patient__clinic_summary")
-            .first()
+            .order_by()
         )
+        grant = next(iter(grants[:1]), None)
         if grant is not None:
             return grant.patient
     raise Http404("No such patient.")
