@@ -8,6 +8,7 @@ from django.utils import timezone
 from tracker.insights import day_counts, days_stats, default_period, insights_for
 from tracker.models import CheckIn, Episode, EpisodeLocation, EpisodeTerm, Medication
 from tracker.services import checkin_record, patient_today
+from tracker.tallies import slot_bounds
 
 from .factories import EpisodeFactory, PatientFactory, grant_access, medication_effects, term
 
@@ -62,6 +63,27 @@ class TestWeeks:
         assert [stats.cramps for stats in counts.values()] == [1, 1, 0]
         data = insights_for(patient, dt.date(2026, 11, 2), dt.date(2026, 11, 8), dt.date(2026, 11, 8))
         assert (data.hours[23], data.hours[0]) == (1, 1)
+
+    @pytest.mark.parametrize("marked", [True, False])
+    def test_a_night_tally_that_woke_the_patient_counts_for_the_first_morning_of_a_range(self, marked):
+        """Whether or not the tally's row carries the "woke me" mark (the services set it; rows stored
+        around them, such as demo data, may not), its wakings belong to the night's morning."""
+        patient = PatientFactory(time_zone="Europe/Paris")
+        night = patient_today(patient) - dt.timedelta(days=3)
+        EpisodeFactory(
+            patient=patient,
+            started_at=slot_bounds(patient, "night", night)[0],
+            entry_type="night",
+            tally_date=night,
+            cramp_count=4,
+            times_woken=3,
+            woke_from_sleep=marked,
+            duration_seconds=None,
+        )
+        morning = night + dt.timedelta(days=1)
+        for ranges in ([(morning, morning)], [(night, morning)], [(night - dt.timedelta(days=5), morning)]):
+            days = days_stats(patient, ranges)
+            assert days[morning].night_woken == 3, ranges
 
     def test_weekly_severity_mean_and_worst(self):
         patient = PatientFactory()

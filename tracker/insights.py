@@ -287,7 +287,8 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
     """The same for every day of several ranges of days, in one query.
 
     A night runs from local noon to noon and belongs to the day of its morning, so the cramps that woke
-    the patient in the afternoon or evening before a range count for the night before its first day.
+    the patient in the afternoon or evening before a range (a night tally's too) count for the night
+    before its first day.
 
     The statement is written here rather than built by the ORM: it is the one every chart, review and
     report reads, and building it with querysets cost three times what the database takes to run it.
@@ -316,7 +317,7 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
         arms.append(
             f"SELECT {day_sql}, {figures}, {arm}, NULL FROM {Episode._meta.db_table}"  # noqa: S608
             f" WHERE patient_id = %s{of_kind} AND started_at >= %s AND started_at < %s"
-            " AND (started_at >= %s OR woke_from_sleep) GROUP BY 1"
+            " AND (started_at >= %s OR woke_from_sleep OR times_woken > 0) GROUP BY 1"
         )
         params += [*day_params, *hour_params, *hour_params, patient.pk]
         params += [stored_event_kind(kind)] if kind else []
