@@ -1,9 +1,11 @@
 """The chart marks built in Python: well-formed SVG, every value escaped, no inline style or script."""
 
 import datetime as dt
+import itertools
 import re
 from xml.etree import ElementTree
 
+import pytest
 from django.utils.safestring import SafeString
 
 from tracker.charts import body_map, count_bars, hours_chart, relief_chart, severity_chart, timeline_chart, weekly_chart
@@ -143,3 +145,14 @@ def test_the_relief_legend_names_every_answer_in_the_bars_order():
     assert chart.legend_words == "completely, a lot, a little, not at all, not said"
     assert chart.legend_marks.count('<span class="legend-swatch effect-') == 5
     assert chart.table_head.startswith('<th scope="col">Completely</th><th scope="col">A lot</th>')
+
+
+@pytest.mark.parametrize("count", [1, 2, 13, 14, 26, 53, 104])
+def test_week_labels_under_the_bars_never_overlap(count):
+    """A label ("24 Aug") is about 40 units wide in the charts' type; a bar and its gap take 24."""
+    mondays = [MONDAY + dt.timedelta(weeks=index) for index in range(count)]
+    many = [Week(monday, [DayStats(monday + dt.timedelta(days=day)) for day in range(7)]) for monday in mondays]
+    for marks in (weekly_chart(many).bar_marks, timeline_chart(many, []).bar_marks):
+        ticks = [float(tick.get("x")) for tick in svg(marks).iter(f"{{{SVG}}}text") if tick.get("class") == "tick"]
+        assert ticks
+        assert all(later - earlier >= 40 for earlier, later in itertools.pairwise(ticks))

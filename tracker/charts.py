@@ -3,6 +3,7 @@ repeated marks and the rows of each chart's table are built here, every text esc
 tracker.markup) or format_html."""
 
 import datetime as dt
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -79,6 +80,15 @@ def _view_box(width: int, height: int) -> str:
 
 def _scale(value: float, largest: float, height: float = PLOT_HEIGHT) -> float:
     return round(height * value / largest, 1) if largest else 0
+
+
+# A week's label under its bar ("24 Aug", about 40 units in the charts' 11px type) is wider than a bar and
+# its gap: every other week at most is labelled, fewer on long periods.
+LABEL_WIDTH = 40
+
+
+def _label_every(weeks: list[Week]) -> int:
+    return max(math.ceil(LABEL_WIDTH / (BAR_WIDTH + BAR_GAP)), len(weeks) // 9)
 
 
 def _week_bars(weeks: list[Week], height: int) -> list[Bar]:
@@ -180,7 +190,7 @@ def weekly_chart(weeks: list[Week]) -> WeeklyChart:
         width=40 + len(weeks) * (BAR_WIDTH + BAR_GAP),
         height=PLOT_HEIGHT + 44 + 7 * (CELL + 2),
         largest=max((bar.value for bar in bars), default=0) or 1,
-        label_every=max(1, len(weeks) // 9),
+        label_every=_label_every(weeks),
         bars=bars,
         cells=cells,
         table=[
@@ -677,7 +687,7 @@ def timeline_chart(weeks: list[Week], effects: list[MedicationEffect]) -> Timeli
         width=width,
         height=TIMELINE_LANES_TOP + len(lanes) * TIMELINE_LANE + 4,
         largest=max((bar.value for bar in bars), default=0) or 1,
-        label_every=max(1, len(weeks) // 9),
+        label_every=_label_every(weeks),
         bars=bars,
         severity=_severity_marks(weeks, TIMELINE_SEVERITY_TOP, TIMELINE_SEVERITY_HEIGHT, width),
         lanes=lanes,
