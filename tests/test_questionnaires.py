@@ -21,7 +21,7 @@ from fhir.resources.bundle import Bundle
 
 from questionnaires.engine import MISSING, OUT_OF_RANGE, check_answers, check_definition, score, score_range
 from questionnaires.models import Instrument, Item, QuestionnaireResponse, Schedule
-from questionnaires.selectors import due_for
+from questionnaires.selectors import due_for, summary_for
 from questionnaires.services import response_record, schedule_set, schedule_stop
 from tracker.account_deletion import patient_account_delete
 from tracker.models import AccessLog, CareGrant
@@ -611,6 +611,31 @@ class TestClinician:
         assert "<strong>\N{MINUS SIGN}2</strong>" in html
         assert f'action="{clinician_schedule_url(patient, "psfs")}"' in html
         assert "Not a validated questionnaire" in html
+
+    def test_the_period_s_summary_gives_each_answer_as_it_was_stored(self, patient, clinician, psfs, impact):
+        """The summary is read by a written-out statement: its values come back with the ORM's types on
+        every database (UUIDs, aware moments, decimal scores, answers as JSON), and its schedule too."""
+        now = timezone.now()
+        stored = answer_at(now - dt.timedelta(days=3), patient, psfs, frequency=3, severity=2)
+        schedule_set(patient=patient, instrument=impact, every_weeks=2, set_by=clinician)
+        today = timezone.localdate()
+        by_slug = {
+            summary.instrument.slug: summary for summary in summary_for(patient, today - dt.timedelta(days=30), today)
+        }
+        [point] = by_slug["psfs"].points
+        assert (point.uuid, point.answered_at, point.score, point.answers) == (
+            stored.uuid,
+            stored.answered_at,
+            stored.score,
+            stored.answers,
+        )
+        assert isinstance(point.score, Decimal)
+        assert by_slug["psfs"].instrument == psfs
+        assert by_slug["psfs"].instrument.active is True
+        scheduled = by_slug[impact.slug]
+        assert (scheduled.scheduled, scheduled.every_weeks, scheduled.set_by_name) == (True, 2, clinician.full_name)
+        assert isinstance(scheduled.next_due, dt.date)
+        assert not scheduled.set_by_patient
 
     def test_the_visit_report_lists_each_questionnaires_scores_over_the_period(
         self, client, patient, clinician, impact

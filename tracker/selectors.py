@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from django.core.paginator import Paginator
 from django.db import connection
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
 from accounts.models import User
 
@@ -15,6 +14,7 @@ from .lookups import ids_condition
 from .models import ClinicianNote, Episode, EpisodeLocation, EpisodeTerm, PatientProfile, Term
 from .red_flags import RISE_WINDOW_DAYS, Rise, red_flags_for, rise_of
 from .services import local_day
+from .written_sql import columns, converted
 
 STRIP_DAYS = 14
 COMPARISON_DAYS = 30
@@ -93,13 +93,6 @@ def episodes_filtered(
     return episodes.order_by("-started_at")
 
 
-def _as_moment(value) -> dt.datetime:
-    """A moment as the database returns it from a written-out query (SQLite: naive or as text, in UTC)."""
-    if isinstance(value, str):
-        value = parse_datetime(value)
-    return value if timezone.is_aware(value) else value.replace(tzinfo=dt.UTC)
-
-
 def table_entries(patient: User, episodes) -> list[Episode]:
     """The entries of a clinician's table (read for_table), each with its places, its triggers, symptoms and
     relief, and the clinicians' notes on it with their authors' names (`place_list`, `term_list` and
@@ -111,21 +104,22 @@ def table_entries(patient: User, episodes) -> list[Episode]:
     if not entries:
         return entries
     by_id = {entry.pk: entry for entry in entries}
-    term_fields = [field.attname for field in Term._meta.concrete_fields]
-    columns = ", ".join(f"term.{connection.ops.quote_name(field.column)}" for field in Term._meta.concrete_fields)
-    no_term = ", ".join(["NULL"] * len(term_fields))
+    term_sql, term_columns = columns(Term, "term")
+    term_fields = [column.target.attname for column in term_columns]
+    no_term = ", ".join(["NULL"] * len(term_columns))
+    note_sql, note_columns = columns(ClinicianNote, "link", ["episode", "id", "text", "created_at", "author"])
     among, among_params = ids_condition("link.episode_id", list(by_id))
     terms, tags, places = Term._meta.db_table, EpisodeTerm._meta.db_table, EpisodeLocation._meta.db_table
     notes, users = ClinicianNote._meta.db_table, User._meta.db_table
     # Formatted in: table and column names; values are parameters. The notes come first: PostgreSQL types
     # a column of NULLs in the first SELECT of a UNION by the SELECTs after it, one at a time.
     sql = (
-        f"SELECT 'note', link.episode_id, link.id, NULL, {no_term}, link.text, link.created_at,"  # noqa: S608
-        f" author.id, author.full_name FROM {notes} link JOIN {users} author ON author.id = link.author_id"
+        f"SELECT 'note', NULL, {no_term}, {note_sql}, author.full_name"  # noqa: S608
+        f" FROM {notes} link JOIN {users} author ON author.id = link.author_id"
         f" WHERE link.patient_id = %s AND {among}"
-        f" UNION ALL SELECT 'term', link.episode_id, link.id, NULL, {columns}, NULL, NULL, NULL, NULL"
+        f" UNION ALL SELECT 'term', NULL, {term_sql}, link.episode_id, link.id, NULL, NULL, NULL, NULL"
         f" FROM {tags} link JOIN {terms} term ON term.id = link.term_id WHERE link.patient_id = %s AND {among}"
-        f" UNION ALL SELECT 'place', link.episode_id, link.id, link.side, {columns}, NULL, NULL, NULL, NULL"
+        f" UNION ALL SELECT 'place', link.side, {term_sql}, link.episode_id, link.id, NULL, NULL, NULL, NULL"
         f" FROM {places} link JOIN {terms} term ON term.id = link.location_id"
         f" WHERE link.patient_id = %s AND {among}"
     )
@@ -133,13 +127,13 @@ def table_entries(patient: User, episodes) -> list[Episode]:
         cursor.execute(sql, [patient.pk, *among_params] * 3)
         rows = cursor.fetchall()
     width = len(term_fields)
-    for arm, episode_id, link_id, side, *values in rows:
+    for arm, side, *values in converted(rows, [None, None, *term_columns, *note_columns, None]):
+        episode_id, link_id, text, created_at, author_id, author_name = values[width:]
         entry = by_id[episode_id]
         if arm == "note":
-            text, created_at, author_id, author_name = values[width:]
             author = User.from_db(connection.alias, ["id", "full_name"], [author_id, author_name])
             note = ClinicianNote(id=link_id, patient_id=patient.pk, episode_id=episode_id, author=author, text=text)
-            note.created_at = _as_moment(created_at)
+            note.created_at = created_at
             entry.note_list.append(note)
             continue
         term = Term.from_db(connection.alias, term_fields, values[:width])
