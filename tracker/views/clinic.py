@@ -91,7 +91,7 @@ NARROWING_FILTERS = {"severity_min", "severity_max", "location"}
 
 
 def _entry_page(request: HttpRequest, patient, episodes, filters: dict, insights) -> Page:
-    """The page of the review's table, its entries with their places and terms. It counts the period's
+    """The page of the review's table, its entries with their places, terms and notes. It counts the period's
     entries that the charts read already, unless a filter narrows the table further."""
     if NARROWING_FILTERS & filters.keys():
         paginator = Paginator(episodes, EPISODES_PER_PAGE)
