@@ -90,17 +90,14 @@ def summary_for(patient: User, start: dt.date, end: dt.date) -> list[InstrumentS
     schedule_sql, schedule_columns = columns(Schedule, "schedule", ["every_weeks", "next_due", "active", "set_by"])
     setter_sql, setter_columns = columns(User, "setter", ["full_name"])
     answer_sql, answer_columns = columns(QuestionnaireResponse, "answer", ["uuid", "answered_at", "score", "answers"])
-    tables = {name: model._meta.db_table for name, model in [("instrument", Instrument), ("schedule", Schedule)]} | {
-        "user": User._meta.db_table,
-        "answer": QuestionnaireResponse._meta.db_table,
-    }
+    instruments, schedules = Instrument._meta.db_table, Schedule._meta.db_table
+    users, responses = User._meta.db_table, QuestionnaireResponse._meta.db_table
     sql = (
         f"SELECT {instrument_sql}, {schedule_sql}, {setter_sql}, {answer_sql}"  # noqa: S608 (names only)
-        f" FROM {tables['instrument']} instrument"
-        f" LEFT JOIN {tables['schedule']} schedule"
-        " ON schedule.instrument_id = instrument.id AND schedule.patient_id = %s"
-        f" LEFT JOIN {tables['user']} setter ON setter.id = schedule.set_by_id"
-        f" LEFT JOIN {tables['answer']} answer ON answer.instrument_id = instrument.id AND answer.patient_id = %s"
+        f" FROM {instruments} instrument"
+        f" LEFT JOIN {schedules} schedule ON schedule.instrument_id = instrument.id AND schedule.patient_id = %s"
+        f" LEFT JOIN {users} setter ON setter.id = schedule.set_by_id"
+        f" LEFT JOIN {responses} answer ON answer.instrument_id = instrument.id AND answer.patient_id = %s"
         " AND answer.answered_at >= %s AND answer.answered_at < %s"
         " WHERE instrument.active OR schedule.active OR answer.id IS NOT NULL"
         " ORDER BY instrument.sort_order, instrument.title, instrument.id, answer.answered_at"
@@ -117,10 +114,11 @@ def summary_for(patient: User, start: dt.date, end: dt.date) -> list[InstrumentS
     today = patient_today(patient)
     summaries: dict[int, InstrumentSummary] = {}
     for row in converted(fetched, selected):
+        instrument_id = row[instrument_fields.index("id")]
         every_weeks, next_due, active, set_by_id, set_by_name, uuid, answered_at, score, answers = row[width:]
-        summary = summaries.get(row[0])
+        summary = summaries.get(instrument_id)
         if summary is None:
-            summary = summaries[row[0]] = InstrumentSummary(
+            summary = summaries[instrument_id] = InstrumentSummary(
                 instrument=Instrument.from_db(connection.alias, instrument_fields, row[:width]),
                 start=start,
                 end=end,
