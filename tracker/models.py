@@ -725,6 +725,8 @@ class ClinicSummary(models.Model):
     happens the stored figures are what a fresh count would give; after, the next reader recounts them.
     """
 
+    # Figures derived from the record, not part of it: they go with the account (CASCADE, unlike the record's
+    # rows, which account deletion empties one by one).
     patient = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="clinic_summary"
     )
