@@ -10,15 +10,10 @@ from django.db import connection
 from django.db.models import ForeignKey, Lookup
 
 
-def id_array(ids: list[int]) -> str:
-    """Ids as one PostgreSQL array literal, for `= ANY(%s::bigint[])`."""
-    return "{" + ",".join(map(str, ids)) + "}"
-
-
-def ids_condition(column: str, ids: list[int]) -> tuple[str, list]:
-    """SQL for `column` among `ids` written out by hand, as the lookup below writes it, with its parameters."""
+def ids_condition(column: str, ids: list[int], connection=connection) -> tuple[str, list]:
+    """SQL for `column` among `ids`, with its parameters: the lookup's, and the statements written out by hand."""
     if connection.vendor == "postgresql":
-        return f"{column} = ANY(%s::bigint[])", [id_array(ids)]
+        return f"{column} = ANY(%s::bigint[])", ["{" + ",".join(map(str, ids)) + "}"]
     return f"{column} IN ({', '.join(['%s'] * len(ids))})", list(ids)
 
 
@@ -34,8 +29,5 @@ class AnyOf(Lookup):
         if not self.rhs:
             raise EmptyResultSet
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} IN ({', '.join(['%s'] * len(self.rhs))})", (*lhs_params, *self.rhs)
-
-    def as_postgresql(self, compiler, connection):
-        lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s::bigint[])", (*lhs_params, id_array(self.rhs))
+        sql, params = ids_condition(lhs, self.rhs, connection)
+        return sql, (*lhs_params, *params)

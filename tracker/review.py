@@ -208,12 +208,12 @@ class PatientSummaries:
     """The clinic list as Paginator wants it: the number of patients, counted as their summaries were
     brought up to date; one page of patients is read with their stored summaries."""
 
-    def __init__(self, patients: int, summarised: QuerySet):
-        self.patients = patients
+    def __init__(self, count: int, summarised: QuerySet):
+        self._count = count
         self.summarised = summarised
 
     def count(self) -> int:
-        return self.patients
+        return self._count
 
     def __getitem__(self, index):
         return self.summarised[index]
