@@ -1,20 +1,19 @@
 import datetime as dt
+import re
 import uuid
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from education.content import load_pages
-from education.guidance import MAX_PAGES, Noted, guidance_for
+from education.content import load_pages, shipped_pages
+from education.guidance import MAX_PAGES, STANDING, Noted, guidance_for
 from education.models import GuidanceLink, Page
 from tracker.guidance import guidance_for_episode
 from tracker.models import Episode, Medication, PatientCondition
-from tracker.red_flags import red_flags_for
-from tracker.selectors import trend
 from tracker.services import EpisodeDetails, LocationChoice, episode_create, profile_for
 
-from .factories import EpisodeFactory, PatientFactory, term
+from .factories import PatientFactory, term
 
 pytestmark = pytest.mark.django_db
 
@@ -24,9 +23,9 @@ def pages(db):
     load_pages()
 
 
-def page(slug, title=None, **links):
+def page(slug, title=None, kind="topic", **links):
     created = Page.objects.create(
-        slug=slug, title=title or slug.title(), kind="topic", summary="s", body="b", reviewed_on=dt.date(2026, 1, 1)
+        slug=slug, title=title or slug.title(), kind=kind, summary="s", body="b", reviewed_on=dt.date(2026, 1, 1)
     )
     for kind, keys in links.items():
         for key in keys.split(","):
@@ -118,6 +117,43 @@ class TestRanking:
         with django_assert_num_queries(0):
             assert guidance_for([]) == []
 
+    def test_the_page_on_a_diagnosed_condition_comes_before_weightier_reasons(self):
+        page("yours", kind="condition", condition="diabetic-neuropathy")
+        page("symptom", symptom="weakness")
+        page("trigger", trigger="cold")
+        noted = [
+            Noted("symptom", "weakness", "You noted: weakness"),
+            Noted("trigger", "cold", "You noted: cold"),
+            Noted("condition", "diabetic-neuropathy", "Your condition: Diabetic neuropathy"),
+        ]
+        assert [item.page.slug for item in guidance_for(noted)] == ["yours", "symptom", "trigger"]
+
+    def test_a_condition_page_reached_another_way_is_not_put_first(self):
+        page("spine", kind="condition", location="back")
+        page("symptom", symptom="weakness")
+        noted = [Noted("location", "back", "Where: back"), Noted("symptom", "weakness", "You noted: weakness")]
+        assert [item.page.slug for item in guidance_for(noted)] == ["symptom", "spine"]
+
+    def test_for_the_same_reason_warning_signs_then_overview_then_other_pages_then_experimental_options(self):
+        for slug in ["nmes", "a-usual-page", "treatments-overview", "when-to-see-a-clinician"]:
+            page(slug, relief="nothing-helped")
+        results = guidance_for([Noted("relief", "nothing-helped", "You noted: nothing helped")])
+        assert [item.page.slug for item in results] == [
+            "when-to-see-a-clinician",
+            "treatments-overview",
+            "a-usual-page",
+            "nmes",
+        ]
+
+    def test_standing_never_outranks_a_weightier_reason(self):
+        page("nmes", symptom="weakness")
+        page("when-to-see-a-clinician", location="calf")
+        noted = [Noted("symptom", "weakness", "You noted: weakness"), Noted("location", "calf", "Where: calf")]
+        assert [item.page.slug for item in guidance_for(noted)] == ["nmes", "when-to-see-a-clinician"]
+
+    def test_every_page_given_a_standing_is_shipped(self):
+        assert set(STANDING) <= {shipped.slug for shipped in shipped_pages()}
+
 
 class TestGuidanceForAnEntry:
     def test_an_entry_gets_pages_from_its_details_conditions_and_medicines(self, pages):
@@ -157,84 +193,113 @@ class TestGuidanceForAnEntry:
             Medication.objects.create(patient=patient, name="Baclofen")
         episode = log(patient, locations=["calf", "shin"], triggers=["dehydration", "cold"], symptoms=["weakness"])
         client.force_login(patient)
-        # session, user, episode with activity, its locations, its tags, clinician notes,
-        # conditions, medicines, guidance links with pages
-        with django_assert_num_queries(9):
+        # session, user, episode with activity, its locations, its tags, clinician notes; for its warning
+        # signs the patient's profile with diagnoses, medicines and first symptoms; for guidance conditions,
+        # medicines, guidance links with pages
+        with django_assert_num_queries(12):
             client.get(reverse("tracker:episode_detail", args=[episode.uuid]))
 
 
-class TestRedFlags:
-    @pytest.mark.parametrize("symptom", ["weakness", "muscle-wasting", "twitching", "numbness-tingling"])
-    def test_each_red_flag_symptom_raises_a_warning(self, symptom):
-        episode = log(PatientFactory(), locations=["calf"], symptoms=[symptom])
-        flags = red_flags_for(episode)
-        assert len(flags.reasons) == 1
-        assert not flags.urgent
+def guidance_on_the_entry_page(client, patient, episode):
+    """The ranked pages and their reasons, as the patient's own entry page shows them."""
+    client.force_login(patient)
+    response = client.get(reverse("tracker:episode_detail", args=[episode.uuid]))
+    assert response.status_code == 200
+    return [(item.page.slug, item.reasons) for item in response.context["guidance"]]
 
-    def test_swelling_and_redness_of_the_calf_adds_the_urgent_line(self):
-        flags = red_flags_for(log(PatientFactory(), locations=["calf"], symptoms=["swelling-redness"]))
-        assert flags.urgent
-        assert flags.reasons == ["Swelling or redness"]
 
-    def test_swelling_of_the_neck_is_a_warning_but_not_a_clot_sign(self):
-        flags = red_flags_for(log(PatientFactory(), locations=["neck"], symptoms=["swelling-redness"]))
-        assert flags
-        assert not flags.urgent
+def diagnose(patient, condition):
+    PatientCondition.objects.create(profile=profile_for(patient), condition=term("condition", condition))
+
+
+class TestRankedForThisPatient:
+    def test_a_diabetic_neuropathy_patient_who_ticks_weakness_sees_their_condition_first_and_no_als_page(
+        self, client, pages
+    ):
+        patient = PatientFactory()
+        diagnose(patient, "diabetic-neuropathy")
+        episode = log(patient, locations=["calf"], symptoms=["weakness"])
+        shown = guidance_on_the_entry_page(client, patient, episode)
+        assert shown[0] == ("diabetic-neuropathy", ["Your condition: Diabetic neuropathy"])
+        assert dict(shown)["when-to-see-a-clinician"] == ["You noted: weakness"]
+        assert "als-and-motor-neuron-disease" not in dict(shown)
+
+    def test_weakness_twitching_and_wasting_together_offer_the_als_page(self, client, pages):
+        patient = PatientFactory()
+        episode = log(patient, locations=["calf"], symptoms=["weakness", "twitching", "muscle-wasting"])
+        reasons = dict(guidance_on_the_entry_page(client, patient, episode))
+        assert reasons["als-and-motor-neuron-disease"] == ["You noted weakness, twitching and muscle wasting together"]
+        assert sorted(reasons["when-to-see-a-clinician"]) == [
+            "You noted: muscle wasting noticed",
+            "You noted: weakness",
+        ]
 
     @pytest.mark.parametrize(
-        ("severity", "duration", "flagged"),
-        [(8, 601, True), (10, 3600, True), (8, 600, False), (7, 3600, False), (9, None, False)],
+        "symptoms", [["weakness"], ["muscle-wasting"], ["twitching"], ["weakness", "muscle-wasting"]], ids="+".join
     )
-    def test_a_severe_long_cramp_raises_a_warning(self, severity, duration, flagged):
-        flags = red_flags_for(log(PatientFactory(), severity=severity, duration=duration, locations=["calf"]))
-        assert bool(flags) is flagged
-
-    def test_an_ordinary_cramp_raises_no_warning(self):
-        flags = red_flags_for(
-            log(PatientFactory(), locations=["calf"], triggers=["cold"], symptoms=["soreness-afterwards"])
-        )
-        assert not flags
-
-    def test_the_detail_page_shows_the_warning_in_words_with_a_link(self, client, pages):
+    def test_fewer_than_all_three_never_offer_the_als_page(self, pages, symptoms):
         patient = PatientFactory()
-        episode = log(patient, locations=["calf"], symptoms=["twitching", "swelling-redness"])
+        pages_shown = {item.page.slug for item in guidance_for_episode(log(patient, symptoms=symptoms), patient)}
+        assert "als-and-motor-neuron-disease" not in pages_shown
+
+    def test_weakness_alone_links_the_warning_signs_page(self, pages):
+        patient = PatientFactory()
+        results = guidance_for_episode(log(patient, symptoms=["weakness"]), patient)
+        assert [(item.page.slug, item.reasons) for item in results] == [
+            ("when-to-see-a-clinician", ["You noted: weakness"])
+        ]
+
+    def test_an_als_mnd_diagnosis_offers_the_als_page_first_whatever_the_entry_notes(self, client, pages):
+        patient = PatientFactory()
+        diagnose(patient, "als-mnd")
+        episode = log(patient, locations=["calf"], triggers=["dehydration"], symptoms=["weakness"])
+        shown = guidance_on_the_entry_page(client, patient, episode)
+        assert shown[0] == ("als-and-motor-neuron-disease", ["Your condition: ALS or another motor neuron disease"])
+        assert dict(shown)["hydration"] == ["You noted: dehydration"]
+
+    def test_an_entry_that_woke_the_patient_links_night_cramps(self, client, pages):
+        patient = PatientFactory()
+        episode = log(patient, locations=["calf"], woke_from_sleep=True)
+        assert dict(guidance_on_the_entry_page(client, patient, episode))["night-cramps"] == ["It woke you from sleep"]
+
+    @pytest.mark.parametrize("woke", [False, None], ids=["no", "unknown"])
+    def test_an_entry_not_known_to_have_woken_the_patient_does_not_link_night_cramps(self, pages, woke):
+        patient = PatientFactory()
+        episode = log(patient)
+        episode.woke_from_sleep = woke
+        assert "night-cramps" not in {item.page.slug for item in guidance_for_episode(episode, patient)}
+
+    @pytest.mark.parametrize(("trigger", "reason"), [("dehydration", "dehydration"), ("heat", "heat")])
+    def test_dehydration_or_heat_links_hydration(self, client, pages, trigger, reason):
+        patient = PatientFactory()
+        episode = log(patient, locations=["calf"], triggers=[trigger])
+        assert dict(guidance_on_the_entry_page(client, patient, episode))["hydration"] == [f"You noted: {reason}"]
+
+    def test_nothing_helped_lists_the_overview_and_the_warning_signs_before_nmes(self, client, pages):
+        patient = PatientFactory()
+        episode = log(patient, relief=["nothing-helped"])
+        assert guidance_on_the_entry_page(client, patient, episode) == [
+            ("when-to-see-a-clinician", ["You noted: nothing helped"]),
+            ("treatments-overview", ["You noted: nothing helped"]),
+            ("nmes", ["You noted: nothing helped"]),
+        ]
+
+    def test_the_entry_page_shows_each_page_in_rank_order_with_its_reasons(self, client, pages):
+        patient = PatientFactory()
+        diagnose(patient, "diabetic-neuropathy")
+        episode = log(patient, relief=["nothing-helped"], woke_from_sleep=True)
         client.force_login(patient)
         html = client.get(reverse("tracker:episode_detail", args=[episode.uuid])).content.decode()
-        assert "Warning signs: talk to a clinician soon" in html
-        assert "Twitching under the skin" in html
-        assert "blood clot" in html
-        assert 'href="/learn/when-to-see-a-clinician/"' in html
-
-    def test_a_plain_entry_shows_no_warning(self, client, pages):
-        patient = PatientFactory()
-        episode = log(patient, locations=["calf"])
-        client.force_login(patient)
-        html = client.get(reverse("tracker:episode_detail", args=[episode.uuid])).content.decode()
-        assert "Warning signs" not in html
-
-
-class TestRisingCramps:
-    def spread(self, patient, recent, previous):
-        now = timezone.now()
-        for index in range(recent):
-            EpisodeFactory(patient=patient, started_at=now - dt.timedelta(days=1 + index % 13, hours=index))
-        for index in range(previous):
-            EpisodeFactory(patient=patient, started_at=now - dt.timedelta(days=15 + index % 13, hours=index))
-
-    @pytest.mark.parametrize(
-        ("recent", "previous", "rising"),
-        [(4, 2, True), (4, 0, True), (6, 3, True), (3, 0, False), (5, 3, False), (0, 0, False)],
-    )
-    def test_twice_as_many_in_the_last_14_days_with_at_least_four(self, recent, previous, rising):
-        patient = PatientFactory()
-        self.spread(patient, recent, previous)
-        _, rise = trend(patient)
-        assert (rise is not None) is rising
-
-    def test_the_dashboard_shows_the_warning_when_cramps_rise(self, client):
-        patient = PatientFactory()
-        self.spread(patient, 6, 2)
-        client.force_login(patient)
-        html = client.get(reverse("tracker:dashboard")).content.decode()
-        assert "Your cramps are becoming more frequent" in html
-        assert 'href="/learn/when-to-see-a-clinician/"' in html
+        box = html.split('id="guidance-heading"')[1].split("</section>")[0]
+        shown = [
+            (re.search(r'href="/learn/([a-z-]+)/"', item)[1], re.search(r'text-body-secondary">([^<]*)<', item)[1])
+            for item in box.split("<li")[1:]
+        ]
+        # Five at most: the experimental option is the one left out.
+        assert shown == [
+            ("diabetic-neuropathy", "Your condition: Diabetic neuropathy"),
+            ("night-cramps", "It woke you from sleep"),
+            ("preventing-cramps-nerve-health", "Your condition: Diabetic neuropathy"),
+            ("when-to-see-a-clinician", "You noted: nothing helped"),
+            ("treatments-overview", "You noted: nothing helped"),
+        ]

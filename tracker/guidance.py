@@ -1,11 +1,35 @@
 """The guidance shown with an entry: what the patient noted, turned into reasons, ranked by education.guidance."""
 
+from dataclasses import dataclass
+
 from accounts.models import User
 from education.guidance import Guidance, Noted, guidance_for
 from education.models import GuidanceLink
 
 from .models import Episode, Medication, PatientCondition, Term
 from .services import local_day
+
+
+@dataclass(frozen=True)
+class SymptomPattern:
+    """Symptoms that, noted together on one entry, link pages that none of them links alone."""
+
+    key: str
+    symptoms: frozenset[str]
+    reason: str
+
+
+# Weakness, twitching or wasting alone has many possible causes and links its own pages
+# (weakness and wasting: the warning signs). The motor neuron disease page is offered for
+# all three together, not for one alone, where it would alarm far more people than it
+# helps (issue 16).
+SYMPTOM_PATTERNS = (
+    SymptomPattern(
+        key="weakness-twitching-wasting",
+        symptoms=frozenset({"weakness", "twitching", "muscle-wasting"}),
+        reason="You noted weakness, twitching and muscle wasting together",
+    ),
+)
 
 
 def noted_in(episode: Episode, patient: User) -> list[Noted]:
@@ -22,7 +46,14 @@ def noted_in(episode: Episode, patient: User) -> list[Noted]:
         noted.append(
             Noted(kind=Term.Kind.ACTIVITY, key=episode.activity.slug, reason=f"Doing: {episode.activity.label.lower()}")
         )
-    if episode.woke_from_sleep:
+    symptoms = {term.slug for term in episode.symptoms}
+    noted += [
+        Noted(kind=GuidanceLink.Kind.PATTERN, key=pattern.key, reason=pattern.reason)
+        for pattern in SYMPTOM_PATTERNS
+        if pattern.symptoms <= symptoms
+    ]
+    # Whether it woke the patient may be unknown (None): only a recorded yes is a reason.
+    if episode.woke_from_sleep is True:
         noted.append(Noted(kind=GuidanceLink.Kind.PATTERN, key="woke-from-sleep", reason="It woke you from sleep"))
     conditions = PatientCondition.objects.filter(profile_id=patient.pk).select_related("condition")
     noted += [
