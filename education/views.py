@@ -4,6 +4,7 @@ from django.views.decorators.http import require_safe
 
 from .forms import PageSearchForm
 from .models import Page
+from .warning_signs import WARNING_SIGNS_PAGE
 
 
 @require_safe
@@ -28,4 +29,5 @@ def page_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if page is None:
         return render(request, "education/not_found.html", {"slug": slug}, status=404)
     related = page.related.published().order_by("title")
-    return render(request, "education/page.html", {"page": page, "related": related})
+    context = {"page": page, "related": related, "lists_warning_signs": page.slug == WARNING_SIGNS_PAGE}
+    return render(request, "education/page.html", context)

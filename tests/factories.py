@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from tracker.insights import insights_for
-from tracker.models import CareGrant, Episode, Term
+from tracker.models import CareGrant, CheckIn, Episode, Term
 from tracker.sharing import hash_code
 
 TEST_PASSWORD = "cramp-diary-2026!"
@@ -82,6 +82,15 @@ class EpisodeFactory(factory.django.DjangoModelFactory):
     started_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=1))
     severity = 5
     duration_seconds = 90
+
+
+def checked_in_cramp_free(patient: User, days_ago) -> None:
+    """A "no cramps" check-in for each of the patient's local days that many days before today."""
+    today = timezone.now().astimezone(patient.zone).date()
+    CheckIn.objects.bulk_create(
+        CheckIn(patient=patient, day=today - dt.timedelta(days=days), status=CheckIn.Status.NO_CRAMPS)
+        for days in days_ago
+    )
 
 
 def term(kind: str, slug: str) -> Term:

@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from education.warning_signs import Tier
 from tracker.models import ClinicianNote, Episode, EpisodeLocation, EpisodeTerm
 from tracker.selectors import table_entries
 from tracker.services import EpisodeDetails, episode_create, profile_update
@@ -19,6 +20,7 @@ from .factories import (
     ClinicianFactory,
     EpisodeFactory,
     PatientFactory,
+    checked_in_cramp_free,
     grant_access,
     grant_care,
     term,
@@ -39,20 +41,31 @@ def rows(response):
 
 @pytest.fixture
 def clinic(clinician):
-    """Three patients: one steady, one with many more cramps, one with a red-flag entry."""
+    """Four patients: one steady (too few days recorded to compare), one whose cramps per recorded day rose,
+    one with an entry that carries a warning sign, and one improving patient with a warning sign too."""
     steady = PatientFactory(full_name="Sam Steady")
     rising = PatientFactory(full_name="Rita Rising")
     flagged = PatientFactory(full_name="Fred Flagged")
-    for patient in (steady, rising, flagged):
+    improving = PatientFactory(full_name="Ivy Improving")
+    for patient in (steady, rising, flagged, improving):
         grant_access(patient, clinician)
     for day in (3, 40):
         EpisodeFactory(patient=steady, started_at=days_ago(day), severity=3)
+    # Rising: 6 cramps on 13 recorded days of the last 14, none on the 14 recorded days before.
     for day in range(1, 7):
         EpisodeFactory(patient=rising, started_at=days_ago(day), severity=6, woke_from_sleep=True)
+    checked_in_cramp_free(rising, [*range(7, 14), *range(14, 28)])
     EpisodeFactory(patient=rising, started_at=days_ago(45), severity=2)
     episode = EpisodeFactory(patient=flagged, started_at=days_ago(2), severity=4)
     EpisodeTerm.objects.create(patient=flagged, episode=episode, term=term("symptom", "weakness"))
-    return {"steady": steady, "rising": rising, "flagged": flagged}
+    # Improving: 14 cramps on 14 recorded days before, 3 on 13 recorded days lately; one lately with weakness.
+    for day in range(14, 21):
+        EpisodeFactory.create_batch(2, patient=improving, started_at=days_ago(day), severity=5)
+    checked_in_cramp_free(improving, [*range(4, 14), *range(21, 28)])
+    for day in (1, 2, 3):
+        episode = EpisodeFactory(patient=improving, started_at=days_ago(day), severity=4)
+    EpisodeTerm.objects.create(patient=improving, episode=episode, term=term("symptom", "weakness"))
+    return {"steady": steady, "rising": rising, "flagged": flagged, "improving": improving}
 
 
 def test_the_list_shows_the_figures_of_the_last_30_days(client, clinician, clinic):
@@ -63,26 +76,52 @@ def test_the_list_shows_the_figures_of_the_last_30_days(client, clinician, clini
     assert rising.mean_severity == 6
     assert rising.worst_severity == 6
     assert rising.times_woken == 6
-    assert rising.red_flag_entries == 0
-    assert by_name["Fred Flagged"].red_flag_entries == 1
+    assert (rising.warning_entries, rising.warning_tier) == (0, None)
+    assert (by_name["Fred Flagged"].warning_entries, by_name["Fred Flagged"].warning_tier) == (1, Tier.SOON)
     assert by_name["Sam Steady"].recent == 1
 
 
-def test_patients_getting_worse_are_marked_and_come_first(client, clinician, clinic):
+def test_the_trend_compares_cramps_per_recorded_day_with_its_figures(client, clinician, clinic):
+    client.force_login(clinician)
+    by_name = {patient.full_name: patient for patient in rows(client.get(CLINIC_URL))}
+    rising, improving = by_name["Rita Rising"], by_name["Ivy Improving"]
+    assert (rising.trend, rising.previous_rate, rising.recent_rate) == ("worse", 0.0, 0.5)
+    assert (rising.previous_recorded_days, rising.recent_recorded_days) == (14, 13)
+    assert (improving.trend, improving.previous_rate, improving.recent_rate) == ("better", 1.0, 0.2)
+    assert by_name["Sam Steady"].trend == by_name["Fred Flagged"].trend == "unknown"
+
+
+def test_patients_getting_worse_come_first_and_warning_signs_are_marked_apart(client, clinician, clinic):
     client.force_login(clinician)
     response = client.get(CLINIC_URL, {"sort": "name"})
-    names = [patient.full_name for patient in rows(response)]
-    assert names == ["Fred Flagged", "Rita Rising", "Sam Steady"]
-    assert [patient.worsening for patient in rows(response)] == [True, True, False]
-    assert response.content.decode().count('text-bg-danger">⚠ Worse') == 2
+    assert [patient.full_name for patient in rows(response)] == [
+        "Rita Rising",
+        "Fred Flagged",
+        "Ivy Improving",
+        "Sam Steady",
+    ]
+    html = response.content.decode()
+    assert html.count('<span aria-hidden="true">▲</span> More frequent') == 1
+    assert html.count("1 entry with warning signs, highest: soon") == 2
+
+
+def test_an_improving_patient_with_a_warning_sign_is_improving_and_flagged_never_worse(client, clinician, clinic):
+    client.force_login(clinician)
+    html = client.get(CLINIC_URL, {"sort": "name"}).content.decode()
+    row = re.search(r"<tr[^>]*>\s*<th[^>]*><a[^>]*>Ivy Improving</a>.*?</tr>", html, re.S).group(0)
+    assert "Less frequent" in row
+    assert "1.0 → 0.2 cramps per recorded day" in row
+    assert "1 entry with warning signs, highest: soon" in row
+    assert "More frequent" not in row
+    assert 'class="worsening"' not in row
 
 
 def test_the_list_sorts_by_a_column_in_both_directions(client, clinician, clinic):
     client.force_login(clinician)
     ascending = [p.full_name for p in rows(client.get(CLINIC_URL, {"sort": "recent"}))]
     descending = [p.full_name for p in rows(client.get(CLINIC_URL, {"sort": "-recent"}))]
-    assert ascending == ["Fred Flagged", "Rita Rising", "Sam Steady"]
-    assert descending == ["Rita Rising", "Fred Flagged", "Sam Steady"]
+    assert ascending == ["Rita Rising", "Fred Flagged", "Sam Steady", "Ivy Improving"]
+    assert descending == ["Rita Rising", "Ivy Improving", "Fred Flagged", "Sam Steady"]
 
 
 @pytest.mark.parametrize("sort", ["", "password", "-", "'; DROP TABLE", "-" * 500])
@@ -97,7 +136,7 @@ def test_the_list_shows_only_patients_with_an_active_grant(client, clinician, cl
     other = ClinicianFactory()
     grant_access(PatientFactory(full_name="Someone Else"), other)
     names = {patient.full_name for patient in rows(client.get(CLINIC_URL))}
-    assert names == {"Sam Steady", "Rita Rising", "Fred Flagged"}
+    assert names == {"Sam Steady", "Rita Rising", "Fred Flagged", "Ivy Improving"}
 
 
 @pytest.mark.parametrize("count", [3, 40])
@@ -109,9 +148,11 @@ def test_the_list_query_count_does_not_grow_with_the_number_of_patients(client, 
         EpisodeFactory.create_batch(3, patient=patient)
     client.force_login(clinician)
     # session, user, the authenticator-app check, the patients counted with how many summaries are out of date
-    # (all of them, on a first read), which ones, their figures counted, stored (one upsert), the page of
-    # patients with their figures, and the session's new idle expiry (savepoint, update, release)
-    with django_assert_num_queries(11):
+    # (all of them, on a first read), which ones, their figures counted; the rules' figures: their profiles
+    # and diagnoses, medicines, first symptoms, entries of the last 30 days with their places and terms, and
+    # the trend's entries and check-ins; stored (one upsert), the page of patients with their figures, and the
+    # session's new idle expiry (savepoint, update, release)
+    with django_assert_num_queries(19):
         response = client.get(CLINIC_URL)
     assert len(rows(response)) == min(count, 25)
     # Reading it again: the patients counted with how many summaries are out of date (none), the page.
@@ -244,17 +285,19 @@ class TestReview:
         client.force_login(clinician)
         url = reverse("tracker:patient_review", args=[patient.pk])
         # session, user, authenticator-app check, grant (gate, with the stored summary: on this first look none
-        # yet, so counted, stored and read), access log insert; the medicines, listed and charted (no steps to
+        # yet, so counted with the rules' figures (eight queries, as in the clinic list), stored and read),
+        # access log insert; the medicines, listed and charted (no steps to
         # read: there are none); the charts: one statement for the days (and check-ins) of the period and of the
         # trial-style summary's two windows, the period's entries (ids and hours), their places, triggers and
         # relief (one statement); questionnaires (with their schedules and answers in the period); episodes
         # (counted by the charts' read of the period's entries), their places, tags and clinicians' notes (one
-        # statement); conditions (with the patient's own words), general notes (with their authors), filter
+        # statement), and for their warning signs the patient's diagnoses, medicines and first symptoms;
+        # conditions (with the patient's own words), general notes (with their authors), filter
         # options; and the session's new idle expiry (savepoint, update, release)
-        with django_assert_num_queries(21):
+        with django_assert_num_queries(32):
             client.get(url)
         # Looking again: the summary read with the patient is current, the idle expiry moved on a moment ago.
-        with django_assert_num_queries(15):
+        with django_assert_num_queries(18):
             client.get(url)
 
 
@@ -392,9 +435,10 @@ class TestReportAndExport:
         client.force_login(clinician)
         # session, user, authenticator-app check, grant (gate), access log insert; medicines (no steps to
         # read); one statement for the days (and check-ins) of the period and of the trial-style summary's
-        # two windows; episodes (with who entered them), their places and tags (one statement), clinician notes;
+        # two windows; episodes (with who entered them), their places and tags (one statement), and for their
+        # warning signs the patient's diagnoses, medicines and first symptoms; clinician notes;
         # questionnaires; and the session's new idle expiry (savepoint, update, release)
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(17):
             response = client.get(reverse("tracker:report", args=[patient.pk]))
         assert response.content.decode().count("(caregiver)</span>") == sum(1 for n in range(size) if n % 3)
 

@@ -14,9 +14,17 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from education.warning_signs import Tier
 from tracker.models import ClinicSummary, Episode, EpisodeTerm
-from tracker.review import FIGURES, Windows, summaries_refresh, summary_for, with_summaries
-from tracker.services import EpisodeDetails, checkin_record, episode_create, episode_delete, episode_update
+from tracker.review import FIGURES, figures_now, summaries_refresh, summary_for
+from tracker.services import (
+    EpisodeDetails,
+    checkin_record,
+    episode_create,
+    episode_delete,
+    episode_update,
+    medication_add,
+)
 
 from .factories import EpisodeFactory, PatientFactory, grant_access, term
 
@@ -41,8 +49,9 @@ def log_cramp(patient: User, hours_ago: float, severity: int = 5) -> Episode:
 
 
 def live(patients, now: dt.datetime) -> dict[int, dict]:
-    """The figures counted now from the episodes, as the list showed them before they were stored."""
-    return {row.pop("pk"): row for row in with_summaries(patients, Windows(now)).values("pk", *FIGURES)}
+    """The figures counted now from the episodes and check-ins, as the list would show them without storing."""
+    counted = figures_now(list(patients.values_list("pk", flat=True)), now)
+    return {pk: {name: figures[name] for name in FIGURES} for pk, figures in counted.items()}
 
 
 def stored(patients) -> dict[int, dict]:
@@ -78,10 +87,23 @@ def test_a_check_in_an_edit_and_a_deletion_each_show_on_the_next_read(client, pa
         details=EpisodeDetails(started_at=episode.started_at, severity=6, symptoms=[term("symptom", "weakness")]),
     )
     row = listed(client)["Pat Logged"]
-    assert (row.worst_severity, row.red_flag_entries, row.worsening) == (6, 1, True)
+    assert (row.worst_severity, row.warning_entries, row.warning_tier) == (6, 1, Tier.SOON)
     episode_delete(episode=episode)
     row = listed(client)["Pat Logged"]
-    assert (row.recent, row.worst_severity, row.red_flag_entries, row.worsening) == (0, None, 0, False)
+    assert (row.recent, row.worst_severity, row.warning_entries, row.warning_tier) == (0, None, 0, None)
+
+
+def test_a_new_diagnosis_or_medicine_shows_in_the_warning_figures_on_the_next_read(client, patient_in_clinic):
+    """Warnings depend on the patient's diagnoses and medicines, not only on the log: changing them recounts."""
+    log_cramp(patient_in_clinic, hours_ago=30)
+    episode = log_cramp(patient_in_clinic, hours_ago=3)
+    episode_update(
+        episode=episode,
+        details=EpisodeDetails(started_at=episode.started_at, severity=5, symptoms=[term("symptom", "muscle-pain")]),
+    )
+    assert listed(client)["Pat Logged"].warning_entries == 0
+    medication_add(patient=patient_in_clinic, name="Atorvastatin", dose="20 mg", started_on=None, stopped_on=None)
+    assert listed(client)["Pat Logged"].warning_entries == 1
 
 
 def test_the_review_reads_the_same_stored_figures_and_recounts_them_after_a_write(patient_in_clinic):
@@ -94,8 +116,8 @@ def test_the_review_reads_the_same_stored_figures_and_recounts_them_after_a_writ
 
 @pytest.mark.parametrize("seed", range(4))
 def test_the_stored_figures_match_a_fresh_count_at_every_edge_of_the_sliding_windows(seed):
-    """Entries leave the 14-, 28-, 30- and 60-day windows as time passes, without any write: the stored
-    figures must be recounted at each of those moments, never a second late."""
+    """Entries leave the 30- and 60-day windows, and the trend's local days move on, as time passes, without
+    any write: the stored figures must be recounted at each of those moments, never a second late."""
     rng = random.Random(seed)
     now = timezone.now()
     patients = PatientFactory.create_batch(3)
@@ -114,7 +136,13 @@ def test_the_stored_figures_match_a_fresh_count_at_every_edge_of_the_sliding_win
     edges = {
         started_at + dt.timedelta(days=days)
         for started_at in Episode.objects.filter(patient__in=patients).values_list("started_at", flat=True)
-        for days in (0, 14, 28, 30, 60)
+        for days in (0, 30, 60)
+    }
+    # The trend's 14-day windows of local days move at each local midnight of the patient.
+    edges |= {
+        dt.datetime.combine(now.astimezone(patient.zone).date() + dt.timedelta(days=days), dt.time.min, patient.zone)
+        for patient in patients
+        for days in range(1, 30)
     }
     moments = sorted(
         edge + dt.timedelta(seconds=offset)

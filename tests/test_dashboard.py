@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from tracker.services import checkin_record, patient_today
 
-from .factories import EpisodeFactory, PatientFactory
+from .factories import EpisodeFactory, PatientFactory, checked_in_cramp_free
 
 DASHBOARD_URL = reverse("tracker:dashboard")
 
@@ -38,20 +38,31 @@ def test_dashboard_lists_the_last_five_cramps_newest_first(client, patient):
     assert list(response.context["recent_episodes"]) == episodes[:5]
 
 
-def test_dashboard_compares_the_last_30_days_with_the_30_before(client, patient):
+def test_dashboard_gives_cramps_per_recorded_day_against_the_14_days_before(client, patient):
     now = timezone.now()
-    for days in (1, 5, 20, 29):
+    for days in (1, 2, 3, 4):
         EpisodeFactory(patient=patient, started_at=now - dt.timedelta(days=days))
-    for days in (31, 59):
-        EpisodeFactory(patient=patient, started_at=now - dt.timedelta(days=days))
-    EpisodeFactory(patient=patient, started_at=now - dt.timedelta(days=61))
+    checked_in_cramp_free(patient, [*range(5, 13), *range(14, 24)])
+    EpisodeFactory.create_batch(2, patient=patient, started_at=now - dt.timedelta(days=24))
     client.force_login(patient)
     response = client.get(DASHBOARD_URL)
-    comparison = response.context["comparison"]
-    assert (comparison.recent, comparison.previous) == (4, 2)
+    trend = response.context["trend"]
+    assert (trend.recent.cramps, trend.recent.recorded_days, trend.recent.rate) == (4, 12, 0.3)
+    assert (trend.previous.cramps, trend.previous.recorded_days, trend.previous.rate) == (2, 11, 0.2)
     text = " ".join(response.content.decode().split())
-    assert "<strong>4</strong> cramps logged in the last 30 days" in text
-    assert "2 in the 30 days before: 2 more." in text
+    assert "<strong>4</strong> cramps on 12 recorded days of the last 14: 0.3 per recorded day." in text
+    assert "The 14 days before: 0.2 per recorded day, on 11 recorded days. More frequent than before." in text
+
+
+def test_a_new_patient_who_logs_six_cramps_on_day_one_is_not_told_they_are_rising(client, patient):
+    for hours in range(6):
+        EpisodeFactory(patient=patient, started_at=timezone.now() - dt.timedelta(hours=hours))
+    client.force_login(patient)
+    response = client.get(DASHBOARD_URL)
+    html = " ".join(response.content.decode().split())
+    assert response.context["trend"].direction == "unknown"
+    assert "becoming more frequent" not in html
+    assert "Too few days recorded to compare" in html
 
 
 def test_dashboard_strip_shows_14_days_with_three_distinct_states(client, patient):
@@ -76,7 +87,9 @@ def test_dashboard_query_count_does_not_grow_with_history(client, django_assert_
     now = timezone.now()
     EpisodeFactory.create_batch(count, patient=patient, started_at=now - dt.timedelta(hours=5))
     client.force_login(patient)
-    # session, user, cramps and check-ins per local day (one statement), the 30-day comparison and 14-day
-    # rise (one query), questionnaires due, the quick log's places, last five episodes, their locations
-    with django_assert_num_queries(8):
+    # session, user, cramps and check-ins per local day (one statement), the trend's entries and check-ins,
+    # questionnaires due, the quick log's places, last five episodes, their locations, their symptoms,
+    # triggers and relief, and for their warning signs the patient's profile with diagnoses, medicines and
+    # first symptoms
+    with django_assert_num_queries(13):
         client.get(DASHBOARD_URL)

@@ -33,7 +33,7 @@ def full_entry(**overrides):
         "duration_minutes": "2",
         "duration_seconds": "30",
         "locations": [f"{calf.pk}:left", f"{calf.pk}:right", f"{term('location', 'foot-toes').pk}:left"],
-        "woke_from_sleep": "on",
+        "woke_from_sleep": "True",
         "activity": str(term("activity", "asleep").pk),
         "triggers": [str(term("trigger", "dehydration").pk), str(term("trigger", "cold").pk)],
         "symptoms": [str(term("symptom", "twitching").pk)],
@@ -172,7 +172,8 @@ class TestBadInput:
         assert not Episode.objects.exists()
 
     def test_start_a_few_minutes_ahead_is_accepted_for_clock_drift(self, signed_in):
-        signed_in.post(NEW_URL, full_entry(started_at=local_input(timezone.now() + dt.timedelta(minutes=3))))
+        ahead = local_input(timezone.now() + dt.timedelta(minutes=3))
+        signed_in.post(NEW_URL, full_entry(started_at=ahead, duration_minutes="", duration_seconds=""))
         assert Episode.objects.count() == 1
 
     def test_start_more_than_five_years_before_joining_is_refused(self, signed_in, london_patient):

@@ -325,7 +325,7 @@ EPISODE_FIELDS = {
     "locations": field(
         st.lists(LOCATION_REF, min_size=1, max_size=3), st.lists(TAMPERED_LOCATION_REF, min_size=1, max_size=3)
     ),
-    "woke_from_sleep": field(st.sampled_from(["on", "", "true", "false", "0"])),
+    "woke_from_sleep": field(st.sampled_from(["True", "False", ""]), st.sampled_from(["on", "maybe", "2"])),
     "activity": field(st.one_of(st.just(""), term_ref("activity")), wrong_term_ref("activity")),
     "triggers": field(st.lists(term_ref("trigger"), max_size=3), st.lists(wrong_term_ref("trigger"), min_size=1)),
     "symptoms": field(st.lists(term_ref("symptom"), max_size=3), st.lists(wrong_term_ref("symptom"), min_size=1)),

@@ -442,7 +442,7 @@ class TestImport:
             ({"locations": "Calf"}, "Row 3: locations: “Calf” must be a place with its side in brackets"),
             ({"locations": "Calf (up)"}, "Row 3: locations: “Calf (up)” must be a place with its side in brackets"),
             ({"triggers": "Full moon"}, "Row 3: triggers: “Full moon” is not one of our triggers."),
-            ({"woke_from_sleep": "maybe"}, "Row 3: woke_from_sleep must be yes or no."),
+            ({"woke_from_sleep": "maybe"}, "Row 3: woke_from_sleep must be yes or no, or empty when not recorded."),
             ({"relief_effect": "Brilliant"}, "Row 3: relief_effect must be one of Not at all, A little"),
             ({"notes": "x" * 2001}, "Row 3: notes can be at most 2000 characters"),
         ],

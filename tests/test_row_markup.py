@@ -4,7 +4,7 @@ import datetime as dt
 import re
 
 import pytest
-from django.template.defaultfilters import floatformat
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,13 +12,9 @@ from tracker.insights import Window
 from tracker.models import ClinicianNote, Episode, EpisodeLocation, EpisodeTerm
 from tracker.selectors import table_entries
 from tracker.templatetags.tracker_tags import (
-    clinic_rows,
     clinician_notes,
     effect_window_row,
     episode_cells,
-    episode_rows,
-    one_decimal,
-    review_rows,
     trial_rows,
 )
 
@@ -53,7 +49,8 @@ def test_table_cells_escape_labels_and_names(hostile_entry, table):
 
 
 def test_log_rows_escape_labels_and_names(hostile_entry):
-    html = str(episode_rows([hostile_entry]))
+    hostile_entry.warning = None
+    html = render_to_string("tracker/partials/episode_row.html", {"episode": hostile_entry})
     assert "<img" not in html
     assert html.count("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;") == 2  # place, caregiver
     assert f'href="/episodes/{hostile_entry.uuid}/"' in html
@@ -71,7 +68,22 @@ def review_entry(hostile_entry, **fields):
         text="<script>alert(1)</script>",
     )
     [entry] = table_entries(hostile_entry.patient, Episode.objects.for_table().filter(pk=hostile_entry.pk))
+    entry.warning = None
     return entry
+
+
+def review_rows(entries, note_url="", csrf_token=""):
+    context = {"note_url": note_url, "csrf_token": csrf_token, "note_max_length": 2000}
+    return "".join(
+        render_to_string("clinic/partials/review_row.html", {**context, "episode": entry}) for entry in entries
+    )
+
+
+def clinic_rows(patients, today):
+    return "\n".join(
+        " ".join(render_to_string("clinic/partials/patient_row.html", {"patient": patient, "today": today}).split())
+        for patient in patients
+    )
 
 
 def test_review_rows_show_the_notes_escaped_and_a_note_form_per_entry(hostile_entry):
@@ -82,7 +94,7 @@ def test_review_rows_show_the_notes_escaped_and_a_note_form_per_entry(hostile_en
     assert "<img" not in html
     assert "<i>" not in html
     assert "<b>" not in html
-    assert html.startswith(f'<tr id="episode-{entry.uuid}"><td>')
+    assert f'<tr id="episode-{entry.uuid}">' in html
     assert '<p class="small mb-1"><strong>Took:</strong> &lt;i&gt;Quinine&lt;/i&gt;</p>' in html
     assert "Woke me &lt;up&gt;<br>Twice" in html
     assert (
@@ -90,7 +102,7 @@ def test_review_rows_show_the_notes_escaped_and_a_note_form_per_entry(hostile_en
         in html
     )
     assert '<form method="post" action="/clinic/patients/1/notes/">' in html
-    assert '<input type="hidden" name="csrfmiddlewaretoken" value="TOKEN&lt;&amp;&gt;">' in html
+    assert 'name="csrfmiddlewaretoken" value="TOKEN&lt;&amp;&gt;"' in html
     assert f'<input type="hidden" name="episode" value="{entry.uuid}">' in html
     assert f'<label class="form-label" for="note-{entry.uuid}">Note on this entry</label>' in html
     assert (
@@ -155,10 +167,15 @@ def clinic_row(**figures):
         "mean_severity": None,
         "worst_severity": None,
         "times_woken": 0,
-        "red_flag_entries": 0,
+        "warning_entries": 0,
+        "warning_tier": None,
+        "trend": "unknown",
+        "recent_rate": None,
+        "previous_rate": None,
+        "recent_recorded_days": 0,
+        "previous_recorded_days": 0,
         "last_entry": None,
         "last_checkin": None,
-        "worsening": False,
         **figures,
     }
     for name, value in values.items():
@@ -168,40 +185,55 @@ def clinic_row(**figures):
 
 def test_clinic_rows_escape_the_name_and_mark_a_patient_getting_worse_in_words():
     today = dt.date(2026, 11, 26)
-    patient = clinic_row(full_name=HOSTILE, recent=7, change=5, mean_severity=6.25, worst_severity=9, worsening=True)
-    html = str(clinic_rows([patient], today))
+    patient = clinic_row(
+        full_name=HOSTILE,
+        recent=7,
+        change=5,
+        mean_severity=6.25,
+        worst_severity=9,
+        trend="worse",
+        previous_rate=0.2,
+        recent_rate=0.5,
+        previous_recorded_days=10,
+        recent_recorded_days=12,
+    )
+    html = clinic_rows([patient], today)
     assert HOSTILE not in html
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;</a>" in html
-    assert html.startswith('<tr class="worsening"><th scope="row">')
-    assert '<span class="badge text-bg-danger">⚠ Worse</span></th>' in html
-    assert '<td>7</td><td>+5 <span class="visually-hidden">against the 30 days before</span></td>' in html
-    assert "<td>6.3</td><td>9</td>" in html
+    assert html.startswith('<tr class="worsening"> <th scope="row">')
+    assert '<span aria-hidden="true">▲</span> More frequent</span>' in html
+    assert "0.2 → 0.5 cramps per recorded day" in html
+    assert "(10 and 12 of 14 days recorded)" in html
+    assert '<td>7</td> <td>+5 <span class="visually-hidden">against the 30 days before</span></td>' in html
+    assert "<td>6.3</td> <td>9</td>" in html
     assert f'<a href="{reverse("tracker:patient_review", args=[patient.pk])}">' in html
-
-
-@pytest.mark.parametrize("mean", [0.0, 0.05, 2.25, 5.0, 6.25, 9.95, 10 / 3, 7.449999])
-def test_a_mean_has_one_decimal_as_floatformat_gives_it(mean):
-    assert one_decimal(mean) == floatformat(mean, 1)
 
 
 def test_clinic_rows_show_a_dash_for_no_severity_but_a_zero_as_zero_and_say_never():
     today = dt.date(2026, 11, 26)
     quiet = clinic_row(change=-2, mean_severity=0.0, worst_severity=0, last_checkin=today - dt.timedelta(days=1))
-    html = str(clinic_rows([quiet, clinic_row()], today))
-    first, second = html.split("\n")
-    assert first.startswith("<tr><th")
-    assert "Worse" not in first
+    first, second = clinic_rows([quiet, clinic_row()], today).split("\n")
+    assert first.startswith("<tr> <th")
+    assert "More frequent" not in first
+    assert "Too few days recorded" in first
     assert "<td>-2 <span" in first
-    assert "<td>0.0</td><td>0</td>" in first
-    assert first.endswith("<td>never</td><td>yesterday</td></tr>")
-    assert "<td>\N{EN DASH}</td><td>\N{EN DASH}</td>" in second
-    assert second.endswith("<td>never</td><td>never</td></tr>")
+    assert "<td>0.0</td> <td>0</td>" in first
+    assert first.endswith("<td>never</td> <td>yesterday</td> </tr>")
+    assert "<td>\N{EN DASH}</td> <td>\N{EN DASH}</td>" in second
+    assert second.endswith("<td>never</td> <td>never</td> </tr>")
+
+
+def test_clinic_rows_mark_warning_signs_apart_with_the_count_and_highest_tier():
+    html = clinic_rows([clinic_row(trend="better", warning_entries=2, warning_tier=2)], dt.date(2026, 11, 26))
+    assert "Less frequent" in html
+    assert "2 entries with warning signs, highest: same day" in html
+    assert 'class="worsening"' not in html
 
 
 def test_clinic_rows_give_the_last_entry_s_date_in_the_viewer_s_zone():
     entry = dt.datetime(2026, 11, 25, 23, 30, tzinfo=dt.UTC)
     with timezone.override("Asia/Tokyo"):
-        html = str(clinic_rows([clinic_row(last_entry=entry)], dt.date(2026, 11, 26)))
+        html = clinic_rows([clinic_row(last_entry=entry)], dt.date(2026, 11, 26))
     assert "<td>26 Nov 2026</td>" in html
 
 
@@ -218,5 +250,5 @@ def test_trial_rows_give_each_measure_for_both_windows_a_dash_only_where_there_i
         ["Cramps per week", "3.5", "0.0"],
         ["Mean severity (0\N{EN DASH}10)", "4.5", "\N{EN DASH}"],
         ["Worst severity (0\N{EN DASH}10)", "8", "\N{EN DASH}"],
-        ["Nights disturbed", "5 of 20 (25%)", "0 of 0"],
+        ["Nights disturbed", "5 of 20 answered (25%)", "0 of 0 answered"],
     ]

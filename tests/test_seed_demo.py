@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import User
 from tracker.management.commands.seed_demo import DEMO_PASSWORD
 from tracker.models import CareGrant, CheckIn, ClinicSummary, Episode, EpisodeLocation
-from tracker.review import Windows, with_summaries
+from tracker.review import figures_now
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +34,10 @@ def test_the_seeded_patients_clinic_summaries_are_counted_and_current():
     summaries = ClinicSummary.objects.filter(patient__in=patients)
     assert summaries.count() == 2
     assert all(summary.is_current(now) for summary in summaries)
-    live = with_summaries(patients, Windows(now)).values_list("pk", "recent", "worsening")
-    assert sorted(live) == sorted(summaries.values_list("patient_id", "recent", "worsening"))
+    live = figures_now(list(patients.values_list("pk", flat=True)), now)
+    assert sorted((pk, row["recent"], row["trend"], row["warning_entries"]) for pk, row in live.items()) == sorted(
+        summaries.values_list("patient_id", "recent", "trend", "warning_entries")
+    )
 
 
 def test_the_same_seed_gives_the_same_diary():

@@ -81,9 +81,10 @@ class TestFigures:
         assert (baseline.cramps_per_day, baseline.cramps_per_week) == (0.83, 5.8)
         # 6, 4, 8, 5 and 2: the cramp of 30 Sep (severity 9) is outside the window
         assert (baseline.mean_severity, baseline.worst_severity) == (5.0, 8)
-        # nights by their morning: 1 Oct (woken on 30 Sep at 22:00) and 4 Oct (woken twice) of the
-        # nights of 1, 2, 3, 4, 6 and 7 Oct; the night before 5 Oct has no record
-        assert (baseline.nights_disturbed, baseline.nights_recorded, baseline.night_share) == (2, 6, 33)
+        # nights by their morning: 1 Oct (woken on 30 Sep at 22:00) and 4 Oct (woken twice) of the answered
+        # nights of 1, 2 (the cramp at 15:00 on 1 Oct did not wake), 4, 6 (checked in, nothing logged) and
+        # 7 Oct; the night before 3 Oct has nothing logged on a day with cramps, that before 5 Oct no record
+        assert (baseline.nights_disturbed, baseline.nights_answered, baseline.night_share) == (2, 5, 40)
 
     def test_the_treatment_figures(self, diary):
         treatment = trial_summary(diary, BASELINE, TREATMENT, []).treatment
@@ -91,8 +92,9 @@ class TestFigures:
         assert (treatment.cramps_per_day, treatment.cramps_per_week) == (0.4, 2.8)
         assert (treatment.mean_severity, treatment.worst_severity) == (3.5, 4)
         # The cramp at 21:00 on 20 Oct woke the patient in the night before 21 Oct: that night counts as
-        # recorded and disturbed although 21 Oct itself has no record.
-        assert (treatment.nights_disturbed, treatment.nights_recorded, treatment.night_share) == (1, 6, 17)
+        # answered and disturbed although 21 Oct itself has no record. The nights before 15, 17 and 19 Oct
+        # are answered too; those before 16 and 20 Oct (cramps that day, none logged in the night) are not.
+        assert (treatment.nights_disturbed, treatment.nights_answered, treatment.night_share) == (1, 4, 25)
 
     def test_a_window_without_any_record_has_no_rates(self, diary):
         empty = trial_summary(diary, (dt.date(2026, 8, 1), dt.date(2026, 8, 28)), TREATMENT, []).baseline
@@ -115,7 +117,8 @@ class TestFigures:
         )
         window = trial_summary(patient, (october(3), october(5)), (october(6), october(6)), []).baseline
         assert (window.cramps, window.recorded_days) == (3, 2)
-        assert (window.nights_disturbed, window.nights_recorded) == (2, 3)
+        # The night before 3 Oct has nothing logged in it, and 3 Oct has cramps: not known, so not counted.
+        assert (window.nights_disturbed, window.nights_answered) == (2, 2)
 
     def test_the_steps_between_and_inside_the_windows_are_listed_with_where_they_fall(self, diary, steps):
         summary = trial_summary(diary, BASELINE, TREATMENT, steps)
@@ -190,7 +193,7 @@ class TestPages:
         assert "cannot show that a medicine caused a change" in html
         assert "A night runs from local noon to noon" in html
         assert "Cramps logged ÷ days recorded" in html
-        assert "2 of 6 (33%)" in html
+        assert "2 of 5 answered (40%)" in html
         assert "Baclofen dose changed, 10 mg (side effects noted: Drowsiness)" in html
 
     def test_the_default_windows_surround_the_latest_step(self, client, clinician, patient):
@@ -281,9 +284,10 @@ def test_the_report_reads_the_summary_in_a_fixed_number_of_queries(client, clini
     client.force_login(clinician)
     # session, user, authenticator-app check, grant (gate), access log insert; medicines, their steps; one
     # statement for the days (and check-ins) of the period and of the trial-style summary's two windows;
-    # episodes, their places and tags (one statement), clinician notes; questionnaires; and the session's new idle
+    # episodes, their places and tags (one statement), and for their warning signs the patient's diagnoses,
+    # medicines and first symptoms; clinician notes; questionnaires; and the session's new idle
     # expiry (savepoint, update, release)
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(18):
         response = client.get(report(patient))
     assert len(response.context["trial"].summary.steps) == size
 
@@ -302,6 +306,6 @@ def test_the_review_reads_the_summary_in_a_fixed_number_of_queries(client, clini
         cramp(patient, today - dt.timedelta(days=day % 60), 23, severity=day % 11, woke=True)
     client.force_login(clinician)
     # As test_medication_steps' review count: the summary reuses the steps the charts read.
-    with django_assert_num_queries(22):
+    with django_assert_num_queries(33):
         response = client.get(review(patient), WINDOWS)
     assert response.context["trial"].summary.baseline.first == BASELINE[0]

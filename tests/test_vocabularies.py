@@ -15,8 +15,8 @@ pytestmark = pytest.mark.django_db
     [
         ("location", 13),
         ("activity", 8),
-        ("trigger", 11),
-        ("symptom", 7),
+        ("trigger", 12),
+        ("symptom", 20),
         ("relief", 7),
         ("condition", 6),
     ],

@@ -40,7 +40,7 @@ IMPORT_NAMESPACE = uuid.UUID("e8ce1c7a-f65c-449c-9994-0bf933a6960d")
 DELIMITERS = (",", ";", "\t")
 LOCATION_ITEM = re.compile(r"^(?P<place>.+?)\s*\((?P<side>[^()]*)\)$")
 SIDE_WORDS = {"left": Side.LEFT, "right": Side.RIGHT, "both sides": Side.BOTH, "both": Side.BOTH}
-YES_WORDS, NO_WORDS = {"yes", "y", "true", "1"}, {"no", "n", "false", "0", ""}
+YES_WORDS, NO_WORDS = {"yes", "y", "true", "1"}, {"no", "n", "false", "0"}
 EXAMPLE_START = "2026-03-01T03:10+00:00"
 TERM_NOUNS = {
     Term.Kind.LOCATION: "body locations",
@@ -226,10 +226,13 @@ class _RowReader:
             raise _BadCell(f"duration_seconds must be a whole number from 1 to {MAX_DURATION_SECONDS}, or empty")
         return int(text)
 
-    def woke(self, text: str) -> bool:
+    def woke(self, text: str) -> bool | None:
+        """yes or no; an empty cell is not recorded (None), as the export writes it."""
         answer = _key(text)
+        if not answer:
+            return None
         if answer not in YES_WORDS | NO_WORDS:
-            raise _BadCell("woke_from_sleep must be yes or no")
+            raise _BadCell("woke_from_sleep must be yes or no, or empty when not recorded")
         return answer in YES_WORDS
 
     def term(self, kind: str, name: str, column: str) -> Term | None:

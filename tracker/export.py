@@ -57,7 +57,7 @@ COLUMN_GUIDE = (
         "Where it struck, each with its side, separated by semicolons.",
         "Calf (left); Foot or toes (both sides)",
     ),
-    Column("woke_from_sleep", "Whether it woke you: yes or no.", "yes"),
+    Column("woke_from_sleep", "Whether it woke you: yes or no; empty when not recorded.", "yes"),
     Column("times_woken", "For a night tally: how many times its cramps woke you; empty when not given.", "3"),
     Column("activity", "What you were doing when it started.", "Asleep"),
     Column("triggers", "What you think set it off, separated by semicolons.", "Cold; Dehydration"),
@@ -74,6 +74,8 @@ COLUMNS_BEFORE_TALLIES = [name for name in COLUMNS if name not in TALLY_COLUMNS]
 ENTRY_TYPE_TEXT = {EntryType.SINGLE: "single", EntryType.NIGHT: "night tally", EntryType.DAY: "day tally"}
 CRAMP_OF_A_TALLY = "cramp of a tally"
 EVENT_KIND_TEXT = dict(EventKind.choices)
+# An entry that does not say whether it woke you has an empty cell: not recorded, not "no".
+WOKE_TEXT = {True: "yes", False: "no", None: ""}
 
 # A cell starting with one of these is a formula to a spreadsheet (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -188,7 +190,7 @@ def _rows(episodes: QuerySet, patient: User) -> Iterator[list[str]]:
                 EVENT_KIND_TEXT.get(event_kind, ""),
                 duration,
                 "; ".join(f"{place.label} ({SIDE_TEXT[side]})" for place, side in located),
-                "yes" if woke else "no",
+                WOKE_TEXT[woke],
                 times_woken,
                 terms[activity_id].label if activity_id else "",
                 *(

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
 
 from accounts.models import User, time_zone_names
+from education.warning_signs import EntryFacts, warning_for
 
 from .csv_import import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
 from .models import (
@@ -28,10 +29,11 @@ from .models import (
     ReliefEffect,
     Side,
     SideEffect,
+    SpinalInjuryLevel,
 )
 from .reminders import reminder_time_choices
 from .selectors import vocabulary
-from .services import EpisodeDetails, LocationChoice, check_episode_start
+from .services import FUTURE_TOLERANCE, EpisodeDetails, LocationChoice, check_episode_start
 from .tallies import ASK, Overlap, slot_key, slot_of
 from .widgets import PlainDateInput, PlainNumberInput, PlainSelect
 
@@ -51,6 +53,8 @@ EVENT_KIND_CHOICES = [
     (EventKind.UNSURE, "Not sure"),
 ]
 KIND_FILTER_CHOICES = [("", "Any kind"), *EventKind.choices, (KIND_NOT_SAID, "Kind not said")]
+# A patient who does not remember can leave it unanswered: "Not said" is stored as unknown, never as no.
+WOKE_CHOICES = [(True, "Yes"), (False, "No"), (None, "Not said")]
 
 
 def event_kind_field() -> forms.ChoiceField:
@@ -362,10 +366,10 @@ class EpisodeForm(EpisodeFormBase):
             "invalid_choice": "Choose a place from the list.",
         },
     )
-    woke_from_sleep = forms.BooleanField(
-        label="It woke me from sleep",
+    woke_from_sleep = forms.NullBooleanField(
+        label="Did it wake you from sleep?",
         required=False,
-        widget=forms.CheckboxInput(attrs={"class": "form-check-input", "role": "switch"}),
+        widget=forms.RadioSelect(attrs=CHIP, choices=WOKE_CHOICES),
     )
     activity = TermChoiceField(
         label="What were you doing when it started?",
@@ -410,7 +414,12 @@ class EpisodeForm(EpisodeFormBase):
             return cleaned
         if minutes is None and seconds is None:
             cleaned["duration"] = None
-            return cleaned
+        else:
+            self._check_duration(cleaned, minutes, seconds)
+        self._check_pain_with_signs(cleaned)
+        return cleaned
+
+    def _check_duration(self, cleaned: dict, minutes: int | None, seconds: int | None) -> None:
         total = (minutes or 0) * 60 + (seconds or 0)
         if total == 0:
             self.add_error(
@@ -418,8 +427,43 @@ class EpisodeForm(EpisodeFormBase):
             )
         elif total > MAX_DURATION_SECONDS:
             self.add_error("duration_minutes", "That is longer than 24 hours. Check the minutes.")
+        elif (started := cleaned.get("started_at")) is not None:
+            self._check_duration_since(started, total)
         cleaned["duration"] = total
-        return cleaned
+
+    def _check_duration_since(self, started: dt.datetime, total: int) -> None:
+        """A cramp cannot have lasted longer than the time since it started."""
+        since = timezone.now() - started
+        # The same grace as for a start a little ahead: a device's clock may run a few minutes fast.
+        if dt.timedelta(seconds=total) > since + FUTURE_TOLERANCE:
+            minutes_ago = max(int(since.total_seconds()) // 60, 0)
+            self.add_error(
+                "duration_minutes",
+                f"This cramp started {minutes_ago} minute{'s' if minutes_ago != 1 else ''} ago, so it cannot have "
+                f"lasted {round(total / 60)} minutes yet. If you are logging it after it ended, set the start "
+                "time to when it began.",
+            )
+
+    def _check_pain_with_signs(self, cleaned: dict) -> None:
+        """A cramp rated 0 (no pain) with warning signs is a contradiction worth a second look; a twitch or a
+        spasm can be painless, so only a cramp (or an entry that does not say) is checked."""
+        if cleaned.get("severity") != 0 or cleaned.get("event_kind") in (EventKind.TWITCH, EventKind.SPASM):
+            return
+        symptoms = frozenset(term.slug for term in cleaned.get("symptoms") or [])
+        facts = EntryFacts(
+            symptoms=symptoms,
+            triggers=frozenset(term.slug for term in cleaned.get("triggers") or []),
+            places=frozenset(choice.location.slug for choice in cleaned.get("locations") or []),
+            duration_seconds=cleaned.get("duration"),
+            relief_effect=cleaned.get("relief_effect") or "",
+            new_symptoms=symptoms,
+        )
+        if (warning := warning_for(facts)) is not None:
+            signs = "; ".join(sign.words.lower() for sign in warning.signs)
+            self.add_error(
+                "severity",
+                f"You rated this 0 (no pain) but noted warning signs ({signs}). Check the rating, or the signs.",
+            )
 
     def details(self) -> EpisodeDetails:
         data = self.cleaned_data
@@ -530,6 +574,12 @@ class ProfileForm(forms.Form):
         max_length=300,
         required=False,
         help_text="Anything not in the list, in your own words.",
+    )
+    spinal_injury_level = forms.ChoiceField(
+        label="If you have a spinal cord injury: its level",
+        choices=[("", "Not said"), *SpinalInjuryLevel.choices],
+        required=False,
+        help_text="An injury at T6 or above can cause autonomic dysreflexia, which CrampApp warns about.",
     )
     reminder_time = forms.TypedChoiceField(
         label="Daily check-in reminder",

@@ -52,8 +52,11 @@ class DayStats:
     severity_sum: int = 0
     worst: int | None = None
     checkin: str | None = None
-    # Times cramps woke the patient in the night that ended this morning (local noon to noon).
+    # The night that ended this morning (local noon to noon): times cramps woke the patient in it, its
+    # counted entries, and those of them that say whether they woke the patient (a tally by its wakings).
     night_woken: int = 0
+    night_entries: int = 0
+    night_answers: int = 0
 
     @property
     def state(self) -> str:
@@ -72,9 +75,11 @@ class DayStats:
         return self.night_woken > 0
 
     @property
-    def night_recorded(self) -> bool:
-        """The night before this day counts when the day has a record, or a cramp woke the patient in it."""
-        return self.recorded or self.night_disturbed
+    def night_answered(self) -> bool:
+        """Whether it is known if a cramp woke the patient in the night before this day: an entry in it says
+        so (yes or no), or nothing was logged in it and the day was checked in as cramp-free. A night whose
+        entries do not say is unknown, not undisturbed."""
+        return self.night_answers > 0 or (self.night_entries == 0 and self.state == "none")
 
     @property
     def state_label(self) -> str:
@@ -134,7 +139,8 @@ class Window:
     cramps: int
     mean_severity: float | None
     worst_severity: int | None = None
-    nights_recorded: int = 0
+    # Nights that say whether a cramp woke the patient (DayStats.night_answered), and those it did.
+    nights_answered: int = 0
     nights_disturbed: int = 0
     # Why the window is shorter than asked: "today" (still running), "previous step" or "next step".
     clipped: str = ""
@@ -149,8 +155,8 @@ class Window:
 
     @property
     def night_share(self) -> int | None:
-        """Percentage of the recorded nights in which a cramp woke the patient."""
-        return round(100 * self.nights_disturbed / self.nights_recorded) if self.nights_recorded else None
+        """Percentage of the answered nights in which a cramp woke the patient."""
+        return round(100 * self.nights_disturbed / self.nights_answered) if self.nights_answered else None
 
     @property
     def complete(self) -> bool:
@@ -255,15 +261,24 @@ def daily_stats(patient: User, first: dt.date, last: dt.date, kind: str = "") ->
 CHECKIN_ARM = -1
 
 # The figures of a day's counted entries (tracker.models.counted: a cramp described as one of a tally's has
-# `tally_id` set and is counted by its tally), and how often they woke the patient (times_woken_sum).
+# `tally_id` set and is counted by its tally): cramps, entries, their ratings; how often they woke the patient
+# (times_woken_sum) and how many say whether they did; then the entries, wakings and answers from noon on,
+# which belong to the next night (those before noon are the totals less these: fewer hours to compute).
 DAY_FIGURES = """
     SUM(CASE WHEN tally_id IS NULL THEN cramp_count ELSE 0 END),
     SUM(CASE WHEN tally_id IS NULL THEN 1 ELSE 0 END),
     SUM(CASE WHEN tally_id IS NULL THEN severity ELSE 0 END),
     MAX(CASE WHEN tally_id IS NULL THEN severity END),
-    SUM(CASE WHEN tally_id IS NULL AND {hour} < 12 THEN {woken} ELSE 0 END),
-    SUM(CASE WHEN tally_id IS NULL AND {hour} >= 12 THEN {woken} ELSE 0 END)"""
+    SUM(CASE WHEN tally_id IS NULL THEN {woken} ELSE 0 END),
+    SUM(CASE WHEN tally_id IS NULL AND {answered} THEN 1 ELSE 0 END),
+    SUM(CASE WHEN tally_id IS NULL AND {hour} >= 12 THEN 1 ELSE 0 END),
+    SUM(CASE WHEN tally_id IS NULL AND {hour} >= 12 THEN {woken} ELSE 0 END),
+    SUM(CASE WHEN tally_id IS NULL AND {hour} >= 12 AND {answered} THEN 1 ELSE 0 END)"""
+# A NULL woke_from_sleep (not answered) is not true, so it counts no waking on SQLite and PostgreSQL alike.
 WOKEN = "CASE WHEN times_woken IS NOT NULL THEN times_woken WHEN woke_from_sleep THEN 1 ELSE 0 END"
+# An entry says whether it woke the patient: a single cramp by its answer, a night tally by its wakings.
+ANSWERED = "(woke_from_sleep IS NOT NULL OR times_woken IS NOT NULL)"
+HOUR_USES = DAY_FIGURES.count("{hour}")
 
 
 def _local_day_and_hour(zone) -> tuple[tuple[str, tuple], tuple[str, tuple]]:
@@ -286,9 +301,8 @@ def _as_date(value) -> dt.date:
 def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str = "") -> dict[dt.date, DayStats]:
     """The same for every day of several ranges of days, in one query.
 
-    A night runs from local noon to noon and belongs to the day of its morning, so the cramps that woke
-    the patient in the afternoon or evening before a range (a night tally's too) count for the night
-    before its first day.
+    A night runs from local noon to noon and belongs to the day of its morning, so the entries of the
+    afternoon and evening before a range (a night tally's too) count for the night before its first day.
 
     The statement is written here rather than built by the ORM: it is the one every chart, review and
     report reads, and building it with querysets cost three times what the database takes to run it.
@@ -304,50 +318,54 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
         return days
     operations = connection.ops
     (day_sql, day_params), (hour_sql, hour_params) = _local_day_and_hour(patient.zone)
-    figures = DAY_FIGURES.format(hour=hour_sql, woken=WOKEN)
+    figures = DAY_FIGURES.format(hour=hour_sql, woken=WOKEN, answered=ANSWERED)
     of_kind = " AND event_kind = %s" if kind else ""
     arms, params = [], []
     # One SELECT per span of days and one per span's check-ins, joined by UNION ALL into one statement:
     # each is bounded by the (patient, started_at) index, where a single SELECT with the spans joined by OR
     # reads the whole log.
     for arm, (first, last) in enumerate(spans):
-        start, end = _bounds(patient, first, last)
+        _, end = _bounds(patient, first, last)
         noon_before = dt.datetime.combine(first - dt.timedelta(days=1), NOON, tzinfo=zone)
         # Formatted into the SQL: the backend's own fragments, table names and integers; values are parameters.
         arms.append(
             f"SELECT {day_sql}, {figures}, {arm}, NULL FROM {Episode._meta.db_table}"  # noqa: S608
-            f" WHERE patient_id = %s{of_kind} AND started_at >= %s AND started_at < %s"
-            " AND (started_at >= %s OR woke_from_sleep OR times_woken > 0) GROUP BY 1"
+            f" WHERE patient_id = %s{of_kind} AND started_at >= %s AND started_at < %s GROUP BY 1"
         )
-        params += [*day_params, *hour_params, *hour_params, patient.pk]
+        params += [*day_params, *hour_params * HOUR_USES, patient.pk]
         params += [stored_event_kind(kind)] if kind else []
-        params += [operations.adapt_datetimefield_value(moment) for moment in (noon_before, end, start)]
+        params += [operations.adapt_datetimefield_value(moment) for moment in (noon_before, end)]
     for first, last in spans:
         arms.append(
-            f"SELECT day, 0, 0, 0, NULL, 0, 0, {CHECKIN_ARM}, status FROM {CheckIn._meta.db_table}"  # noqa: S608
+            f"SELECT day, 0, 0, 0, NULL, 0, 0, 0, 0, 0, {CHECKIN_ARM}, status FROM {CheckIn._meta.db_table}"  # noqa: S608
             " WHERE patient_id = %s AND day BETWEEN %s AND %s"
         )
         params += [patient.pk, operations.adapt_datefield_value(first), operations.adapt_datefield_value(last)]
     with connection.cursor() as cursor:
         cursor.execute(" UNION ALL ".join(arms), params)
         fetched = cursor.fetchall()
-    rows: dict[dt.date, tuple] = {}
-    for day, cramps, entries, severity_sum, worst, before_noon, after_noon, arm, checkin in fetched:
+    rows: dict[dt.date, list] = {}
+    for day, *sums, arm, checkin in fetched:
         day = _as_date(day)
         if arm == CHECKIN_ARM:
             days[day].checkin = checkin
             continue
         first, last = spans[arm]
-        # The row of a day before a span holds only the waking cramps of the span's first night; when
-        # another span holds the whole day, its row is the one kept.
+        # The row of a day before a span holds only the entries of the span's first night (from noon on);
+        # when another span holds the whole day, its row is the one kept.
         if first <= day <= last or day not in rows:
-            rows[day] = (cramps, entries, severity_sum, worst, before_noon, after_noon)
-    for day, (cramps, entries, severity_sum, worst, before_noon, after_noon) in rows.items():
+            rows[day] = sums
+    for day, (cramps, entries, severity_sum, worst, woken, answers, *from_noon) in rows.items():
+        late_entries, late_woken, late_answers = from_noon
         if (stats := days.get(day)) is not None:
             stats.cramps, stats.entries, stats.severity_sum, stats.worst = cramps, entries, severity_sum, worst
-            stats.night_woken += before_noon
+            stats.night_entries += entries - late_entries
+            stats.night_woken += woken - late_woken
+            stats.night_answers += answers - late_answers
         if (morning := days.get(day + dt.timedelta(days=1))) is not None:
-            morning.night_woken += after_noon
+            morning.night_entries += late_entries
+            morning.night_woken += late_woken
+            morning.night_answers += late_answers
     return dict(sorted(days.items()))
 
 
@@ -542,7 +560,7 @@ def window_of(label: str, days: dict[dt.date, DayStats], first: dt.date, last: d
         cramps=cramps,
         mean_severity=round(severity / entries, 1) if entries else None,
         worst_severity=max((day.worst for day in stats if day.worst is not None), default=None),
-        nights_recorded=sum(day.night_recorded for day in stats),
+        nights_answered=sum(day.night_answered for day in stats),
         nights_disturbed=sum(day.night_disturbed for day in stats),
         clipped=clipped,
     )

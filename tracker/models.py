@@ -64,6 +64,11 @@ class Term(models.Model):
         return f"{self.get_kind_display()}: {self.label}"
 
 
+class SpinalInjuryLevel(models.TextChoices):
+    T6_OR_ABOVE = "t6_or_above", "At T6 or above (upper back or neck)"
+    BELOW_T6 = "below_t6", "Below T6"
+
+
 class PatientProfile(models.Model):
     """What a patient tells us about themselves once, not per entry."""
 
@@ -73,6 +78,13 @@ class PatientProfile(models.Model):
     conditions = models.ManyToManyField(Term, through="PatientCondition", blank=True, related_name="+")
     other_conditions = models.CharField(
         "other conditions", max_length=300, blank=True, help_text="Anything not in the list, in your own words."
+    )
+    spinal_injury_level = models.CharField(
+        "level of the spinal cord injury",
+        max_length=12,
+        choices=SpinalInjuryLevel,
+        blank=True,
+        help_text="Only for a spinal cord injury: an injury at T6 or above can cause autonomic dysreflexia.",
     )
     reminder_time = models.TimeField(
         "daily reminder", null=True, blank=True, help_text="A check-in reminder by e-mail at this time in your zone."
@@ -352,33 +364,6 @@ class EpisodeQuerySet(models.QuerySet):
         """Episodes that started at or after `start` and before `end` (aware datetimes)."""
         return self.filter(started_at__gte=start, started_at__lt=end)
 
-    def window_pairs(self, now, *lengths: int) -> dict[int, tuple[int, int]]:
-        """For each length N: (cramps in the last N days, cramps in the N days before those), in one query.
-
-        The window edges cut the last days into bands; the query sums the cramps of each band (one CASE
-        and one SUM, cheaper to build than a filtered sum per window) and each window adds up its bands.
-        """
-        edges = sorted({now - dt.timedelta(days=n) for days in lengths for n in (days, 2 * days)}, reverse=True)
-        band = models.Case(
-            *[models.When(started_at__gte=edge, then=models.Value(index)) for index, edge in enumerate(edges)],
-            output_field=models.IntegerField(),
-        )
-        cramps = dict(
-            self.filter(started_at__gte=edges[-1], started_at__lte=now)
-            .counted()
-            .annotate(band=band)
-            .order_by()
-            .values_list("band")
-            .annotate(cramps=models.Sum("cramp_count"))
-        )
-        pairs = {}
-        for days in lengths:
-            near, far = now - dt.timedelta(days=days), now - dt.timedelta(days=2 * days)
-            recent = sum(cramps.get(index, 0) for index, edge in enumerate(edges) if edge >= near)
-            previous = sum(cramps.get(index, 0) for index, edge in enumerate(edges) if far <= edge < near)
-            pairs[days] = (recent, previous)
-        return pairs
-
     def with_summary(self) -> "EpisodeQuerySet":
         """What a row of the patient's list shows (its places, who entered it, the kind of tally it is counted
         in), in a fixed number of queries. The tally's kind is one joined column: a whole tally read with
@@ -433,7 +418,8 @@ class Episode(models.Model):
             MaxValueValidator(SEVERITY_MAX, "Severity must be between 0 and 10."),
         ],
     )
-    woke_from_sleep = models.BooleanField("woke me from sleep", default=False)
+    # None: not answered (a quick log does not ask, a tally without its wakings counted), never taken as no.
+    woke_from_sleep = models.BooleanField("woke me from sleep", null=True, blank=True, default=None)
     entry_type = models.CharField("entry", max_length=8, choices=EntryType, default=EntryType.SINGLE)
     cramp_count = models.PositiveSmallIntegerField(
         "cramps",
@@ -698,6 +684,13 @@ class CheckIn(models.Model):
         return f"{self.day}: {self.get_status_display()}"
 
 
+class TrendDirection(models.TextChoices):
+    WORSE = "worse", "More frequent"
+    BETTER = "better", "Less frequent"
+    STEADY = "steady", "About the same"
+    UNKNOWN = "unknown", "Too few days recorded"
+
+
 class ClinicSummaryQuerySet(models.QuerySet):
     def log_changed(self, patient_id: int) -> None:
         """Call in the transaction of every write to the patient's entries or check-ins: their summary gets a
@@ -709,9 +702,10 @@ class ClinicSummaryQuerySet(models.QuerySet):
         with connection.cursor() as cursor:
             cursor.execute(
                 f"INSERT INTO {table} (patient_id, log_version, recent, previous, change, times_woken,"  # noqa: S608
-                " red_flag_entries, worsening) VALUES (%s, %s, 0, 0, 0, 0, 0, %s)"
+                " warning_entries, trend, recent_recorded_days, previous_recorded_days)"
+                " VALUES (%s, %s, 0, 0, 0, 0, 0, %s, 0, 0)"
                 " ON CONFLICT (patient_id) DO UPDATE SET log_version = EXCLUDED.log_version",
-                [patient_id, version, False],
+                [patient_id, version, TrendDirection.UNKNOWN],
             )
 
 
@@ -739,10 +733,18 @@ class ClinicSummary(models.Model):
     mean_severity = models.FloatField(null=True, blank=True)
     worst_severity = models.PositiveSmallIntegerField(null=True, blank=True)
     times_woken = models.PositiveIntegerField(default=0)
-    red_flag_entries = models.PositiveIntegerField(default=0)
+    # Entries of the last 30 days with a warning sign, and the most urgent tier among them
+    # (education.warning_signs.Tier); none when there is no such entry.
+    warning_entries = models.PositiveIntegerField(default=0)
+    warning_tier = models.PositiveSmallIntegerField(null=True, blank=True)
+    # Cramps per recorded day of the last 14 local days against the 14 before (tracker.trends).
+    trend = models.CharField(max_length=8, choices=TrendDirection, default=TrendDirection.UNKNOWN)
+    recent_rate = models.FloatField(null=True, blank=True)
+    previous_rate = models.FloatField(null=True, blank=True)
+    recent_recorded_days = models.PositiveSmallIntegerField(default=0)
+    previous_recorded_days = models.PositiveSmallIntegerField(default=0)
     last_entry = models.DateTimeField(null=True, blank=True)
     last_checkin = models.DateField(null=True, blank=True)
-    worsening = models.BooleanField(default=False)
 
     objects = ClinicSummaryQuerySet.as_manager()
 

@@ -67,6 +67,7 @@ def _episode_document(episode: Episode, patient: User) -> dict:
         "event_kind": (
             {"code": episode.event_kind, "label": episode.get_event_kind_display()} if episode.event_kind else None
         ),
+        # true or false as the patient answered; null when not recorded (not the same as false).
         "woke_from_sleep": episode.woke_from_sleep,
         "times_woken": episode.times_woken,
         "locations": [{**_term(place.location), "side": place.side} for place in episode.places],
@@ -172,6 +173,7 @@ FHIR_CONTENT_TYPE = "application/fhir+json; fhirVersion=4.0"
 SNOMED = "http://snomed.info/sct"
 LOINC = "http://loinc.org"
 OBSERVATION_CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
+DATA_ABSENT_REASON = "http://terminology.hl7.org/CodeSystem/data-absent-reason"
 # Patient resources get a stable id without exposing anything but what the URL already shows.
 PATIENT_ID_NAMESPACE = uuid.UUID("2e4790a5-eaa3-4079-8eef-fc8f9ef74544")
 # Only locations that one SNOMED CT body structure names exactly; the others (and the side,
@@ -201,6 +203,8 @@ SYMPTOM = _coded(LOINC, "75325-1", "Symptom")
 SEVERITY = _coded(LOINC, "72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported", "Severity 0-10")
 FINDING_SITE = _coded(SNOMED, "363698007", "Finding site")
 SURVEY = _coded(OBSERVATION_CATEGORY, "survey", "Survey")
+# An answer the patient did not give: absent, with the reason, rather than a false "no".
+UNKNOWN = _coded(DATA_ABSENT_REASON, "unknown", "Unknown", "Not recorded")
 
 
 def _site(place: EpisodeLocation) -> dict:
@@ -246,7 +250,12 @@ def _components(episode: Episode) -> list[dict]:
     if episode.relief_effect:
         components.append(_text_component("How well relief worked", episode.get_relief_effect_display()))
     if not episode.is_tally:
-        components.append({"code": {"text": "Woke from sleep"}, "valueBoolean": episode.woke_from_sleep})
+        woke = {"code": {"text": "Woke from sleep"}}
+        if episode.woke_from_sleep is None:
+            woke["dataAbsentReason"] = UNKNOWN
+        else:
+            woke["valueBoolean"] = episode.woke_from_sleep
+        components.append(woke)
     if episode.medication_taken:
         components.append(
             {"code": {"text": "Medication taken for this cramp"}, "valueString": episode.medication_taken}

@@ -6,10 +6,8 @@ import uuid
 
 from django.db.models import (
     Avg,
-    BooleanField,
     Case,
     Count,
-    Exists,
     F,
     FilteredRelation,
     Max,
@@ -21,13 +19,13 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.lookups import GreaterThanOrEqual
 from django.utils import timezone
 
 from accounts.models import User
 
-from .models import CareGrant, CheckIn, ClinicSummary, Episode, EpisodeTerm, counted, cramps_sum, times_woken_sum
-from .red_flags import LONG_AFTER_SECONDS, RED_FLAG_SYMPTOMS, RISE_MINIMUM, RISE_WINDOW_DAYS, SEVERE_FROM
+from .models import CareGrant, CheckIn, ClinicSummary, Episode, TrendDirection, counted, cramps_sum, times_woken_sum
+from .trends import trends_for
+from .warnings import contexts_for, warnings_by_patient
 
 WINDOW_DAYS = 30
 
@@ -39,33 +37,20 @@ SORTS = {
     "mean": "mean_severity",
     "worst": "worst_severity",
     "woken": "times_woken",
-    "flags": "red_flag_entries",
+    "warnings": "warning_tier",
     "last_entry": "last_entry",
     "last_checkin": "last_checkin",
 }
 DEFAULT_SORT = "-recent"
 
 
-def red_flag_condition(prefix: str = "") -> Q:
-    """Episodes with a warning sign (see tracker.red_flags); `prefix` names the relation, e.g. "last_60__"."""
-    flagged_symptom = EpisodeTerm.objects.filter(
-        episode=OuterRef(f"{prefix}pk"), term__kind="symptom", term__slug__in=list(RED_FLAG_SYMPTOMS)
-    )
-    return Q(**{f"{prefix}severity__gte": SEVERE_FROM, f"{prefix}duration_seconds__gt": LONG_AFTER_SECONDS}) | Q(
-        Exists(flagged_symptom)
-    )
-
-
 class Windows:
-    """The sliding windows of the summaries at one moment: the last 30 days against the 30 before, and the
-    last 14 against the 14 before (tracker.red_flags' rise)."""
+    """The sliding windows of the summaries at one moment: the last 30 days against the 30 before."""
 
     def __init__(self, now: dt.datetime):
         self.now = now
         self.recent_from = now - dt.timedelta(days=WINDOW_DAYS)
         self.previous_from = now - dt.timedelta(days=2 * WINDOW_DAYS)
-        self.rise_from = now - dt.timedelta(days=RISE_WINDOW_DAYS)
-        self.rise_previous_from = now - dt.timedelta(days=2 * RISE_WINDOW_DAYS)
 
     def edges(self) -> dict[str, tuple[Q, dt.timedelta]]:
         """Each window of the last 60 days, with how long an entry stays in it: the oldest entry of a
@@ -73,21 +58,17 @@ class Windows:
         return {
             "recent_edge": (Q(last_60__started_at__gte=self.recent_from), dt.timedelta(days=WINDOW_DAYS)),
             "previous_edge": (Q(last_60__started_at__lt=self.recent_from), dt.timedelta(days=2 * WINDOW_DAYS)),
-            "rise_edge": (Q(last_60__started_at__gte=self.rise_from), dt.timedelta(days=RISE_WINDOW_DAYS)),
-            "rise_previous_edge": (
-                Q(last_60__started_at__gte=self.rise_previous_from, last_60__started_at__lt=self.rise_from),
-                dt.timedelta(days=2 * RISE_WINDOW_DAYS),
-            ),
         }
 
 
 def with_summaries(patients: QuerySet, windows: Windows) -> QuerySet:
-    """Annotate each patient with the figures of the last 30 days against the 30 before, counted now.
+    """Annotate each patient with the counts of the last 30 days against the 30 before, counted now.
 
     One join to the patient's episodes of the last 60 days (the (patient, started_at) index
     finds them), counted with FILTER clauses: no per-patient subquery over the episodes.
     Counts are of cramps (tracker.models.counted); the mean severity is that of the counted entries
-    (a tally's is its worst); red-flag entries are entries, described cramps of a tally included.
+    (a tally's is its worst). Warnings and the trend are not counted here but by their own rules
+    (tracker.warnings, tracker.trends), in _recount.
     """
     now = windows.now
     recent = Q(last_60__started_at__gte=windows.recent_from)
@@ -100,52 +81,38 @@ def with_summaries(patients: QuerySet, windows: Windows) -> QuerySet:
         .annotate(
             recent=cramps_sum("last_60__", recent),
             previous=cramps_sum("last_60__", Q(last_60__started_at__lt=windows.recent_from)),
-            recent_14=cramps_sum("last_60__", Q(last_60__started_at__gte=windows.rise_from)),
-            previous_14=cramps_sum(
-                "last_60__",
-                Q(last_60__started_at__gte=windows.rise_previous_from, last_60__started_at__lt=windows.rise_from),
-            ),
             mean_severity=Avg("last_60__severity", filter=recent & counted("last_60__")),
             worst_severity=Max("last_60__severity", filter=recent & counted("last_60__")),
             times_woken=times_woken_sum("last_60__", recent),
-            red_flag_entries=Count("last_60", filter=recent & red_flag_condition("last_60__")),
             last_entry=Subquery(
                 Episode.objects.filter(patient=OuterRef("pk")).order_by("-started_at").values("started_at")[:1]
             ),
             last_checkin=Subquery(CheckIn.objects.filter(patient=OuterRef("pk")).order_by("-day").values("day")[:1]),
         )
-        .annotate(
-            change=F("recent") - F("previous"),
-            worsening=Case(
-                When(red_flag_entries__gt=0, then=Value(True)),
-                When(
-                    Q(recent_14__gte=RISE_MINIMUM) & Q(GreaterThanOrEqual(F("recent_14"), F("previous_14") * 2)),
-                    then=Value(True),
-                ),
-                # 50% more cramps than the 30 days before (and more than one more).
-                When(
-                    Q(GreaterThanOrEqual(F("recent") * 2, F("previous") * 3)) & Q(recent__gte=F("previous") + 2),
-                    then=Value(True),
-                ),
-                default=Value(False),
-                output_field=BooleanField(),
-            ),
-        )
+        .annotate(change=F("recent") - F("previous"))
     )
 
 
-FIGURES = [
+COUNTED = [
     "recent",
     "previous",
     "change",
     "mean_severity",
     "worst_severity",
     "times_woken",
-    "red_flag_entries",
     "last_entry",
     "last_checkin",
-    "worsening",
 ]
+JUDGED = [
+    "warning_entries",
+    "warning_tier",
+    "trend",
+    "recent_rate",
+    "previous_rate",
+    "recent_recorded_days",
+    "previous_recorded_days",
+]
+FIGURES = COUNTED + JUDGED
 
 
 def _stale(now: dt.datetime) -> Q:
@@ -159,10 +126,41 @@ def _stale(now: dt.datetime) -> Q:
     )
 
 
-def _recount(patient_ids: list[int], now: dt.datetime) -> None:
-    """Count the patients' figures and store them, in two queries: the count, then one INSERT ... ON CONFLICT
-    UPDATE. Each keeps the log version it was counted at, read in the same statement as the entries (a new
-    one for a patient whose log no write has versioned yet)."""
+def _judged(patients: list[User], now: dt.datetime) -> dict[int, dict]:
+    """The figures the clinical rules give for each patient: the entries of the last 30 days with a warning
+    sign and the most urgent tier (education.warning_signs), and the trend over recorded days (tracker.trends).
+    Six queries whatever the number of patients."""
+    contexts = contexts_for(patients)
+    episodes = Episode.objects.filter(
+        patient__in=patients, started_at__gte=now - dt.timedelta(days=WINDOW_DAYS), started_at__lte=now
+    ).with_details()
+    warnings = warnings_by_patient(episodes, contexts)
+    judged = {}
+    for pk, trend in trends_for(patients, now).items():
+        found = warnings.get(pk, [])
+        judged[pk] = {
+            "warning_entries": len(found),
+            "warning_tier": max((warning.tier for warning in found), default=None),
+            "trend": trend.direction,
+            "recent_rate": trend.recent.rate,
+            "previous_rate": trend.previous.rate,
+            "recent_recorded_days": trend.recent.recorded_days,
+            "previous_recorded_days": trend.previous.recorded_days,
+        }
+    return judged
+
+
+def _next_midnight(patient: User, now: dt.datetime) -> dt.datetime:
+    """When the patient's local day ends: the trend's windows of local days move on then."""
+    local = now.astimezone(patient.zone)
+    return dt.datetime.combine(local.date() + dt.timedelta(days=1), dt.time.min, tzinfo=patient.zone)
+
+
+def figures_now(patient_ids: list[int], now: dt.datetime) -> dict[int, dict]:
+    """Each patient's figures counted at `now` (FIGURES), with the log version they were counted at and the
+    first moment they may change without a write (`stale_from`): the counts in one query, the rules' figures
+    in a few more (_judged). The version is read in the same statement as the entries (a new one for a
+    patient whose log no write has versioned yet)."""
     windows = Windows(now)
     edges = windows.edges()
     counted_now = with_summaries(User.objects.filter(pk__in=patient_ids), windows).annotate(
@@ -174,19 +172,29 @@ def _recount(patient_ids: list[int], now: dt.datetime) -> None:
         ),
         **{name: Min("last_60__started_at", filter=window) for name, (window, _) in edges.items()},
     )
+    rows = list(counted_now.values("pk", "time_zone", "version", "next_entry", *COUNTED, *edges))
+    patients = [User(pk=row["pk"], time_zone=row["time_zone"]) for row in rows]
+    judged = _judged(patients, now)
+    figures = {}
+    for row, patient in zip(rows, patients, strict=True):
+        moments = [row["next_entry"], _next_midnight(patient, now)]
+        moments += [row[name] + stay for name, (_, stay) in edges.items() if row[name]]
+        figures[patient.pk] = {
+            "version": row["version"] or uuid.uuid4(),
+            "stale_from": min(moment for moment in moments if moment),
+            **{name: row[name] for name in COUNTED},
+            **judged[patient.pk],
+        }
+    return figures
+
+
+def _recount(patient_ids: list[int], now: dt.datetime) -> None:
+    """Count the patients' figures (figures_now) and store them in one INSERT ... ON CONFLICT UPDATE, each with
+    the log version it was counted at."""
     summaries = []
-    for row in counted_now.values("pk", "version", "next_entry", *FIGURES, *edges):
-        version = row["version"] or uuid.uuid4()
-        moments = [row["next_entry"]] + [row[name] + stay for name, (_, stay) in edges.items() if row[name]]
-        summaries.append(
-            ClinicSummary(
-                patient_id=row["pk"],
-                log_version=version,
-                computed_version=version,
-                stale_from=min((moment for moment in moments if moment), default=None),
-                **{name: row[name] for name in FIGURES},
-            )
-        )
+    for pk, figures in figures_now(patient_ids, now).items():
+        version = figures.pop("version")
+        summaries.append(ClinicSummary(patient_id=pk, log_version=version, computed_version=version, **figures))
     ClinicSummary.objects.bulk_create(
         summaries,
         update_conflicts=True,
@@ -230,7 +238,8 @@ def clinic_patients(clinician: User, sort: str = DEFAULT_SORT) -> PatientSummari
     column = SORTS.get(sort.lstrip("-"), SORTS["recent"])
     order = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
     summarised = patients.only("pk", "full_name").annotate(**{name: F(f"clinic_summary__{name}") for name in FIGURES})
-    return PatientSummaries(count, summarised.order_by(F("worsening").desc(nulls_last=True), order, "full_name", "pk"))
+    worse_first = Case(When(trend=TrendDirection.WORSE, then=Value(0)), default=Value(1))
+    return PatientSummaries(count, summarised.order_by(worse_first, order, "full_name", "pk"))
 
 
 def summary_for(patient: User) -> ClinicSummary:

@@ -1,7 +1,6 @@
 """Reads of a patient's record that cross relations or aggregate. Each is scoped by patient."""
 
 import datetime as dt
-from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db import connection
@@ -11,28 +10,12 @@ from accounts.models import User
 
 from .insights import DayStats, daily_stats, day_counts, weeks_of
 from .lookups import ids_condition
-from .models import ClinicianNote, Episode, EpisodeLocation, EpisodeTerm, PatientProfile, Term
-from .red_flags import RISE_WINDOW_DAYS, Rise, red_flags_for, rise_of
+from .models import ClinicianNote, EntryType, Episode, EpisodeLocation, EpisodeTerm, PatientProfile, Term
 from .services import local_day
+from .warnings import with_warnings
 from .written_sql import columns, converted
 
 STRIP_DAYS = 14
-COMPARISON_DAYS = 30
-
-
-@dataclass(frozen=True)
-class PeriodComparison:
-    recent: int
-    previous: int
-    days: int = COMPARISON_DAYS
-
-    @property
-    def change(self) -> int:
-        return self.recent - self.previous
-
-    @property
-    def difference(self) -> int:
-        return abs(self.change)
 
 
 def _start_of_day(day: dt.date, zone) -> dt.datetime:
@@ -56,14 +39,6 @@ def recent_days(patient: User, days: int = STRIP_DAYS) -> list[DayStats]:
     """The last `days` local days, ending today, oldest first, with their cramps and check-ins."""
     today = local_day(patient, timezone.now())
     return list(day_counts(patient, today - dt.timedelta(days=days - 1), today).values())
-
-
-def trend(patient: User) -> tuple[PeriodComparison, Rise | None]:
-    """The dashboard's comparison of the last 30 days with the 30 before, and its warning of a rise
-    (red_flags.rise_of), in one query."""
-    pairs = Episode.objects.for_patient(patient).window_pairs(timezone.now(), COMPARISON_DAYS, RISE_WINDOW_DAYS)
-    recent, previous = pairs[COMPARISON_DAYS]
-    return PeriodComparison(recent=recent, previous=previous), rise_of(*pairs[RISE_WINDOW_DAYS])
 
 
 def episodes_filtered(
@@ -168,13 +143,16 @@ def visit_report(patient: User, start: dt.date, end: dt.date, stats: dict[dt.dat
     if stats is None:
         stats = daily_stats(patient, start, end)
     days = list(stats.values())
-    episodes = table_entries(
-        patient, episodes_filtered(patient, date_from=start, date_to=end).for_table().order_by("started_at")
+    episodes = with_warnings(
+        patient,
+        table_entries(
+            patient, episodes_filtered(patient, date_from=start, date_to=end).for_table().order_by("started_at")
+        ),
     )
     # The entries that carry the count: a tally counts its cramps, its described cramps not again.
     counted = [episode for episode in episodes if episode.tally_id is None]
     severities = [episode.severity for episode in counted]
-    flagged = [(episode, flags) for episode in episodes if (flags := red_flags_for(episode))]
+    flagged = [episode for episode in episodes if episode.warning]
     period_start = _start_of_day(start, patient.zone)
     period_end = _start_of_day(end + dt.timedelta(days=1), patient.zone)
     notes = ClinicianNote.objects.filter(
@@ -196,9 +174,16 @@ def visit_report(patient: User, start: dt.date, end: dt.date, stats: dict[dt.dat
             "mean_severity": round(sum(severities) / len(severities), 1) if severities else None,
             "worst_severity": max(severities, default=None),
             "times_woken": sum(
-                episode.times_woken if episode.times_woken is not None else episode.woke_from_sleep
+                episode.times_woken if episode.times_woken is not None else episode.woke_from_sleep is True
                 for episode in counted
             ),
+            # Single cramps and night tallies that do not say whether they woke the patient: not counted as no.
+            "woke_not_said": sum(
+                episode.times_woken is None and episode.woke_from_sleep is None
+                for episode in counted
+                if episode.entry_type != EntryType.DAY
+            ),
             "nights_disturbed": sum(record.night_disturbed for record in days),
+            "nights_answered": sum(record.night_answered for record in days),
         },
     }

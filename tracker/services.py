@@ -59,7 +59,8 @@ class EpisodeDetails:
     started_at: dt.datetime | None
     severity: int
     duration_seconds: int | None = None
-    woke_from_sleep: bool = False
+    # None: not answered. A quick log does not ask; a tally answers through `times_woken`.
+    woke_from_sleep: bool | None = None
     activity: Term | None = None
     locations: Sequence[LocationChoice] = ()
     triggers: Sequence[Term] = ()
@@ -177,7 +178,9 @@ def _resolved(patient: User, details: EpisodeDetails) -> EpisodeDetails:
         if entry_type_at != entry_type:
             starts = "20:00" if entry_type == EntryType.NIGHT else "08:00"
             raise ValidationError({"started_at": f"A tally of this kind starts at {starts}."})
-    return replace(details, started_at=start, tally_date=day, woke_from_sleep=bool(details.times_woken))
+    # Woken when its cramps woke the patient at least once; unknown when the wakings were not counted.
+    woke = None if details.times_woken is None else details.times_woken > 0
+    return replace(details, started_at=start, tally_date=day, woke_from_sleep=woke)
 
 
 def _check_kinds(terms: Iterable[Term], kind: str, field: str) -> None:
@@ -494,6 +497,7 @@ def profile_update(
     conditions: Iterable[Term],
     other_conditions: str,
     reminder_time: dt.time | None,
+    spinal_injury_level: str = "",
 ) -> PatientProfile:
     _check_kinds(conditions, Term.Kind.CONDITION, "conditions")
     patient.time_zone = time_zone
@@ -502,9 +506,12 @@ def profile_update(
     profile = profile_for(patient)
     profile.other_conditions = other_conditions
     profile.reminder_time = reminder_time
+    profile.spinal_injury_level = spinal_injury_level
     profile.full_clean()
-    profile.save(update_fields=["other_conditions", "reminder_time", "updated_at"])
+    profile.save(update_fields=["other_conditions", "reminder_time", "spinal_injury_level", "updated_at"])
     profile.conditions.set(conditions)
+    # Diagnoses and the injury level decide which signs warn (education.warning_signs), and the zone the days.
+    ClinicSummary.objects.log_changed(patient.pk)
     return profile
 
 
@@ -573,6 +580,8 @@ def _sync_medication(medication: Medication, steps: Sequence[MedicationStep]) ->
         medication.dose = doses[-1]
     medication.full_clean(exclude=["patient"])
     medication.save(update_fields=["name", "dose", "started_on", "stopped_on"])
+    # A medicine taken or stopped changes the warning signs of the entries around it (a statin's).
+    ClinicSummary.objects.log_changed(medication.patient_id)
 
 
 def _set_step_fields(step: MedicationStep, *, kind: str, day, dose: str, side_effects, side_effect_other: str) -> None:
@@ -702,3 +711,4 @@ def medication_step_delete(*, step: MedicationStep) -> None:
 @transaction.atomic
 def medication_delete(*, medication: Medication) -> None:
     medication.delete()
+    ClinicSummary.objects.log_changed(medication.patient_id)

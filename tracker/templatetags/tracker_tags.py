@@ -1,14 +1,10 @@
-from decimal import ROUND_HALF_UP, Decimal
-
 from django import forms, template
-from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst, slugify
 from django.utils.timezone import localtime
 
 from tracker.markup import joined, lines, text
-from tracker.models import MAX_NOTES_LENGTH
 from tracker.tallies import slot_label
 
 register = template.Library()
@@ -173,21 +169,6 @@ def episode_summary(episode, third_person: bool = False) -> str:
     return joined([heading, '<span class="d-block small">', " · ".join(text(fact) for fact in facts), "</span>"])
 
 
-@register.simple_tag
-def episode_rows(episodes) -> str:
-    """The patient's log as list items, each a link to the entry: its severity badge and summary."""
-    return joined((_episode_row(episode) for episode in episodes), "\n")
-
-
-def _episode_row(episode) -> str:
-    link = text(reverse("tracker:episode_detail", args=[episode.uuid]))
-    return (
-        '<li class="list-group-item episode-row"><a class="stretched-link episode-link d-flex gap-3 '
-        f'align-items-start text-decoration-none text-body" href="{link}">{severity_badge(episode.severity)}'
-        f'<span class="flex-grow-1">{episode_summary(episode)}</span></a></li>'
-    )
-
-
 DAY_MARKS = {"none": "\N{CHECK MARK}", "unrecorded": "\N{EN DASH}"}
 
 
@@ -209,6 +190,8 @@ def day_strip(days) -> str:
 
 # What a table cell shows for a fact not recorded.
 NOT_GIVEN = "\N{EN DASH}"
+# Whether a cramp woke the patient; an entry that does not say is not one that did not wake them.
+WOKE_TEXT = {True: "yes", False: "no", None: "Not recorded"}
 
 
 @register.simple_tag
@@ -232,7 +215,7 @@ def episode_cells(episode, table: str = "review") -> str:
     if episode.times_woken is not None:
         woke = f"{episode.times_woken} time{'s' if episode.times_woken != 1 else ''}"
     else:
-        woke = "yes" if episode.woke_from_sleep else "no"
+        woke = WOKE_TEXT[episode.woke_from_sleep]
     relief = labels(episode.relief_measures) or NOT_GIVEN
     if episode.relief_effect:
         relief = f"{relief} ({episode.get_relief_effect_display().lower()})"
@@ -249,39 +232,6 @@ def episode_cells(episode, table: str = "review") -> str:
         relief,
     ]
     return joined(f"<td>{text(cell)}</td>" for cell in cells)
-
-
-@register.simple_tag
-def review_rows(episodes, note_url: str = "", csrf_token: str = "") -> str:
-    """The rows of the clinician's review table: each entry's cells, then its notes (what the patient took and
-    wrote, the clinicians' notes on it) and, when `note_url` is given, a form posting a note on it there with
-    `csrf_token`. Expects the episodes read by selectors.table_entries."""
-    return joined((_review_row(episode, note_url, csrf_token) for episode in episodes), "\n")
-
-
-def _review_row(episode, note_url: str, csrf_token: str) -> str:
-    uuid = text(episode.uuid)
-    notes = []
-    if episode.medication_taken:
-        notes.append(f'<p class="small mb-1"><strong>Took:</strong> {text(episode.medication_taken)}</p>')
-    if episode.notes:
-        notes.append(lines(episode.notes))
-    notes.extend(
-        f'<p class="small mb-1"><strong>{text(note.author.full_name)}:</strong> {text(note.text)}</p>'
-        for note in episode.note_list
-    )
-    if note_url:
-        notes.append(
-            '<details class="small"><summary>Add a note<span class="visually-hidden"> to this entry</span></summary>'
-            f'<form method="post" action="{text(note_url)}">'
-            f'<input type="hidden" name="csrfmiddlewaretoken" value="{text(csrf_token)}">'
-            f'<input type="hidden" name="episode" value="{uuid}">'
-            f'<label class="form-label" for="note-{uuid}">Note on this entry</label>'
-            f'<textarea class="form-control" id="note-{uuid}" name="text" rows="2" maxlength="{MAX_NOTES_LENGTH}" '
-            "required></textarea>"
-            '<button type="submit" class="btn btn-sm btn-primary mt-1">Save note</button></form></details>'
-        )
-    return f'<tr id="episode-{uuid}">{episode_cells(episode, "review")}<td>{"".join(notes)}</td></tr>'
 
 
 # Why an effect window is shorter than asked, as its row says it.
@@ -328,57 +278,13 @@ def clinician_notes(notes, empty: str = "") -> str:
     return joined(figures, "\n")
 
 
-@register.simple_tag
-def clinic_rows(patients, today) -> str:
-    """The rows of the clinic list: each patient's figures of the last 30 days (tracker.review), those who may
-    be getting worse marked in words as well as colour."""
-    # Each row links to its patient's review: the path is reversed once (reversing costs more than a row).
-    review_path = reverse("tracker:patient_review", args=[0]).removesuffix("0/")
-    return joined((_clinic_row(patient, today, review_path) for patient in patients), "\n")
-
-
-def one_decimal(value: float) -> str:
-    """A mean with one decimal, rounded half up: floatformat's "5.3", without its lookups of the language."""
-    return str(Decimal(repr(value)).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
-
-
-def _clinic_row(patient, today, review_path: str) -> str:
-    url = text(f"{review_path}{int(patient.pk)}/")
-    name = f'<a href="{url}">{text(patient.full_name)}</a>'
-    if patient.worsening:
-        opening = '<tr class="worsening">'
-        name += ' <span class="badge text-bg-danger">\N{WARNING SIGN} Worse</span>'
-    else:
-        opening = "<tr>"
-    change = f"{'+' if patient.change > 0 else ''}{int(patient.change)}"
-    if patient.last_entry:
-        last_entry = localtime(patient.last_entry)
-        last_entry = f"{last_entry.day} {last_entry:%b %Y}"
-    else:
-        last_entry = "never"
-    cells = [
-        NOT_GIVEN if patient.mean_severity is None else one_decimal(patient.mean_severity),
-        NOT_GIVEN if patient.worst_severity is None else patient.worst_severity,
-        patient.times_woken,
-        patient.red_flag_entries,
-        last_entry,
-        days_ago(patient.last_checkin, today) if patient.last_checkin else "never",
-    ]
-    return (
-        f'{opening}<th scope="row">{name}</th><td>{text(patient.recent)}</td>'
-        f'<td>{change} <span class="visually-hidden">against the 30 days before</span></td>'
-        + "".join(f"<td>{text(cell)}</td>" for cell in cells)
-        + "</tr>"
-    )
-
-
 def _figure(value) -> str:
     return NOT_GIVEN if value is None else text(value)
 
 
 def _nights(window) -> str:
     share = "" if window.night_share is None else f" ({window.night_share}%)"
-    return f"{window.nights_disturbed} of {window.nights_recorded}{share}"
+    return f"{window.nights_disturbed} of {window.nights_answered} answered{share}"
 
 
 # The rows of the baseline-against-treatment table: each measure with how a window shows it.

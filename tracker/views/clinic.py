@@ -28,11 +28,12 @@ from ..insights import (
     medications_with_steps,
     trial_summary,
 )
-from ..models import AccessLog, ClinicianNote, Episode
+from ..models import MAX_NOTES_LENGTH, AccessLog, ClinicianNote, Episode
 from ..review import clinic_patients, summary_for
 from ..selectors import CountedPaginator, condition_labels, episodes_filtered, table_entries, visit_report
 from ..services import patient_today
 from ..sharing import access_log_record, invitation_accept, note_add
+from ..warnings import with_warnings
 from .periods import period_from
 from .trial import TrialSection, trial_windows
 
@@ -98,7 +99,7 @@ def _entry_page(request: HttpRequest, patient, episodes, filters: dict, insights
     else:
         paginator = CountedPaginator(episodes, EPISODES_PER_PAGE, insights.entry_count)
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = table_entries(patient, page.object_list)
+    page.object_list = with_warnings(patient, table_entries(patient, page.object_list))
     return page
 
 
@@ -138,6 +139,7 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
         "medications": medications,
         "notes": ClinicianNote.objects.filter(patient=patient, episode=None).select_related("author")[:20],
         "note_form": NoteForm(),
+        "note_max_length": MAX_NOTES_LENGTH,
     }
     return render(request, "clinic/patient_review.html", context)
 

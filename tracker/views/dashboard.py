@@ -2,13 +2,16 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from accounts.decorators import patient_required
 
 from ..forms import QuickLogForm
 from ..models import Episode
-from ..selectors import recent_days, trend
+from ..selectors import recent_days
+from ..trends import trend_for
+from ..warnings import with_warnings
 
 RECENT_EPISODES = 5
 
@@ -18,13 +21,15 @@ RECENT_EPISODES = 5
 def dashboard(request: HttpRequest) -> HttpResponse:
     patient = request.user
     days = recent_days(patient)
-    comparison, rise = trend(patient)
+    recent_episodes = with_warnings(patient, Episode.objects.for_patient(patient).with_details()[:RECENT_EPISODES])
     context = {
         "today": days[-1],
         "days": days,
-        "recent_episodes": Episode.objects.for_patient(patient).with_summary()[:RECENT_EPISODES],
-        "comparison": comparison,
-        "rise": rise,
+        "recent_episodes": recent_episodes,
+        "warned": max(
+            (entry for entry in recent_episodes if entry.warning), key=lambda entry: entry.warning.tier, default=None
+        ),
+        "trend": trend_for(patient, timezone.now()),
         "quick_form": QuickLogForm(patient=patient),
     }
     return render(request, "tracker/dashboard.html", context)

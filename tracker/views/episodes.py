@@ -14,10 +14,10 @@ from ..access import access_own_episode, access_own_tally
 from ..forms import EpisodeFilterForm, EpisodeForm, QuickLogForm
 from ..guidance import guidance_for_episode
 from ..models import EntryType, Episode
-from ..red_flags import red_flags_for
 from ..selectors import CountedPaginator, episodes_filtered
 from ..services import ClientIdReused, episode_delete, start_for_day
 from ..tallies import Overlap, OverlapQuestion, slot_key
+from ..warnings import with_warnings
 from .tallies import episode_edit_save, episode_new_save, tally_edit
 
 EPISODES_PER_PAGE = 20
@@ -34,7 +34,8 @@ def episode_new(request: HttpRequest) -> HttpResponse:
     question = None
     if tally is not None:
         initial.update(started_at=tally.started_at, overlap=Overlap.PART)
-        initial["woke_from_sleep"] = tally.entry_type == EntryType.NIGHT
+        if tally.entry_type == EntryType.NIGHT:
+            initial["woke_from_sleep"] = True
         question = OverlapQuestion(key=slot_key(tally.entry_type, tally.tally_date), tally=tally)
     form = (QuickLogForm if quick else EpisodeForm)(
         request.POST if request.method == "POST" else None, patient=request.user, initial=initial
@@ -67,7 +68,8 @@ def episode_list(request: HttpRequest) -> HttpResponse:
     filters = filter_form.filters()
     episodes = episodes_filtered(request.user, **filters)
     entries, cramps = episodes.totals()
-    page = CountedPaginator(episodes.with_summary(), EPISODES_PER_PAGE, entries).get_page(request.GET.get("page"))
+    page = CountedPaginator(episodes.with_details(), EPISODES_PER_PAGE, entries).get_page(request.GET.get("page"))
+    page.object_list = with_warnings(request.user, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -91,7 +93,7 @@ def episode_detail(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
             if episode.is_tally
             else []
         ),
-        "red_flags": red_flags_for(episode),
+        "warning": with_warnings(request.user, [episode])[0].warning,
         "guidance": guidance_for_episode(episode, request.user),
     }
     return render(request, "tracker/episode_detail.html", context)

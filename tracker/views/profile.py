@@ -36,6 +36,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         "conditions": list(current.conditions.all()),
         "other_conditions": current.other_conditions,
         "reminder_time": current.reminder_time,
+        "spinal_injury_level": current.spinal_injury_level,
     }
     form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():

@@ -1,0 +1,119 @@
+"""The warning signs of a patient's entries, by the one table in education.warning_signs.
+
+An entry's facts come from the entry (its symptoms, triggers, places, duration, relief) and from its patient
+(diagnoses, spinal injury level, medicines taken that day, the symptoms noted before). The patient's part is
+read once for a whole page, or for many patients at once for the clinic list, in three queries.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db.models import Min
+
+from accounts.models import User
+from education.warning_signs import SIGNS, EntryFacts, EntryWarning, warning_for
+
+from .models import Episode, EpisodeTerm, Medication, PatientProfile, Term
+
+# The symptoms whose first appearance matters: those of the signs that a diagnosis can explain.
+FIRST_SEEN_SYMPTOMS = sorted({symptom for sign in SIGNS if sign.explained_by for symptom in sign.symptoms})
+
+
+@dataclass(frozen=True)
+class MedicineCourse:
+    name: str
+    started_on: dt.date | None
+    stopped_on: dt.date | None
+
+    def taken_on(self, day: dt.date) -> bool:
+        """As MedicationQuerySet.taken_on: started by `day` (or no start date) and not stopped before it."""
+        return (self.started_on is None or self.started_on <= day) and (
+            self.stopped_on is None or self.stopped_on >= day
+        )
+
+
+@dataclass
+class PatientContext:
+    """What the rules need to know of a patient besides the entry itself."""
+
+    zone: dt.tzinfo
+    conditions: set[str] = field(default_factory=set)
+    spinal_injury_level: str = ""
+    medicines: list[MedicineCourse] = field(default_factory=list)
+    # Symptom slug -> when the patient's first entry noting it started.
+    first_seen: dict[str, dt.datetime] = field(default_factory=dict)
+
+
+def contexts_for(patients: Iterable[User]) -> dict[int, PatientContext]:
+    """Each patient's context, in three queries whatever the number of patients."""
+    contexts = {patient.pk: PatientContext(zone=patient.zone) for patient in patients}
+    ids = list(contexts)
+    if not ids:
+        return contexts
+    profiles = PatientProfile.objects.filter(patient_id__in=ids).values_list(
+        "patient_id", "spinal_injury_level", "conditions__slug"
+    )
+    for patient_id, level, condition in profiles:
+        contexts[patient_id].spinal_injury_level = level
+        if condition:
+            contexts[patient_id].conditions.add(condition)
+    medicines = Medication.objects.filter(patient_id__in=ids).values_list(
+        "patient_id", "name", "started_on", "stopped_on"
+    )
+    for patient_id, name, started_on, stopped_on in medicines:
+        contexts[patient_id].medicines.append(MedicineCourse(name, started_on, stopped_on))
+    first_seen = (
+        EpisodeTerm.objects.filter(patient_id__in=ids, term__kind=Term.Kind.SYMPTOM, term__slug__in=FIRST_SEEN_SYMPTOMS)
+        .values_list("patient_id", "term__slug")
+        .annotate(first=Min("episode__started_at"))
+        .order_by()
+    )
+    for patient_id, slug, first in first_seen:
+        contexts[patient_id].first_seen[slug] = first
+    return contexts
+
+
+def facts_of(episode: Episode, context: PatientContext) -> EntryFacts:
+    """The entry's facts as the rules read them; expects its places and terms read with it."""
+    symptoms = frozenset(term.slug for term in episode.symptoms)
+    day = episode.started_at.astimezone(context.zone).date()
+    return EntryFacts(
+        symptoms=symptoms,
+        triggers=frozenset(term.slug for term in episode.triggers),
+        places=frozenset(place.location.slug for place in episode.places),
+        duration_seconds=episode.duration_seconds,
+        relief_effect=episode.relief_effect,
+        conditions=frozenset(context.conditions),
+        spinal_injury_level=context.spinal_injury_level,
+        medicines=tuple(course.name for course in context.medicines if course.taken_on(day)),
+        new_symptoms=frozenset(
+            slug
+            for slug in symptoms
+            if slug not in context.first_seen or episode.started_at <= context.first_seen[slug]
+        ),
+    )
+
+
+def warning_of(episode: Episode, context: PatientContext) -> EntryWarning | None:
+    return warning_for(facts_of(episode, context))
+
+
+def with_warnings(patient: User, entries: Iterable[Episode]) -> list[Episode]:
+    """The patient's entries, each with its `warning` (None when it carries no sign); expects their places
+    and terms read with them."""
+    entries = list(entries)
+    context = contexts_for([patient])[patient.pk]
+    for entry in entries:
+        entry.warning = warning_of(entry, context)
+    return entries
+
+
+def warnings_by_patient(episodes: Iterable[Episode], contexts: dict[int, PatientContext]) -> dict[int, list]:
+    """Each patient's warnings among `episodes` (of several patients), in the episodes' order."""
+    found = defaultdict(list)
+    for episode in episodes:
+        if (warning := warning_of(episode, contexts[episode.patient_id])) is not None:
+            found[episode.patient_id].append(warning)
+    return found
