@@ -124,8 +124,9 @@ class Sign:
     symptoms: frozenset[str] = frozenset()
 
     @property
-    def page_anchor(self) -> str:
-        return f"{self.page}#{self.tier.anchor}" if self.page == WARNING_SIGNS_PAGE else self.page
+    def in_sentence(self) -> str:
+        """The words inside a sentence: "trouble breathing or swallowing" (names such as T6 keep their case)."""
+        return self.words[0].lower() + self.words[1:]
 
     def warns(self, facts: EntryFacts) -> bool:
         if not self.applies(facts):
@@ -190,7 +191,7 @@ SIGNS: tuple[Sign, ...] = (
         why="Damaged muscle may be releasing its contents into the blood (rhabdomyolysis), which can harm the kidneys.",
         page=WARNING_SIGNS_PAGE,
         source=f"{GUIDE}; Torres PA et al., Rhabdomyolysis: pathogenesis, diagnosis, and treatment, Ochsner J 2015 "
-        "(PubMed 25829877)",
+        "(PubMed 25829882)",
         applies=lambda f: f.has("dark-urine"),
     ),
     Sign(
@@ -242,7 +243,7 @@ SIGNS: tuple[Sign, ...] = (
         why="This can be tetany from a low calcium level in the blood.",
         page=WARNING_SIGNS_PAGE,
         source=f"{GUIDE}; Cooper MS, Gittoes NJL, Diagnosis and management of hypocalcaemia, BMJ 2008 "
-        "(PubMed 18535071)",
+        "(PubMed 18535072)",
         applies=lambda f: f.has("tingling-lips-fingers") and f.place_in(HAND_FOOT_PLACES),
     ),
     Sign(
@@ -260,7 +261,7 @@ SIGNS: tuple[Sign, ...] = (
         words="New or increasing weakness",
         why="Weakness with cramps can mean a nerve or muscle problem needs checking.",
         page=WARNING_SIGNS_PAGE,
-        source=f"{GUIDE}; Katzberg HD, Approach to muscle cramps, Muscle Nerve 2015 (PubMed 25916707)",
+        source=f"{GUIDE}; Katzberg HD, Neurogenic muscle cramps, J Neurol 2015 (doi 10.1007/s00415-015-7659-x)",
         applies=lambda f: f.has("weakness") and not f.has("came-on-suddenly"),
         explained_by=frozenset({"als-mnd", "multiple-sclerosis", "spinal-cord-injury"}),
         symptoms=frozenset({"weakness"}),
@@ -271,7 +272,7 @@ SIGNS: tuple[Sign, ...] = (
         words="Muscle wasting (a muscle getting smaller)",
         why="A shrinking muscle can mean its nerve supply is damaged.",
         page="als-and-motor-neuron-disease",
-        source=f"{GUIDE}; Katzberg HD, Approach to muscle cramps, Muscle Nerve 2015 (PubMed 25916707)",
+        source=f"{GUIDE}; Katzberg HD, Neurogenic muscle cramps, J Neurol 2015 (doi 10.1007/s00415-015-7659-x)",
         applies=lambda f: f.has("muscle-wasting") and not f.has("came-on-suddenly"),
         explained_by=frozenset({"als-mnd"}),
         symptoms=frozenset({"muscle-wasting"}),

@@ -970,7 +970,9 @@ def test_notes_from_anyone_but_a_granted_clinician_are_refused_and_not_stored(
     query=form_data(
         {
             "sort": field(
-                st.sampled_from(["name", "-name", "recent", "-recent", "change", "-worst", "flags", "-last_checkin"]),
+                st.sampled_from(
+                    ["name", "-name", "recent", "-recent", "warnings", "-worst", "-warnings", "-last_checkin"]
+                ),
                 st.sampled_from(["-", "--name", "password", "full_name", "pk", "-id", "?"]),
             ),
             "page": PAGE,

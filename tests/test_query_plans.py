@@ -18,7 +18,7 @@ from accounts.models import User
 from tests.factories import ClinicianFactory, PatientFactory, grant_access
 from tracker.insights import days_stats
 from tracker.models import Episode
-from tracker.review import Windows, clinic_patients, with_summaries
+from tracker.review import clinic_patients, with_summaries
 from tracker.selectors import episodes_filtered
 from tracker.views.clinic import PATIENTS_PER_PAGE
 from tracker.views.episodes import EPISODES_PER_PAGE
@@ -81,13 +81,12 @@ def test_the_clinic_list_counts_recent_episodes_through_the_patient_and_start_in
     patients = PatientFactory.create_batch(100)
     for patient in patients:
         grant_access(patient, clinician)
-    # 100 patients with 100 episodes each over two years: 10,000 rows, a few hundred in the 60 days summarised.
+    # 100 patients with 100 episodes each over two years: 10,000 rows, a few hundred in the 30 days summarised.
     add_episodes(patients, 100, dt.timedelta(days=730))
     add_episodes(PatientFactory.create_batch(20), 100, dt.timedelta(days=60))
-    windows = Windows(timezone.now())
-    counted = with_summaries(User.objects.filter(pk__in=[patient.pk for patient in patients]), windows)
+    counted = with_summaries(User.objects.filter(pk__in=[patient.pk for patient in patients]), timezone.now())
     nodes = plan_of(counted)
-    scans = [(node["Node Type"], node.get("Index Name")) for node in nodes if node.get("Alias") == "last_60"]
+    scans = [(node["Node Type"], node.get("Index Name")) for node in nodes if node.get("Alias") == "last_30"]
     assert scans, "the plan does not read the patients' recent episodes at all"
     assert all(index == EPISODE_INDEX for _, index in scans), scans
     assert no_full_reads_of_episodes(nodes)

@@ -6,6 +6,7 @@ import datetime as dt
 import re
 import uuid
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -298,7 +299,7 @@ class TestTheTableAndThePagesAgree:
     def test_the_footer_names_exactly_the_emergency_signs(self, client):
         html = client.get("/").content.decode()
         footer = re.search(r'<span class="emergency-signs">(.*?)</span>', html, re.S).group(1)
-        expected = [sign.words.lower() for sign in SIGNS if sign.tier == Tier.EMERGENCY]
+        expected = [sign.in_sentence for sign in SIGNS if sign.tier == Tier.EMERGENCY]
         assert footer.split("; ") == expected
 
     def test_every_sign_links_to_a_shipped_guide_page_and_names_its_source(self):
@@ -333,3 +334,9 @@ class TestTheTableAndThePagesAgree:
 def test_the_rules_read_an_entry_s_facts(facts, keys):
     warning = warning_for(facts)
     assert ([sign.key for sign in warning.signs] if warning else []) == keys
+
+
+def test_the_readme_lists_every_sign_with_its_tier_and_source():
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text()
+    for sign in SIGNS:
+        assert f"| {sign.tier.short} | {sign.words} | {sign.why} | {sign.source} |" in readme, sign.key

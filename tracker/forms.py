@@ -459,7 +459,7 @@ class EpisodeForm(EpisodeFormBase):
             new_symptoms=symptoms,
         )
         if (warning := warning_for(facts)) is not None:
-            signs = "; ".join(sign.words.lower() for sign in warning.signs)
+            signs = "; ".join(sign.in_sentence for sign in warning.signs)
             self.add_error(
                 "severity",
                 f"You rated this 0 (no pain) but noted warning signs ({signs}). Check the rating, or the signs.",

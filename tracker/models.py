@@ -701,9 +701,9 @@ class ClinicSummaryQuerySet(models.QuerySet):
         version = self.model._meta.get_field("log_version").get_db_prep_value(uuid4(), connection)
         with connection.cursor() as cursor:
             cursor.execute(
-                f"INSERT INTO {table} (patient_id, log_version, recent, previous, change, times_woken,"  # noqa: S608
+                f"INSERT INTO {table} (patient_id, log_version, recent, times_woken,"  # noqa: S608
                 " warning_entries, trend, recent_recorded_days, previous_recorded_days)"
-                " VALUES (%s, %s, 0, 0, 0, 0, 0, %s, 0, 0)"
+                " VALUES (%s, %s, 0, 0, 0, %s, 0, 0)"
                 " ON CONFLICT (patient_id) DO UPDATE SET log_version = EXCLUDED.log_version",
                 [patient_id, version, TrendDirection.UNKNOWN],
             )
@@ -728,8 +728,6 @@ class ClinicSummary(models.Model):
     computed_version = models.UUIDField(null=True, blank=True)
     stale_from = models.DateTimeField(null=True, blank=True)
     recent = models.PositiveIntegerField(default=0)
-    previous = models.PositiveIntegerField(default=0)
-    change = models.IntegerField(default=0)
     mean_severity = models.FloatField(null=True, blank=True)
     worst_severity = models.PositiveSmallIntegerField(null=True, blank=True)
     times_woken = models.PositiveIntegerField(default=0)

@@ -28,12 +28,12 @@ from .trends import trends_for
 from .warnings import contexts_for, warnings_by_patient
 
 WINDOW_DAYS = 30
+WINDOW = dt.timedelta(days=WINDOW_DAYS)
 
 # Column name in the table -> what it sorts by. Patients getting worse always come first.
 SORTS = {
     "name": "full_name",
     "recent": "recent",
-    "change": "change",
     "mean": "mean_severity",
     "worst": "worst_severity",
     "woken": "times_woken",
@@ -44,59 +44,36 @@ SORTS = {
 DEFAULT_SORT = "-recent"
 
 
-class Windows:
-    """The sliding windows of the summaries at one moment: the last 30 days against the 30 before."""
+def with_summaries(patients: QuerySet, now: dt.datetime) -> QuerySet:
+    """Annotate each patient with the counts of the last 30 days, counted at `now`, and when the oldest
+    entry among them started (it leaves the window, and the figures change, 30 days after).
 
-    def __init__(self, now: dt.datetime):
-        self.now = now
-        self.recent_from = now - dt.timedelta(days=WINDOW_DAYS)
-        self.previous_from = now - dt.timedelta(days=2 * WINDOW_DAYS)
-
-    def edges(self) -> dict[str, tuple[Q, dt.timedelta]]:
-        """Each window of the last 60 days, with how long an entry stays in it: the oldest entry of a
-        window leaves it (and the figures change) that long after it started."""
-        return {
-            "recent_edge": (Q(last_60__started_at__gte=self.recent_from), dt.timedelta(days=WINDOW_DAYS)),
-            "previous_edge": (Q(last_60__started_at__lt=self.recent_from), dt.timedelta(days=2 * WINDOW_DAYS)),
-        }
-
-
-def with_summaries(patients: QuerySet, windows: Windows) -> QuerySet:
-    """Annotate each patient with the counts of the last 30 days against the 30 before, counted now.
-
-    One join to the patient's episodes of the last 60 days (the (patient, started_at) index
-    finds them), counted with FILTER clauses: no per-patient subquery over the episodes.
-    Counts are of cramps (tracker.models.counted); the mean severity is that of the counted entries
-    (a tally's is its worst). Warnings and the trend are not counted here but by their own rules
-    (tracker.warnings, tracker.trends), in _recount.
+    One join to the patient's episodes of the last 30 days (the (patient, started_at) index finds them),
+    counted with FILTER clauses: no per-patient subquery over the episodes. Counts are of cramps
+    (tracker.models.counted); the mean severity is that of the counted entries (a tally's is its worst).
+    These are counts, not comparisons: whether cramps are more or less frequent is the trend's rule over
+    recorded days (tracker.trends), and warning signs are the table's (tracker.warnings), both in _judged.
     """
-    now = windows.now
-    recent = Q(last_60__started_at__gte=windows.recent_from)
-    return (
-        patients.annotate(
-            last_60=FilteredRelation(
-                "episodes", condition=Q(episodes__started_at__gte=windows.previous_from, episodes__started_at__lte=now)
-            )
+    return patients.annotate(
+        last_30=FilteredRelation(
+            "episodes",
+            condition=Q(episodes__started_at__gte=now - WINDOW, episodes__started_at__lte=now),
         )
-        .annotate(
-            recent=cramps_sum("last_60__", recent),
-            previous=cramps_sum("last_60__", Q(last_60__started_at__lt=windows.recent_from)),
-            mean_severity=Avg("last_60__severity", filter=recent & counted("last_60__")),
-            worst_severity=Max("last_60__severity", filter=recent & counted("last_60__")),
-            times_woken=times_woken_sum("last_60__", recent),
-            last_entry=Subquery(
-                Episode.objects.filter(patient=OuterRef("pk")).order_by("-started_at").values("started_at")[:1]
-            ),
-            last_checkin=Subquery(CheckIn.objects.filter(patient=OuterRef("pk")).order_by("-day").values("day")[:1]),
-        )
-        .annotate(change=F("recent") - F("previous"))
+    ).annotate(
+        recent=cramps_sum("last_30__"),
+        mean_severity=Avg("last_30__severity", filter=counted("last_30__")),
+        worst_severity=Max("last_30__severity", filter=counted("last_30__")),
+        times_woken=times_woken_sum("last_30__"),
+        oldest_recent=Min("last_30__started_at"),
+        last_entry=Subquery(
+            Episode.objects.filter(patient=OuterRef("pk")).order_by("-started_at").values("started_at")[:1]
+        ),
+        last_checkin=Subquery(CheckIn.objects.filter(patient=OuterRef("pk")).order_by("-day").values("day")[:1]),
     )
 
 
 COUNTED = [
     "recent",
-    "previous",
-    "change",
     "mean_severity",
     "worst_severity",
     "times_woken",
@@ -161,24 +138,22 @@ def figures_now(patient_ids: list[int], now: dt.datetime) -> dict[int, dict]:
     first moment they may change without a write (`stale_from`): the counts in one query, the rules' figures
     in a few more (_judged). The version is read in the same statement as the entries (a new one for a
     patient whose log no write has versioned yet)."""
-    windows = Windows(now)
-    edges = windows.edges()
-    counted_now = with_summaries(User.objects.filter(pk__in=patient_ids), windows).annotate(
+    counted_now = with_summaries(User.objects.filter(pk__in=patient_ids), now).annotate(
         version=F("clinic_summary__log_version"),
         next_entry=Subquery(
             Episode.objects.filter(patient=OuterRef("pk"), started_at__gt=now)
             .order_by("started_at")
             .values("started_at")[:1]
         ),
-        **{name: Min("last_60__started_at", filter=window) for name, (window, _) in edges.items()},
     )
-    rows = list(counted_now.values("pk", "time_zone", "version", "next_entry", *COUNTED, *edges))
+    rows = list(counted_now.values("pk", "time_zone", "version", "next_entry", "oldest_recent", *COUNTED))
     patients = [User(pk=row["pk"], time_zone=row["time_zone"]) for row in rows]
     judged = _judged(patients, now)
     figures = {}
     for row, patient in zip(rows, patients, strict=True):
         moments = [row["next_entry"], _next_midnight(patient, now)]
-        moments += [row[name] + stay for name, (_, stay) in edges.items() if row[name]]
+        if row["oldest_recent"]:
+            moments.append(row["oldest_recent"] + WINDOW)
         figures[patient.pk] = {
             "version": row["version"] or uuid.uuid4(),
             "stale_from": min(moment for moment in moments if moment),

@@ -110,6 +110,11 @@ def with_warnings(patient: User, entries: Iterable[Episode]) -> list[Episode]:
     return entries
 
 
+def most_urgent(entries: Iterable[Episode]) -> Episode | None:
+    """The entry with the most urgent warning among `entries` (read with_warnings), the newest of equals."""
+    return max((entry for entry in entries if entry.warning), key=lambda entry: entry.warning.tier, default=None)
+
+
 def warnings_by_patient(episodes: Iterable[Episode], contexts: dict[int, PatientContext]) -> dict[int, list]:
     """Each patient's warnings among `episodes` (of several patients), in the episodes' order."""
     found = defaultdict(list)

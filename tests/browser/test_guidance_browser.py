@@ -18,7 +18,7 @@ def log_in(page, user):
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Hello, {user.full_name}")
 
 
-def test_patient_logs_dehydration_and_twitching_sees_the_warning_and_reads_the_linked_guidance(page):
+def test_patient_logs_dehydration_and_weakness_sees_the_warning_and_reads_the_linked_guidance(page):
     patient = PatientFactory()
     log_in(page, patient)
 
@@ -26,14 +26,14 @@ def test_patient_logs_dehydration_and_twitching_sees_the_warning_and_reads_the_l
     choose(page.get_by_role("group", name="How bad was it?"), "6")
     choose(page.get_by_role("group", name="Where was it?"), "Calf, left")
     choose(page.get_by_role("group", name="What might have set it off?"), "Dehydration")
-    choose(page.get_by_role("group", name="Did you notice anything else?"), "Twitching")
+    choose(page.get_by_role("group", name="Did you notice anything else?"), "Weakness")
     page.get_by_role("button", name="Save cramp").click()
 
     expect(page).to_have_url(EPISODE_URL)
     entry_url = page.url
-    warning = page.get_by_role("region", name="Warning signs: talk to a clinician soon")
+    warning = page.get_by_role("region", name="Book a visit soon")
     expect(warning).to_be_visible()
-    expect(warning).to_contain_text("Twitching under the skin")
+    expect(warning).to_contain_text("New or increasing weakness")
     expect(warning.get_by_role("link", name="When to see a clinician")).to_be_visible()
 
     guidance = page.get_by_role("region", name="Guidance for this entry")
@@ -42,7 +42,7 @@ def test_patient_logs_dehydration_and_twitching_sees_the_warning_and_reads_the_l
     expect(hydration).to_contain_text("You noted: dehydration")
     episode = Episode.objects.get(patient=patient)
     assert episode.severity == 6
-    assert [term.slug for term in episode.symptoms] == ["twitching"]
+    assert [term.slug for term in episode.symptoms] == ["weakness"]
 
     hydration.get_by_role("link", name="Hydration", exact=True).click()
     expect(page).to_have_url(re.compile(r"/learn/hydration/$"))
@@ -53,8 +53,6 @@ def test_patient_logs_dehydration_and_twitching_sees_the_warning_and_reads_the_l
 
     page.go_back()
     expect(page).to_have_url(entry_url)
-    page.get_by_role("region", name="Warning signs: talk to a clinician soon").get_by_role(
-        "link", name="When to see a clinician"
-    ).click()
+    page.get_by_role("region", name="Book a visit soon").get_by_role("link", name="When to see a clinician").click()
     expect(page).to_have_url(re.compile(r"/learn/when-to-see-a-clinician/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("When to see a clinician")

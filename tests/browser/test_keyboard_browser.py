@@ -111,7 +111,7 @@ def test_patient_signs_up_logs_two_cramps_reads_guidance_and_checks_in_with_the_
     for group, name in [
         (places, "Calf, left"),
         (page.get_by_role("group", name="What might have set it off?"), "Dehydration"),
-        (page.get_by_role("group", name="Did you notice anything else?"), "Twitching"),
+        (page.get_by_role("group", name="Did you notice anything else?"), "Weakness"),
     ]:
         toggle = group.get_by_role("checkbox", name=name, exact=True)
         tab_to(page, toggle)
@@ -124,7 +124,7 @@ def test_patient_signs_up_logs_two_cramps_reads_guidance_and_checks_in_with_the_
     page.keyboard.press("Enter")
 
     expect(page).to_have_url(EPISODE_URL)
-    expect(page.get_by_role("region", name="Warning signs: talk to a clinician soon")).to_be_visible()
+    expect(page.get_by_role("region", name="Book a visit soon")).to_be_visible()
     episode = Episode.objects.get(severity=7)
     assert episode.duration_seconds == 120
     assert [str(place) for place in episode.locations.all()] == ["Calf (left)"]

@@ -1,4 +1,5 @@
-"""The warning-sign table's vocabulary, the spinal injury level, and the clinic list's trend and warning figures.
+"""The warning-sign table's vocabulary, the spinal injury level, and the clinic list's trend and warning figures
+in place of its 30-day difference of counts.
 
 The new symptoms and the trigger are added to the vocabularies patients choose from; existing entries keep
 their items. The clinic summaries are figures derived from the record: their new columns are filled at the
@@ -65,6 +66,9 @@ class Migration(migrations.Migration):
         ),
         migrations.RemoveField(model_name="clinicsummary", name="red_flag_entries"),
         migrations.RemoveField(model_name="clinicsummary", name="worsening"),
+        # A difference of counts over 30 days read unrecorded days as none: the trend replaces it.
+        migrations.RemoveField(model_name="clinicsummary", name="previous"),
+        migrations.RemoveField(model_name="clinicsummary", name="change"),
         migrations.AddField(
             model_name="clinicsummary", name="warning_entries", field=models.PositiveIntegerField(default=0)
         ),

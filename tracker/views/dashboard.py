@@ -11,7 +11,7 @@ from ..forms import QuickLogForm
 from ..models import Episode
 from ..selectors import recent_days
 from ..trends import trend_for
-from ..warnings import with_warnings
+from ..warnings import most_urgent, with_warnings
 
 RECENT_EPISODES = 5
 
@@ -26,9 +26,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "today": days[-1],
         "days": days,
         "recent_episodes": recent_episodes,
-        "warned": max(
-            (entry for entry in recent_episodes if entry.warning), key=lambda entry: entry.warning.tier, default=None
-        ),
+        "warned": most_urgent(recent_episodes),
         "trend": trend_for(patient, timezone.now()),
         "quick_form": QuickLogForm(patient=patient),
     }
