@@ -149,10 +149,11 @@ def test_the_list_query_count_does_not_grow_with_the_number_of_patients(client, 
     client.force_login(clinician)
     # session, user, the authenticator-app check, the patients counted with how many summaries are out of date
     # (all of them, on a first read), which ones, their figures counted; the rules' figures: their profiles
-    # and diagnoses, medicines, first symptoms, entries of the last 30 days with their places and terms, and
+    # and diagnoses, medicines (and first symptoms, for a patient with a diagnosis that explains a sign),
+    # entries of the last 30 days with their places and terms, and
     # the trend's entries and check-ins; stored (one upsert), the page of patients with their figures, and the
     # session's new idle expiry (savepoint, update, release)
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(18):
         response = client.get(CLINIC_URL)
     assert len(rows(response)) == min(count, 25)
     # Reading it again: the patients counted with how many summaries are out of date (none), the page.
@@ -285,19 +286,19 @@ class TestReview:
         client.force_login(clinician)
         url = reverse("tracker:patient_review", args=[patient.pk])
         # session, user, authenticator-app check, grant (gate, with the stored summary: on this first look none
-        # yet, so counted with the rules' figures (eight queries, as in the clinic list), stored and read),
+        # yet, so counted with the rules' figures (seven queries, as in the clinic list), stored and read),
         # access log insert; the medicines, listed and charted (no steps to
         # read: there are none); the charts: one statement for the days (and check-ins) of the period and of the
         # trial-style summary's two windows, the period's entries (ids and hours), their places, triggers and
         # relief (one statement); questionnaires (with their schedules and answers in the period); episodes
         # (counted by the charts' read of the period's entries), their places, tags and clinicians' notes (one
-        # statement), and for their warning signs the patient's diagnoses, medicines and first symptoms;
+        # statement), and for their warning signs the patient's diagnoses and medicines;
         # conditions (with the patient's own words), general notes (with their authors), filter
         # options; and the session's new idle expiry (savepoint, update, release)
-        with django_assert_num_queries(32):
+        with django_assert_num_queries(30):
             client.get(url)
         # Looking again: the summary read with the patient is current, the idle expiry moved on a moment ago.
-        with django_assert_num_queries(18):
+        with django_assert_num_queries(17):
             client.get(url)
 
 
@@ -436,9 +437,9 @@ class TestReportAndExport:
         # session, user, authenticator-app check, grant (gate), access log insert; medicines (no steps to
         # read); one statement for the days (and check-ins) of the period and of the trial-style summary's
         # two windows; episodes (with who entered them), their places and tags (one statement), and for their
-        # warning signs the patient's diagnoses, medicines and first symptoms; clinician notes;
+        # warning signs the patient's diagnoses and medicines; clinician notes;
         # questionnaires; and the session's new idle expiry (savepoint, update, release)
-        with django_assert_num_queries(17):
+        with django_assert_num_queries(16):
             response = client.get(reverse("tracker:report", args=[patient.pk]))
         assert response.content.decode().count("(caregiver)</span>") == sum(1 for n in range(size) if n % 3)
 

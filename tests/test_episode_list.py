@@ -123,7 +123,7 @@ def test_list_query_count_does_not_grow_with_the_number_of_episodes(client, djan
     calf = term("location", "calf").pk
     # session, user, the filter's location (validation), the count with the cramps it holds, page of
     # episodes, their locations (with the location item), their symptoms, triggers and relief; for their
-    # warning signs the patient's profile with diagnoses, medicines and first symptoms; the filter's options
-    with django_assert_num_queries(11):
+    # warning signs the patient's profile with diagnoses, and medicines; the filter's options
+    with django_assert_num_queries(10):
         response = client.get(LIST_URL, {"location": calf})
     assert len(listed(response)) == min(count, 20)

@@ -194,9 +194,8 @@ class TestGuidanceForAnEntry:
         episode = log(patient, locations=["calf", "shin"], triggers=["dehydration", "cold"], symptoms=["weakness"])
         client.force_login(patient)
         # session, user, episode with activity, its locations, its tags, clinician notes; for its warning
-        # signs the patient's profile with diagnoses, medicines and first symptoms; for guidance conditions,
-        # medicines, guidance links with pages
-        with django_assert_num_queries(12):
+        # signs and its guidance the patient's profile with diagnoses, and medicines; guidance links with pages
+        with django_assert_num_queries(9):
             client.get(reverse("tracker:episode_detail", args=[episode.uuid]))
 
 

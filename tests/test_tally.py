@@ -781,7 +781,7 @@ class TestQueryCounts:
             log_tally(patient, patient_today(patient) - dt.timedelta(days=2), 3 + index % 4)
         client.force_login(clinician)
         # As test_clinic's first read of the list: the summaries are counted and stored, then the page read.
-        with django_assert_num_queries(19):
+        with django_assert_num_queries(18):
             response = client.get(reverse("tracker:clinic"))
         assert sum(row.recent for row in response.context["page"].object_list) == sum(
             3 + index % 4 for index in range(min(size, 25))

@@ -7,14 +7,19 @@ import pytest
 from django.utils import timezone
 
 from tracker.models import EntryType, TrendDirection
+from tracker.selectors import recent_days
 from tracker.services import checkin_record
-from tracker.trends import RateWindow, direction_of, trend_for
+from tracker.trends import WINDOWS_DAYS, RateWindow, direction_of, trend_from_days, trends_for
 
 from .factories import EpisodeFactory, PatientFactory, checked_in_cramp_free
 
 pytestmark = pytest.mark.django_db
 
 DAY = dt.date(2026, 12, 1)
+
+
+def trend_for(patient, now):
+    return trends_for([patient], now)[patient.pk]
 
 
 def window(cramps, recorded_days):
@@ -74,3 +79,19 @@ def test_trends_are_by_each_patient_s_own_local_days():
     assert trend_for(tokyo, now).recent.last == dt.date(2026, 12, 7)
     assert trend_for(honolulu, now).recent.last == dt.date(2026, 12, 6)
     assert trend_for(tokyo, now).recent.cramps == trend_for(honolulu, now).recent.cramps == 1
+
+
+def test_the_dashboard_and_the_clinic_list_read_the_same_trend(patient):
+    """The dashboard reads the trend from its day strip's counts, the clinic list for many patients at once:
+    the same figures for the same patient."""
+    now = timezone.now()
+    for days, count in [(1, 3), (2, 1), (9, 2), (15, 4), (20, 1), (26, 2)]:
+        EpisodeFactory.create_batch(count, patient=patient, started_at=now - dt.timedelta(days=days))
+    night = now - dt.timedelta(days=5)
+    EpisodeFactory(
+        patient=patient, started_at=night, entry_type=EntryType.NIGHT, cramp_count=3, tally_date=night.date()
+    )
+    checked_in_cramp_free(patient, [3, 4, 6, 7, 16, 17, 18, 22, 23, 24])
+    checkin_record(patient=patient, created_by=patient, day=now.date() - dt.timedelta(days=8), status="cramps")
+    days = recent_days(patient, WINDOWS_DAYS)
+    assert trend_from_days(days, days[-1].day) == trend_for(patient, now)

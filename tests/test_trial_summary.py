@@ -285,9 +285,9 @@ def test_the_report_reads_the_summary_in_a_fixed_number_of_queries(client, clini
     # session, user, authenticator-app check, grant (gate), access log insert; medicines, their steps; one
     # statement for the days (and check-ins) of the period and of the trial-style summary's two windows;
     # episodes, their places and tags (one statement), and for their warning signs the patient's diagnoses,
-    # medicines and first symptoms; clinician notes; questionnaires; and the session's new idle
+    # and medicines; clinician notes; questionnaires; and the session's new idle
     # expiry (savepoint, update, release)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(17):
         response = client.get(report(patient))
     assert len(response.context["trial"].summary.steps) == size
 
@@ -306,6 +306,6 @@ def test_the_review_reads_the_summary_in_a_fixed_number_of_queries(client, clini
         cramp(patient, today - dt.timedelta(days=day % 60), 23, severity=day % 11, woke=True)
     client.force_login(clinician)
     # As test_medication_steps' review count: the summary reuses the steps the charts read.
-    with django_assert_num_queries(33):
+    with django_assert_num_queries(31):
         response = client.get(review(patient), WINDOWS)
     assert response.context["trial"].summary.baseline.first == BASELINE[0]

@@ -6,8 +6,8 @@ from accounts.models import User
 from education.guidance import Guidance, Noted, guidance_for
 from education.models import GuidanceLink
 
-from .models import Episode, Medication, PatientCondition, Term
-from .services import local_day
+from .models import Episode, Term
+from .warnings import PatientContext, contexts_for
 
 
 @dataclass(frozen=True)
@@ -32,8 +32,9 @@ SYMPTOM_PATTERNS = (
 )
 
 
-def noted_in(episode: Episode, patient: User) -> list[Noted]:
-    """Everything about this entry and its patient that guidance can be linked from."""
+def noted_in(episode: Episode, context: PatientContext) -> list[Noted]:
+    """Everything about this entry and its patient (their diagnoses and medicines in `context`) that guidance
+    can be linked from."""
     noted = [
         Noted(kind=term.kind, key=term.slug, reason=f"You noted: {term.label.lower()}")
         for term in [*episode.symptoms, *episode.triggers, *episode.relief_measures]
@@ -55,13 +56,15 @@ def noted_in(episode: Episode, patient: User) -> list[Noted]:
     # Whether it woke the patient may be unknown (None): only a recorded yes is a reason.
     if episode.woke_from_sleep is True:
         noted.append(Noted(kind=GuidanceLink.Kind.PATTERN, key="woke-from-sleep", reason="It woke you from sleep"))
-    conditions = PatientCondition.objects.filter(profile_id=patient.pk).select_related("condition")
     noted += [
-        Noted(kind=Term.Kind.CONDITION, key=item.condition.slug, reason=f"Your condition: {item.condition.label}")
-        for item in conditions
+        Noted(kind=Term.Kind.CONDITION, key=slug, reason=f"Your condition: {label}")
+        for slug, label in context.conditions.items()
     ]
-    for medication in Medication.objects.for_patient(patient).taken_on(local_day(patient, episode.started_at)):
-        noted.append(Noted(kind=GuidanceLink.Kind.MEDICINE, key=medication.name, reason=f"You take: {medication.name}"))
+    day = episode.started_at.astimezone(context.zone).date()
+    noted += [
+        Noted(kind=GuidanceLink.Kind.MEDICINE, key=name, reason=f"You take: {name}")
+        for name in context.medicines_on(day)
+    ]
     if episode.medication_taken:
         noted.append(
             Noted(
@@ -73,6 +76,9 @@ def noted_in(episode: Episode, patient: User) -> list[Noted]:
     return noted
 
 
-def guidance_for_episode(episode: Episode, patient: User) -> list[Guidance]:
-    """Up to five pages for the patient's entry, most relevant first, with the reasons."""
-    return guidance_for(noted_in(episode, patient))
+def guidance_for_episode(episode: Episode, patient: User, context: PatientContext | None = None) -> list[Guidance]:
+    """Up to five pages for the patient's entry, most relevant first, with the reasons; `context` is the
+    patient's (tracker.warnings.contexts_for) when the caller has read it already."""
+    if context is None:
+        context = contexts_for([patient])[patient.pk]
+    return guidance_for(noted_in(episode, context))

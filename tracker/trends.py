@@ -15,11 +15,12 @@ chosen to flag a clear change and not day-to-day noise, and shown with the figur
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 
 from accounts.models import User
 
+from .insights import DayStats
 from .models import CheckIn, Episode, TrendDirection
 
 RATE_WINDOW_DAYS = 14
@@ -79,6 +80,9 @@ def direction_of(recent: RateWindow, previous: RateWindow) -> TrendDirection:
     return TrendDirection.STEADY
 
 
+WINDOWS_DAYS = 2 * RATE_WINDOW_DAYS
+
+
 def _windows(today: dt.date) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
     recent_first = today - dt.timedelta(days=RATE_WINDOW_DAYS - 1)
     previous_last = recent_first - dt.timedelta(days=1)
@@ -116,20 +120,26 @@ def trends_for(patients: Iterable[User], now: dt.datetime) -> dict[int, Trend]:
     ).values_list("patient_id", "day")
     for patient_id, day in checkins:
         recorded[patient_id].add(day)
-    trends = {}
-    for pk, today in todays.items():
-        windows = [
-            RateWindow(
-                first=first,
-                last=last,
-                cramps=sum(count for day, count in cramps[pk].items() if first <= day <= last),
-                recorded_days=sum(first <= day <= last for day in recorded[pk]),
-            )
-            for first, last in _windows(today)
-        ]
-        trends[pk] = Trend(recent=windows[0], previous=windows[1], direction=direction_of(*windows))
-    return trends
+    return {pk: _trend(today, cramps[pk], recorded[pk]) for pk, today in todays.items()}
 
 
-def trend_for(patient: User, now: dt.datetime) -> Trend:
-    return trends_for([patient], now)[patient.pk]
+def _trend(today: dt.date, cramps: Mapping[dt.date, int], recorded: Collection[dt.date]) -> Trend:
+    """The trend from a patient's cramps per local day and their recorded days."""
+    windows = [
+        RateWindow(
+            first=first,
+            last=last,
+            cramps=sum(count for day, count in cramps.items() if first <= day <= last),
+            recorded_days=sum(first <= day <= last for day in recorded),
+        )
+        for first, last in _windows(today)
+    ]
+    return Trend(recent=windows[0], previous=windows[1], direction=direction_of(*windows))
+
+
+def trend_from_days(days: Iterable[DayStats], today: dt.date) -> Trend:
+    """The trend from the DayStats of the last 28 days, as the dashboard reads them for its day strip
+    (insights.day_counts counts cramps by the same rule): no query of its own."""
+    days = list(days)
+    recorded = [day.day for day in days if day.cramps or day.checkin == CheckIn.Status.NO_CRAMPS]
+    return _trend(today, {day.day: day.cramps for day in days}, recorded)

@@ -17,8 +17,10 @@ from education.warning_signs import SIGNS, EntryFacts, EntryWarning, warning_for
 
 from .models import Episode, EpisodeTerm, Medication, PatientProfile, Term
 
-# The symptoms whose first appearance matters: those of the signs that a diagnosis can explain.
+# The symptoms whose first appearance matters, and the diagnoses for which it does: those of the signs that a
+# diagnosis can explain.
 FIRST_SEEN_SYMPTOMS = sorted({symptom for sign in SIGNS if sign.explained_by for symptom in sign.symptoms})
+EXPLAINING_CONDITIONS = frozenset(condition for sign in SIGNS for condition in sign.explained_by)
 
 
 @dataclass(frozen=True)
@@ -39,33 +41,45 @@ class PatientContext:
     """What the rules need to know of a patient besides the entry itself."""
 
     zone: dt.tzinfo
-    conditions: set[str] = field(default_factory=set)
+    # Diagnosed conditions: slug -> label.
+    conditions: dict[str, str] = field(default_factory=dict)
     spinal_injury_level: str = ""
     medicines: list[MedicineCourse] = field(default_factory=list)
-    # Symptom slug -> when the patient's first entry noting it started.
+    # Symptom slug -> when the patient's first entry noting it started; read only for a patient with a
+    # diagnosis that explains a sign (the only signs that look at it).
     first_seen: dict[str, dt.datetime] = field(default_factory=dict)
+
+    def medicines_on(self, day: dt.date) -> list[str]:
+        """The names of the medicines taken on `day`."""
+        return [course.name for course in self.medicines if course.taken_on(day)]
 
 
 def contexts_for(patients: Iterable[User]) -> dict[int, PatientContext]:
-    """Each patient's context, in three queries whatever the number of patients."""
+    """Each patient's context, in two queries whatever the number of patients, and a third when a patient
+    has a diagnosis that explains a sign."""
     contexts = {patient.pk: PatientContext(zone=patient.zone) for patient in patients}
     ids = list(contexts)
     if not ids:
         return contexts
     profiles = PatientProfile.objects.filter(patient_id__in=ids).values_list(
-        "patient_id", "spinal_injury_level", "conditions__slug"
+        "patient_id", "spinal_injury_level", "conditions__slug", "conditions__label"
     )
-    for patient_id, level, condition in profiles:
+    for patient_id, level, slug, label in profiles.order_by("conditions__sort_order", "conditions__label"):
         contexts[patient_id].spinal_injury_level = level
-        if condition:
-            contexts[patient_id].conditions.add(condition)
+        if slug:
+            contexts[patient_id].conditions[slug] = label
     medicines = Medication.objects.filter(patient_id__in=ids).values_list(
         "patient_id", "name", "started_on", "stopped_on"
     )
     for patient_id, name, started_on, stopped_on in medicines:
         contexts[patient_id].medicines.append(MedicineCourse(name, started_on, stopped_on))
+    explained = [pk for pk, context in contexts.items() if not EXPLAINING_CONDITIONS.isdisjoint(context.conditions)]
+    if not explained:
+        return contexts
     first_seen = (
-        EpisodeTerm.objects.filter(patient_id__in=ids, term__kind=Term.Kind.SYMPTOM, term__slug__in=FIRST_SEEN_SYMPTOMS)
+        EpisodeTerm.objects.filter(
+            patient_id__in=explained, term__kind=Term.Kind.SYMPTOM, term__slug__in=FIRST_SEEN_SYMPTOMS
+        )
         .values_list("patient_id", "term__slug")
         .annotate(first=Min("episode__started_at"))
         .order_by()
@@ -87,7 +101,7 @@ def facts_of(episode: Episode, context: PatientContext) -> EntryFacts:
         relief_effect=episode.relief_effect,
         conditions=frozenset(context.conditions),
         spinal_injury_level=context.spinal_injury_level,
-        medicines=tuple(course.name for course in context.medicines if course.taken_on(day)),
+        medicines=tuple(context.medicines_on(day)),
         new_symptoms=frozenset(
             slug
             for slug in symptoms

@@ -2,15 +2,14 @@
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.utils import timezone
 from django.views.decorators.http import require_safe
 
 from accounts.decorators import patient_required
 
 from ..forms import QuickLogForm
 from ..models import Episode
-from ..selectors import recent_days
-from ..trends import trend_for
+from ..selectors import STRIP_DAYS, recent_days
+from ..trends import WINDOWS_DAYS, trend_from_days
 from ..warnings import most_urgent, with_warnings
 
 RECENT_EPISODES = 5
@@ -20,14 +19,15 @@ RECENT_EPISODES = 5
 @require_safe
 def dashboard(request: HttpRequest) -> HttpResponse:
     patient = request.user
-    days = recent_days(patient)
+    # The last 28 days: the strip shows 14 of them, the trend compares both halves.
+    days = recent_days(patient, WINDOWS_DAYS)
     recent_episodes = with_warnings(patient, Episode.objects.for_patient(patient).with_details()[:RECENT_EPISODES])
     context = {
         "today": days[-1],
-        "days": days,
+        "days": days[-STRIP_DAYS:],
         "recent_episodes": recent_episodes,
         "warned": most_urgent(recent_episodes),
-        "trend": trend_for(patient, timezone.now()),
+        "trend": trend_from_days(days, days[-1].day),
         "quick_form": QuickLogForm(patient=patient),
     }
     return render(request, "tracker/dashboard.html", context)

@@ -17,7 +17,7 @@ from ..models import EntryType, Episode
 from ..selectors import CountedPaginator, episodes_filtered
 from ..services import ClientIdReused, episode_delete, start_for_day
 from ..tallies import Overlap, OverlapQuestion, slot_key
-from ..warnings import with_warnings
+from ..warnings import contexts_for, warning_of, with_warnings
 from .tallies import episode_edit_save, episode_new_save, tally_edit
 
 EPISODES_PER_PAGE = 20
@@ -86,6 +86,7 @@ def episode_list(request: HttpRequest) -> HttpResponse:
 @require_safe
 def episode_detail(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
     episode = access_own_episode(request.user, episode_id)
+    patient_context = contexts_for([request.user])[request.user.pk]
     context = {
         "episode": episode,
         "described": (
@@ -93,8 +94,8 @@ def episode_detail(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
             if episode.is_tally
             else []
         ),
-        "warning": with_warnings(request.user, [episode])[0].warning,
-        "guidance": guidance_for_episode(episode, request.user),
+        "warning": warning_of(episode, patient_context),
+        "guidance": guidance_for_episode(episode, request.user, patient_context),
     }
     return render(request, "tracker/episode_detail.html", context)
 
