@@ -125,6 +125,13 @@ TEMPLATES = [
             ],
         },
     },
+    # The rows of long lists and tables (the `rows` tag): the same markup costs a fraction of the time.
+    {
+        "BACKEND": "django.template.backends.jinja2.Jinja2",
+        "DIRS": [BASE_DIR / "templates_jinja2"],
+        "APP_DIRS": False,
+        "OPTIONS": {"environment": "crampapp.jinja2.environment"},
+    },
 ]
 
 # Form widgets are drawn with Jinja2 where Django ships their templates for it (see crampapp.renderers).

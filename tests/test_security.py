@@ -9,7 +9,8 @@ from django.urls import reverse
 
 from .factories import TEST_PASSWORD
 
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+PROJECT = Path(__file__).resolve().parent.parent
+TEMPLATE_FOLDERS = [PROJECT / "templates", PROJECT / "templates_jinja2"]
 PRODUCTION = override_settings(SECURE_SSL_REDIRECT=True, SESSION_COOKIE_SECURE=True, CSRF_COOKIE_SECURE=True)
 MAIN_PAGES = ["/", "/accounts/login/", "/accounts/signup/", "/learn/", "/healthz"]
 
@@ -68,10 +69,10 @@ def test_session_and_csrf_cookies_are_secure_httponly_and_lax(client, patient):
 
 
 def template_files():
-    return sorted(TEMPLATES.rglob("*.html"))
+    return sorted(path for folder in TEMPLATE_FOLDERS for path in folder.rglob("*.html"))
 
 
-@pytest.mark.parametrize("path", template_files(), ids=lambda path: str(path.relative_to(TEMPLATES)))
+@pytest.mark.parametrize("path", template_files(), ids=lambda path: str(path.relative_to(PROJECT)))
 def test_no_template_has_inline_script_style_or_event_handlers(path):
     text = path.read_text()
     assert not re.search(r"<script(?![^>]*\bsrc=)[^>]*>", text), "inline <script>"

@@ -378,14 +378,15 @@ class EpisodeQuerySet(models.QuerySet):
         selectors.table_entries reads for the whole table. Not the tally's or the activity's row."""
         return self.select_related("created_by").annotate(tally_entry_type=models.F("tally__entry_type"))
 
+    def with_signs(self) -> "EpisodeQuerySet":
+        """What a row of the patient's log shows, and what its warning signs are read from (its triggers,
+        symptoms and relief: tracker.warnings), in a fixed number of queries."""
+        return self.with_summary().prefetch_related(Prefetch("terms", to_attr="term_list"))
+
     def with_details(self) -> "EpisodeQuerySet":
-        """Everything a detail page or a full table shows (the tally itself, activity, triggers, symptoms,
-        relief too), in a fixed number of queries."""
-        return (
-            self.with_summary()
-            .select_related("activity", "tally")
-            .prefetch_related(Prefetch("terms", to_attr="term_list"))
-        )
+        """Everything a detail page or a full table shows (the tally itself and the activity too), in a fixed
+        number of queries."""
+        return self.with_signs().select_related("activity", "tally")
 
 
 class Episode(models.Model):

@@ -110,7 +110,7 @@ def _judged(patients: list[User], now: dt.datetime) -> dict[int, dict]:
     contexts = contexts_for(patients)
     episodes = Episode.objects.filter(
         patient__in=patients, started_at__gte=now - dt.timedelta(days=WINDOW_DAYS), started_at__lte=now
-    ).with_details()
+    ).with_signs()
     warnings = warnings_by_patient(episodes, contexts)
     judged = {}
     for pk, trend in trends_for(patients, now).items():

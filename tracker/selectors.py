@@ -10,7 +10,7 @@ from accounts.models import User
 
 from .insights import DayStats, daily_stats, day_counts, weeks_of
 from .lookups import ids_condition
-from .models import ClinicianNote, EntryType, Episode, EpisodeLocation, EpisodeTerm, PatientProfile, Term
+from .models import ClinicianNote, EntryType, Episode, EpisodeLocation, EpisodeTerm, Term
 from .services import local_day
 from .warnings import with_warnings
 from .written_sql import columns, converted
@@ -20,19 +20,6 @@ STRIP_DAYS = 14
 
 def _start_of_day(day: dt.date, zone) -> dt.datetime:
     return dt.datetime.combine(day, dt.time.min, tzinfo=zone)
-
-
-def condition_labels(patient: User) -> list[str]:
-    """The patient's conditions as a clinician reads them: those chosen from the list, then any in their own
-    words, in one query."""
-    rows = (
-        PatientProfile.objects.filter(patient=patient)
-        .values_list("other_conditions", "conditions__label")
-        .order_by("conditions__sort_order", "conditions__label")
-    )
-    labels = [label for _, label in rows if label]
-    own_words = next((other for other, _ in rows if other), "")
-    return [*labels, own_words] if own_words else labels
 
 
 def recent_days(patient: User, days: int = STRIP_DAYS) -> list[DayStats]:

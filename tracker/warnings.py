@@ -41,8 +41,9 @@ class PatientContext:
     """What the rules need to know of a patient besides the entry itself."""
 
     zone: dt.tzinfo
-    # Diagnosed conditions: slug -> label.
+    # Diagnosed conditions: slug -> label; and any others in the patient's own words.
     conditions: dict[str, str] = field(default_factory=dict)
+    other_conditions: str = ""
     spinal_injury_level: str = ""
     medicines: list[MedicineCourse] = field(default_factory=list)
     # Symptom slug -> when the patient's first entry noting it started; read only for a patient with a
@@ -53,26 +54,37 @@ class PatientContext:
         """The names of the medicines taken on `day`."""
         return [course.name for course in self.medicines if course.taken_on(day)]
 
+    @property
+    def condition_labels(self) -> list[str]:
+        """The patient's conditions as a clinician reads them: those chosen from the list, then any in their own
+        words."""
+        return [*self.conditions.values(), *([self.other_conditions] if self.other_conditions else [])]
 
-def contexts_for(patients: Iterable[User]) -> dict[int, PatientContext]:
-    """Each patient's context, in two queries whatever the number of patients, and a third when a patient
-    has a diagnosis that explains a sign."""
+
+def contexts_for(
+    patients: Iterable[User], medications: Iterable[Medication] | None = None
+) -> dict[int, PatientContext]:
+    """Each patient's context, in two queries whatever the number of patients (one when the caller has read
+    their `medications` already), and one more when a patient has a diagnosis that explains a sign."""
     contexts = {patient.pk: PatientContext(zone=patient.zone) for patient in patients}
     ids = list(contexts)
     if not ids:
         return contexts
     profiles = PatientProfile.objects.filter(patient_id__in=ids).values_list(
-        "patient_id", "spinal_injury_level", "conditions__slug", "conditions__label"
+        "patient_id", "spinal_injury_level", "other_conditions", "conditions__slug", "conditions__label"
     )
-    for patient_id, level, slug, label in profiles.order_by("conditions__sort_order", "conditions__label"):
+    for patient_id, level, others, slug, label in profiles.order_by("conditions__sort_order", "conditions__label"):
         contexts[patient_id].spinal_injury_level = level
+        contexts[patient_id].other_conditions = others
         if slug:
             contexts[patient_id].conditions[slug] = label
-    medicines = Medication.objects.filter(patient_id__in=ids).values_list(
-        "patient_id", "name", "started_on", "stopped_on"
-    )
-    for patient_id, name, started_on, stopped_on in medicines:
-        contexts[patient_id].medicines.append(MedicineCourse(name, started_on, stopped_on))
+    if medications is None:
+        medications = Medication.objects.filter(patient_id__in=ids).only(
+            "patient_id", "name", "started_on", "stopped_on"
+        )
+    for medication in medications:
+        course = MedicineCourse(medication.name, medication.started_on, medication.stopped_on)
+        contexts[medication.patient_id].medicines.append(course)
     explained = [pk for pk, context in contexts.items() if not EXPLAINING_CONDITIONS.isdisjoint(context.conditions)]
     if not explained:
         return contexts
@@ -114,11 +126,12 @@ def warning_of(episode: Episode, context: PatientContext) -> EntryWarning | None
     return warning_for(facts_of(episode, context))
 
 
-def with_warnings(patient: User, entries: Iterable[Episode]) -> list[Episode]:
+def with_warnings(patient: User, entries: Iterable[Episode], context: PatientContext | None = None) -> list[Episode]:
     """The patient's entries, each with its `warning` (None when it carries no sign); expects their places
-    and terms read with them."""
+    and terms read with them. `context` is the patient's when the caller has read it already."""
     entries = list(entries)
-    context = contexts_for([patient])[patient.pk]
+    if context is None:
+        context = contexts_for([patient])[patient.pk]
     for entry in entries:
         entry.warning = warning_of(entry, context)
     return entries

@@ -1,4 +1,5 @@
 from django import forms, template
+from django.template.loader import get_template
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.text import capfirst, slugify
@@ -8,6 +9,14 @@ from tracker.markup import joined, lines, text
 from tracker.tallies import slot_label
 
 register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def jinja_include(context, template_name: str, **values) -> str:
+    """The Jinja2 template `template_name` (in templates_jinja2/) drawn with `values` and the request (for the
+    CSRF field of a form): the rows of long lists and tables, and the partials they share with other pages."""
+    html = get_template(template_name, using="jinja2").render(values, request=context.get("request"))
+    return mark_safe(html)  # noqa: S308 (Jinja2 escapes every value it writes: autoescape is on)
 
 
 @register.filter

@@ -30,10 +30,10 @@ from ..insights import (
 )
 from ..models import MAX_NOTES_LENGTH, AccessLog, ClinicianNote, Episode
 from ..review import clinic_patients, summary_for
-from ..selectors import CountedPaginator, condition_labels, episodes_filtered, table_entries, visit_report
+from ..selectors import CountedPaginator, episodes_filtered, table_entries, visit_report
 from ..services import patient_today
 from ..sharing import access_log_record, invitation_accept, note_add
-from ..warnings import with_warnings
+from ..warnings import PatientContext, contexts_for, with_warnings
 from .periods import period_from
 from .trial import TrialSection, trial_windows
 
@@ -91,7 +91,7 @@ def _logged_period(request: HttpRequest, patient, action: str):
 NARROWING_FILTERS = {"severity_min", "severity_max", "location"}
 
 
-def _entry_page(request: HttpRequest, patient, episodes, filters: dict, insights) -> Page:
+def _entry_page(request: HttpRequest, patient, episodes, filters: dict, insights, context: PatientContext) -> Page:
     """The page of the review's table, its entries with their places, terms and notes. It counts the period's
     entries that the charts read already, unless a filter narrows the table further."""
     if NARROWING_FILTERS & filters.keys():
@@ -99,7 +99,7 @@ def _entry_page(request: HttpRequest, patient, episodes, filters: dict, insights
     else:
         paginator = CountedPaginator(episodes, EPISODES_PER_PAGE, insights.entry_count)
     page = paginator.get_page(request.GET.get("page"))
-    page.object_list = with_warnings(patient, table_entries(patient, page.object_list))
+    page.object_list = with_warnings(patient, table_entries(patient, page.object_list), context)
     return page
 
 
@@ -122,6 +122,7 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     )
     trial = trial_summary(patient, baseline, treatment, steps, days=insights.days)
     episodes = episodes_filtered(patient, **filters).for_table()
+    patient_context = contexts_for([patient], medications)[patient.pk]
     context = {
         "patient": patient,
         "insights": insights,
@@ -133,9 +134,9 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
         "filter_form": filter_form,
         "start": start,
         "end": end,
-        "page": _entry_page(request, patient, episodes, filters, insights),
+        "page": _entry_page(request, patient, episodes, filters, insights, patient_context),
         "query": query.urlencode(),
-        "conditions": condition_labels(patient),
+        "conditions": patient_context.condition_labels,
         "medications": medications,
         "notes": ClinicianNote.objects.filter(patient=patient, episode=None).select_related("author")[:20],
         "note_form": NoteForm(),

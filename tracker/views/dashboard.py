@@ -21,7 +21,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     patient = request.user
     # The last 28 days: the strip shows 14 of them, the trend compares both halves.
     days = recent_days(patient, WINDOWS_DAYS)
-    recent_episodes = with_warnings(patient, Episode.objects.for_patient(patient).with_details()[:RECENT_EPISODES])
+    recent_episodes = with_warnings(patient, Episode.objects.for_patient(patient).with_signs()[:RECENT_EPISODES])
     context = {
         "today": days[-1],
         "days": days[-STRIP_DAYS:],

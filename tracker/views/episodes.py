@@ -68,7 +68,7 @@ def episode_list(request: HttpRequest) -> HttpResponse:
     filters = filter_form.filters()
     episodes = episodes_filtered(request.user, **filters)
     entries, cramps = episodes.totals()
-    page = CountedPaginator(episodes.with_details(), EPISODES_PER_PAGE, entries).get_page(request.GET.get("page"))
+    page = CountedPaginator(episodes.with_signs(), EPISODES_PER_PAGE, entries).get_page(request.GET.get("page"))
     page.object_list = with_warnings(request.user, page.object_list)
     query = request.GET.copy()
     query.pop("page", None)
