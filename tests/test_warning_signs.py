@@ -145,7 +145,8 @@ CASES = {
 
 def meet(case: Case, clinician):
     """A patient as the case describes them, who shares their log with `clinician`, logs the entry through
-    the form, and is then looked at on the entry page, the dashboard and the clinician's review."""
+    the form, and is then looked at on the entry page, the dashboard, and the clinician's review, visit report
+    and list."""
     patient = PatientFactory(time_zone="Europe/London")
     grant_access(patient, clinician)
     if case.conditions or case.spinal_injury_level:
@@ -178,10 +179,14 @@ def test_each_rule_shows_its_tier_on_the_entry_the_dashboard_and_the_review(clie
     dashboard = page_text(client.get(reverse("tracker:dashboard")))
     client.force_login(clinician)
     review = page_text(client.get(reverse("tracker:patient_review", args=[patient.pk])))
+    report = page_text(client.get(reverse("tracker:report", args=[patient.pk])))
+    clinic_list = page_text(client.get(reverse("tracker:clinic")))
     if case.tier is None:
         assert "warning-box" not in entry_page
         assert "warning-marker" not in dashboard
         assert "warning-marker" not in review
+        assert "warning-marker" not in clinic_list
+        assert "Entries with warning signs</th><td>0</td>" in report
         return
     assert f"{case.tier.heading}</h2>" in entry_page
     assert entry_page.count('id="warning-heading"') == 1
@@ -190,6 +195,10 @@ def test_each_rule_shows_its_tier_on_the_entry_the_dashboard_and_the_review(clie
     assert f"Warning sign: {case.tier.short.lower()}" in dashboard
     assert f"Warning sign: {case.tier.short.lower()}" in review
     assert case.words in review
+    assert f"<strong>{case.tier.short}</strong> (" in report
+    assert case.words in report
+    assert "Entries with warning signs</th><td>1</td>" in report
+    assert f"1 entry with warning signs, highest: {case.tier.short.lower()}" in clinic_list
 
 
 def test_the_highest_tier_heads_the_entry_once_and_lower_tiers_are_listed_under_it(client, patient, pages):

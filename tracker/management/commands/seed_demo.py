@@ -34,7 +34,8 @@ DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"  # noqa: S105
 PLACES = ["calf", "calf", "calf", "foot-toes", "hamstring", "thigh-front", "shin", "hand-fingers"]
 TRIGGERS = ["dehydration", "exercise-overuse", "cold", "long-standing", "none-noticed", "alcohol"]
 RELIEF = ["stretching", "massage", "walking-it-off", "heat"]
-RED_FLAGS = ["twitching", "weakness", "numbness-tingling"]
+# Now and then a symptom: twitching or numbness alone (no warning sign), or weakness (a warning sign).
+SYMPTOMS = ["twitching", "weakness", "numbness-tingling"]
 
 
 class Command(BaseCommand):
@@ -154,7 +155,7 @@ class Command(BaseCommand):
             )
             chosen = {terms[("trigger", rng.choice(TRIGGERS))], terms[("relief", rng.choice(RELIEF))]}
             if rng.random() < 0.02:
-                chosen.add(terms[("symptom", rng.choice(RED_FLAGS))])
+                chosen.add(terms[("symptom", rng.choice(SYMPTOMS))])
             tags += [EpisodeTerm(patient=patient, episode=episode, term=term) for term in chosen]
         EpisodeLocation.objects.bulk_create(places, batch_size=1000)
         EpisodeTerm.objects.bulk_create(tags, batch_size=1000)
