@@ -21,6 +21,7 @@ from tracker.models import CheckIn, EntryType, Episode, EpisodeLocation
 from tracker.services import EpisodeDetails, LocationChoice, episode_create, patient_today
 
 from .factories import CaregiverFactory, EpisodeFactory, PatientFactory, grant_access, grant_care, term
+from .test_tally import tally_form
 
 pytestmark = pytest.mark.django_db
 
@@ -104,15 +105,7 @@ class TestStoredAsUnknown:
     def test_a_night_tally_answers_by_its_wakings_and_is_unknown_without_them(
         self, signed_in, patient, times_woken, stored
     ):
-        night = patient_today(patient) - dt.timedelta(days=1)
-        data = {
-            "client_id": str(uuid.uuid4()),
-            "entry_type": "night",
-            "tally_date": night.isoformat(),
-            "cramp_count": "4",
-            "severity": "7",
-            "times_woken": times_woken,
-        }
+        data = tally_form(patient_today(patient) - dt.timedelta(days=1), times_woken=times_woken)
         assert signed_in.post(TALLY_URL, data).status_code == 302
         tally = Episode.objects.get(patient=patient)
         assert (tally.times_woken, tally.woke_from_sleep) == (int(times_woken) if times_woken else None, stored)
