@@ -124,6 +124,11 @@ class Sign:
     symptoms: frozenset[str] = frozenset()
 
     @property
+    def anchor(self) -> str:
+        """Where on its page the sign is explained: its tier's section of the warning-signs page."""
+        return self.tier.anchor if self.page == WARNING_SIGNS_PAGE else ""
+
+    @property
     def in_sentence(self) -> str:
         """The words inside a sentence: "trouble breathing or swallowing" (names such as T6 keep their case)."""
         return self.words[0].lower() + self.words[1:]
@@ -318,9 +323,6 @@ SIGNS: tuple[Sign, ...] = (
         applies=lambda f: f.on_statin and f.has("muscle-pain", "weakness"),
     ),
 )
-
-SIGNS_BY_KEY = {sign.key: sign for sign in SIGNS}
-
 
 @dataclass(frozen=True)
 class EntryWarning:
