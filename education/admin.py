@@ -20,7 +20,7 @@ class GuidanceLinkInline(admin.TabularInline):
 
 @admin.register(Page)
 class PageAdmin(admin.ModelAdmin):
-    list_display = ("title", "kind", "reviewed_on", "is_published", "updated_at")
+    list_display = ("title", "kind", "written_on", "clinical_review_on", "is_published", "updated_at")
     list_filter = ("kind", "is_published")
     search_fields = ("title", "summary", "body", "slug")
     prepopulated_fields = {"slug": ("title",)}
@@ -28,7 +28,14 @@ class PageAdmin(admin.ModelAdmin):
     readonly_fields = ("preview",)
     inlines = [SourceInline, GuidanceLinkInline]
     fieldsets = (
-        (None, {"fields": ("title", "slug", "kind", "summary", "is_published", "reviewed_on")}),
+        (None, {"fields": ("title", "slug", "kind", "summary", "is_published", "written_on")}),
+        (
+            "Clinical review",
+            {
+                "fields": ("clinical_review_on", "clinical_reviewer"),
+                "description": "Fill both only when a named clinician has reviewed this version of the page.",
+            },
+        ),
         ("Text", {"fields": ("body", "preview")}),
         ("Related pages", {"fields": ("related",)}),
     )

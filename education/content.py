@@ -1,8 +1,10 @@
 """The education pages shipped with the app (education/content/*.md) and loading them into the database.
 
 Each file has a front-matter block of `key: value` lines between two `---` lines:
-title, kind, summary, reviewed (YYYY-MM-DD), related (slugs), for (links such as
-`trigger:dehydration`), and one `source: Title | https://...` line per source.
+title, kind, summary, written (YYYY-MM-DD, when the page was written or last revised),
+an optional `clinical-review: YYYY-MM-DD | Name, role` once a named clinician has
+reviewed it, related (slugs), for (links such as `trigger:dehydration`), and one
+`source: Authors. Title. Journal Year | https://doi.org/...` line per source.
 """
 
 import datetime as dt
@@ -29,7 +31,9 @@ class ShippedPage:
     kind: str
     summary: str
     body: str
-    reviewed_on: dt.date
+    written_on: dt.date
+    clinical_review_on: dt.date | None
+    clinical_reviewer: str
     related: tuple[str, ...]
     sources: tuple[tuple[str, str], ...]
     links: tuple[tuple[str, str], ...]
@@ -41,7 +45,9 @@ class ShippedPage:
             kind=self.kind,
             summary=self.summary,
             body=self.body,
-            reviewed_on=self.reviewed_on,
+            written_on=self.written_on,
+            clinical_review_on=self.clinical_review_on,
+            clinical_reviewer=self.clinical_reviewer,
             related=self.related,
             sources=self.sources,
             links=self.links,
@@ -56,9 +62,22 @@ class LoadReport:
     kept_edits: list[str] = field(default_factory=list)
 
 
-def fingerprint(*, title, kind, summary, body, reviewed_on, related, sources, links) -> str:
+def fingerprint(
+    *, title, kind, summary, body, written_on, clinical_review_on, clinical_reviewer, related, sources, links
+) -> str:
+    review = [clinical_review_on.isoformat(), clinical_reviewer] if clinical_review_on else None
     canonical = json.dumps(
-        [title, kind, summary, body.strip(), reviewed_on.isoformat(), sorted(related), list(sources), sorted(links)],
+        [
+            title,
+            kind,
+            summary,
+            body.strip(),
+            written_on.isoformat(),
+            review,
+            sorted(related),
+            list(sources),
+            sorted(links),
+        ],
         ensure_ascii=False,
     )
     return hashlib.sha256(canonical.encode()).hexdigest()
@@ -71,7 +90,9 @@ def fingerprint_of(page: Page) -> str:
         kind=page.kind,
         summary=page.summary,
         body=page.body,
-        reviewed_on=page.reviewed_on,
+        written_on=page.written_on,
+        clinical_review_on=page.clinical_review_on,
+        clinical_reviewer=page.clinical_reviewer,
         related=[other.slug for other in page.related.all()],
         sources=[(source.title, source.url) for source in page.sources.all()],
         links=[(link.kind, link.key) for link in page.links.all()],
@@ -80,6 +101,13 @@ def fingerprint_of(page: Page) -> str:
 
 def _split_list(value: str) -> tuple[str, ...]:
     return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def _parse_date(path: Path, key: str, value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ContentError(f"{path.name}: {key} must be a date (YYYY-MM-DD)") from None
 
 
 def parse_page(path: Path) -> ShippedPage:
@@ -103,7 +131,7 @@ def parse_page(path: Path) -> ShippedPage:
             sources.append((title.strip(), url.strip()))
         else:
             values[key] = value
-    missing = {"title", "kind", "summary", "reviewed"} - values.keys()
+    missing = {"title", "kind", "summary", "written"} - values.keys()
     if missing:
         raise ContentError(f"{path.name}: missing {', '.join(sorted(missing))}")
     if values["kind"] not in Page.Kind.values:
@@ -114,17 +142,23 @@ def parse_page(path: Path) -> ShippedPage:
         if not colon or kind not in GuidanceLink.Kind.values:
             raise ContentError(f"{path.name}: a link must read kind:key with a known kind: {item!r}")
         links.append((kind, key))
-    try:
-        reviewed_on = dt.date.fromisoformat(values["reviewed"])
-    except ValueError:
-        raise ContentError(f"{path.name}: reviewed must be a date (YYYY-MM-DD)") from None
+    written_on = _parse_date(path, "written", values["written"])
+    clinical_review_on, clinical_reviewer = None, ""
+    if "clinical-review" in values:
+        date, bar, clinical_reviewer = values["clinical-review"].partition(" | ")
+        clinical_reviewer = clinical_reviewer.strip()
+        if not bar or not clinical_reviewer:
+            raise ContentError(f"{path.name}: clinical-review must read 'YYYY-MM-DD | Name, role'")
+        clinical_review_on = _parse_date(path, "clinical-review", date.strip())
     return ShippedPage(
         slug=path.stem,
         title=values["title"],
         kind=values["kind"],
         summary=values["summary"],
         body=body.strip(),
-        reviewed_on=reviewed_on,
+        written_on=written_on,
+        clinical_review_on=clinical_review_on,
+        clinical_reviewer=clinical_reviewer,
         related=_split_list(values.get("related", "")),
         sources=tuple(sources),
         links=tuple(links),
@@ -143,7 +177,8 @@ def shipped_pages(directory: Path = CONTENT_DIR) -> list[ShippedPage]:
 
 def _write(page: Page, shipped: ShippedPage) -> None:
     page.title, page.kind, page.summary = shipped.title, shipped.kind, shipped.summary
-    page.body, page.reviewed_on = shipped.body, shipped.reviewed_on
+    page.body, page.written_on = shipped.body, shipped.written_on
+    page.clinical_review_on, page.clinical_reviewer = shipped.clinical_review_on, shipped.clinical_reviewer
     page.loaded_fingerprint = shipped.fingerprint
     page.full_clean(exclude=["related"])
     page.save()

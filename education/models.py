@@ -34,7 +34,13 @@ class Page(models.Model):
     summary = models.CharField(max_length=200, help_text="One sentence, shown in lists and search results.")
     body = models.TextField(help_text="Markdown. HTML is removed when the page is shown; use ## for headings.")
     related = models.ManyToManyField("self", blank=True, symmetrical=False, related_name="+")
-    reviewed_on = models.DateField("last reviewed")
+    written_on = models.DateField("written or last revised on")
+    # A named clinician's review is a separate claim from the writing date: a page
+    # says it was reviewed only when both the date and the reviewer are recorded.
+    clinical_review_on = models.DateField("clinically reviewed on", null=True, blank=True)
+    clinical_reviewer = models.CharField(
+        max_length=120, blank=True, help_text="Name and role, e.g. 'Dr A Example, consultant neurologist'."
+    )
     is_published = models.BooleanField(default=True)
     # Fingerprint of the shipped content last loaded into this row: when the row no
     # longer matches it, staff have edited the page and the loader leaves it alone.
@@ -49,6 +55,11 @@ class Page(models.Model):
             models.CheckConstraint(
                 condition=models.Q(kind__in=["topic", "condition", "treatment"]), name="education_page_kind_valid"
             ),
+            models.CheckConstraint(
+                condition=models.Q(clinical_review_on__isnull=True, clinical_reviewer="")
+                | models.Q(clinical_review_on__isnull=False) & ~models.Q(clinical_reviewer=""),
+                name="education_page_clinical_review_names_date_and_reviewer",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -56,6 +67,10 @@ class Page(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("education:page", args=[self.slug])
+
+    @property
+    def is_clinically_reviewed(self) -> bool:
+        return self.clinical_review_on is not None
 
     @property
     def body_html(self) -> str:

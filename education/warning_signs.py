@@ -205,7 +205,7 @@ SIGNS: tuple[Sign, ...] = (
         words="A pounding headache, flushing or sweating above the injury, with spasms (spinal cord injury at T6 "
         "or above)",
         why="This can be autonomic dysreflexia, a sudden rise in blood pressure.",
-        page="spinal-cord-injury-and-stenosis",
+        page="autonomic-dysreflexia",
         source="Consortium for Spinal Cord Medicine: Acute management of autonomic dysreflexia, clinical "
         "practice guideline (2nd ed., 2001)",
         # A level not said may be T6 or above: not recorded is not "below".
@@ -246,7 +246,7 @@ SIGNS: tuple[Sign, ...] = (
         tier=Tier.SAME_DAY,
         words="Tingling around the lips or in the fingers, with hand or foot spasms",
         why="This can be tetany from a low calcium level in the blood.",
-        page=WARNING_SIGNS_PAGE,
+        page="cramp-look-alikes",
         source=f"{GUIDE}; Cooper MS, Gittoes NJL, Diagnosis and management of hypocalcaemia, BMJ 2008 "
         "(PubMed 18535072)",
         applies=lambda f: f.has("tingling-lips-fingers") and f.place_in(HAND_FOOT_PLACES),
@@ -309,7 +309,7 @@ SIGNS: tuple[Sign, ...] = (
         tier=Tier.SOON,
         words="Calf pain that comes on when walking and eases at rest",
         why="This can be poor blood flow to the legs (claudication), not a cramp.",
-        page=WARNING_SIGNS_PAGE,
+        page="cramp-look-alikes",
         source=f"{GUIDE}; NHS: Peripheral arterial disease (nhs.uk/conditions/peripheral-arterial-disease-pad)",
         applies=lambda f: f.has("calf-pain-walking"),
     ),
@@ -318,11 +318,12 @@ SIGNS: tuple[Sign, ...] = (
         tier=Tier.SOON,
         words="Muscle pain or weakness while taking a statin",
         why="Statins can affect the muscles; the prescriber may want to check. Do not stop a medicine on your own.",
-        page=WARNING_SIGNS_PAGE,
+        page="medicines-that-can-cause-cramps",
         source=f"{GUIDE}; NHS: Statins, side effects (nhs.uk/medicines/statins)",
         applies=lambda f: f.on_statin and f.has("muscle-pain", "weakness"),
     ),
 )
+
 
 @dataclass(frozen=True)
 class EntryWarning:

@@ -1,10 +1,13 @@
 import datetime as dt
+import re
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.db import IntegrityError
 from django.urls import reverse
 
-from education.content import CONTENT_DIR, load_pages, shipped_pages
+from education.content import CONTENT_DIR, ContentError, load_pages, parse_page, shipped_pages
 from education.markdown import render_markdown
 from education.models import GuidanceLink, Page
 from tracker.models import Term
@@ -32,6 +35,8 @@ REQUIRED_TOPICS = {
     "hydration",
 }
 
+DOI_OR_PUBMED = re.compile(r"https://(doi\.org/10\.\d{4,9}/\S+|pubmed\.ncbi\.nlm\.nih\.gov/\d+/)")
+
 
 @pytest.fixture
 def pages(db):
@@ -44,10 +49,10 @@ class TestShippedContent:
         assert REQUIRED_TOPICS.issubset({page.slug for page in shipped_pages()})
 
     @pytest.mark.parametrize("page", shipped_pages(), ids=lambda page: page.slug)
-    def test_every_page_has_sources_a_review_date_a_summary_and_a_sensible_length(self, page):
+    def test_every_page_has_sources_a_written_date_a_summary_and_a_sensible_length(self, page):
         assert len(page.sources) >= 2
         assert all(url.startswith("https://") for _, url in page.sources)
-        assert page.reviewed_on <= dt.date.today()
+        assert page.written_on <= dt.date.today()
         assert 0 < len(page.summary) <= 200
         assert 250 <= len(page.body.split()) <= 700
 
@@ -57,6 +62,18 @@ class TestShippedContent:
         assert " mg" not in text
         assert "milligram" not in text
         assert "dose of" not in text
+
+    @pytest.mark.parametrize("page", shipped_pages(), ids=lambda page: page.slug)
+    def test_every_source_is_an_article_with_a_doi_or_pubmed_id(self, page):
+        for title, url in page.sources:
+            assert DOI_OR_PUBMED.fullmatch(url), (page.slug, url)
+            assert "?" not in url, f"{page.slug}: a search link is not a source: {url}"
+            # "Authors. Title. Journal Year": a year and at least three parts.
+            assert re.search(r"\b(19|20)\d\d$", title), (page.slug, title)
+            assert title.count(". ") >= 2, (page.slug, title)
+
+    def test_no_shipped_page_claims_a_clinical_review_it_has_not_had(self):
+        assert all(page.clinical_review_on is None and page.clinical_reviewer == "" for page in shipped_pages())
 
     def test_every_vocabulary_link_names_an_existing_item(self):
         items = set(Term.objects.values_list("kind", "slug"))
@@ -99,11 +116,29 @@ class TestLoading:
         for path in CONTENT_DIR.glob("*.md"):
             text = path.read_text()
             if path.stem == "hydration":
-                text = text.replace("reviewed: 2026-11-25", "reviewed: 2026-11-26")
+                text = re.sub(r"^written: .*$", "written: 2026-11-26", text, count=1, flags=re.MULTILINE)
             (tmp_path / path.name).write_text(text)
         report = load_pages(tmp_path)
         assert report.updated == ["hydration"]
-        assert Page.objects.get(slug="hydration").reviewed_on == dt.date(2026, 11, 26)
+        assert Page.objects.get(slug="hydration").written_on == dt.date(2026, 11, 26)
+
+    def test_a_shipped_clinical_review_is_loaded_with_its_reviewer(self, pages, tmp_path):
+        for path in CONTENT_DIR.glob("*.md"):
+            text = path.read_text()
+            if path.stem == "hydration":
+                text = text.replace("\n---\n", "\nclinical-review: 2026-12-01 | Dr Rhea Viewer, neurologist\n---\n", 1)
+            (tmp_path / path.name).write_text(text)
+        assert load_pages(tmp_path).updated == ["hydration"]
+        page = Page.objects.get(slug="hydration")
+        assert (page.clinical_review_on, page.clinical_reviewer) == (
+            dt.date(2026, 12, 1),
+            "Dr Rhea Viewer, neurologist",
+        )
+
+    def test_a_clinical_review_staff_record_in_the_admin_is_kept(self, pages):
+        Page.objects.filter(slug="nmes").update(clinical_review_on=dt.date(2026, 12, 1), clinical_reviewer="Dr R, GP")
+        assert load_pages().kept_edits == ["nmes"]
+        assert Page.objects.get(slug="nmes").clinical_reviewer == "Dr R, GP"
 
     def test_the_command_reports_what_it_did(self, pages, capsys):
         call_command("load_education")
@@ -169,7 +204,9 @@ class TestPages:
         response = client.get(reverse("education:page", args=["hydration"]))
         html = response.content.decode()
         assert "<h1>Hydration</h1>" in html
-        assert "Last reviewed" in html
+        assert 'Written on <time datetime="' in html
+        assert "Not yet reviewed by a named clinician." in html
+        assert "Clinically reviewed" not in html
         assert "does not diagnose or prescribe" in html
         assert "Sources" in html
         assert "Related pages" in html
@@ -191,3 +228,51 @@ class TestPages:
         html = client.get(reverse("admin:education_page_change", args=[page.pk])).content.decode()
         assert 'class="education-preview"' in html
         assert "<h2>" in html
+
+
+class TestClinicalReview:
+    FRONT = "---\ntitle: T\nkind: topic\nsummary: S.\nwritten: 2026-11-25\n{extra}---\n## Body\n"
+
+    def parse(self, tmp_path, extra=""):
+        path = tmp_path / "page.md"
+        path.write_text(self.FRONT.format(extra=extra))
+        return parse_page(path)
+
+    def test_front_matter_reads_the_written_date_and_the_named_review(self, tmp_path):
+        page = self.parse(tmp_path, "clinical-review: 2026-12-01 | Dr Rhea Viewer, consultant neurologist\n")
+        assert page.written_on == dt.date(2026, 11, 25)
+        assert page.clinical_review_on == dt.date(2026, 12, 1)
+        assert page.clinical_reviewer == "Dr Rhea Viewer, consultant neurologist"
+
+    @pytest.mark.parametrize("review", ["2026-12-01", "2026-12-01 | ", "1 December | Dr R, GP"])
+    def test_a_review_without_a_date_and_a_reviewer_is_refused(self, tmp_path, review):
+        with pytest.raises(ContentError):
+            self.parse(tmp_path, f"clinical-review: {review}\n")
+
+    def test_a_page_without_a_written_date_is_refused(self, tmp_path):
+        path = tmp_path / "page.md"
+        path.write_text("---\ntitle: T\nkind: topic\nsummary: S.\nreviewed: 2026-11-25\n---\n## Body\n")
+        with pytest.raises(ContentError, match="written"):
+            parse_page(path)
+
+    def test_a_reviewed_page_names_the_date_and_the_reviewer(self, client, pages):
+        Page.objects.filter(slug="hydration").update(
+            clinical_review_on=dt.date(2026, 12, 1), clinical_reviewer="Dr Rhea Viewer, consultant neurologist"
+        )
+        html = client.get(reverse("education:page", args=["hydration"])).content.decode()
+        assert "by Dr Rhea Viewer, consultant neurologist." in html
+        assert '<time datetime="2026-12-01">1 December 2026</time>' in html
+        assert "Not yet reviewed" not in html
+
+    @pytest.mark.parametrize(
+        ("review_on", "reviewer"), [(dt.date(2026, 12, 1), ""), (None, "Dr Rhea Viewer, neurologist")]
+    )
+    def test_a_review_needs_both_a_date_and_a_reviewer(self, review_on, reviewer):
+        page = Page(
+            slug="half-reviewed", title="T", kind="topic", summary="S.", body="B", written_on=dt.date(2026, 11, 25)
+        )
+        page.clinical_review_on, page.clinical_reviewer = review_on, reviewer
+        with pytest.raises(ValidationError):
+            page.full_clean()
+        with pytest.raises(IntegrityError):
+            page.save()

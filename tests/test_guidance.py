@@ -25,7 +25,7 @@ def pages(db):
 
 def page(slug, title=None, kind="topic", **links):
     created = Page.objects.create(
-        slug=slug, title=title or slug.title(), kind=kind, summary="s", body="b", reviewed_on=dt.date(2026, 1, 1)
+        slug=slug, title=title or slug.title(), kind=kind, summary="s", body="b", written_on=dt.date(2026, 1, 1)
     )
     for kind, keys in links.items():
         for key in keys.split(","):

@@ -47,7 +47,7 @@ def test_patient_logs_dehydration_and_weakness_sees_the_warning_and_reads_the_li
     hydration.get_by_role("link", name="Hydration", exact=True).click()
     expect(page).to_have_url(re.compile(r"/learn/hydration/$"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Hydration")
-    expect(page.get_by_text("Last reviewed")).to_be_visible()
+    expect(page.get_by_text("Not yet reviewed by a named clinician")).to_be_visible()
     expect(page.get_by_role("heading", name="Sources")).to_be_visible()
     expect(page.get_by_role("complementary", name="About this page")).to_contain_text("does not diagnose or prescribe")
 
