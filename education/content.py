@@ -15,9 +15,11 @@ from pathlib import Path
 
 from django.db import transaction
 
-from .models import GuidanceLink, Page
+from .models import GuidanceLink, Page, Source
 
 CONTENT_DIR = Path(__file__).resolve().parent / "content"
+# SQLite does not enforce a column's length: the loader does, so a page that fits here fits in PostgreSQL.
+SOURCE_TITLE_LENGTH = Source._meta.get_field("title").max_length
 
 
 class ContentError(ValueError):
@@ -128,6 +130,8 @@ def parse_page(path: Path) -> ShippedPage:
             title, bar, url = value.rpartition(" | ")
             if not bar or not url.startswith("https://"):
                 raise ContentError(f"{path.name}: a source must read 'Title | https://...': {value!r}")
+            if len(title.strip()) > SOURCE_TITLE_LENGTH:
+                raise ContentError(f"{path.name}: a source's title is over {SOURCE_TITLE_LENGTH} characters: {title!r}")
             sources.append((title.strip(), url.strip()))
         else:
             values[key] = value

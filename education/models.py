@@ -81,7 +81,8 @@ class Source(models.Model):
     """Where a page's facts come from."""
 
     page = models.ForeignKey(Page, on_delete=models.CASCADE, related_name="sources")
-    title = models.CharField(max_length=200)
+    # A citation: authors, title, journal and year.
+    title = models.CharField(max_length=400)
     url = models.URLField(max_length=500)
     position = models.PositiveSmallIntegerField(default=0)
 

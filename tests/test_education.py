@@ -7,7 +7,7 @@ from django.core.management import call_command
 from django.db import IntegrityError
 from django.urls import reverse
 
-from education.content import CONTENT_DIR, ContentError, load_pages, parse_page, shipped_pages
+from education.content import CONTENT_DIR, SOURCE_TITLE_LENGTH, ContentError, load_pages, parse_page, shipped_pages
 from education.markdown import render_markdown
 from education.models import GuidanceLink, Page
 from tracker.models import Term
@@ -276,3 +276,12 @@ class TestClinicalReview:
             page.full_clean()
         with pytest.raises(IntegrityError):
             page.save()
+
+
+def test_a_source_title_longer_than_its_column_is_refused_on_every_database(tmp_path):
+    page = (CONTENT_DIR / "hydration.md").read_text()
+    long_source = f"source: {'A' * (SOURCE_TITLE_LENGTH + 1)} | https://doi.org/10.1000/example\n"
+    path = tmp_path / "hydration.md"
+    path.write_text(page.replace("---\n", f"---\n{long_source}", 1))
+    with pytest.raises(ContentError, match="over 400 characters"):
+        parse_page(path)

@@ -8,6 +8,8 @@ class Migration(migrations.Migration):
     dependencies = [("education", "0001_initial")]
 
     operations = [
+        # Sources are full citations now (authors, title, journal, year).
+        migrations.AlterField(model_name="source", name="title", field=models.CharField(max_length=400)),
         migrations.RenameField(model_name="page", old_name="reviewed_on", new_name="written_on"),
         migrations.AlterField(
             model_name="page",
