@@ -57,20 +57,20 @@ class ItemInline(admin.StackedInline):
 class InstrumentAdmin(admin.ModelAdmin):
     """Staff add instruments as data, once licensed for this use; the engine shows and scores them."""
 
-    list_display = ("title", "short_title", "version", "validated", "scoring", "active", "sort_order")
+    list_display = ("title", "short_title", "version", "status", "offered_to", "scoring", "active", "sort_order")
     list_editable = ("active", "sort_order")
-    list_filter = ("validated", "active")
+    list_filter = ("status", "offered_to", "active")
     search_fields = ("title", "short_title", "slug")
     prepopulated_fields = {"slug": ("short_title",)}
     inlines = [ItemInline]
     fieldsets = (
         (None, {"fields": ("title", "short_title", "slug", "version", "active", "sort_order")}),
-        ("What patients read", {"fields": ("description", "recall_period", "validated", "source")}),
+        ("What patients read", {"fields": ("description", "recall_period", "status", "source")}),
         (
             "Scoring",
             {"fields": ("scoring", "score_item", "score_label", ("score_min", "score_max"), "score_help")},
         ),
-        ("Scheduling", {"fields": ("suggested_every_weeks",)}),
+        ("Offering and scheduling", {"fields": ("offered_to", "suggested_every_weeks")}),
     )
 
     def _answered(self, obj) -> bool:

@@ -109,9 +109,7 @@ def _computable_name(instrument: Instrument) -> str:
 def questionnaire_resource(instrument: Instrument) -> dict:
     items = list(instrument.items.all())
     by_link_id = {item.link_id: item for item in items}
-    description = instrument.description
-    if not instrument.validated:
-        description = f"{description} Not a validated instrument.".strip()
+    description = f"{instrument.description} {instrument.status_statement}".strip()
     return {
         "resourceType": "Questionnaire",
         "id": str(uuid.uuid5(QUESTIONNAIRE_ID_NAMESPACE, f"{instrument.slug}|{instrument.version}")),

@@ -22,7 +22,19 @@ class InstrumentQuerySet(models.QuerySet):
 
 
 class Instrument(models.Model):
-    """A questionnaire: a validated instrument (licensed for this use) or one of CrampApp's own checks."""
+    """A questionnaire: a published instrument (licensed for this use), used as published or adapted,
+    or one of CrampApp's own checks."""
+
+    class Status(models.TextChoices):
+        VALIDATED = "validated", "Validated questionnaire, used as published"
+        ADAPTED = "adapted", "Adapted from a published questionnaire: not validated in this form"
+        NOT_VALIDATED = "not_validated", "CrampApp's own questions: not a validated questionnaire"
+
+    class Offer(models.TextChoices):
+        EVERYONE = "everyone", "Everyone"
+        SPASTICITY = "spasticity", "Patients with multiple sclerosis or a spinal cord injury"
+        AFTER_MEDICATION_STEP = "after_medication_step", "Patients who started a medicine or changed its dose"
+        WOKEN_AT_NIGHT = "woken_at_night", "Patients who recorded cramps that woke them"
 
     class Scoring(models.TextChoices):
         SUM = "sum", "Sum of the answers"
@@ -36,10 +48,25 @@ class Instrument(models.Model):
     recall_period = models.CharField(
         max_length=80, help_text="What the answers are about, completing “Think about …”, e.g. “the past 7 days”."
     )
-    validated = models.BooleanField(
-        default=False, help_text="A published, validated instrument. Our own checks are marked as not validated."
+    status = models.CharField(
+        "validation status",
+        max_length=16,
+        choices=Status,
+        default=Status.NOT_VALIDATED,
+        help_text="Adapted: from a published instrument, with its wording or recall period changed.",
     )
-    source = models.CharField(max_length=300, blank=True, help_text="Where the instrument comes from.")
+    source = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Where the instrument comes from: authors, year and a DOI or PubMed id for a published one.",
+    )
+    offered_to = models.CharField(
+        max_length=24,
+        choices=Offer,
+        default=Offer.EVERYONE,
+        help_text="Who sees it among their questionnaires by default (questionnaires/offers.py); "
+        "anyone can add it from the list.",
+    )
     version = models.CharField(max_length=20, default="1", help_text="Change it when items or options change.")
     scoring = models.CharField(max_length=8, choices=Scoring, default=Scoring.SUM)
     score_item = models.CharField(
@@ -78,10 +105,26 @@ class Instrument(models.Model):
                 ),
                 name="questionnaires_instrument_every_weeks_1_to_52",
             ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["validated", "adapted", "not_validated"]),
+                name="questionnaires_instrument_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    offered_to__in=["everyone", "spasticity", "after_medication_step", "woken_at_night"]
+                ),
+                name="questionnaires_instrument_offered_to_valid",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.title} (v{self.version})"
+
+    @property
+    def status_statement(self) -> str:
+        """The validation status in words, with the source: what every page and the FHIR description say."""
+        status = f"{self.get_status_display()}."
+        return f"{status} Source: {self.source}" if self.source else status
 
 
 class Item(models.Model):

@@ -16,6 +16,7 @@ from tracker.written_sql import columns, converted
 
 from .charts import score_chart
 from .models import Instrument, Item, QuestionnaireResponse, Schedule
+from .offers import offers_for
 
 
 @dataclass(frozen=True)
@@ -133,6 +134,19 @@ def summary_for(patient: User, start: dt.date, end: dt.date) -> list[InstrumentS
         if uuid is not None:
             summary.points.append(ScorePoint(uuid=uuid, answered_at=answered_at, score=score, answers=answers))
     return list(summaries.values())
+
+
+def offered_and_more(
+    patient: User, start: dt.date, end: dt.date
+) -> tuple[list[InstrumentSummary], list[InstrumentSummary]]:
+    """The list page's two groups: the questionnaires offered to the patient (their rule applies, or they
+    are scheduled or answered in the period), and the others the patient can add (two queries)."""
+    met = offers_for(patient)
+    offered, more = [], []
+    for summary in summary_for(patient, start, end):
+        shown = summary.scheduled or summary.points or summary.instrument.offered_to in met
+        (offered if shown else more).append(summary)
+    return offered, more
 
 
 def due_for(patient: User) -> list[Schedule]:

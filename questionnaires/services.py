@@ -9,10 +9,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from tracker.models import MedicationStep
 from tracker.services import local_day, patient_today
 
 from .engine import check_answers, score
 from .models import EVERY_WEEKS_MAX, EVERY_WEEKS_MIN, Instrument, QuestionnaireResponse, Schedule
+from .offers import AFTER_MEDICATION_STEP
 
 
 def _check_patient(patient: User) -> None:
@@ -117,3 +119,31 @@ def schedule_stop(*, patient: User, instrument: Instrument, set_by: User) -> Sch
     schedule.set_by = set_by
     schedule.save(update_fields=["active", "set_by", "updated_at"])
     return schedule
+
+
+@transaction.atomic
+def schedule_after_medication_step(*, step: MedicationStep) -> None:
+    """Make the questionnaires offered after a medication step (the PGIC) due 4 weeks after a start or a
+    dose change, then every `suggested_every_weeks` weeks like any schedule, until stopped.
+
+    A step dated more than 4 weeks ago is history being written down, not a change to follow up. A later
+    due date already set (for a later step) stands. A stopped schedule starts again: a new treatment is a
+    new question.
+    """
+    if step.kind not in (MedicationStep.Kind.STARTED, MedicationStep.Kind.DOSE_CHANGED):
+        return
+    patient = step.medication.patient
+    if step.day < patient_today(patient) - AFTER_MEDICATION_STEP:
+        return
+    next_due = step.day + AFTER_MEDICATION_STEP
+    for instrument in Instrument.objects.active().filter(offered_to=Instrument.Offer.AFTER_MEDICATION_STEP):
+        schedule = Schedule.objects.select_for_update().filter(patient=patient, instrument=instrument).first()
+        if schedule is None:
+            schedule = Schedule(patient=patient, instrument=instrument, every_weeks=instrument.suggested_every_weeks)
+        elif schedule.active and schedule.next_due > next_due:
+            continue
+        schedule.next_due = next_due
+        schedule.active = True
+        schedule.set_by = step.created_by
+        schedule.full_clean(exclude=["patient", "instrument", "set_by"])
+        schedule.save()

@@ -17,7 +17,7 @@ from tracker.sharing import access_log_record
 
 from .charts import format_score
 from .forms import AnswerForm, ScheduleForm
-from .selectors import access_instrument, schedule_of, summary_for
+from .selectors import access_instrument, offered_and_more, schedule_of
 from .services import response_record, schedule_set, schedule_stop
 
 HISTORY_DAYS = 365
@@ -30,10 +30,12 @@ def _weeks(count: int) -> str:
 @patient_required
 @require_safe
 def questionnaire_list(request: HttpRequest) -> HttpResponse:
-    """Every questionnaire offered: whether it is due, its schedule, and the patient's scores over a year."""
+    """The questionnaires offered to the patient: whether each is due, its schedule, and the patient's scores
+    over a year; then the others they can add."""
     end = patient_today(request.user)
     start = end - dt.timedelta(days=HISTORY_DAYS - 1)
-    context = {"summaries": summary_for(request.user, start, end), "start": start, "end": end}
+    offered, more = offered_and_more(request.user, start, end)
+    context = {"summaries": offered, "more": more, "start": start, "end": end}
     return render(request, "questionnaires/list.html", context)
 
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from tracker.account_deletion import patient_account_delete
-from tracker.models import CareGrant, CheckIn, Medication, MedicationStep
+from tracker.models import CareGrant, CheckIn, Medication, MedicationStep, SideEffect
 from tracker.services import (
     medication_add,
     medication_step_add,
@@ -336,6 +336,37 @@ class TestPages:
         assert "15 mg" in html
         assert "Side effects noted: Drowsiness" in html
 
+    def test_the_step_form_offers_every_side_effect_as_a_labelled_checkbox(self, client, baclofen):
+        client.force_login(baclofen.patient)
+        html = client.get(reverse("tracker:medication_edit", args=[baclofen.uuid])).content.decode()
+        for index, label in enumerate(SideEffect.labels):
+            assert f'type="checkbox" name="step-side_effects" value="{SideEffect.values[index]}"' in html
+            assert f'for="id_step-side_effects_{index}">{escape(label)}</label>' in html
+
+    def test_new_side_effects_are_stored_from_the_step_form_shown_and_exported(self, client, baclofen):
+        client.force_login(baclofen.patient)
+        url = reverse("tracker:medication_step_new", args=[baclofen.uuid])
+        effects = ["tinnitus", "nausea", "palpitations", "rash", "visual_changes", "tremor", "unsteadiness"]
+        client.post(url, step_data(side_effects=effects, side_effect_other="dry mouth"))
+        step = baclofen.steps.get(day=dt.date(2026, 9, 20))
+        expected = ["unsteadiness", "nausea", "tremor", "palpitations", "tinnitus", "visual_changes", "rash", "other"]
+        assert step.side_effects == expected
+        assert step.side_effect_other == "dry mouth"
+        html = client.get(reverse("tracker:medication_edit", args=[baclofen.uuid])).content.decode()
+        assert (
+            "Side effects noted: Unsteadiness, Nausea, Tremor, Palpitations (a racing or pounding heart), "
+            "Ringing in the ears (tinnitus), Changes in your sight, Rash, other: dry mouth" in html
+        )
+        record = client.get(reverse("tracker:export_download", args=["json"])).json()
+        [exported] = [item for item in record["medications"][0]["steps"] if item["day"] == "2026-09-20"]
+        assert [effect["label"] for effect in exported["side_effects"]][4:] == [
+            "Ringing in the ears (tinnitus)",
+            "Changes in your sight",
+            "Rash",
+            "Other",
+        ]
+        assert exported["side_effect_other"] == "dry mouth"
+
     @pytest.mark.parametrize(
         ("fields", "field"),
         [
@@ -360,7 +391,7 @@ class TestPages:
         [message, *_] = response.context["step_form"].errors[field]
         html = response.content.decode()
         assert 'value="a rash"' in html
-        next_to_field = html[html.index(f'id="div_id_step-{field}"') :][:3000]
+        next_to_field = html[html.index(f'id="div_id_step-{field}"') :][:6000]
         assert escape(message) in next_to_field
         assert baclofen.steps.count() == 3
 

@@ -195,7 +195,21 @@ class TestPatientDownloads:
             "reminder_time": "21:30",
         }
         assert record["medications"] == [
-            {"name": "Baclofen", "dose": "10 mg at night", "started_on": "2025-01-05", "stopped_on": None}
+            {
+                "name": "Baclofen",
+                "dose": "10 mg at night",
+                "started_on": "2025-01-05",
+                "stopped_on": None,
+                "steps": [
+                    {
+                        "kind": "started",
+                        "day": "2025-01-05",
+                        "dose": "10 mg at night",
+                        "side_effects": [],
+                        "side_effect_other": "",
+                    }
+                ],
+            }
         ]
         assert [episode["id"] for episode in record["episodes"]] == [
             str(diary[name].uuid) for name in ("full", "one_place", "quick")

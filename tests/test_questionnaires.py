@@ -24,10 +24,10 @@ from questionnaires.models import Instrument, Item, QuestionnaireResponse, Sched
 from questionnaires.selectors import due_for, summary_for
 from questionnaires.services import response_record, schedule_set, schedule_stop
 from tracker.account_deletion import patient_account_delete
-from tracker.models import AccessLog, CareGrant
-from tracker.services import patient_today
+from tracker.models import AccessLog, CareGrant, EntryType, PatientCondition
+from tracker.services import medication_add, medication_step_add, patient_today, profile_for
 
-from .factories import ClinicianFactory, PatientFactory, grant_access
+from .factories import ClinicianFactory, EpisodeFactory, PatientFactory, grant_access, term
 
 pytestmark = pytest.mark.django_db
 
@@ -60,6 +60,32 @@ def psfs():
 @pytest.fixture
 def impact():
     return Instrument.objects.prefetch_related("items").get(slug="cramp-impact")
+
+
+@pytest.fixture
+def pgic():
+    return Instrument.objects.prefetch_related("items").get(slug="pgic")
+
+
+@pytest.fixture
+def night_waking():
+    return Instrument.objects.prefetch_related("items").get(slug="night-waking")
+
+
+def with_condition(patient, slug):
+    PatientCondition.objects.create(profile=profile_for(patient), condition=term("condition", slug))
+    return patient
+
+
+def listed(client, patient) -> tuple[list[str], list[str]]:
+    """The slugs the list page offers the patient, and those it shows under "More questionnaires"."""
+    client.force_login(patient)
+    context = client.get(LIST_URL).context
+    return [s.instrument.slug for s in context["summaries"]], [s.instrument.slug for s in context["more"]]
+
+
+def days_later(days: int):
+    return mock.patch("django.utils.timezone.now", return_value=timezone.now() + dt.timedelta(days=days))
 
 
 def answer(patient, instrument, **values) -> QuestionnaireResponse:
@@ -108,18 +134,19 @@ class TestShippedInstruments:
             ">",
             0,
         )
-        assert psfs.validated
+        assert psfs.status == Instrument.Status.ADAPTED
         assert (psfs.scoring, psfs.score_item, psfs.score_min, psfs.score_max) == ("item", "frequency", 0, 4)
         assert psfs.recall_period == "the past 7 days"
 
     def test_the_impact_check_is_labelled_as_not_validated(self, client, patient, impact):
-        assert not impact.validated
+        assert impact.status == Instrument.Status.NOT_VALIDATED
         assert "not a validated questionnaire" in impact.description
         client.force_login(patient)
-        assert "Not a validated questionnaire" in client.get(answer_url("cramp-impact")).content.decode()
-        assert "Validated questionnaire" in client.get(answer_url("psfs")).content.decode()
+        html = text_of(client.get(answer_url("cramp-impact")))
+        assert "CrampApp&#x27;s own questions: not a validated questionnaire</span>" in html
+        assert "Source: CrampApp&#x27;s own check of sleep, daily activities, work and mood." in html
 
-    @pytest.mark.parametrize("slug", ["psfs", "cramp-impact"])
+    @pytest.mark.parametrize("slug", ["psfs", "cramp-impact", "night-waking"])
     def test_questions_and_answers_read_at_a_plain_language_level(self, slug):
         instrument = Instrument.objects.get(slug=slug)
         sentences = [instrument.description]
@@ -127,6 +154,204 @@ class TestShippedInstruments:
             sentences.append(item.text)
             sentences += [f"{option['label']}." for option in item.answer_options if not option["label"].isdigit()]
         assert textstat.flesch_kincaid_grade(" ".join(sentences)) <= 8
+
+
+class TestValidationStatus:
+    @pytest.mark.parametrize(
+        ("slug", "status", "source"),
+        [
+            (
+                "psfs",
+                "Adapted from a published questionnaire: not validated in this form",
+                "Source: Adapted from the Penn Spasm Frequency Scale (Penn et al., N Engl J Med 1989; PubMed 2716830)",
+            ),
+            (
+                "pgic",
+                "Validated questionnaire, used as published",
+                "Source: Guy W. ECDEU Assessment Manual for Psychopharmacology.",
+            ),
+            (
+                "cramp-impact",
+                "CrampApp&#x27;s own questions: not a validated questionnaire",
+                "Source: CrampApp&#x27;s own check",
+            ),
+            (
+                "night-waking",
+                "CrampApp&#x27;s own questions: not a validated questionnaire",
+                "Source: CrampApp&#x27;s own question on sleep broken by night cramps.",
+            ),
+        ],
+    )
+    def test_the_answer_page_says_the_status_in_words_with_its_source(self, client, patient, slug, status, source):
+        client.force_login(patient)
+        html = text_of(client.get(answer_url(slug)))
+        assert f"{status}</span>" in html
+        assert source in html
+
+    def test_existing_and_new_instruments_have_the_right_status(self):
+        statuses = dict(Instrument.objects.values_list("slug", "status"))
+        assert statuses == {
+            "psfs": "adapted",
+            "cramp-impact": "not_validated",
+            "pgic": "validated",
+            "night-waking": "not_validated",
+        }
+
+    def test_the_penn_scale_says_it_measures_spasms_of_spasticity_not_cramps(self, psfs):
+        assert psfs.title == "Spasm frequency (adapted from the Penn Spasm Frequency Scale)"
+        assert "They do not measure cramps." in psfs.description
+        assert "Measures spasms of spasticity, not cramps." in psfs.score_help
+
+    def test_the_list_shows_each_status_with_its_source(self, client, patient):
+        client.force_login(patient)
+        html = text_of(client.get(LIST_URL))
+        assert "Validated questionnaire, used as published</span>" in html
+        assert "Adapted from a published questionnaire: not validated in this form</span>" in html
+        assert "PubMed 2716830" in html
+
+    def test_the_fhir_questionnaire_description_carries_the_status_and_source(self, client, patient, psfs, pgic):
+        answer(patient, psfs, frequency=0)
+        answer(patient, pgic, change=3)
+        client.force_login(patient)
+        bundle = Bundle.parse_raw(client.get(reverse("tracker:export_download", args=["fhir"])).content)
+        descriptions = {
+            entry.resource.url.rsplit("/", 1)[-1]: entry.resource.description
+            for entry in bundle.entry
+            if entry.resource.resource_type == "Questionnaire"
+        }
+        assert descriptions["psfs"].endswith(
+            "Adapted from a published questionnaire: not validated in this form. Source: Adapted from the Penn "
+            "Spasm Frequency Scale (Penn et al., N Engl J Med 1989; PubMed 2716830), a measure of spasticity. "
+            "Answers reworded in plain language and a 7-day recall added: not validated in this form."
+        )
+        assert "Validated questionnaire, used as published. Source: Guy W. ECDEU" in descriptions["pgic"]
+
+    def test_staff_see_and_filter_the_status_in_the_admin(self, client, staff):
+        client.force_login(staff)
+        url = reverse("admin:questionnaires_instrument_changelist")
+        html = client.get(url, {"status__exact": "adapted"}).content.decode()
+        assert "Spasm frequency (adapted from the Penn Spasm Frequency Scale)" in html
+        assert "Weekly cramp impact check" not in html
+
+
+class TestOffers:
+    @pytest.mark.parametrize("condition", ["multiple-sclerosis", "spinal-cord-injury"])
+    def test_the_penn_scale_is_offered_by_default_with_ms_or_a_spinal_cord_injury(self, client, patient, condition):
+        offered, more = listed(client, with_condition(patient, condition))
+        assert "psfs" in offered
+        assert "psfs" not in more
+
+    def test_a_patient_with_neuropathy_is_not_offered_the_penn_scale_but_can_add_it(self, client, patient):
+        offered, more = listed(client, with_condition(patient, "peripheral-neuropathy"))
+        assert offered == ["cramp-impact"]
+        assert "psfs" in more
+        html = text_of(client.get(LIST_URL))
+        assert "More questionnaires you can add" in html
+        assert "Offered to people with multiple sclerosis or a spinal cord injury, whose spasms it measures." in html
+        assert f'href="{answer_url("psfs")}"' in html
+        client.post(schedule_url("psfs"), {"every_weeks": "4"})
+        offered, more = listed(client, patient)
+        assert "psfs" in offered
+        assert "psfs" not in more
+
+    @pytest.mark.parametrize(
+        ("fields", "offered"),
+        [
+            ({"woke_from_sleep": True}, True),
+            ({"woke_from_sleep": False}, False),
+            ({"woke_from_sleep": None}, False),
+            ({"entry_type": EntryType.NIGHT, "cramp_count": 3, "times_woken": 2}, True),
+            ({"entry_type": EntryType.NIGHT, "cramp_count": 3, "times_woken": 0}, False),
+        ],
+    )
+    def test_the_night_question_is_offered_once_a_cramp_woke_the_patient(self, client, patient, fields, offered):
+        assert "night-waking" in listed(client, patient)[1]
+        if "entry_type" in fields:
+            fields = {**fields, "tally_date": patient_today(patient) - dt.timedelta(days=1), "duration_seconds": None}
+        EpisodeFactory(patient=patient, **fields)
+        assert ("night-waking" in listed(client, patient)[0]) == offered
+
+    def test_another_patients_wakings_offer_nothing(self, client, patient, other_patient):
+        EpisodeFactory(patient=other_patient, woke_from_sleep=True)
+        assert "night-waking" in listed(client, patient)[1]
+
+    def test_the_night_question_is_answered_stored_and_scored(self, client, patient, night_waking):
+        client.force_login(patient)
+        response = client.post(answer_url("night-waking"), form_data(**{"nights-woken": 2}), follow=True)
+        stored = QuestionnaireResponse.objects.get()
+        assert (stored.instrument, stored.score) == (night_waking, 2)
+        assert stored.answers == [
+            {"link_id": "nights-woken", "value": 2, "code": "3-4-nights", "label": "On 3 or 4 nights"}
+        ]
+        assert "Saved. Nights woken by cramps: 2 (on a scale from 0 to 3)." in text_of(response)
+
+
+class TestImpressionOfChange:
+    def test_without_a_medication_step_the_pgic_is_not_due_or_offered(self, client, patient):
+        assert due_for(patient) == []
+        assert "pgic" in listed(client, patient)[1]
+
+    def test_the_pgic_is_due_4_weeks_after_a_medicine_is_started_and_not_before(self, client, patient, pgic):
+        today = patient_today(patient)
+        medication_add(patient=patient, name="Mexiletine", dose="200 mg", started_on=today)
+        schedule = Schedule.objects.get(instrument=pgic)
+        assert (schedule.next_due, schedule.every_weeks, schedule.set_by) == (today + dt.timedelta(weeks=4), 4, patient)
+        assert due_for(patient) == []
+        with days_later(27):
+            assert due_for(patient) == []
+        with days_later(28):
+            assert [due.instrument for due in due_for(patient)] == [pgic]
+            client.force_login(patient)
+            assert f'href="{answer_url("pgic")}">Patient Global Impression of Change</a>' in text_of(
+                client.get(reverse("tracker:dashboard"))
+            )
+
+    def test_a_dose_change_asks_again_4_weeks_after_it(self, patient, pgic):
+        today = patient_today(patient)
+        medication = medication_add(patient=patient, name="Gabapentin", started_on=today - dt.timedelta(days=10))
+        medication_step_add(medication=medication, created_by=patient, kind="dose_changed", day=today, dose="300 mg")
+        assert Schedule.objects.get(instrument=pgic).next_due == today + dt.timedelta(weeks=4)
+
+    def test_an_earlier_step_written_later_keeps_the_later_follow_up(self, patient, pgic):
+        today = patient_today(patient)
+        medication_add(patient=patient, name="Gabapentin", started_on=today)
+        medication_add(patient=patient, name="Baclofen", started_on=today - dt.timedelta(days=7))
+        assert Schedule.objects.get(instrument=pgic).next_due == today + dt.timedelta(weeks=4)
+
+    @pytest.mark.parametrize("days_ago", [29, 400])
+    def test_a_start_written_down_more_than_4_weeks_later_asks_nothing(self, patient, days_ago):
+        started = patient_today(patient) - dt.timedelta(days=days_ago)
+        medication_add(patient=patient, name="Quinine", started_on=started)
+        assert not Schedule.objects.exists()
+
+    def test_a_stop_asks_nothing(self, patient):
+        today = patient_today(patient)
+        medication = medication_add(patient=patient, name="Quinine", started_on=today - dt.timedelta(days=60))
+        medication_step_add(medication=medication, created_by=patient, kind="stopped", day=today)
+        assert not Schedule.objects.exists()
+
+    def test_the_pgic_is_answered_scored_stored_and_asked_again_4_weeks_on(self, client, patient, pgic):
+        medication_add(patient=patient, name="Mexiletine", started_on=patient_today(patient))
+        with days_later(28):
+            client.force_login(patient)
+            client.post(answer_url("pgic"), form_data(change=2))
+            stored = QuestionnaireResponse.objects.get()
+            assert (stored.score, [answer["label"] for answer in stored.answers]) == (2, ["Much improved"])
+            assert Schedule.objects.get(instrument=pgic).next_due == patient_today(patient) + dt.timedelta(weeks=4)
+
+    def test_the_pgic_offers_the_seven_standard_answers(self, pgic):
+        [item] = pgic.items.all()
+        assert item.text == "Since starting this treatment, how would you describe the change in your cramps?"
+        assert [(option["value"], option["label"]) for option in item.answer_options] == [
+            (1, "Very much improved"),
+            (2, "Much improved"),
+            (3, "Minimally improved"),
+            (4, "No change"),
+            (5, "Minimally worse"),
+            (6, "Much worse"),
+            (7, "Very much worse"),
+        ]
+        check_definition(pgic, [item])
 
 
 class TestScoring:
@@ -304,7 +529,7 @@ class TestScheduling:
         schedule_set(patient=patient, instrument=psfs, every_weeks=4, set_by=patient)
         html = client.get(reverse("tracker:dashboard")).content.decode()
         assert "Questionnaire due" in html
-        assert f'href="{answer_url("psfs")}">Penn Spasm Frequency Scale</a>' in html
+        assert f'href="{answer_url("psfs")}">{psfs.title}</a>' in html
         answer(patient, psfs, frequency=0)
         assert "Questionnaire due" not in client.get(reverse("tracker:dashboard")).content.decode()
 
@@ -495,8 +720,9 @@ class TestListPage:
             answer_at(moment, patient, psfs, frequency=index % 5, severity=1)
             answer_at(moment, patient, impact, **impact_values(index % 11))
         client.force_login(patient)
-        # session, user; instruments with the patient's schedules and the year's answers
-        with django_assert_num_queries(3):
+        # session, user; which offers' rules the patient meets; instruments with the patient's schedules
+        # and the year's answers
+        with django_assert_num_queries(4):
             response = client.get(LIST_URL)
         assert sum(len(summary.points) for summary in response.context["summaries"]) == 2 * size
 
@@ -559,11 +785,13 @@ class TestClinician:
         assert (entry.clinician, entry.action, entry.detail) == (
             clinician,
             AccessLog.Action.SCHEDULE_QUESTIONNAIRE,
-            "PSFS: every 2 weeks",
+            "PSFS (adapted): every 2 weeks",
         )
         client.force_login(patient)
         assert "set by Dr Nora Nerve" in text_of(client.get(LIST_URL))
-        assert "Set a questionnaire schedule (PSFS: every 2 weeks)" in text_of(client.get(reverse("tracker:sharing")))
+        assert "Set a questionnaire schedule (PSFS (adapted): every 2 weeks)" in text_of(
+            client.get(reverse("tracker:sharing"))
+        )
 
     def test_a_clinician_can_stop_a_schedule_and_that_is_logged(self, client, patient, clinician, psfs):
         grant_access(patient, clinician)
@@ -571,13 +799,13 @@ class TestClinician:
         client.force_login(clinician)
         client.post(clinician_schedule_url(patient, "psfs"), {"stop": "1", "every_weeks": "4"})
         assert not Schedule.objects.get().active
-        assert AccessLog.objects.get().detail == "PSFS: stopped"
+        assert AccessLog.objects.get().detail == "PSFS (adapted): stopped"
 
     def test_stopping_a_schedule_that_does_not_run_changes_and_logs_nothing(self, client, patient, clinician):
         grant_access(patient, clinician)
         client.force_login(clinician)
         response = client.post(clinician_schedule_url(patient, "psfs"), {"stop": "1"}, follow=True)
-        assert "was not being asked to answer the PSFS" in response.content.decode()
+        assert "was not being asked to answer the PSFS (adapted)" in response.content.decode()
         assert not Schedule.objects.exists()
         assert not AccessLog.objects.exclude(action=AccessLog.Action.VIEW_REVIEW).exists()
 
@@ -610,7 +838,11 @@ class TestClinician:
         assert "2 answers in this period; change since the first" in html
         assert "<strong>\N{MINUS SIGN}2</strong>" in html
         assert f'action="{clinician_schedule_url(patient, "psfs")}"' in html
-        assert "Not a validated questionnaire" in html
+        assert "Adapted from a published questionnaire: not validated in this form</span>" in html
+        assert (
+            "Source: Adapted from the Penn Spasm Frequency Scale (Penn et al., N Engl J Med 1989; PubMed 2716830)"
+            in html
+        )
 
     def test_the_period_s_summary_gives_each_answer_as_it_was_stored(self, patient, clinician, psfs, impact):
         """The summary is read by a written-out statement: its values come back with the ORM's types on
@@ -648,8 +880,9 @@ class TestClinician:
         response = client.get(reverse("tracker:report", args=[patient.pk]))
         html = text_of(response)
         assert (
-            'Weekly cramp impact check (cramp impact, 0 to 10) <span class="badge text-bg-warning">not validated</span>'
-            in html
+            "Weekly cramp impact check (cramp impact, 0 to 10)<br>"
+            '<span class="small fw-normal">CrampApp&#x27;s own questions: not a validated questionnaire. '
+            "Source: CrampApp&#x27;s own check" in html
         )
         assert "<td>\N{MINUS SIGN}3.2</td>" in html
         assert "Mean of four 0-10 ratings" in html
@@ -732,7 +965,7 @@ class TestFhirExport:
         }
         psfs_score = scores[f"urn:uuid:{psfs_response.uuid}"]
         assert psfs_score.valueQuantity.value == 3
-        assert psfs_score.code.text == "Penn Spasm Frequency Scale: Spasm frequency"
+        assert psfs_score.code.text == f"{psfs.title}: Spasm frequency"
         assert psfs_score.category[0].coding[0].code == "survey"
         assert psfs_score.subject.reference == patient_url
         assert scores[f"urn:uuid:{impact_response.uuid}"].valueQuantity.value == Decimal("4.8")
@@ -800,10 +1033,10 @@ def test_staff_see_instruments_in_the_admin_and_answered_items_are_read_only(cli
 def admin_form(instrument, **changes) -> dict:
     """The admin's change form for `instrument`, as posted, with its items unchanged."""
     fields = ["title", "short_title", "slug", "version", "sort_order", "description", "recall_period", "source"]
+    fields += ["status", "offered_to"]
     fields += ["scoring", "score_item", "score_label", "score_min", "score_max", "score_help", "suggested_every_weeks"]
     data = {field: getattr(instrument, field) for field in fields}
     data.update({"active": "on"} if instrument.active else {})
-    data.update({"validated": "on"} if instrument.validated else {})
     items = list(instrument.items.all())
     data.update({"items-TOTAL_FORMS": len(items), "items-INITIAL_FORMS": len(items)})
     data.update({"items-MIN_NUM_FORMS": 0, "items-MAX_NUM_FORMS": 1000})

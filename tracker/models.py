@@ -177,10 +177,21 @@ MAX_SIDE_EFFECT_LENGTH = 120
 
 
 class SideEffect(models.TextChoices):
+    """Side effects of the medicines used for cramps (quinine, mexiletine, gabapentinoids, baclofen, …).
+    Stored as a JSON list and checked by check_side_effects, so a new one needs no migration; "other"
+    stays last, with its words in side_effect_other."""
+
     DROWSINESS = "drowsiness", "Drowsiness"
     DIZZINESS = "dizziness", "Dizziness"
+    UNSTEADINESS = "unsteadiness", "Unsteadiness"
     WEAKNESS = "weakness", "Weakness"
     SWELLING = "swelling", "Swelling"
+    NAUSEA = "nausea", "Nausea"
+    TREMOR = "tremor", "Tremor"
+    PALPITATIONS = "palpitations", "Palpitations (a racing or pounding heart)"
+    TINNITUS = "tinnitus", "Ringing in the ears (tinnitus)"
+    VISUAL_CHANGES = "visual_changes", "Changes in your sight"
+    RASH = "rash", "Rash"
     OTHER = "other", "Other"
 
 

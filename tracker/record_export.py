@@ -20,8 +20,10 @@ from .models import (
     EpisodeLocation,
     EventKind,
     Medication,
+    MedicationStep,
     PatientCondition,
     PatientProfile,
+    SideEffect,
     Term,
 )
 from .selectors import episodes_filtered
@@ -88,6 +90,16 @@ def _episode_document(episode: Episode, patient: User) -> dict:
     }
 
 
+def _step_document(step: MedicationStep) -> dict:
+    return {
+        "kind": step.kind,
+        "day": _day(step.day),
+        "dose": step.dose,
+        "side_effects": [{"code": code, "label": SideEffect(code).label} for code in step.side_effects],
+        "side_effect_other": step.side_effect_other,
+    }
+
+
 def record_document(patient: User, *, include_sharing: bool = True) -> dict:
     """Everything CrampApp holds about the patient, as JSON-ready values, in a fixed number of queries.
 
@@ -120,8 +132,9 @@ def record_document(patient: User, *, include_sharing: bool = True) -> dict:
                 "dose": item.dose,
                 "started_on": _day(item.started_on),
                 "stopped_on": _day(item.stopped_on),
+                "steps": [_step_document(step) for step in item.timeline()],
             }
-            for item in Medication.objects.for_patient(patient).order_by("started_on", "name")
+            for item in Medication.objects.for_patient(patient).prefetch_related("steps").order_by("started_on", "name")
         ],
         "episodes": [
             _episode_document(episode, patient)

@@ -1,6 +1,8 @@
 from django import template
 
 from ..charts import format_score
+from ..models import Instrument
+from ..offers import OFFER_RULES
 from ..selectors import due_for
 
 register = template.Library()
@@ -32,3 +34,9 @@ def due_questionnaires(patient):
 def item_name(link_id: str) -> str:
     """An item's link id read as words: "daily-activities" -> "Daily activities"."""
     return link_id.replace("-", " ").replace("_", " ").capitalize()
+
+
+@register.filter
+def offer_words(instrument: Instrument) -> str:
+    """Who the questionnaire is offered to by default, in the patient's words."""
+    return OFFER_RULES[instrument.offered_to].words

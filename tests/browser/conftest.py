@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps
+from django.core.management import call_command
 
 from education.content import load_pages
 
@@ -36,6 +37,14 @@ def seeded_data(transactional_db):
     the test another connection than the one holding the serialized copy.)"""
     importlib.import_module("tracker.migrations.0002_seed_vocabularies").seed(apps, None)
     load_pages()
+
+
+@pytest.fixture
+def shipped_instruments(seeded_data):
+    """The shipped questionnaires, put back by running their data migrations again (the later ones change
+    what the first seeded)."""
+    call_command("migrate", "questionnaires", "0001_initial", verbosity=0)
+    call_command("migrate", "questionnaires", verbosity=0)
 
 
 @pytest.fixture(scope="session")

@@ -2,12 +2,10 @@
 them, the patient answers the weekly impact check, and the clinician they granted access reviews it all."""
 
 import datetime as dt
-import importlib
 import re
 import uuid
 
 import pytest
-from django.apps import apps
 from playwright.sync_api import expect
 
 from questionnaires.models import Instrument, QuestionnaireResponse
@@ -32,9 +30,8 @@ IMPACT_ITEMS = ("sleep", "daily-activities", "work", "mood")
 
 
 @pytest.fixture(autouse=True)
-def instruments(seeded_data):
-    """Transactional tests empty every table: put the shipped instruments back (as the migration does)."""
-    importlib.import_module("questionnaires.migrations.0002_seed_instruments").seed(apps, None)
+def instruments(shipped_instruments):
+    """Transactional tests empty every table: every test here needs the shipped questionnaires back."""
 
 
 @pytest.fixture

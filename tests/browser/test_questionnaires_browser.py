@@ -1,12 +1,10 @@
 """Answering questionnaires on a phone: a few taps, big targets, the PSFS part 2 only after spasms,
 errors next to the question; and a clinician scheduling one from the review."""
 
-import importlib
 import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.apps import apps
 from playwright.sync_api import expect
 
 from questionnaires.models import QuestionnaireResponse, Schedule
@@ -22,9 +20,8 @@ AXE_OPTIONS = {
 
 
 @pytest.fixture(autouse=True)
-def instruments(seeded_data):
-    """Transactional tests empty every table: put the shipped instruments back (as the migration does)."""
-    importlib.import_module("questionnaires.migrations.0002_seed_instruments").seed(apps, None)
+def instruments(shipped_instruments):
+    """Transactional tests empty every table: every test here needs the shipped questionnaires back."""
 
 
 def log_in(page, user):
