@@ -2,7 +2,8 @@
 
 An entry's facts come from the entry (its symptoms, triggers, places, duration, relief) and from its patient
 (diagnoses, spinal injury level, medicines taken that day, the symptoms noted before). The patient's part is
-read once for a whole page, or for many patients at once for the clinic list, in three queries.
+read once for a whole page, or for many patients at once for the clinic list, in two queries (a third for the
+symptoms noted before, only when a diagnosis explains a sign: contexts_for).
 """
 
 import datetime as dt
