@@ -9,7 +9,8 @@ import pytest
 from django.utils.safestring import SafeString
 
 from tracker.charts import body_map, count_bars, hours_chart, relief_chart, severity_chart, timeline_chart, weekly_chart
-from tracker.insights import DayStats, MedicationEffect, PlaceCount, StepEffect, Week, Window
+from tracker.counting import DayStats, Week, Window
+from tracker.insights import MedicationEffect, PlaceCount, StepEffect
 from tracker.models import CheckIn, Medication, MedicationStep
 
 HOSTILE = '<script>alert("x")</script> & "quoted"'
@@ -18,9 +19,9 @@ SVG = "http://www.w3.org/2000/svg"
 
 
 def weeks() -> list[Week]:
-    """Two weeks: a day with 3 cramps of severity 6, a cramp-free day, the rest not recorded."""
+    """Two weeks: a day with 3 cramps, the worst of severity 7, a cramp-free day, the rest not recorded."""
     days = [DayStats(MONDAY + dt.timedelta(days=offset)) for offset in range(14)]
-    days[0] = DayStats(MONDAY, cramps=3, entries=3, severity_sum=18, worst=7)
+    days[0] = DayStats(MONDAY, cramps=3, entries=3, worst=7)
     days[1] = DayStats(MONDAY + dt.timedelta(days=1), checkin=CheckIn.Status.NO_CRAMPS)
     return [Week(MONDAY, days[:7]), Week(MONDAY + dt.timedelta(days=7), days[7:])]
 
@@ -103,7 +104,7 @@ def test_a_bar_s_value_sits_just_above_it():
 
 def test_the_tables_list_every_week():
     assert weekly_chart(weeks()).table == [("2 Nov 2026", 3, 1, 5), ("9 Nov 2026", 0, 0, 7)]
-    assert severity_chart(weeks()).table == [("2 Nov 2026", 6.0, 7), ("9 Nov 2026", None, None)]
+    assert severity_chart(weeks()).table == [("2 Nov 2026", 7.0, 7), ("9 Nov 2026", None, None)]
 
 
 def test_the_tables_rows_escape_every_label():
@@ -129,7 +130,7 @@ def test_the_tables_rows_escape_every_label():
 
 def test_the_tables_show_a_dash_for_a_week_without_figures_and_say_when_no_place_is_recorded():
     assert severity_chart(weeks()).table_rows == (
-        "<tr><td>2 Nov 2026</td><td>6.0</td><td>7</td></tr><tr><td>9 Nov 2026</td><td>\N{EN DASH}</td>"
+        "<tr><td>2 Nov 2026</td><td>7.0</td><td>7</td></tr><tr><td>9 Nov 2026</td><td>\N{EN DASH}</td>"
         "<td>\N{EN DASH}</td></tr>"
     )
     assert weekly_chart(weeks()).table_rows == (

@@ -5,7 +5,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.insights import day_counts, days_stats, default_period, insights_for
+from tracker.counting import daily_stats, days_stats
+from tracker.insights import default_period, insights_for
 from tracker.models import CheckIn, Episode, EpisodeLocation, EpisodeTerm, Medication
 from tracker.services import checkin_record, patient_today
 from tracker.tallies import slot_bounds
@@ -59,7 +60,7 @@ class TestWeeks:
             (dt.date(2026, 11, 5), 1, 1),
             (dt.date(2026, 11, 6), 0, 0),
         ]
-        counts = day_counts(patient, dt.date(2026, 11, 4), dt.date(2026, 11, 6))
+        counts = daily_stats(patient, dt.date(2026, 11, 4), dt.date(2026, 11, 6))
         assert [stats.cramps for stats in counts.values()] == [1, 1, 0]
         data = insights_for(patient, dt.date(2026, 11, 2), dt.date(2026, 11, 8), dt.date(2026, 11, 8))
         assert (data.hours[23], data.hours[0]) == (1, 1)
@@ -85,13 +86,17 @@ class TestWeeks:
             days = days_stats(patient, ranges)
             assert days[morning].night_woken == 3, ranges
 
-    def test_weekly_severity_mean_and_worst(self):
+    def test_weekly_severity_is_the_mean_of_each_days_worst_and_the_worst(self):
         patient = PatientFactory()
-        for severity in (2, 4, 9):
-            EpisodeFactory(patient=patient, started_at=at("UTC", 2026, 11, 4, 10), severity=severity)
+        for day, severity in ((4, 2), (4, 4), (5, 9)):
+            EpisodeFactory(patient=patient, started_at=at("UTC", 2026, 11, day, 10), severity=severity)
+        # A twitch is counted apart: its rating is not a cramp's.
+        EpisodeFactory(patient=patient, started_at=at("UTC", 2026, 11, 6, 10), severity=10, event_kind="twitch")
         week = insights_for(patient, dt.date(2026, 11, 2), dt.date(2026, 11, 8), dt.date(2026, 11, 8)).weeks[0]
-        assert week.mean_severity == 5.0
+        # 4 Nov's worst is 4, 5 Nov's 9: (4 + 9) / 2
+        assert week.mean_severity == 6.5
         assert week.worst_severity == 9
+        assert week.cramps == 3
 
     def test_the_default_period_is_26_whole_weeks_ending_today(self):
         start, end = default_period(PatientFactory(), dt.date(2026, 11, 25))
@@ -167,7 +172,7 @@ class TestDidItHelp:
         Medication.objects.create(patient=patient, name="Magnesium", started_on=today - dt.timedelta(days=5))
         [effect] = medication_effects(patient, today)
         assert effect.steps[0].after.days == 6
-        assert not effect.steps[0].after.complete
+        assert effect.steps[0].after.clipped == "today"
 
     def test_medicines_without_a_start_date_are_left_out(self):
         patient = PatientFactory()

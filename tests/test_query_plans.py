@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from tests.factories import ClinicianFactory, PatientFactory, grant_access
-from tracker.insights import days_stats
+from tracker.counting import days_stats
 from tracker.models import Episode
 from tracker.review import clinic_patients, with_summaries
 from tracker.selectors import episodes_filtered

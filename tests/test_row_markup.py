@@ -9,14 +9,13 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.insights import Window
+from tracker.counting import Window
 from tracker.models import ClinicianNote, Episode, EpisodeLocation, EpisodeTerm
 from tracker.selectors import table_entries
 from tracker.templatetags.tracker_tags import (
     clinician_notes,
     effect_window_row,
     episode_cells,
-    trial_rows,
 )
 
 from .factories import CaregiverFactory, ClinicianFactory, EpisodeFactory, PatientFactory, term
@@ -229,20 +228,3 @@ def test_clinic_rows_give_the_last_entry_s_date_in_the_viewer_s_zone():
     with timezone.override("Asia/Tokyo"):
         html = clinic_rows([clinic_row(last_entry=entry)], dt.date(2026, 11, 26))
     assert "<td>26 Nov 2026</td>" in html
-
-
-def test_trial_rows_give_each_measure_for_both_windows_a_dash_only_where_there_is_no_figure():
-    day = dt.date(2026, 11, 1)
-    baseline = Window("Baseline", day, day + dt.timedelta(days=27), 28, 20, 10, 4.5, 8, 20, 5)
-    treatment = Window("Treatment", day, day + dt.timedelta(days=27), 28, 14, 0, None, None, 0, 0)
-    rows = str(trial_rows(baseline, treatment)).split("</tr>")[:-1]
-    cells = [re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row) for row in rows]
-    assert cells == [
-        ["Days recorded", "20 of 28", "14 of 28"],
-        ["Cramps logged", "10", "0"],
-        ["Cramps per recorded day", "0.5", "0.0"],
-        ["Cramps per week", "3.5", "0.0"],
-        ["Mean severity (0\N{EN DASH}10)", "4.5", "\N{EN DASH}"],
-        ["Worst severity (0\N{EN DASH}10)", "8", "\N{EN DASH}"],
-        ["Nights disturbed", "5 of 20 answered (25%)", "0 of 0 answered"],
-    ]

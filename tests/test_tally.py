@@ -1,7 +1,9 @@
 """Night and day tallies, and the kind of event: every count in the product counts cramps, not entries.
 
-The rule (tracker.models.counted): an entry counts its cramp_count (1 for a single cramp, the number
-for a tally), except a cramp described as one of a tally's, which its tally counts already.
+The rule (tracker.models.counted, cramps_only): an entry counts its cramp_count (1 for a single cramp, the
+number for a tally), except a cramp described as one of a tally's, which its tally counts already; and only
+entries called a cramp, or whose kind is not said, are cramps. Spasms or stiffness, twitching and "not sure"
+are counted apart by the same rule (DayStats.spasms, .twitches, .unsure).
 """
 
 import csv
@@ -19,7 +21,8 @@ from django.urls import reverse
 from django.utils import timezone
 from fhir.resources.bundle import Bundle
 
-from tracker.insights import daily_stats, insights_for
+from tracker.counting import daily_stats, mean_daily_worst
+from tracker.insights import insights_for
 from tracker.models import EntryType, Episode, EventKind
 from tracker.review import summary_for
 from tracker.selectors import visit_report
@@ -86,10 +89,12 @@ def paris_patient(patient):
 
 @pytest.fixture
 def diary(paris_patient):
-    """A diary mixing tallies and single cramps: 9 cramps in 6 entries, 4 of which carry the count.
+    """A diary mixing tallies, single entries and kinds of event: 6 entries, 4 of which carry a count.
 
-    Night N (3 days ago): cramps at 23:00 and 02:00 logged one by one, then a tally of 4 that includes
-    them. Night M (5 days ago): a tally of 3, and a cramp at 22:30 counted separately. One daytime cramp.
+    Night N (3 days ago): cramps at 23:00 and 02:00 (kind not said) logged one by one, then a CRAMP tally of
+    4 that includes them: 4 cramps. Night M (5 days ago): a SPASM tally of 3, and a spasm at 22:30 counted
+    separately: 4 spasms, no cramp. Two days ago at 14:00: a TWITCH, 1 twitch. So 4 cramps in 1 counted
+    entry, 4 spasms in 2 and 1 twitch in 1: 9 of any kind, of which only the 4 are cramps.
     """
     patient = paris_patient
     today = patient_today(patient)
@@ -142,7 +147,10 @@ def diary(paris_patient):
     }
 
 
-TOTAL, COUNTED_ENTRIES = 9, 4
+# Cramps and the counted entries that carry them: night N's tally alone (its two described cramps are in its
+# 4). The spasms (3 + 1 on night M) and the twitch are counted apart, never as cramps.
+CRAMPS, CRAMP_ENTRIES = 4, 1
+SPASMS, TWITCHES = 3 + 1, 1
 
 
 class TestCountingRule:
@@ -154,58 +162,87 @@ class TestCountingRule:
         assert diary["separate"].tally is None
         patient = diary["tally"].patient
         assert Episode.objects.for_patient(patient).count() == 6
-        assert Episode.objects.for_patient(patient).cramp_total() == TOTAL
+        # The tally's 4, not 4 + its 2 described cramps; night M's spasms and the twitch are not cramps.
+        assert Episode.objects.for_patient(patient).cramp_total() == CRAMPS
+        assert Episode.objects.for_patient(patient).totals() == (6, CRAMPS)
+        # Of the spasms alone (3 + 1): the same queryset counts cramps only, so none.
+        assert Episode.objects.for_patient(patient).of_kind(EventKind.SPASM).totals() == (2, 0)
 
     def test_days_count_cramps_with_a_tally_on_its_evening(self, diary):
         patient, today = diary["tally"].patient, patient_today(diary["tally"].patient)
         days = daily_stats(patient, today - dt.timedelta(days=6), today)
-        assert sum(day.cramps for day in days.values()) == TOTAL
-        assert days[diary["night_n"]].cramps == 4
-        assert days[diary["night_m"]].cramps == 4
-        # The 02:00 cramp of night N is one of the tally's: its morning has only the daytime cramp.
-        assert days[diary["night_n"] + dt.timedelta(days=1)].cramps == 1
-        # The tally's three wakings belong to the night that ended on that morning.
-        assert days[diary["night_n"] + dt.timedelta(days=1)].night_woken == 3
+        assert sum(day.cramps for day in days.values()) == CRAMPS
+        assert sum(day.spasms for day in days.values()) == SPASMS
+        assert sum(day.twitches for day in days.values()) == TWITCHES
+        night_n, night_m = days[diary["night_n"]], days[diary["night_m"]]
+        assert (night_n.cramps, night_n.entries, night_n.spasms) == (4, 1, 0)
+        # Night M's spasm tally (3, on its evening) and the spasm counted separately (1): spasms, not cramps.
+        assert (night_m.cramps, night_m.entries, night_m.worst, night_m.spasms) == (0, 0, None, 3 + 1)
+        # The 02:00 cramp of night N is one of the tally's, and the 14:00 entry a twitch: no cramp that morning.
+        morning_n = days[diary["night_n"] + dt.timedelta(days=1)]
+        assert (morning_n.cramps, morning_n.entries, morning_n.worst, morning_n.twitches) == (0, 0, None, 1)
+        # The tally's three wakings belong to the night that ended on that morning (the described 02:00 cramp
+        # that woke the patient is one of them, not a fourth).
+        assert morning_n.night_woken == 3
+        # The spasm that woke the patient at 22:30 on night M did not make it a night of cramps.
+        morning_m = days[diary["night_m"] + dt.timedelta(days=1)]
+        assert (morning_m.night_woken, morning_m.night_entries) == (0, 0)
 
     def test_insights_count_cramps_in_weeks_hours_places_and_triggers(self, diary):
         patient = diary["tally"].patient
         today = patient_today(patient)
         data = insights_for(patient, today - dt.timedelta(days=13), today, today)
-        assert (data.total, data.entries) == (TOTAL, COUNTED_ENTRIES)
-        assert sum(week.cramps for week in data.weeks) == TOTAL
-        # Single cramps counted on their own have their hour; a tally's cramps have none.
-        assert (data.hours[22], data.hours[14], sum(data.hours)) == (1, 1, 2)
-        assert data.untimed == {EntryType.NIGHT: 7}
-        assert sum(data.hours) + data.untimed_night == TOTAL
-        assert data.night_share == round(100 * 8 / 9)
+        assert (data.total, data.entries) == (CRAMPS, CRAMP_ENTRIES)
+        assert sum(week.cramps for week in data.weeks) == CRAMPS
+        # The cramps' hours: the described cramps (23:00, 02:00) are in their tally, and the spasm at 22:30
+        # and the twitch at 14:00 are not cramps, so no single cramp has an hour; the tally's have none.
+        assert (data.hours[22], data.hours[23], data.hours[2], data.hours[14], sum(data.hours)) == (0, 0, 0, 0, 0)
+        # Night N's 4; night M's spasm tally (3) is not in it.
+        assert data.untimed == {EntryType.NIGHT: 4}
+        assert sum(data.hours) + data.untimed_night == CRAMPS
+        assert data.night_share == 100  # 4 of 4 cramps in a night tally
         places = {place.slug: (place.left, place.right) for place in data.places}
-        # The tally's 4 cramps in both calves; its described cramp (left calf) not again.
-        assert places == {"calf": (4, 4), "foot-toes": (0, 1)}
-        # Triggers are on single cramps only (a tally has none), the described one included.
-        assert data.triggers == [("Cold", 2)]
-        # Mean severity: of the counted entries' ratings, a tally counting once with its worst (7, 5, 4, 2).
+        # The tally's 4 cramps in both calves; its described cramp (left calf) not again; the spasm in the
+        # right foot is not a cramp.
+        assert places == {"calf": (4, 4)}
+        # Triggers are on single entries only (a tally has none), the described cramp included; the twitch's
+        # "cold" is not a cramp's.
+        assert data.triggers == [("Cold", 1)]
         days = {day.day: day for week in data.weeks for day in week.days}
-        assert sum(day.severity_sum for day in days.values()) / sum(day.entries for day in days.values()) == 4.5
+        assert sum(day.spasms for day in days.values()) == SPASMS
+        assert sum(day.twitches for day in days.values()) == TWITCHES
+        # Mean severity: the mean of the days' worst cramp, over days with a cramp: night N only (its tally,
+        # 7). Had the spasms (worst 5 on night M) and the twitch (2) been counted: (7 + 5 + 2) / 3 = 4.7; a
+        # mean of the entries' ratings would be (7 + 5 + 4 + 2) / 4 = 4.5.
+        assert mean_daily_worst(list(days.values())) == 7.0
         assert (days[diary["night_n"]].entries, days[diary["night_n"]].worst) == (1, 7)
+        assert days[diary["night_m"]].worst is None
         tally_week = next(week for week in data.weeks if days[diary["night_n"]] in week.days)
-        assert tally_week.entries >= 1
-        assert tally_week.worst_severity == 7
+        assert tally_week.entries == 1
+        assert (tally_week.mean_severity, tally_week.worst_severity) == (7.0, 7)
 
     def test_the_insights_page_says_how_it_counts(self, client, diary):
         client.force_login(diary["tally"].patient)
         html = client.get(INSIGHTS_URL).content.decode()
-        assert f"{TOTAL} cramps in {COUNTED_ENTRIES} entries" in html
-        assert "Not in the bars: 7 cramps of night tallies, which have no time of their own." in html
-        assert "a tally counts once, with its worst cramp's rating" in html
+        assert f"{CRAMPS} cramps in {CRAMP_ENTRIES} entry from" in html
+        # Night N's 4 cramps; night M's spasm tally (3) is not among them.
+        assert "Not in the bars: 4 cramps of night tallies, which have no time of their own." in html
+        assert "Spasms or stiffness, twitching and “not sure” are counted apart" in html
+        assert "Mean severity is the mean of each day's worst rating, over the days with a cramp" in html
 
     def test_the_dashboard_strip_and_trend_count_cramps(self, client, diary):
         patient = diary["tally"].patient
         client.force_login(patient)
         response = client.get(DASHBOARD_URL)
-        assert sum(day.cramps for day in response.context["days"]) == TOTAL
-        assert response.context["trend"].recent.cramps == TOTAL
+        assert sum(day.cramps for day in response.context["days"]) == CRAMPS
+        assert sum(day.spasms for day in response.context["days"]) == SPASMS
+        assert sum(day.twitches for day in response.context["days"]) == TWITCHES
+        trend = response.context["trend"].recent
+        # Only night N had a cramp logged; the spasm and twitch days are not recorded days (their check-ins,
+        # if any, are not "no cramps").
+        assert (trend.cramps, trend.recorded_days) == (CRAMPS, 1)
         html = response.content.decode()
-        assert f"<strong>{TOTAL}</strong> cramps on" in html
+        assert f"<strong>{CRAMPS}</strong> cramps on 1 recorded day of the last 14: 4.0 per recorded day." in html
         assert "4 cramps (night tally)" in html
         assert "Log last night" in html
         assert TALLY_URL in html
@@ -215,15 +252,19 @@ class TestCountingRule:
         grant_access(patient, clinician)
         client.force_login(clinician)
         (row,) = list(client.get(reverse("tracker:clinic")).context["page"].object_list)
-        assert row.recent == TOTAL
-        assert row.mean_severity == pytest.approx(4.5)
+        assert row.recent == CRAMPS
+        # Mean of the days' worst cramp over days with a cramp: night N only, 7 (the spasms' 5 and 4 and
+        # the twitch's 2 are not cramps' ratings).
+        assert row.mean_severity == pytest.approx(7.0)
         assert row.worst_severity == 7
-        assert row.times_woken == 4
-        assert summary_for(patient).recent == TOTAL
+        # The tally's 3 wakings; its described 02:00 cramp that woke is one of them, and the spasm at 22:30
+        # that woke is not a cramp.
+        assert row.times_woken == 3
+        assert summary_for(patient).recent == CRAMPS
         review = client.get(reverse("tracker:patient_review", args=[patient.pk]))
-        assert review.context["insights"].total == TOTAL
+        assert review.context["insights"].total == CRAMPS
         html = review.content.decode()
-        assert f"{TOTAL} cramps in {COUNTED_ENTRIES} entries" in html
+        assert f"{CRAMPS} cramps in {CRAMP_ENTRIES} entry from" in html
         assert "4 cramps (night tally)" in html
         assert "How cramps are counted" in html
 
@@ -239,18 +280,30 @@ class TestCountingRule:
         grant_access(patient, clinician)
         today = patient_today(patient)
         figures = visit_report(patient, today - dt.timedelta(days=13), today)["figures"]
-        assert (figures["cramps"], figures["entries"]) == (TOTAL, COUNTED_ENTRIES)
-        assert (figures["mean_severity"], figures["worst_severity"], figures["times_woken"]) == (4.5, 7, 4)
+        # Cramps only: night N's tally. Night M's spasms (3 + 1) and the twitch are not cramps.
+        assert (figures["cramps"], figures["entries"]) == (CRAMPS, CRAMP_ENTRIES)
+        # The mean of the days' worst cramp (night N, 7); the tally's 3 wakings (not the spasm's).
+        assert (figures["mean_severity"], figures["worst_severity"], figures["times_woken"]) == (7.0, 7, 3)
         client.force_login(clinician)
         html = client.get(reverse("tracker:report", args=[patient.pk])).content.decode()
-        assert f"{TOTAL} in {COUNTED_ENTRIES} entries" in html
+        assert f"{CRAMPS} in {CRAMP_ENTRIES} entry" in html
         assert "4 cramps (night tally)" in html
 
     def test_the_csv_column_of_cramps_adds_up_to_the_count(self, client, diary):
         client.force_login(diary["tally"].patient)
         response = client.get(reverse("tracker:export_download", args=["csv"]))
         table = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
-        assert sum(int(row["cramps"]) for row in table) == TOTAL
+        # Each row adds its count to its own kind: the rows marked Cramp or with no kind add up to the cramps.
+        by_kind: dict[str, int] = {}
+        for row in table:
+            by_kind[row["event_kind"]] = by_kind.get(row["event_kind"], 0) + int(row["cramps"])
+        assert by_kind == {
+            "Cramp": 4,
+            "": 0,  # the two described cramps, in their tally's 4
+            "Spasm or stiffness": 3 + 1,
+            "Twitching (fasciculations)": 1,
+        }
+        assert by_kind["Cramp"] + by_kind[""] == CRAMPS
         assert sorted(row["entry_type"] for row in table) == [
             "cramp of a tally",
             "cramp of a tally",
@@ -266,7 +319,10 @@ class TestCountingRule:
     def test_the_json_record_counts_each_cramp_once(self, client, diary):
         client.force_login(diary["tally"].patient)
         record = json.loads(client.get(reverse("tracker:export_download", args=["json"])).content)
-        assert sum(episode["counted_cramps"] for episode in record["episodes"]) == TOTAL
+        assert sum(episode["counted_cramps"] for episode in record["episodes"]) == CRAMPS
+        # A spasm tally keeps its number, but adds nothing to the cramps.
+        spasms = next(e for e in record["episodes"] if e["id"] == str(diary["other_tally"].uuid))
+        assert (spasms["cramp_count"], spasms["counted_cramps"], spasms["event_kind"]["code"]) == (3, 0, "spasm")
         tally = next(episode for episode in record["episodes"] if episode["id"] == str(diary["tally"].uuid))
         assert (tally["entry_type"], tally["cramp_count"], tally["times_woken"]) == ("night", 4, 3)
         assert tally["tally_date"] == diary["night_n"].isoformat()
@@ -305,8 +361,8 @@ class TestCountingRule:
         response = client.post(
             reverse("tracker:import"), {"file": SimpleUploadedFile("mine.csv", exported)}, follow=True
         )
-        assert f"Imported 6 entries: {TOTAL} cramps." in response.content.decode()
-        assert Episode.objects.for_patient(fresh).cramp_total() == TOTAL
+        assert f"Imported 6 entries: {CRAMPS} cramps." in response.content.decode()
+        assert Episode.objects.for_patient(fresh).cramp_total() == CRAMPS
 
         def shape(owner):
             return sorted(
@@ -333,7 +389,8 @@ class TestCountingRule:
         episode_delete(episode=diary["tally"])
         diary["after"].refresh_from_db()
         assert diary["after"].tally is None
-        assert Episode.objects.for_patient(patient).cramp_total() == TOTAL - 4 + 2
+        # The tally's 4 go; its two described cramps (kind not said: cramps) now count on their own.
+        assert Episode.objects.for_patient(patient).cramp_total() == CRAMPS - 4 + 2
 
 
 def tally_form(night: dt.date, **changes) -> dict:
@@ -471,7 +528,8 @@ class TestTallyForm:
 
     def test_the_list_says_cramps_in_entries(self, signed_in, diary):
         html = signed_in.get(LIST_URL).content.decode()
-        assert f"{TOTAL} cramps in 6 entries" in html
+        # Every entry is listed, of every kind; only the cramps are counted (night N's tally).
+        assert f"{CRAMPS} cramps in 6 entries" in html
         assert "4 cramps (night tally)" in html
         assert "1 cramp, counted in the night tally" in html
 
@@ -665,7 +723,7 @@ class TestOverlap:
         signed_in.post(url, {**data, "overlap": "separate", "overlap_key": response.context["overlap"].key})
         after.refresh_from_db()
         assert after.tally is None
-        assert Episode.objects.for_patient(after.patient).cramp_total() == TOTAL + 1
+        assert Episode.objects.for_patient(after.patient).cramp_total() == CRAMPS + 1
 
     def test_a_tally_with_described_cramps_cannot_move_to_another_night(self, signed_in, diary):
         tally = diary["tally"]
@@ -710,9 +768,18 @@ class TestEventKind:
             diary["other_tally"].uuid,
             diary["separate"].uuid,
         }
-        assert "4 cramps in 2 entries matching the filter" in response.content.decode()
-        not_said = signed_in.get(LIST_URL, {"kind": "none"}).context["page"].object_list
-        assert {episode.uuid for episode in not_said} == {diary["before"].uuid, diary["after"].uuid}
+        # The line counts cramps only: the spasm tally (3) and the spasm (1) are listed, not counted as cramps.
+        assert "0 cramps in 2 entries matching the filter" in response.content.decode()
+        cramps = signed_in.get(LIST_URL, {"kind": "cramp"})
+        assert [episode.uuid for episode in cramps.context["page"].object_list] == [diary["tally"].uuid]
+        assert f"{CRAMPS} cramps in 1 entry matching the filter" in cramps.content.decode()
+        not_said = signed_in.get(LIST_URL, {"kind": "none"})
+        assert {episode.uuid for episode in not_said.context["page"].object_list} == {
+            diary["before"].uuid,
+            diary["after"].uuid,
+        }
+        # Both are cramps, but their tally (marked Cramp, not shown here) counts them already.
+        assert "0 cramps in 2 entries matching the filter" in not_said.content.decode()
 
     def test_a_bad_kind_is_explained_and_ignored(self, signed_in, diary):
         response = signed_in.get(LIST_URL, {"kind": "seizure"})
@@ -722,14 +789,25 @@ class TestEventKind:
     def test_the_insights_filter_by_kind(self, signed_in, diary):
         response = signed_in.get(INSIGHTS_URL, {"kind": "spasm"})
         data = response.context["insights"]
-        assert (data.total, data.entries, data.kind) == (4, 2, "spasm")
-        # The hours chart and the tallies' cramps are of the same kind as the weeks'.
+        # The spasms are counted as the chosen kind: night M's tally (3) and the spasm at 22:30 (1).
+        assert (data.total, data.entries, data.kind) == (SPASMS, 2, "spasm")
+        # The hours chart and the tallies' counts are of the same kind as the weeks'.
+        assert (data.hours[22], sum(data.hours), data.untimed) == (1, 1, {EntryType.NIGHT: 3})
         assert sum(data.hours) + sum(data.untimed.values()) == data.total
+        assert {place.slug: (place.left, place.right) for place in data.places} == {"foot-toes": (0, 1)}
+        days = {day.day: day for week in data.weeks for day in week.days}
+        # Night M's worst spasm: the tally's 5 (the single one was a 4).
+        assert (days[diary["night_m"]].cramps, days[diary["night_m"]].worst) == (SPASMS, 5)
+        assert days[diary["night_n"]].cramps == 0
+        # The two entries without a kind are both cramps of night N's tally, which counts them: none here.
         not_said = signed_in.get(INSIGHTS_URL, {"kind": "none"}).context["insights"]
-        assert sum(not_said.hours) + sum(not_said.untimed.values()) == not_said.total
+        assert (not_said.total, not_said.entries, sum(not_said.hours), not_said.untimed) == (0, 0, 0, {})
         assert "only entries marked “Spasm or stiffness”" in response.content.decode()
-        assert signed_in.get(INSIGHTS_URL, {"kind": "twitch"}).context["insights"].total == 1
-        assert signed_in.get(INSIGHTS_URL, {"kind": "bogus"}).context["insights"].total == TOTAL
+        twitches = signed_in.get(INSIGHTS_URL, {"kind": "twitch"}).context["insights"]
+        assert (twitches.total, twitches.entries, twitches.hours[14]) == (TWITCHES, 1, 1)
+        # A kind that is not one of ours is ignored: the cramps, as without a filter.
+        bogus = signed_in.get(INSIGHTS_URL, {"kind": "bogus"}).context["insights"]
+        assert (bogus.total, bogus.entries, bogus.kind) == (CRAMPS, CRAMP_ENTRIES, "")
 
     def test_the_clinician_review_filters_by_kind(self, client, clinician, diary):
         patient = diary["tally"].patient

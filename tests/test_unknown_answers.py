@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from fhir.resources.bundle import Bundle
 
-from tracker.insights import daily_stats, window_of
+from tracker.counting import daily_stats, window_of
 from tracker.models import CheckIn, EntryType, Episode, EpisodeLocation
 from tracker.services import EpisodeDetails, LocationChoice, episode_create, patient_today
 

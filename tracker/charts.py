@@ -11,7 +11,8 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 
-from .insights import Insights, MedicationEffect, PlaceCount, Week, steps_of
+from .counting import Week
+from .insights import Insights, MedicationEffect, PlaceCount, steps_of
 from .markup import joined, text
 from .models import MedicationStep, ReliefEffect
 

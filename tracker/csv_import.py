@@ -18,6 +18,7 @@ from accounts.models import User
 
 from .export import COLUMNS, COLUMNS_BEFORE_TALLIES, CRAMP_OF_A_TALLY, ENTRY_TYPE_TEXT, cell_text
 from .models import (
+    CRAMP_KINDS,
     MAX_DURATION_SECONDS,
     MAX_NOTES_LENGTH,
     MAX_TALLY_CRAMPS,
@@ -396,7 +397,11 @@ def episodes_import(*, patient: User, created_by: User, rows: list[ImportRow]) -
         raise ImportRejected([f"A row could not be stored: {message}" for message in error.messages]) from None
     except IntegrityError:
         raise ImportRejected(["A row breaks a rule of the diary (for example a severity above 10)."]) from None
-    cramps = sum(0 if row.details.part_of_tally else row.details.cramp_count for row in new_rows)
+    cramps = sum(
+        row.details.cramp_count
+        for row in new_rows
+        if not row.details.part_of_tally and row.details.event_kind in CRAMP_KINDS
+    )
     return ImportResult(imported=imported, skipped=len(rows) - imported, cramps=cramps)
 
 

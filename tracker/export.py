@@ -41,8 +41,10 @@ COLUMN_GUIDE = (
     ),
     Column(
         "cramps",
-        "How many cramps the row adds to your count: 1 for a single cramp, the number for a tally, 0 for "
-        "a cramp of a tally (the tally counts it already). Add up this column for the number of cramps.",
+        "How many the row adds to the count of its kind: 1 for a single entry, the number for a tally, 0 for "
+        "a cramp of a tally (the tally counts it already). Add up this column over the rows whose event_kind "
+        "is Cramp or empty for the number of cramps, as every page counts them; spasms or stiffness, "
+        "twitching and not sure are counted apart.",
         "4",
     ),
     Column(

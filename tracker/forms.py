@@ -9,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
+from django.utils.formats import date_format
 
 from accounts.models import User, time_zone_names
 from education.warning_signs import EntryFacts, warning_for
@@ -35,6 +36,7 @@ from .reminders import reminder_time_choices
 from .selectors import vocabulary
 from .services import FUTURE_TOLERANCE, EpisodeDetails, LocationChoice, check_episode_start
 from .tallies import ASK, Overlap, slot_key, slot_of
+from .trial import MAX_TITRATION_DAYS, TITRATION_DAYS, TrialChoice, step_key, step_windows
 from .widgets import PlainDateInput, PlainNumberInput, PlainSelect
 
 SEVERITY_CHOICES = [(value, str(value)) for value in range(SEVERITY_MIN, SEVERITY_MAX + 1)]
@@ -101,10 +103,11 @@ def add_service_error(form: forms.Form, error: ValidationError) -> None:
         form.add_error(name if name in form.fields else None, errors)
 
 
-def kind_filter_field() -> forms.ChoiceField:
+def kind_filter_field(everything: str = "Any kind") -> forms.ChoiceField:
+    """The event-kind filter; `everything` names its empty choice."""
     return forms.ChoiceField(
         label="Kind of event",
-        choices=KIND_FILTER_CHOICES,
+        choices=[("", everything), *KIND_FILTER_CHOICES[1:]],
         required=False,
         widget=PlainSelect,
         error_messages={"invalid_choice": "Choose a kind from the list."},
@@ -543,12 +546,12 @@ class EpisodeFilterForm(forms.Form):
 
 
 class EventKindFilterForm(forms.Form):
-    """The event-kind filter of the insights page."""
+    """The event-kind filter of the insights page: cramps by default (tracker.counting)."""
 
-    kind = kind_filter_field()
+    kind = kind_filter_field("Cramps (marked as a cramp or without a kind)")
 
     def chosen_kind(self) -> str:
-        """The chosen kind, or "" for all kinds (also when the choice is not one of ours)."""
+        """The chosen kind, or "" for cramps (also when the choice is not one of ours)."""
         return self.cleaned_data.get("kind", "") if self.is_bound and self.is_valid() else ""
 
 
@@ -674,26 +677,49 @@ MAX_TRIAL_WINDOW_DAYS = 366
 
 
 class TrialWindowsForm(forms.Form):
-    """A baseline and a treatment window in the patient's local dates: each up to today and at most a
-    year long, and sharing no day."""
+    """What the trial-grade summary compares: a medication step (the 28 days before it against the 28 days
+    after its titration period), or, with no step chosen, two periods in the patient's local dates, each up
+    to today, at most a year long and sharing no day."""
 
-    baseline_start = DiaryDateField(label="Baseline from")
-    baseline_end = DiaryDateField(label="Baseline to")
-    treatment_start = DiaryDateField(label="Treatment from")
-    treatment_end = DiaryDateField(label="Treatment to")
+    step = forms.ChoiceField(label="Medication step", required=False)
+    titration_days = forms.IntegerField(
+        label="Titration days skipped",
+        min_value=0,
+        max_value=MAX_TITRATION_DAYS,
+        required=False,
+        help_text=f"Days after the step left out while the dose settles (0 to {MAX_TITRATION_DAYS}).",
+    )
+    baseline_start = DiaryDateField(label="Baseline from", required=False)
+    baseline_end = DiaryDateField(label="Baseline to", required=False)
+    treatment_start = DiaryDateField(label="Treatment from", required=False)
+    treatment_end = DiaryDateField(label="Treatment to", required=False)
 
-    def __init__(self, *args, today: dt.date, **kwargs):
+    def __init__(self, *args, today: dt.date, steps: list[MedicationStep], **kwargs):
         super().__init__(*args, **kwargs)
         self.today = today
+        self.steps = {step_key(step): step for step in steps if step.day <= today}
+        self.fields["step"].choices = [
+            ("", "None: compare two periods"),
+            *(
+                (key, f"{step.medication.name} {step.get_kind_display().lower()} {date_format(step.day, 'j M Y')}")
+                for key, step in self.steps.items()
+            ),
+        ]
 
     def clean(self):
         cleaned = super().clean()
+        if cleaned.get("step"):
+            if cleaned.get("titration_days") is None and not self.has_error("titration_days"):
+                cleaned["titration_days"] = TITRATION_DAYS
+            return cleaned
         windows = {}
         for window in ("baseline", "treatment"):
             start, end = cleaned.get(f"{window}_start"), cleaned.get(f"{window}_end")
             for name, day in ((f"{window}_start", start), (f"{window}_end", end)):
                 if day and day > self.today:
-                    self.add_error(name, f"This is after today ({self.today.day} {self.today:%b %Y}).")
+                    self.add_error(name, f"This is after today ({date_format(self.today, 'j M Y')}).")
+                elif day is None and not self.has_error(name):
+                    self.add_error(name, "Choose a date, or a medication step above.")
             if not (start and end) or self.has_error(f"{window}_start") or self.has_error(f"{window}_end"):
                 continue
             if end < start:
@@ -707,14 +733,32 @@ class TrialWindowsForm(forms.Form):
             if start <= baseline_end and baseline_start <= end:
                 self.add_error(
                     "treatment_start",
-                    f"The windows overlap: the baseline runs from {baseline_start.day} {baseline_start:%b %Y} "
-                    f"to {baseline_end.day} {baseline_end:%b %Y}. Choose windows that share no day.",
+                    f"The windows overlap: the baseline runs from {date_format(baseline_start, 'j M Y')} "
+                    f"to {date_format(baseline_end, 'j M Y')}. Choose windows that share no day.",
                 )
         return cleaned
 
-    def windows(self) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
+    def choice(self) -> TrialChoice:
+        """The windows chosen (the form is valid)."""
         data = self.cleaned_data
-        return (data["baseline_start"], data["baseline_end"]), (data["treatment_start"], data["treatment_end"])
+        if data["step"]:
+            step, titration_days = self.steps[data["step"]], data["titration_days"]
+            return TrialChoice(*step_windows(step, titration_days, self.today), step, titration_days)
+        return TrialChoice(
+            (data["baseline_start"], data["baseline_end"]), (data["treatment_start"], data["treatment_end"])
+        )
+
+    @staticmethod
+    def initial_for(choice: TrialChoice) -> dict:
+        (baseline_start, baseline_end), (treatment_start, treatment_end) = choice.baseline, choice.treatment
+        return {
+            "step": step_key(choice.step) if choice.step else "",
+            "titration_days": choice.titration_days if choice.step else TITRATION_DAYS,
+            "baseline_start": baseline_start,
+            "baseline_end": baseline_end,
+            "treatment_start": treatment_start,
+            "treatment_end": treatment_end,
+        }
 
 
 class InvitationForm(forms.Form):

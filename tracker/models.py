@@ -332,9 +332,26 @@ def counted(prefix: str = "") -> models.Q:
     return models.Q(**{f"{prefix}tally__isnull": True})
 
 
+# What the diary counts as a cramp: an entry the patient called a cramp, or whose kind they did not say (the
+# diary logs cramps unless told otherwise). Spasms or stiffness, twitching and "not sure" are counted apart.
+CRAMP_KINDS = ("", EventKind.CRAMP)
+
+
+def counted_kind(kind: str = "", prefix: str = "") -> models.Q:
+    """The entries of one event kind (KIND_NOT_SAID: those that do not say); cramps (CRAMP_KINDS) for ""."""
+    if not kind:
+        return models.Q(**{f"{prefix}event_kind__in": CRAMP_KINDS})
+    return models.Q(**{f"{prefix}event_kind": stored_event_kind(kind)})
+
+
+def cramps_only(prefix: str = "") -> models.Q:
+    """The entries whose `cramp_count` is added up as cramps: counted (see `counted`) and of a cramp kind."""
+    return counted(prefix) & counted_kind("", prefix)
+
+
 def cramps_sum(prefix: str = "", condition: models.Q | None = None) -> Coalesce:
     """The number of cramps among the entries (those matching `condition`), 0 when there are none."""
-    return Coalesce(models.Sum(f"{prefix}cramp_count", filter=counted(prefix) & (condition or models.Q())), 0)
+    return Coalesce(models.Sum(f"{prefix}cramp_count", filter=cramps_only(prefix) & (condition or models.Q())), 0)
 
 
 def times_woken_sum(prefix: str = "", condition: models.Q | None = None) -> Coalesce:
@@ -345,7 +362,7 @@ def times_woken_sum(prefix: str = "", condition: models.Q | None = None) -> Coal
         models.When(**{f"{prefix}woke_from_sleep": True}, then=models.Value(1)),
         default=models.Value(0),
     )
-    return Coalesce(models.Sum(woken, filter=counted(prefix) & (condition or models.Q())), 0)
+    return Coalesce(models.Sum(woken, filter=cramps_only(prefix) & (condition or models.Q())), 0)
 
 
 class EpisodeQuerySet(models.QuerySet):
@@ -361,6 +378,10 @@ class EpisodeQuerySet(models.QuerySet):
     def counted(self) -> "EpisodeQuerySet":
         """The entries that carry the count (see `counted`): not the cramps described inside a tally."""
         return self.filter(counted())
+
+    def cramps(self) -> "EpisodeQuerySet":
+        """The entries whose count is of cramps (see `cramps_only`)."""
+        return self.filter(cramps_only())
 
     def cramp_total(self) -> int:
         """The number of cramps in these entries, in one query."""
@@ -574,18 +595,23 @@ class Episode(models.Model):
 
     @property
     def counted_cramps(self) -> int:
-        """What this entry adds to a count of cramps (see `counted`)."""
-        return 0 if self.tally_id else self.cramp_count
+        """What this entry adds to a count of cramps (see `cramps_only`): nothing for a spasm, twitch or
+        "not sure", nor for a cramp its tally counts already."""
+        return 0 if self.tally_id or self.event_kind not in CRAMP_KINDS else self.cramp_count
 
     @property
     def count_label(self) -> str:
-        """ "4 cramps (night tally)", "1 cramp", or "1 cramp, counted in the night tally"."""
+        """ "4 cramps (night tally)", "1 cramp", "1 cramp, counted in the night tally", or for another kind of
+        event "3 of: spasm or stiffness (night tally)", "1 of: twitching (fasciculations)"."""
+        if self.event_kind in CRAMP_KINDS:
+            counted = f"{self.cramp_count} cramp{'s' if self.cramp_count != 1 else ''}"
+        else:
+            counted = f"{self.cramp_count} of: {self.get_event_kind_display().lower()}"
         if self.is_tally:
-            cramps = f"{self.cramp_count} cramp{'s' if self.cramp_count != 1 else ''}"
-            return f"{cramps} ({self.get_entry_type_display().lower()})"
+            return f"{counted} ({self.get_entry_type_display().lower()})"
         if self.tally_id:
-            return f"1 cramp, counted in the {self.tally_kind}"
-        return "1 cramp"
+            return f"{counted}, counted in the {self.tally_kind}"
+        return counted
 
     @property
     def tally_kind(self) -> str:

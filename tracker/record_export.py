@@ -111,9 +111,11 @@ def record_document(patient: User, *, include_sharing: bool = True) -> dict:
     document = {
         "format": RECORD_FORMAT,
         "version": RECORD_VERSION,
-        "counting": "An episode counts cramp_count cramps (1 for a single cramp, the number for a night or day "
-        "tally), except one described as one of a tally's cramps (part_of_tally_id), which its tally counts "
-        "already: the number of cramps is the sum of counted_cramps.",
+        "counting": "An episode counts cramp_count of its kind (1 for a single entry, the number for a night or "
+        "day tally), except one described as one of a tally's cramps (part_of_tally_id), which its tally counts "
+        "already. counted_cramps is what it adds to the number of cramps, as every page of the app counts them: "
+        "0 for spasms or stiffness, twitching and not sure, which are counted apart. The number of cramps is "
+        "the sum of counted_cramps.",
         "exported_at": _instant(timezone.now()),
         "account": {
             "name": patient.full_name,

@@ -5,12 +5,10 @@ import datetime as dt
 import uuid
 
 from django.db.models import (
-    Avg,
     Case,
     Count,
     F,
     FilteredRelation,
-    Max,
     Min,
     OuterRef,
     Q,
@@ -23,8 +21,9 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .models import CareGrant, CheckIn, ClinicSummary, Episode, TrendDirection, counted, cramps_sum, times_woken_sum
-from .trends import trends_for
+from .counting import mean_daily_worst
+from .models import CareGrant, CheckIn, ClinicSummary, Episode, TrendDirection, times_woken_sum
+from .trends import local_days_for, trend_from_days
 from .warnings import contexts_for, warnings_by_patient
 
 WINDOW_DAYS = 30
@@ -45,14 +44,13 @@ DEFAULT_SORT = "-recent"
 
 
 def with_summaries(patients: QuerySet, now: dt.datetime) -> QuerySet:
-    """Annotate each patient with the counts of the last 30 days, counted at `now`, and when the oldest
-    entry among them started (it leaves the window, and the figures change, 30 days after).
+    """Annotate each patient with how often cramps woke them in the last 30 days, counted at `now`, when the
+    oldest entry among them started (it leaves the window, and the figure changes, 30 days after), and their
+    last entry and check-in.
 
     One join to the patient's episodes of the last 30 days (the (patient, started_at) index finds them),
-    counted with FILTER clauses: no per-patient subquery over the episodes. Counts are of cramps
-    (tracker.models.counted); the mean severity is that of the counted entries (a tally's is its worst).
-    These are counts, not comparisons: whether cramps are more or less frequent is the trend's rule over
-    recorded days (tracker.trends), and warning signs are the table's (tracker.warnings), both in _judged.
+    counted with FILTER clauses: no per-patient subquery over the episodes. The cramps, their severity and
+    the trend are counted over local days by tracker.counting's rule, in _judged.
     """
     return patients.annotate(
         last_30=FilteredRelation(
@@ -60,9 +58,6 @@ def with_summaries(patients: QuerySet, now: dt.datetime) -> QuerySet:
             condition=Q(episodes__started_at__gte=now - WINDOW, episodes__started_at__lte=now),
         )
     ).annotate(
-        recent=cramps_sum("last_30__"),
-        mean_severity=Avg("last_30__severity", filter=counted("last_30__")),
-        worst_severity=Max("last_30__severity", filter=counted("last_30__")),
         times_woken=times_woken_sum("last_30__"),
         oldest_recent=Min("last_30__started_at"),
         last_entry=Subquery(
@@ -73,14 +68,14 @@ def with_summaries(patients: QuerySet, now: dt.datetime) -> QuerySet:
 
 
 COUNTED = [
-    "recent",
-    "mean_severity",
-    "worst_severity",
     "times_woken",
     "last_entry",
     "last_checkin",
 ]
 JUDGED = [
+    "recent",
+    "mean_severity",
+    "worst_severity",
     "warning_entries",
     "warning_tier",
     "trend",
@@ -104,7 +99,8 @@ def _stale(now: dt.datetime) -> Q:
 
 
 def _judged(patients: list[User], now: dt.datetime) -> dict[int, dict]:
-    """The figures the clinical rules give for each patient: the entries of the last 30 days with a warning
+    """The figures the clinical rules give for each patient: their cramps, the mean of each day's worst severity
+    and the worst of the last 30 local days (tracker.counting), the entries of the last 30 days with a warning
     sign and the most urgent tier (education.warning_signs), and the trend over recorded days (tracker.trends).
     Six queries whatever the number of patients."""
     contexts = contexts_for(patients)
@@ -112,10 +108,16 @@ def _judged(patients: list[User], now: dt.datetime) -> dict[int, dict]:
         patient__in=patients, started_at__gte=now - dt.timedelta(days=WINDOW_DAYS), started_at__lte=now
     ).with_signs()
     warnings = warnings_by_patient(episodes, contexts)
+    days_by_patient = local_days_for(patients, now, WINDOW_DAYS)
     judged = {}
-    for pk, trend in trends_for(patients, now).items():
-        found = warnings.get(pk, [])
-        judged[pk] = {
+    for patient in patients:
+        found = warnings.get(patient.pk, [])
+        days = list(days_by_patient[patient.pk].values())
+        trend = trend_from_days(days, now.astimezone(patient.zone).date())
+        judged[patient.pk] = {
+            "recent": sum(day.cramps for day in days),
+            "mean_severity": mean_daily_worst(days),
+            "worst_severity": max((day.worst for day in days if day.worst is not None), default=None),
             "warning_entries": len(found),
             "warning_tier": max((warning.tier for warning in found), default=None),
             "trend": trend.direction,

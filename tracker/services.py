@@ -12,6 +12,7 @@ from django.utils import timezone
 from accounts.models import User
 
 from .models import (
+    CRAMP_KINDS,
     TALLY_TYPES,
     CheckIn,
     ClinicSummary,
@@ -249,8 +250,12 @@ def _add_links(episode: Episode, details: EpisodeDetails) -> None:
     EpisodeTerm.objects.bulk_create(EpisodeTerm(patient=patient, episode=episode, term=term) for term in terms.values())
 
 
-def _mark_day_with_cramps(patient: User, day: dt.date) -> None:
-    """The day's check-in says "had cramps": one INSERT ... ON CONFLICT UPDATE."""
+def _mark_day_with_cramps(patient: User, episode: Episode) -> None:
+    """The day of a cramp (tracker.models.CRAMP_KINDS) says "had cramps": one INSERT ... ON CONFLICT UPDATE. A
+    spasm or a twitch leaves the day's check-in as it is: a day with only those can be cramp-free."""
+    if episode.event_kind not in CRAMP_KINDS:
+        return
+    day = local_day(patient, episode.started_at)
     CheckIn.objects.bulk_create(
         [CheckIn(patient=patient, day=day, status=CheckIn.Status.HAD_CRAMPS)],
         update_conflicts=True,
@@ -339,7 +344,7 @@ def episode_create(
     _add_links(episode, details)
     if singles:
         Episode.objects.for_patient(patient).filter(pk__in=[single.pk for single in singles]).update(tally=episode)
-    _mark_day_with_cramps(patient, local_day(patient, episode.started_at))
+    _mark_day_with_cramps(patient, episode)
     ClinicSummary.objects.log_changed(patient.pk)
     return episode, True
 
@@ -389,7 +394,7 @@ def episodes_bulk_create(
         ),
         batch_size=500,
     )
-    days = {local_day(patient, episode.started_at) for episode, _ in stored}
+    days = {local_day(patient, episode.started_at) for episode, _ in stored if episode.event_kind in CRAMP_KINDS}
     checkins = CheckIn.objects.filter(patient=patient, day__in=days)
     checkins.filter(status=CheckIn.Status.NO_CRAMPS).update(status=CheckIn.Status.HAD_CRAMPS)
     answered = set(checkins.values_list("day", flat=True))
@@ -436,7 +441,7 @@ def episode_update(*, episode: Episode, details: EpisodeDetails, overlap: str = 
         raise TallyExists(tally_of_slot(patient, details.entry_type, details.tally_date)) from None
     _replace_links(episode, details)
     Episode.objects.for_patient(patient).filter(pk__in=[single.pk for single in singles]).update(tally=episode)
-    _mark_day_with_cramps(patient, local_day(patient, episode.started_at))
+    _mark_day_with_cramps(patient, episode)
     ClinicSummary.objects.log_changed(patient.pk)
     return episode
 
@@ -466,7 +471,7 @@ def checkin_record(*, patient: User, created_by: User, day: dt.date, status: str
     existing = CheckIn.objects.filter(patient=patient, day=day).first()
     if existing is not None and day < today and existing.status != status:
         raise ValidationError({"day": "This day is already recorded. Log or edit a cramp to change it."})
-    if status == CheckIn.Status.NO_CRAMPS and episodes_on_day(patient, day) > 0:
+    if status == CheckIn.Status.NO_CRAMPS and cramps_on_day(patient, day) > 0:
         raise ValidationError({"status": "You logged cramps on this day. Delete them first if they were a mistake."})
     if existing is not None and existing.status == status:
         return existing
@@ -477,10 +482,11 @@ def checkin_record(*, patient: User, created_by: User, day: dt.date, status: str
     return checkin
 
 
-def episodes_on_day(patient: User, day: dt.date) -> int:
+def cramps_on_day(patient: User, day: dt.date) -> int:
+    """The entries of cramps (tracker.models.CRAMP_KINDS) on a local day: a spasm or a twitch leaves it cramp-free."""
     start = dt.datetime.combine(day, dt.time.min, tzinfo=patient.zone)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=patient.zone)
-    return Episode.objects.for_patient(patient).in_period(start, end).count()
+    return Episode.objects.for_patient(patient).in_period(start, end).filter(event_kind__in=CRAMP_KINDS).count()
 
 
 def profile_for(patient: User) -> PatientProfile:

@@ -14,13 +14,12 @@ chosen to flag a clear change and not day-to-day noise, and shown with the figur
 """
 
 import datetime as dt
-from collections import defaultdict
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from accounts.models import User
 
-from .insights import DayStats
+from .counting import DayStats
 from .models import CheckIn, Episode, TrendDirection
 
 RATE_WINDOW_DAYS = 14
@@ -89,57 +88,57 @@ def _windows(today: dt.date) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt
     return (recent_first, today), (previous_last - dt.timedelta(days=RATE_WINDOW_DAYS - 1), previous_last)
 
 
-def trends_for(patients: Iterable[User], now: dt.datetime) -> dict[int, Trend]:
-    """Each patient's trend at `now`, by their own local days, in two queries whatever the number of patients.
-
-    Cramps are counted by the one rule of tracker.models.counted (a tally counts its cramps, a cramp described
-    as one of a tally's not again)."""
-    patients = list(patients)
-    if not patients:
-        return {}
+def local_days_for(patients: Iterable[User], now: dt.datetime, days: int) -> dict[int, dict[dt.date, DayStats]]:
+    """Each patient's last `days` local days (ending today in their own zone) as tracker.counting counts them,
+    from their cramps read one by one and their check-ins: two queries whatever the number of patients."""
     zones = {patient.pk: patient.zone for patient in patients}
-    todays = {pk: now.astimezone(zone).date() for pk, zone in zones.items()}
+    if not zones:
+        return {}
+    stats = {}
+    for pk, zone in zones.items():
+        today = now.astimezone(zone).date()
+        stats[pk] = {today - dt.timedelta(days=n): DayStats(day=today - dt.timedelta(days=n)) for n in range(days)}
     # A day longer than 24 hours at either end covers every zone's first local day.
-    since = now - dt.timedelta(days=2 * RATE_WINDOW_DAYS + 1)
-    cramps: dict[int, dict[dt.date, int]] = defaultdict(lambda: defaultdict(int))
-    recorded: dict[int, set[dt.date]] = defaultdict(set)
+    since = now - dt.timedelta(days=days + 1)
     entries = (
         Episode.objects.filter(patient_id__in=list(zones), started_at__gte=since, started_at__lte=now)
-        .counted()
-        .values_list("patient_id", "started_at", "cramp_count")
+        .cramps()
+        .values_list("patient_id", "started_at", "cramp_count", "severity")
         .order_by()
     )
-    for patient_id, started_at, count in entries:
-        day = started_at.astimezone(zones[patient_id]).date()
-        cramps[patient_id][day] += count
-        recorded[patient_id].add(day)
-    # A "had cramps" answer without a cramp logged says nothing of how many: only a cramp-free day is recorded
-    # by its check-in alone.
-    checkins = CheckIn.objects.filter(
-        patient_id__in=list(zones), day__gte=since.date(), status=CheckIn.Status.NO_CRAMPS
-    ).values_list("patient_id", "day")
-    for patient_id, day in checkins:
-        recorded[patient_id].add(day)
-    return {pk: _trend(today, cramps[pk], recorded[pk]) for pk, today in todays.items()}
+    for patient_id, started_at, count, severity in entries:
+        if (day := stats[patient_id].get(started_at.astimezone(zones[patient_id]).date())) is not None:
+            day.add_entry(count, severity)
+    checkins = CheckIn.objects.filter(patient_id__in=list(zones), day__gte=since.date()).values_list(
+        "patient_id", "day", "status"
+    )
+    for patient_id, day, status in checkins:
+        if (stats_of_day := stats[patient_id].get(day)) is not None:
+            stats_of_day.checkin = status
+    return stats
 
 
-def _trend(today: dt.date, cramps: Mapping[dt.date, int], recorded: Collection[dt.date]) -> Trend:
-    """The trend from a patient's cramps per local day and their recorded days."""
+def trends_for(patients: Iterable[User], now: dt.datetime) -> dict[int, Trend]:
+    """Each patient's trend at `now`, by their own local days, in two queries whatever the number of patients."""
+    patients = list(patients)
+    days = local_days_for(patients, now, WINDOWS_DAYS)
+    return {
+        patient.pk: trend_from_days(days[patient.pk].values(), now.astimezone(patient.zone).date())
+        for patient in patients
+    }
+
+
+def trend_from_days(days: Iterable[DayStats], today: dt.date) -> Trend:
+    """The trend from the DayStats of (at least) the last 28 days, counted by tracker.counting: the dashboard
+    reads them for its day strip, the clinic list with its other figures."""
+    days = list(days)
     windows = [
         RateWindow(
             first=first,
             last=last,
-            cramps=sum(count for day, count in cramps.items() if first <= day <= last),
-            recorded_days=sum(first <= day <= last for day in recorded),
+            cramps=sum(day.cramps for day in days if first <= day.day <= last),
+            recorded_days=sum(day.recorded for day in days if first <= day.day <= last),
         )
         for first, last in _windows(today)
     ]
     return Trend(recent=windows[0], previous=windows[1], direction=direction_of(*windows))
-
-
-def trend_from_days(days: Iterable[DayStats], today: dt.date) -> Trend:
-    """The trend from the DayStats of the last 28 days, as the dashboard reads them for its day strip
-    (insights.day_counts counts cramps by the same rule): no query of its own."""
-    days = list(days)
-    recorded = [day.day for day in days if day.cramps or day.checkin == CheckIn.Status.NO_CRAMPS]
-    return _trend(today, {day.day: day.cramps for day in days}, recorded)

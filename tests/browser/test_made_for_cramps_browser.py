@@ -171,20 +171,30 @@ def test_a_tally_a_caregivers_cramp_and_an_impact_check_reach_the_clinicians_rev
     scores = impact.get_by_role("table").locator("tbody tr td:nth-child(2)")
     expect(scores).to_have_text(["8", "6", "4"])
 
-    # Baseline against treatment: the 28 days before Baclofen against the 11 days from it.
-    trial = clinic_page.get_by_role("region", name="Baseline against treatment")
+    # Before and after Baclofen: by default the 28 days after 14 days of titration, which have not begun.
+    trial = clinic_page.get_by_role("region", name=f"Before and after: Baclofen started {day_label(started)}")
+    expect(trial.get_by_role("table")).to_contain_text(
+        f"treatment from {day_label(started + dt.timedelta(days=14))} (not begun yet)"
+    )
+    # The clinician skips no titration: the 28 days before against the 11 days from the start.
+    trial.get_by_label("Titration days skipped").fill("0")
+    trial.get_by_role("button", name="Compare").click()
+    trial = clinic_page.get_by_role("region", name=f"Before and after: Baclofen started {day_label(started)}")
     expect(trial.get_by_role("table")).to_contain_text(
         f"Baseline {day_label(baseline[0])} to {day_label(baseline[1])}; "
         f"treatment {day_label(started)} to {day_label(today)}"
     )
     figures = trial.get_by_role("table")
-    for measure, baseline_figure, treatment_figure in (
-        ("Days recorded", "4 of 28", "3 of 11"),
-        ("Cramps logged", "4", "5"),
-        ("Cramps per recorded day", "1.0", "1.67"),
-        ("Mean severity", "6.0", "5.0"),
-        ("Worst severity", "8", "7"),
+    # Baseline: 4 cramps on 2 days, each day's worst 8 and 5; recorded: those and 2 cramp-free days. Treatment:
+    # yesterday's tally of 4 (worst 7) and the caregiver's cramp (3), and 2 cramp-free days.
+    for measure, cells in (
+        ("Days recorded", ["4 of 28", "3 of 11", "Too few days recorded to compare"]),
+        ("Cramps logged", ["4", "5", ""]),
+        ("Cramps per recorded day", ["1.0", "1.67", "not compared"]),
+        ("Mean of each day's worst severity", ["6.5", "7.0", "not compared"]),
     ):
         row = figures.get_by_role("row", name=re.compile(f"^{measure}"))
-        expect(row.get_by_role("cell")).to_have_text([baseline_figure, treatment_figure])
-    expect(trial).to_contain_text(f"{day_label(started)}: Baclofen started, 5 mg · during the treatment window")
+        expect(row.get_by_role("cell")).to_have_text(cells)
+    expect(trial).to_contain_text(
+        "Too few days recorded to compare: the baseline has 4 of 28 days recorded, and the treatment window has 3 of 11"
+    )

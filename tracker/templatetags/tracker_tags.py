@@ -285,34 +285,3 @@ def clinician_notes(notes, empty: str = "") -> str:
     if not figures and empty:
         return format_html("<p>{}</p>", empty)
     return joined(figures, "\n")
-
-
-def _figure(value) -> str:
-    return NOT_GIVEN if value is None else text(value)
-
-
-def _nights(window) -> str:
-    share = "" if window.night_share is None else f" ({window.night_share}%)"
-    return f"{window.nights_disturbed} of {window.nights_answered} answered{share}"
-
-
-# The rows of the baseline-against-treatment table: each measure with how a window shows it.
-TRIAL_MEASURES = [
-    ("Days recorded", lambda window: f"{window.recorded_days} of {window.days}"),
-    ("Cramps logged", lambda window: text(window.cramps)),
-    ("Cramps per recorded day", lambda window: _figure(window.cramps_per_day)),
-    ("Cramps per week", lambda window: _figure(window.cramps_per_week)),
-    ("Mean severity (0\N{EN DASH}10)", lambda window: _figure(window.mean_severity)),
-    ("Worst severity (0\N{EN DASH}10)", lambda window: _figure(window.worst_severity)),
-    ("Nights disturbed", _nights),
-]
-
-
-@register.simple_tag
-def trial_rows(baseline, treatment) -> str:
-    """The baseline-against-treatment table's rows: each measure for the two windows ("\N{EN DASH}" where a
-    window has no figure, a zero shown as one)."""
-    return joined(
-        f'<tr><th scope="row">{label}</th><td>{shown(baseline)}</td><td>{shown(treatment)}</td></tr>'
-        for label, shown in TRIAL_MEASURES
-    )

@@ -21,18 +21,16 @@ from ..forms import AcceptInvitationForm, EpisodeFilterForm, NoteForm
 from ..insights import (
     course_steps,
     days_between,
-    days_stats,
     insights_for,
     medication_courses,
-    medication_steps,
     medications_with_steps,
-    trial_summary,
 )
 from ..models import MAX_NOTES_LENGTH, AccessLog, ClinicianNote, Episode
 from ..review import clinic_patients, summary_for
 from ..selectors import CountedPaginator, episodes_filtered, table_entries, visit_report
 from ..services import patient_today
 from ..sharing import access_log_record, invitation_accept, note_add
+from ..trial import trial_summary
 from ..warnings import PatientContext, contexts_for, with_warnings
 from .periods import period_from
 from .trial import TrialSection, trial_windows
@@ -116,11 +114,17 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     medications = medications_with_steps(patient)
     courses = medication_courses(patient, today, medications)
     steps = course_steps(courses)
-    trial_form, baseline, treatment = trial_windows(request, today, steps)
+    trial_form, choice = trial_windows(request, today, steps)
     insights = insights_for(
-        patient, start, end, today, kind=filters.get("kind", ""), courses=courses, also=[baseline, treatment]
+        patient,
+        start,
+        end,
+        today,
+        kind=filters.get("kind", ""),
+        courses=courses,
+        also=[choice.baseline, choice.treatment],
     )
-    trial = trial_summary(patient, baseline, treatment, steps, days=insights.days)
+    trial = trial_summary(patient, choice, steps, days=insights.days)
     episodes = episodes_filtered(patient, **filters).for_table()
     patient_context = contexts_for([patient], medications)[patient.pk]
     context = {
@@ -173,20 +177,40 @@ def note_new(request: HttpRequest, patient_id: int) -> HttpResponse:
 @login_required
 @require_safe
 def report(request: HttpRequest, patient_id: int) -> HttpResponse:
-    """A printable visit report for a chosen period."""
+    """A printable visit report for a chosen period: a clinician's, or the patient's own copy, which leaves
+    out the clinicians' notes."""
     patient = access_patient(request.user, patient_id)
     period_form, start, end = _logged_period(request, patient, AccessLog.Action.VIEW_REPORT)
+    own_copy = request.user == patient
     today = patient_today(patient)
-    steps = medication_steps(patient, today)
-    trial_form, baseline, treatment = trial_windows(request, today, steps)
-    # The period's days and the trial windows' in one query.
-    days = days_stats(patient, [(start, end), baseline, treatment])
+    medications = medications_with_steps(patient)
+    courses = medication_courses(patient, today, medications)
+    steps = course_steps(courses)
+    trial_form, choice = trial_windows(request, today, steps)
+    # The period's days, the medicines' windows and the trial windows' in one query.
+    insights = insights_for(patient, start, end, today, courses=courses, also=[choice.baseline, choice.treatment])
+    days = insights.days
+    report_data = visit_report(
+        patient,
+        start,
+        end,
+        stats=days_between(days, start, end),
+        medications=medications,
+        courses=courses,
+        with_notes=not own_copy,
+    )
+    scores = questionnaires.summary_for(patient, start, end)
     context = {
         "patient": patient,
+        "own_copy": own_copy,
         "period_form": period_form,
-        **visit_report(patient, start, end, stats=days_between(days, start, end)),
-        "questionnaires": questionnaires.summary_for(patient, start, end),
-        "trial": TrialSection(form=trial_form, summary=trial_summary(patient, baseline, treatment, steps, days=days)),
+        "insights": insights,
+        "charts": charts_for(insights),
+        **report_data,
+        # The questionnaires answered in the period, with their scores; those scheduled but not answered, named.
+        "questionnaires": [summary for summary in scores if summary.points],
+        "unanswered": [summary.instrument for summary in scores if summary.scheduled and not summary.points],
+        "trial": TrialSection(form=trial_form, summary=trial_summary(patient, choice, steps, days=days)),
     }
     return render(request, "clinic/report.html", context)
 

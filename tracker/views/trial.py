@@ -1,4 +1,4 @@
-"""The windows of the trial-style summary in the clinician's review and the visit report."""
+"""The windows of the trial-grade summary in the clinician's review and the visit report."""
 
 import datetime as dt
 from dataclasses import dataclass
@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from django.http import HttpRequest
 
 from ..forms import TrialWindowsForm
-from ..insights import TrialSummary, default_trial_windows
 from ..models import MedicationStep
+from ..trial import TITRATION_DAYS, TrialChoice, TrialSummary, default_periods, default_step, step_windows
 
-TRIAL_FIELDS = ("baseline_start", "baseline_end", "treatment_start", "treatment_end")
+TRIAL_FIELDS = ("step", "titration_days", "baseline_start", "baseline_end", "treatment_start", "treatment_end")
 
 
 @dataclass(frozen=True)
@@ -18,18 +18,25 @@ class TrialSection:
     summary: TrialSummary
 
 
+def default_choice(steps: list[MedicationStep], today: dt.date) -> TrialChoice:
+    """The default step's windows with the default titration period, or two periods without any step."""
+    step = default_step(steps, today)
+    if step is None:
+        return TrialChoice(*default_periods(today))
+    return TrialChoice(*step_windows(step, TITRATION_DAYS, today), step, TITRATION_DAYS)
+
+
 def trial_windows(
     request: HttpRequest, today: dt.date, steps: list[MedicationStep]
-) -> tuple[TrialWindowsForm, tuple[dt.date, dt.date], tuple[dt.date, dt.date]]:
-    """The form and the (baseline, treatment) windows chosen in the query string, or the default ones when
-    none (or bad ones) were chosen; a bad choice keeps its errors on the form, shown next to the fields.
-    `steps` are the patient's medication steps up to today."""
-    baseline, treatment = default_trial_windows(steps, today)
+) -> tuple[TrialWindowsForm, TrialChoice]:
+    """The form and the windows chosen in the query string, or the default ones when none (or bad ones) were
+    chosen; a bad choice keeps its errors on the form, shown next to the fields. `steps` are the patient's
+    medication steps up to today."""
+    choice = default_choice(steps, today)
     if any(name in request.GET for name in TRIAL_FIELDS):
-        form = TrialWindowsForm(request.GET, today=today)
+        form = TrialWindowsForm(request.GET, today=today, steps=steps)
         if form.is_valid():
-            baseline, treatment = form.windows()
+            choice = form.choice()
     else:
-        initial = dict(zip(TRIAL_FIELDS, [*baseline, *treatment], strict=True))
-        form = TrialWindowsForm(initial=initial, today=today)
-    return form, baseline, treatment
+        form = TrialWindowsForm(initial=TrialWindowsForm.initial_for(choice), today=today, steps=steps)
+    return form, choice

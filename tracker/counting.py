@@ -1,0 +1,385 @@
+"""The one counting rule: what every page (dashboard, insights, review, clinic list, visit report, exports)
+counts as a cramp, a recorded day and a day's severity.
+
+- A cramp is an entry the patient called a cramp, or whose kind they did not say (tracker.models.CRAMP_KINDS).
+  A night or day tally counts its cramps; a cramp described later as one of a tally's is not counted again
+  (tracker.models.counted). Spasms or stiffness, twitching and "not sure" are counted apart, by the same rule.
+- A day is recorded when a cramp was logged on it or it was checked in as "no cramps" (a cramp-free day). A
+  day without either is left out of every rate, never counted as a day without cramps; so is a day checked in
+  as "had cramps" with none logged, which says nothing of how many.
+- A day's severity is its worst cramp's rating (a tally's rating is its worst cramp's); the mean severity of
+  a period is the mean of its days' worst ratings, over the days with a cramp, as cramp trials report it.
+- A night runs from local noon to noon and belongs to the day of its morning. It is disturbed when a cramp in
+  it woke the patient, and recorded ("answered") when an entry in it says whether one did, or nothing was
+  logged in it and its morning was checked in as cramp-free.
+
+`days_stats` reads a patient's days in one query; `Window` adds them up the same way for every page.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Case, CharField, Count, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
+from django.db.models.functions import ExtractHour, TruncDate
+
+from accounts.models import User
+
+from .models import CheckIn, Episode, EventKind, counted, counted_kind
+
+NOON = dt.time(12)
+
+
+@dataclass
+class DayStats:
+    day: dt.date
+    # Cramps (or the entries of the kind asked for), the entries that carry them, and the day's worst rating.
+    cramps: int = 0
+    entries: int = 0
+    worst: int | None = None
+    # The other kinds of event, counted apart (only when cramps are counted).
+    spasms: int = 0
+    twitches: int = 0
+    unsure: int = 0
+    checkin: str | None = None
+    # The night that ended this morning (local noon to noon): times cramps woke the patient in it, its
+    # counted entries, and those of them that say whether they woke the patient (a tally by its wakings).
+    night_woken: int = 0
+    night_entries: int = 0
+    night_answers: int = 0
+
+    @property
+    def state(self) -> str:
+        if self.cramps or self.checkin == CheckIn.Status.HAD_CRAMPS:
+            return "cramps"
+        if self.checkin == CheckIn.Status.NO_CRAMPS:
+            return "none"
+        return "unrecorded"
+
+    @property
+    def recorded(self) -> bool:
+        """Whether the day counts in a rate: a cramp was logged on it, or it was checked in as cramp-free. A
+        "had cramps" answer with none logged says nothing of how many, and is left out like an unrecorded day."""
+        return self.cramps > 0 or self.state == "none"
+
+    def add_entry(self, cramps: int, severity: int | None) -> None:
+        """Count one entry that carries cramps (of the kind counted) read one by one, as tracker.trends does."""
+        self.cramps += cramps
+        self.entries += 1
+        if severity is not None:
+            self.worst = severity if self.worst is None else max(self.worst, severity)
+
+    @property
+    def cramp_free(self) -> bool:
+        return self.state == "none"
+
+    @property
+    def night_disturbed(self) -> bool:
+        return self.night_woken > 0
+
+    @property
+    def night_answered(self) -> bool:
+        """Whether it is known if a cramp woke the patient in the night before this day: an entry in it says
+        so (yes or no), or nothing was logged in it and the day was checked in as cramp-free. A night whose
+        entries do not say is unknown, not undisturbed."""
+        return self.night_answers > 0 or (self.night_entries == 0 and self.state == "none")
+
+    @property
+    def state_label(self) -> str:
+        if self.state == "cramps":
+            return f"{self.cramps} cramp{'s' if self.cramps != 1 else ''}" if self.cramps else "Cramps (none logged)"
+        if self.state == "none":
+            return "No cramps"
+        return "Not recorded"
+
+
+def mean_daily_worst(days: list[DayStats]) -> float | None:
+    """The mean of the days' worst ratings, over the days with a rated cramp."""
+    worst = [day.worst for day in days if day.worst is not None]
+    return round(sum(worst) / len(worst), 1) if worst else None
+
+
+@dataclass
+class Week:
+    """Monday to Sunday (or the part of it inside the period)."""
+
+    first_day: dt.date
+    days: list[DayStats] = field(default_factory=list)
+
+    @property
+    def day_count(self) -> int:
+        return len(self.days)
+
+    @property
+    def cramps(self) -> int:
+        return sum(day.cramps for day in self.days)
+
+    @property
+    def entries(self) -> int:
+        return sum(day.entries for day in self.days)
+
+    @property
+    def cramp_free_days(self) -> int:
+        return sum(day.cramp_free for day in self.days)
+
+    @property
+    def unrecorded_days(self) -> int:
+        return sum(day.state == "unrecorded" for day in self.days)
+
+    @property
+    def mean_severity(self) -> float | None:
+        return mean_daily_worst(self.days)
+
+    @property
+    def worst_severity(self) -> int | None:
+        return max((day.worst for day in self.days if day.worst is not None), default=None)
+
+
+def _per_day(count: int, days: int) -> float | None:
+    return round(count / days, 2) if days else None
+
+
+def _per_week(count: int, days: int) -> float | None:
+    return round(7 * count / days, 1) if days else None
+
+
+@dataclass(frozen=True)
+class Window:
+    """Days first..last and what their DayStats add up to. Rates are over the recorded days (a cramp
+    logged or a check-in): a day without any record is left out, not counted as cramp-free."""
+
+    label: str
+    first: dt.date
+    last: dt.date
+    days: int
+    recorded_days: int
+    cramps: int
+    # The mean of the days' worst ratings (mean_daily_worst), and the worst of all.
+    mean_severity: float | None
+    worst_severity: int | None = None
+    cramp_free_days: int = 0
+    spasms: int = 0
+    twitches: int = 0
+    unsure: int = 0
+    # Nights that say whether a cramp woke the patient (DayStats.night_answered), and those it did.
+    nights_answered: int = 0
+    nights_disturbed: int = 0
+    # Why the window is shorter than asked: "today" (still running), "previous step" or "next step".
+    clipped: str = ""
+
+    @property
+    def cramps_per_day(self) -> float | None:
+        return _per_day(self.cramps, self.recorded_days)
+
+    @property
+    def cramps_per_week(self) -> float | None:
+        return _per_week(self.cramps, self.recorded_days)
+
+    @property
+    def cramp_free_days_per_week(self) -> float | None:
+        return _per_week(self.cramp_free_days, self.recorded_days)
+
+    @property
+    def spasms_per_day(self) -> float | None:
+        return _per_day(self.spasms, self.recorded_days)
+
+    @property
+    def twitches_per_day(self) -> float | None:
+        return _per_day(self.twitches, self.recorded_days)
+
+    @property
+    def unsure_per_day(self) -> float | None:
+        return _per_day(self.unsure, self.recorded_days)
+
+    @property
+    def nights_disturbed_share(self) -> float | None:
+        """Disturbed nights per recorded (answered) night, 0 to 1."""
+        return round(self.nights_disturbed / self.nights_answered, 2) if self.nights_answered else None
+
+    @property
+    def night_share(self) -> int | None:
+        """Percentage of the answered nights in which a cramp woke the patient."""
+        return round(100 * self.nights_disturbed / self.nights_answered) if self.nights_answered else None
+
+    @property
+    def enough_recorded(self) -> bool:
+        """At least half of the window's days recorded: fewer, and its rates are not compared."""
+        return self.days > 0 and 2 * self.recorded_days >= self.days
+
+
+def window_of(label: str, days: dict[dt.date, DayStats], first: dt.date, last: dt.date, clipped: str = "") -> Window:
+    """What the days first..last (all in `days`; none when last < first) add up to."""
+    stats = [days[first + dt.timedelta(days=n)] for n in range(max((last - first).days + 1, 0))]
+    return Window(
+        label=label,
+        first=first,
+        last=last,
+        days=len(stats),
+        recorded_days=sum(day.recorded for day in stats),
+        cramps=sum(day.cramps for day in stats),
+        mean_severity=mean_daily_worst(stats),
+        worst_severity=max((day.worst for day in stats if day.worst is not None), default=None),
+        cramp_free_days=sum(day.cramp_free for day in stats),
+        spasms=sum(day.spasms for day in stats),
+        twitches=sum(day.twitches for day in stats),
+        unsure=sum(day.unsure for day in stats),
+        nights_answered=sum(day.night_answered for day in stats),
+        nights_disturbed=sum(day.night_disturbed for day in stats),
+        clipped=clipped,
+    )
+
+
+def bounds(patient: User, first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The moments the patient's local days first..last begin and end."""
+    zone = patient.zone
+    return (
+        dt.datetime.combine(first, dt.time.min, tzinfo=zone),
+        dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone),
+    )
+
+
+def spans(ranges: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
+    """The ranges of days joined where they overlap or touch, in order (empty ones left out)."""
+    joined: list[tuple[dt.date, dt.date]] = []
+    for first, last in sorted(days for days in ranges if days[0] <= days[1]):
+        if joined and first <= joined[-1][1] + dt.timedelta(days=1):
+            joined[-1] = (joined[-1][0], max(joined[-1][1], last))
+        else:
+            joined.append((first, last))
+    return joined
+
+
+# How often an entry woke the patient: a tally's `times_woken`, one for a single cramp marked "woke me".
+WOKEN = Case(
+    When(times_woken__isnull=False, then=F("times_woken")),
+    When(woke_from_sleep=True, then=Value(1)),
+    default=Value(0),
+)
+# An entry says whether it woke the patient: a single cramp by its answer, a night tally by its wakings.
+ANSWERED = Q(woke_from_sleep__isnull=False) | Q(times_woken__isnull=False)
+LATE = Q(hour__gte=12)
+COLUMNS = (
+    "day",
+    "cramps",
+    "entries",
+    "worst",
+    "spasms",
+    "twitches",
+    "unsure",
+    "woken",
+    "answers",
+    "late_entries",
+    "late_woken",
+    "late_answers",
+    "arm",
+    "checkin",
+)
+
+
+def _entry_days(patient: User, arm: int, first: dt.date, last: dt.date, kind: str) -> QuerySet:
+    """The figures of the entries of the local days first..last by local day, and those of the afternoon and
+    evening before (the first night's): one row per day, in the order of COLUMNS."""
+    zone = patient.zone
+    _, end = bounds(patient, first, last)
+    noon_before = dt.datetime.combine(first - dt.timedelta(days=1), NOON, tzinfo=zone)
+    chosen = counted() & counted_kind(kind)
+    return (
+        Episode.objects.filter(patient=patient, started_at__gte=noon_before, started_at__lt=end)
+        .alias(hour=ExtractHour("started_at", tzinfo=zone))
+        .annotate(day=TruncDate("started_at", tzinfo=zone))
+        .values("day")
+        .annotate(
+            cramps=Sum("cramp_count", filter=chosen, default=0),
+            entries=Count("pk", filter=chosen),
+            worst=Max("severity", filter=chosen),
+            spasms=Sum("cramp_count", filter=counted() & Q(event_kind=EventKind.SPASM), default=0),
+            twitches=Sum("cramp_count", filter=counted() & Q(event_kind=EventKind.TWITCH), default=0),
+            unsure=Sum("cramp_count", filter=counted() & Q(event_kind=EventKind.UNSURE), default=0),
+            woken=Sum(WOKEN, filter=chosen, default=0),
+            answers=Count("pk", filter=chosen & ANSWERED),
+            late_entries=Count("pk", filter=chosen & LATE),
+            late_woken=Sum(WOKEN, filter=chosen & LATE, default=0),
+            late_answers=Count("pk", filter=chosen & LATE & ANSWERED),
+            arm=Value(arm, output_field=IntegerField()),
+            checkin=Value(None, output_field=CharField()),
+        )
+        .values_list(*COLUMNS)
+        .order_by()
+    )
+
+
+def _checkin_days(patient: User, first: dt.date, last: dt.date) -> QuerySet:
+    """The check-ins of the days first..last, in the columns of _entry_days."""
+    zero = Value(0, output_field=IntegerField())
+    return (
+        CheckIn.objects.filter(patient=patient, day__range=(first, last))
+        .annotate(
+            **{name: zero for name in COLUMNS[1:-2] if name != "worst"},
+            worst=Value(None, output_field=IntegerField()),
+            arm=Value(-1, output_field=IntegerField()),
+            checkin=F("status"),
+        )
+        .values_list(*COLUMNS)
+        .order_by()
+    )
+
+
+def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str = "") -> dict[dt.date, DayStats]:
+    """Every local day of the ranges with its figures, in one query, in order. `kind` narrows the counted
+    entries to one event kind (KIND_NOT_SAID: those that do not say); by default they are the cramps.
+
+    A night runs from local noon to noon and belongs to the day of its morning, so the entries of the
+    afternoon and evening before a range (a night tally's too) count for the night before its first day.
+    The days are read in one statement: one SELECT per span of days, each bounded by the (patient,
+    started_at) index, and one per span's check-ins.
+    """
+    days: dict[dt.date, DayStats] = {}
+    for first, last in ranges:
+        for offset in range((last - first).days + 1):
+            day = first + dt.timedelta(days=offset)
+            days[day] = DayStats(day=day)
+    joined = spans(ranges)
+    if not joined:
+        return days
+    parts = [_entry_days(patient, arm, first, last, kind) for arm, (first, last) in enumerate(joined)]
+    parts += [_checkin_days(patient, first, last) for first, last in joined]
+    rows: dict[dt.date, tuple] = {}
+    for day, *figures, arm, checkin in parts[0].union(*parts[1:], all=True):
+        if arm < 0:
+            days[day].checkin = checkin
+            continue
+        first, last = joined[arm]
+        # The row of a day before a span holds only the entries of the span's first night (from noon on);
+        # when another span holds the whole day, its row is the one kept.
+        if first <= day <= last or day not in rows:
+            rows[day] = figures
+    for day, (cramps, entries, worst, spasms, twitches, unsure, woken, answers, *from_noon) in rows.items():
+        late_entries, late_woken, late_answers = from_noon
+        if (stats := days.get(day)) is not None:
+            stats.cramps, stats.entries, stats.worst = cramps, entries, worst
+            stats.spasms, stats.twitches, stats.unsure = spasms, twitches, unsure
+            stats.night_entries += entries - late_entries
+            stats.night_woken += woken - late_woken
+            stats.night_answers += answers - late_answers
+        if (morning := days.get(day + dt.timedelta(days=1))) is not None:
+            morning.night_entries += late_entries
+            morning.night_woken += late_woken
+            morning.night_answers += late_answers
+    return dict(sorted(days.items()))
+
+
+def daily_stats(patient: User, first: dt.date, last: dt.date, kind: str = "") -> dict[dt.date, DayStats]:
+    """Every local day first..last with its figures, in one query."""
+    return days_stats(patient, [(first, last)], kind)
+
+
+def days_between(days: dict[dt.date, DayStats], first: dt.date, last: dt.date) -> dict[dt.date, DayStats]:
+    """The days first..last of `days` (which holds them all), in order."""
+    return {first + dt.timedelta(days=n): days[first + dt.timedelta(days=n)] for n in range((last - first).days + 1)}
+
+
+def weeks_of(days: dict[dt.date, DayStats]) -> list[Week]:
+    weeks: dict[dt.date, Week] = {}
+    for day, stats in sorted(days.items()):
+        monday = day - dt.timedelta(days=day.weekday())
+        weeks.setdefault(monday, Week(first_day=monday)).days.append(stats)
+    return list(weeks.values())
