@@ -198,8 +198,8 @@ def _terms_and_places(patient: User, entries: PeriodEntries) -> tuple[list[TermC
     count (a tally's cramps are where the tally says, its described cramps not again): one statement.
 
     Both read the entries' rows by the (patient, episode) indexes; a filter on the term's kind would lead
-    the planner to read every patient's uses of each term instead. Written here rather than built by the
-    ORM, like days_stats, for what building it cost."""
+    the planner to read every patient's uses of each term instead. Written out in SQL for what building
+    it cost with querysets."""
     arms, params = [], []
     episode, term = Episode._meta.db_table, Term._meta.db_table
     if entries.chosen_ids:

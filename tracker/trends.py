@@ -8,9 +8,10 @@ first days never read as a rise. A change of at least half (up by 50%, or down t
 change; a rise needs at least 4 cramps in the recent window as well, so that 1 cramp after 0 is not "more
 frequent".
 
-Sources: the recorded-days rule follows how cramp trials count frequency from patients' diaries (Katzberg HD et al.,
-Neurology 2010, PubMed 20177124; Weiss MD et al., Neurology 2016, PubMed 26911639); the thresholds are ours,
-chosen to flag a clear change and not day-to-day noise, and shown with the figures they come from.
+Sources: the recorded-days rule follows how cramp trials count frequency from patients' diaries (Katzberg HD
+et al., Neurology 2010, PubMed 20177124; Weiss MD et al., Neurology 2016, doi:10.1212/WNL.0000000000002507);
+the thresholds are ours, chosen to flag a clear change and not day-to-day noise, and shown with the figures
+they come from.
 """
 
 import datetime as dt
