@@ -19,7 +19,21 @@ counts as a cramp, a recorded day and a day's severity.
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Case, CharField, Count, F, IntegerField, Max, Q, QuerySet, Sum, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    Max,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
 from django.db.models.functions import ExtractHour, TruncDate
 
 from accounts.models import User
@@ -61,12 +75,16 @@ class DayStats:
         "had cramps" answer with none logged says nothing of how many, and is left out like an unrecorded day."""
         return self.cramps > 0 or self.state == "none"
 
-    def add_entry(self, cramps: int, severity: int | None) -> None:
-        """Count one entry that carries cramps (of the kind counted) read one by one, as tracker.trends does."""
+    def add_apart(self, event_kind: str, count: int) -> None:
+        """Count events of another kind (APART), apart from the cramps."""
+        setattr(self, APART[event_kind], getattr(self, APART[event_kind]) + count)
+
+    def add_entries(self, cramps: int, entries: int, worst: int | None) -> None:
+        """Count entries that carry cramps (of the kind counted): their cramps, and the worst of their ratings."""
         self.cramps += cramps
-        self.entries += 1
-        if severity is not None:
-            self.worst = severity if self.worst is None else max(self.worst, severity)
+        self.entries += entries
+        if worst is not None:
+            self.worst = worst if self.worst is None else max(self.worst, worst)
 
     @property
     def cramp_free(self) -> bool:
@@ -237,11 +255,17 @@ def bounds(patient: User, first: dt.date, last: dt.date) -> tuple[dt.datetime, d
     )
 
 
+# Ranges this close are read as one span, the days between them too: a few more rows cost less than one
+# more SELECT to build (the medicines' and trial windows mostly lie near the period shown).
+JOIN_GAP = dt.timedelta(days=62)
+
+
 def spans(ranges: list[tuple[dt.date, dt.date]]) -> list[tuple[dt.date, dt.date]]:
-    """The ranges of days joined where they overlap or touch, in order (empty ones left out)."""
+    """The ranges of days joined where they overlap or lie less than JOIN_GAP apart, in order (empty ones
+    left out)."""
     joined: list[tuple[dt.date, dt.date]] = []
     for first, last in sorted(days for days in ranges if days[0] <= days[1]):
-        if joined and first <= joined[-1][1] + dt.timedelta(days=1):
+        if joined and first <= joined[-1][1] + JOIN_GAP:
             joined[-1] = (joined[-1][0], max(joined[-1][1], last))
         else:
             joined.append((first, last))
@@ -256,49 +280,34 @@ WOKEN = Case(
 )
 # An entry says whether it woke the patient: a single cramp by its answer, a night tally by its wakings.
 ANSWERED = Q(woke_from_sleep__isnull=False) | Q(times_woken__isnull=False)
-LATE = Q(hour__gte=12)
-COLUMNS = (
-    "day",
-    "cramps",
-    "entries",
-    "worst",
-    "spasms",
-    "twitches",
-    "unsure",
-    "woken",
-    "answers",
-    "late_entries",
-    "late_woken",
-    "late_answers",
-    "arm",
-    "checkin",
-)
+COLUMNS = ("day", "event_kind", "chosen", "late", "cramps", "entries", "worst", "woken", "answers", "arm", "checkin")
+# The other kinds of event, counted apart: DayStats' field for each.
+APART = {EventKind.SPASM: "spasms", EventKind.TWITCH: "twitches", EventKind.UNSURE: "unsure"}
 
 
 def _entry_days(patient: User, arm: int, first: dt.date, last: dt.date, kind: str) -> QuerySet:
-    """The figures of the entries of the local days first..last by local day, and those of the afternoon and
-    evening before (the first night's): one row per day, in the order of COLUMNS."""
+    """The counted entries (tracker.models.counted) of the local days first..last and of the afternoon and
+    evening before (the first night's), grouped by local day, event kind, whether they are of the kind
+    counted (`chosen`: cramps unless `kind` says otherwise) and whether they started from noon on (`late`:
+    they belong to the next day's night). In the order of COLUMNS."""
     zone = patient.zone
     _, end = bounds(patient, first, last)
     noon_before = dt.datetime.combine(first - dt.timedelta(days=1), NOON, tzinfo=zone)
-    chosen = counted() & counted_kind(kind)
     return (
-        Episode.objects.filter(patient=patient, started_at__gte=noon_before, started_at__lt=end)
+        Episode.objects.filter(counted(), patient=patient, started_at__gte=noon_before, started_at__lt=end)
         .alias(hour=ExtractHour("started_at", tzinfo=zone))
-        .annotate(day=TruncDate("started_at", tzinfo=zone))
-        .values("day")
         .annotate(
-            cramps=Sum("cramp_count", filter=chosen, default=0),
-            entries=Count("pk", filter=chosen),
-            worst=Max("severity", filter=chosen),
-            spasms=Sum("cramp_count", filter=counted() & Q(event_kind=EventKind.SPASM), default=0),
-            twitches=Sum("cramp_count", filter=counted() & Q(event_kind=EventKind.TWITCH), default=0),
-            unsure=Sum("cramp_count", filter=counted() & Q(event_kind=EventKind.UNSURE), default=0),
-            woken=Sum(WOKEN, filter=chosen, default=0),
-            answers=Count("pk", filter=chosen & ANSWERED),
-            late_entries=Count("pk", filter=chosen & LATE),
-            late_woken=Sum(WOKEN, filter=chosen & LATE, default=0),
-            late_answers=Count("pk", filter=chosen & LATE & ANSWERED),
+            day=TruncDate("started_at", tzinfo=zone),
+            chosen=ExpressionWrapper(counted_kind(kind), output_field=BooleanField()),
+            late=ExpressionWrapper(Q(hour__gte=12), output_field=BooleanField()),
+        )
+        .values("day", "event_kind", "chosen", "late")
+        .annotate(
+            cramps=Sum("cramp_count"),
+            entries=Count("pk"),
+            worst=Max("severity"),
+            woken=Sum(WOKEN),
+            answers=Count("pk", filter=ANSWERED),
             arm=Value(arm, output_field=IntegerField()),
             checkin=Value(None, output_field=CharField()),
         )
@@ -309,11 +318,14 @@ def _entry_days(patient: User, arm: int, first: dt.date, last: dt.date, kind: st
 
 def _checkin_days(patient: User, first: dt.date, last: dt.date) -> QuerySet:
     """The check-ins of the days first..last, in the columns of _entry_days."""
-    zero = Value(0, output_field=IntegerField())
+    zero, no = Value(0, output_field=IntegerField()), Value(False, output_field=BooleanField())
     return (
         CheckIn.objects.filter(patient=patient, day__range=(first, last))
         .annotate(
-            **{name: zero for name in COLUMNS[1:-2] if name != "worst"},
+            event_kind=Value("", output_field=CharField()),
+            chosen=no,
+            late=no,
+            **dict.fromkeys(["cramps", "entries", "woken", "answers"], zero),
             worst=Value(None, output_field=IntegerField()),
             arm=Value(-1, output_field=IntegerField()),
             checkin=F("status"),
@@ -330,7 +342,8 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
     A night runs from local noon to noon and belongs to the day of its morning, so the entries of the
     afternoon and evening before a range (a night tally's too) count for the night before its first day.
     The days are read in one statement: one SELECT per span of days, each bounded by the (patient,
-    started_at) index, and one per span's check-ins.
+    started_at) index, and one per span's check-ins. Spans that touch are joined, so each day's rows come
+    from one SELECT; days between the ranges are read with them (see JOIN_GAP), their figures not kept.
     """
     days: dict[dt.date, DayStats] = {}
     for first, last in ranges:
@@ -342,28 +355,25 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
         return days
     parts = [_entry_days(patient, arm, first, last, kind) for arm, (first, last) in enumerate(joined)]
     parts += [_checkin_days(patient, first, last) for first, last in joined]
-    rows: dict[dt.date, tuple] = {}
-    for day, *figures, arm, checkin in parts[0].union(*parts[1:], all=True):
+    for day, event_kind, chosen, late, cramps, entries, worst, woken, answers, arm, checkin in parts[0].union(
+        *parts[1:], all=True
+    ):
+        stats = days.get(day)
         if arm < 0:
-            days[day].checkin = checkin
-            continue
-        first, last = joined[arm]
-        # The row of a day before a span holds only the entries of the span's first night (from noon on);
-        # when another span holds the whole day, its row is the one kept.
-        if first <= day <= last or day not in rows:
-            rows[day] = figures
-    for day, (cramps, entries, worst, spasms, twitches, unsure, woken, answers, *from_noon) in rows.items():
-        late_entries, late_woken, late_answers = from_noon
-        if (stats := days.get(day)) is not None:
-            stats.cramps, stats.entries, stats.worst = cramps, entries, worst
-            stats.spasms, stats.twitches, stats.unsure = spasms, twitches, unsure
-            stats.night_entries += entries - late_entries
-            stats.night_woken += woken - late_woken
-            stats.night_answers += answers - late_answers
-        if (morning := days.get(day + dt.timedelta(days=1))) is not None:
-            morning.night_entries += late_entries
-            morning.night_woken += late_woken
-            morning.night_answers += late_answers
+            if stats is not None:
+                stats.checkin = checkin
+        elif not chosen:
+            if stats is not None and event_kind in APART:
+                stats.add_apart(event_kind, cramps)
+        else:
+            if stats is not None:
+                stats.add_entries(cramps, entries, worst)
+            # From noon on, an entry belongs to the night that ends the next morning.
+            night = days.get(day + dt.timedelta(days=1)) if late else stats
+            if night is not None:
+                night.night_entries += entries
+                night.night_woken += woken
+                night.night_answers += answers
     return dict(sorted(days.items()))
 
 

@@ -13,7 +13,8 @@ from .counting import DayStats, daily_stats, weeks_of, window_of
 from .insights import course_steps, medication_courses, medications_with_steps
 from .lookups import ids_condition
 from .models import ClinicianNote, EntryType, Episode, EpisodeLocation, EpisodeTerm, Medication, MedicationStep, Term
-from .services import local_day, patient_today
+from .services import patient_today
+from .trends import local_days_for
 from .warnings import contexts_for, with_warnings
 from .written_sql import columns, converted
 
@@ -25,9 +26,9 @@ def _start_of_day(day: dt.date, zone) -> dt.datetime:
 
 
 def recent_days(patient: User, days: int = STRIP_DAYS) -> list[DayStats]:
-    """The last `days` local days, ending today, oldest first, with their cramps and check-ins."""
-    today = local_day(patient, timezone.now())
-    return list(daily_stats(patient, today - dt.timedelta(days=days - 1), today).values())
+    """The last `days` local days, ending today, oldest first, with their cramps, worst rating and check-ins
+    (not their nights): two light queries, as the clinic list reads them (tracker.trends.local_days_for)."""
+    return sorted(local_days_for([patient], timezone.now(), days)[patient.pk].values(), key=lambda day: day.day)
 
 
 def episodes_filtered(

@@ -18,10 +18,12 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from django.db.models import BooleanField, ExpressionWrapper
+
 from accounts.models import User
 
-from .counting import DayStats
-from .models import CheckIn, Episode, TrendDirection
+from .counting import APART, DayStats
+from .models import CheckIn, Episode, TrendDirection, counted_kind
 
 RATE_WINDOW_DAYS = 14
 MIN_RECORDED_DAYS = 7
@@ -91,7 +93,8 @@ def _windows(today: dt.date) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt
 
 def local_days_for(patients: Iterable[User], now: dt.datetime, days: int) -> dict[int, dict[dt.date, DayStats]]:
     """Each patient's last `days` local days (ending today in their own zone) as tracker.counting counts them,
-    from their cramps read one by one and their check-ins: two queries whatever the number of patients."""
+    from their entries read one by one and their check-ins (not their nights): two queries whatever the number
+    of patients."""
     zones = {patient.pk: patient.zone for patient in patients}
     if not zones:
         return {}
@@ -103,13 +106,18 @@ def local_days_for(patients: Iterable[User], now: dt.datetime, days: int) -> dic
     since = now - dt.timedelta(days=days + 1)
     entries = (
         Episode.objects.filter(patient_id__in=list(zones), started_at__gte=since, started_at__lte=now)
-        .cramps()
-        .values_list("patient_id", "started_at", "cramp_count", "severity")
+        .counted()
+        .annotate(chosen=ExpressionWrapper(counted_kind(), output_field=BooleanField()))
+        .values_list("patient_id", "started_at", "event_kind", "chosen", "cramp_count", "severity")
         .order_by()
     )
-    for patient_id, started_at, count, severity in entries:
-        if (day := stats[patient_id].get(started_at.astimezone(zones[patient_id]).date())) is not None:
-            day.add_entry(count, severity)
+    for patient_id, started_at, event_kind, chosen, count, severity in entries:
+        if (day := stats[patient_id].get(started_at.astimezone(zones[patient_id]).date())) is None:
+            continue
+        if chosen:
+            day.add_entries(count, 1, severity)
+        elif event_kind in APART:
+            day.add_apart(event_kind, count)
     checkins = CheckIn.objects.filter(patient_id__in=list(zones), day__gte=since.date()).values_list(
         "patient_id", "day", "status"
     )
