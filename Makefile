@@ -40,7 +40,8 @@ migrations-check: $(STAMP)
 ## Django's deployment checklist against production-like settings.
 check-deploy: $(STAMP)
 	SECRET_KEY=$${SECRET_KEY:-$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')} \
-	  ALLOWED_HOSTS=$${ALLOWED_HOSTS:-cramp.example.org} $(BIN)/python manage.py check --deploy --fail-level WARNING
+	  ALLOWED_HOSTS=$${ALLOWED_HOSTS:-cramp.example.org} REDIS_URL=$${REDIS_URL:-redis://127.0.0.1:6379/0} \
+	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf $(VENV) staticfiles tools/lighthouse/node_modules

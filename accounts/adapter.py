@@ -1,7 +1,41 @@
+from functools import partial
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.contrib import messages
+from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.http import HttpRequest
+
+from crampapp.mail import deliver, subject_line
 
 from .audit import audit, pseudonym
+from .lockout import password_failures_key
+
+SIGN_UP_UNSENT = (
+    "Your sign-up is saved, but the e-mail to confirm your address could not be sent. Log in with your e-mail "
+    "address and password in a few minutes and we will send it again."
+)
+RESET_UNSENT = (
+    "The e-mail with your password reset link could not be sent. Your password is unchanged: ask for a new "
+    "link in a few minutes."
+)
+# What the user is told when an e-mail could not be sent, by allauth's template. A taken address must read
+# exactly like a new one at sign-up, and a known address like an unknown one at password reset.
+UNSENT_MESSAGES = {
+    "account/email/email_confirmation_signup": SIGN_UP_UNSENT,
+    "account/email/account_already_exists": SIGN_UP_UNSENT,
+    "account/email/email_confirmation": (
+        "The e-mail to confirm your address could not be sent. Try again in a few minutes."
+    ),
+    "account/email/password_reset_key": RESET_UNSENT,
+    "account/email/unknown_account": RESET_UNSENT,
+}
+UNSENT_OTHER = "An e-mail we meant to send you could not be sent. What you saved is kept."
+# allauth's "we sent you an e-mail" notice, left out when the e-mail did not go.
+SENT_NOTICES = {"account/messages/email_confirmation_sent.txt"}
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -15,12 +49,42 @@ class AccountAdapter(DefaultAccountAdapter):
         ),
     }
 
+    def _get_login_attempts_cache_key(self, request, **credentials):
+        # Failed passwords count per account *and* address (see accounts.lockout); allauth's own key names
+        # the account alone, which lets anyone lock its owner out. The maintainer's advice for this:
+        # https://github.com/pennersr/django-allauth/issues/3584
+        return password_failures_key(request, credentials.get("email") or credentials.get("username") or "")
+
     def pre_authenticate(self, request, **credentials):
         try:
             super().pre_authenticate(request, **credentials)
         except ValidationError:
             audit("sign_in_locked_out", request=request, login=pseudonym(credentials.get("email", "")))
             raise
+
+    def format_email_subject(self, subject: str) -> str:
+        return subject_line(super().format_email_subject(subject))
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Render the e-mail now and send it once the transaction commits; a failure is logged and told."""
+        request = allauth_context.request
+        message = self.render_mail(
+            template_prefix,
+            email,
+            {"request": request, "email": email, "current_site": get_current_site(request), **context},
+        )
+        transaction.on_commit(partial(self._deliver, request, template_prefix, message))
+
+    def _deliver(self, request: HttpRequest | None, template_prefix: str, message: EmailMessage) -> None:
+        if deliver(message, what=template_prefix) or request is None:
+            return
+        request.crampapp_mail_unsent = True
+        self.add_message(request, messages.ERROR, message=UNSENT_MESSAGES.get(template_prefix, UNSENT_OTHER))
+
+    def add_message(self, request, level, message_template=None, message_context=None, extra_tags="", message=None):
+        if message_template in SENT_NOTICES and getattr(request, "crampapp_mail_unsent", False):
+            return
+        super().add_message(request, level, message_template, message_context, extra_tags, message)
 
     def save_user(self, request, user, form, commit=True):
         data = form.cleaned_data

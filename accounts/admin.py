@@ -1,10 +1,21 @@
+from collections import Counter
+
+from allauth.mfa.models import Authenticator
 from django.contrib import admin, messages
+from django.contrib.admin.utils import NestedObjects, model_ngettext
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.core.exceptions import ValidationError
+from django.db import router
 
 from .models import User
 from .services import clinician_unverify, clinician_verify
+
+
+def counted_by_kind(counts: dict[type, int]) -> list[str]:
+    """ "12 episodes", "1 medication": how many rows of each kind, never what the rows say."""
+    by_name = sorted(counts.items(), key=lambda item: item[0]._meta.verbose_name)
+    return [f"{count} {model_ngettext(model, count)}" for model, count in by_name]
 
 
 class PendingVerificationFilter(admin.SimpleListFilter):
@@ -56,6 +67,22 @@ class UserAdmin(DjangoUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "role", "password1", "password2")}),
     )
 
+    def get_deleted_objects(self, objs, request):
+        """What deleting these accounts would take with them, or is blocked by, counted by kind: Django lists
+        each row by name, which would show staff a patient's medicines, doses, cramps and invitations."""
+        collector = NestedObjects(using=router.db_for_write(self.model), origin=objs)
+        collector.collect(objs)
+        perms_needed = {
+            model._meta.verbose_name
+            for model, rows in collector.model_objs.items()
+            if self.admin_site.is_registered(model)
+            and not all(self.admin_site.get_model_admin(model).has_delete_permission(request, row) for row in rows)
+        }
+        to_delete = {model: len(rows) for model, rows in collector.model_objs.items()}
+        model_count = {model._meta.verbose_name_plural: count for model, count in to_delete.items()}
+        protected = Counter(type(row) for row in collector.protected)
+        return counted_by_kind(to_delete), model_count, perms_needed, counted_by_kind(protected)
+
     @admin.action(description="Verify the selected clinicians")
     def verify_clinicians(self, request, queryset):
         verified = 0
@@ -73,3 +100,27 @@ class UserAdmin(DjangoUserAdmin):
         for user in queryset.filter(role=User.Role.CLINICIAN):
             clinician_unverify(clinician=user)
         self.message_user(request, "Verification withdrawn.", messages.SUCCESS)
+
+
+# allauth.mfa's own admin shows each authenticator's data: TOTP secrets and recovery-code seeds. It is
+# registered by now, allauth.mfa coming before accounts in INSTALLED_APPS (admin modules load in that order).
+admin.site.unregister(Authenticator)
+
+
+@admin.register(Authenticator)
+class AuthenticatorAdmin(admin.ModelAdmin):
+    """Which second factors an account has set up and when they were last used; never their secrets. Deleting
+    one (a lost phone) stays with Django's permissions, as does closing an account, which deletes them all."""
+
+    list_display = ("user", "type", "created_at", "last_used_at")
+    list_filter = ("type",)
+    list_select_related = ("user",)
+    search_fields = ("user__email",)
+    fields = ("user", "type", "created_at", "last_used_at")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -128,3 +128,24 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_pending_clinician(self) -> bool:
         return self.is_clinician and self.clinician_verified_at is None
+
+
+class SignedInSession(models.Model):
+    """A session key a user signed in under, so that closing their account can end every session they have.
+
+    Session stores cannot be searched by user (the user id sits inside encoded session data, and the cache
+    and cookie stores have no table at all), so the keys are written down here as they are issued.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signed_in_sessions")
+    session_key = models.CharField(max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # The user foreign key's index serves "every session of this user"; this one stops duplicates.
+            models.UniqueConstraint(fields=["user", "session_key"], name="accounts_signedinsession_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Signed-in session #{self.pk}"

@@ -105,8 +105,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "accounts.middleware.UserTimeZoneMiddleware",
-    "accounts.middleware.ClinicianIdleTimeoutMiddleware",
-    "accounts.middleware.ClinicianTwoFactorMiddleware",
+    "accounts.middleware.IdleTimeoutMiddleware",
+    "accounts.middleware.TwoFactorRequiredMiddleware",
 ]
 
 ROOT_URLCONF = "crampapp.urls"
@@ -160,7 +160,8 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# A cache all workers share is needed for login rate limits in production.
+# A cache all workers share is needed in production: it holds the failed log-in and invitation-code
+# counters (accounts.checks warns under `check --deploy` when it is per process).
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
@@ -188,23 +189,41 @@ ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_VERIFICATION = env_choice("EMAIL_VERIFICATION", ("none", "optional", "mandatory"), "optional")
+# Sign-up must not tell a stranger which addresses are registered. allauth can hide it only when an address
+# is confirmed before its account opens: a sign-up with a taken address then gets the same "confirm your
+# address" page as any other, and the address's owner gets an e-mail saying an account exists.
+ACCOUNT_EMAIL_VERIFICATION = env_choice("EMAIL_VERIFICATION", ("none", "optional", "mandatory"), "mandatory")
+if ACCOUNT_EMAIL_VERIFICATION != "mandatory" and not DEBUG:
+    raise ImproperlyConfigured(
+        "EMAIL_VERIFICATION must be mandatory when DEBUG is off: otherwise sign-up reveals registered addresses."
+    )
+ACCOUNT_PREVENT_ENUMERATION = True
+# The link in the confirmation e-mail, opened in the browser that signed up, also logs the user in.
+ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CrampApp] "
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 # "Remember me" keeps a patient signed in for 14 days; otherwise the session ends with the browser.
 ACCOUNT_SESSION_REMEMBER = None
 SESSION_COOKIE_AGE = 14 * 24 * 60 * 60
-# Clinicians are signed out after this long without a request (accounts.middleware).
+# Clinicians and staff are signed out after this long without a request (accounts.middleware).
 CLINICIAN_IDLE_TIMEOUT_SECONDS = 15 * 60
-# Five failed log-ins for one account lock it for 15 minutes; one address gets 20 tries a minute.
-ACCOUNT_RATE_LIMITS = {"login_failed": "20/m/ip,5/15m/key"}
+# Failed log-ins are counted per account *and* address (accounts.lockout): five wrong passwords for one
+# account from one address pause it there for 15 minutes, while its owner, elsewhere, still gets in; a
+# password reset lifts the pause everywhere. allauth.mfa counts wrong second-factor codes under the same
+# action but its own key, per account: five in 15 minutes, a budget of their own. One address gets 30
+# log-in attempts a minute, whichever accounts they name ("login").
+ACCOUNT_RATE_LIMITS = {"login_failed": "5/15m/key", "login": "30/m/ip"}
+# How many proxies in front of the app append to X-Forwarded-For: the counters above need the visitor's
+# address, not the load balancer's (with 0, every visitor counts as the proxy and shares its budget).
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 
-# Two factors: TOTP apps with recovery codes. Clinicians must set it up before /clinic/ opens.
+# Two factors: TOTP apps with recovery codes. Clinicians must set it up before /clinic/ opens, staff before /admin/.
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CrampApp"
-# allauth asks for a verified address before 2FA, against sign-ups that squat someone's address.
-# Where verification is mandatory (production) that is already so; elsewhere it would block clinicians.
+# allauth asks for a verified address before 2FA, against sign-ups that squat someone's address. Sign-in
+# already requires a confirmed address (EMAIL_VERIFICATION is mandatory outside development); in development
+# with EMAIL_VERIFICATION=optional it would block clinicians from setting up their app.
 MFA_ALLOW_UNVERIFIED_EMAIL = True
 
 # E-mail: printed to the console in development, sent over SMTP otherwise.
@@ -217,6 +236,9 @@ EMAIL_PORT = env_int("EMAIL_PORT", 587)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
+# Seconds to wait for the mail server before giving up: a server that accepts and never answers must not
+# hold a worker (the page then says the e-mail could not be sent).
+EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CrampApp <no-reply@crampapp.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -227,7 +227,7 @@ class Schedule(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.instrument.short_title} every {self.every_weeks} weeks for {self.patient}"
+        return f"Questionnaire schedule #{self.pk}"
 
 
 class QuestionnaireResponseQuerySet(models.QuerySet):
@@ -273,4 +273,4 @@ class QuestionnaireResponse(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.instrument.short_title} {self.score} at {self.answered_at:%Y-%m-%d %H:%M} UTC"
+        return f"Questionnaire response #{self.pk}"

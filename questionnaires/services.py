@@ -1,8 +1,10 @@
 """Writes: a patient's answers, and the schedule that asks for them. Views call these; each checks its own rules."""
 
 import datetime as dt
+import enum
 import uuid
 from collections.abc import Mapping
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -34,6 +36,43 @@ def next_due_after(patient: User, answered_at: dt.datetime, every_weeks: int) ->
     return local_day(patient, answered_at) + dt.timedelta(weeks=every_weeks)
 
 
+class Recorded(enum.Enum):
+    """What response_record did with a completed form."""
+
+    CREATED = "created"
+    # The same form sent again with the same answers (a double tap): nothing changed.
+    UNCHANGED = "unchanged"
+    # The same form sent again with other answers (back, change, save): they replaced the first ones.
+    UPDATED = "updated"
+
+
+def _move_schedule_on(patient: User, instrument: Instrument, answered_at: dt.datetime) -> None:
+    schedule = Schedule.objects.for_patient(patient).filter(instrument=instrument, active=True).first()
+    if schedule is not None:
+        schedule.next_due = next_due_after(patient, answered_at, schedule.every_weeks)
+        schedule.save(update_fields=["next_due", "updated_at"])
+
+
+def _sent_again(
+    stored: QuestionnaireResponse, instrument: Instrument, answers: list[dict], points: Decimal, answered_by: User
+) -> tuple[QuestionnaireResponse, Recorded]:
+    """A form stored before, sent again: the same answers change nothing; other answers replace the stored
+    ones, as given now, and the schedule moves on from now."""
+    if stored.instrument_id != instrument.pk:
+        raise ValidationError("This form belongs to another questionnaire. Please answer again.")
+    if stored.answers == answers:
+        return stored, Recorded.UNCHANGED
+    stored.answers = answers
+    stored.score = points
+    stored.instrument_version = instrument.version
+    stored.answered_at = timezone.now()
+    stored.answered_by = answered_by
+    stored.full_clean(exclude=["patient", "instrument", "answered_by", "client_id"])
+    stored.save(update_fields=["answers", "score", "instrument_version", "answered_at", "answered_by"])
+    _move_schedule_on(stored.patient, instrument, stored.answered_at)
+    return stored, Recorded.UPDATED
+
+
 @transaction.atomic
 def response_record(
     *,
@@ -42,25 +81,30 @@ def response_record(
     answered_by: User,
     client_id: uuid.UUID,
     values: Mapping[str, int | None],
-) -> tuple[QuestionnaireResponse, bool]:
-    """Check, score and store one completed questionnaire, and move its schedule on. Returns (response, created).
+) -> tuple[QuestionnaireResponse, Recorded]:
+    """Check, score and store one completed questionnaire, and move its schedule on. Returns (response, what
+    was done).
 
     Raises ValidationError keyed by item link id when an answer is missing or not an option; then
-    nothing is stored. Submitting the same form twice (same `client_id`) returns the first response.
+    nothing is stored. `client_id` names the form: sent again with the same answers, it returns the
+    stored response unchanged; with other answers (the patient went back and changed them), those
+    replace the stored ones, never silently dropped. A form's id sent to another questionnaire is refused.
     """
     _check_patient(patient)
-    existing = QuestionnaireResponse.objects.for_patient(patient).filter(client_id=client_id).first()
-    if existing is not None:
-        return existing, False
     if not instrument.active:
         raise ValidationError("This questionnaire is no longer offered.")
     answers = check_answers(list(instrument.items.all()), values)
+    given, points = [answer.as_json() for answer in answers], score(instrument, answers)
+    sent_before = QuestionnaireResponse.objects.for_patient(patient).select_for_update().filter(client_id=client_id)
+    stored = sent_before.first()
+    if stored is not None:
+        return _sent_again(stored, instrument, given, points, answered_by)
     response = QuestionnaireResponse(
         patient=patient,
         instrument=instrument,
         instrument_version=instrument.version,
-        answers=[answer.as_json() for answer in answers],
-        score=score(instrument, answers),
+        answers=given,
+        score=points,
         answered_at=timezone.now(),
         answered_by=answered_by,
         client_id=client_id,
@@ -70,13 +114,10 @@ def response_record(
         with transaction.atomic():
             response.save()
     except IntegrityError:
-        # The same form won a race with itself: the other request stored it.
-        return QuestionnaireResponse.objects.for_patient(patient).get(client_id=client_id), False
-    schedule = Schedule.objects.for_patient(patient).filter(instrument=instrument, active=True).first()
-    if schedule is not None:
-        schedule.next_due = next_due_after(patient, response.answered_at, schedule.every_weeks)
-        schedule.save(update_fields=["next_due", "updated_at"])
-    return response, True
+        # The same form won a race with itself: the other request stored it, perhaps with other answers.
+        return _sent_again(sent_before.get(), instrument, given, points, answered_by)
+    _move_schedule_on(patient, instrument, response.answered_at)
+    return response, Recorded.CREATED
 
 
 @transaction.atomic

@@ -18,13 +18,24 @@ from tracker.sharing import access_log_record
 from .charts import format_score
 from .forms import AnswerForm, ScheduleForm
 from .selectors import access_instrument, offered_and_more, schedule_of
-from .services import response_record, schedule_set, schedule_stop
+from .services import Recorded, response_record, schedule_set, schedule_stop
 
 HISTORY_DAYS = 365
 
 
 def _weeks(count: int) -> str:
     return "week" if count == 1 else f"{count} weeks"
+
+
+def _tell_recorded(request: HttpRequest, instrument, response, recorded: Recorded) -> None:
+    """Say what saving did: saved, updated (the same form sent again with other answers), or nothing new
+    (sent twice with the same answers; the first "Saved" stands)."""
+    if recorded is Recorded.UNCHANGED:
+        messages.info(request, "You had already saved these answers; they were not saved twice.")
+        return
+    said = "Saved." if recorded is Recorded.CREATED else "Your answers were updated."
+    score = f"{instrument.score_label}: {format_score(response.score)}"
+    messages.success(request, f"{said} {score} (on a scale from {instrument.score_min} to {instrument.score_max}).")
 
 
 @patient_required
@@ -42,11 +53,12 @@ def questionnaire_list(request: HttpRequest) -> HttpResponse:
 @patient_required
 @require_http_methods(["GET", "POST"])
 def answer(request: HttpRequest, slug: str) -> HttpResponse:
+    """Answer a questionnaire. The form sent again (back, change, save) updates its answers, and says so."""
     instrument = access_instrument(slug)
     form = AnswerForm(request.POST if request.method == "POST" else None, items=instrument.items.all())
     if request.method == "POST" and form.is_valid():
         try:
-            response, _ = response_record(
+            response, recorded = response_record(
                 patient=request.user,
                 instrument=instrument,
                 answered_by=request.user,
@@ -56,12 +68,7 @@ def answer(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as error:
             form.add_engine_errors(error)
         else:
-            score = format_score(response.score)
-            messages.success(
-                request,
-                f"Saved. {instrument.score_label}: {score} (on a scale from {instrument.score_min} to "
-                f"{instrument.score_max}).",
-            )
+            _tell_recorded(request, instrument, response, recorded)
             return redirect(f"{reverse('questionnaires:list')}#instrument-{instrument.slug}")
     return render(request, "questionnaires/answer.html", {"instrument": instrument, "form": form})
 

@@ -3,6 +3,7 @@ import time
 import uuid
 
 import factory
+from allauth.account.models import EmailAddress
 from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_totp_secret, hotp_value
 from django.utils import timezone
 
@@ -14,18 +15,35 @@ from tracker.sharing import hash_code
 TEST_PASSWORD = "cramp-diary-2026!"
 
 
+def confirm_email_address(user, create, extracted, **kwargs):
+    """The account's e-mail address confirmed, as signing in requires, unless the factory is given
+    `email_confirmed=False`."""
+    if create and extracted is not False:
+        EmailAddress.objects.get_or_create(user=user, email=user.email, defaults={"primary": True, "verified": True})
+
+
 class UserFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = User
+        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.org")
     full_name = factory.Faker("name")
     role = User.Role.PATIENT
     password = factory.django.Password(TEST_PASSWORD)
+    email_confirmed = factory.PostGeneration(confirm_email_address)
 
 
 class PatientFactory(UserFactory):
     role = User.Role.PATIENT
+
+
+def set_up_authenticator_app(user, create, extracted, **kwargs):
+    """An authenticator app set up (its secret on `.totp_secret`), unless the factory is given
+    `authenticator_app=False`."""
+    if create and extracted is not False:
+        user.totp_secret = generate_totp_secret()
+        TOTP.activate(user, user.totp_secret)
 
 
 class ClinicianFactory(UserFactory):
@@ -38,12 +56,7 @@ class ClinicianFactory(UserFactory):
     full_name = factory.Faker("name")
     professional_details = "Neurologist, GMC 1234567, City Hospital"
     clinician_verified_at = factory.LazyFunction(timezone.now)
-
-    @factory.post_generation
-    def authenticator_app(obj, create, extracted, **kwargs):
-        if create and extracted is not False:
-            obj.totp_secret = generate_totp_secret()
-            TOTP.activate(obj, obj.totp_secret)
+    authenticator_app = factory.PostGeneration(set_up_authenticator_app)
 
 
 def totp_code(secret: str) -> str:
@@ -67,8 +80,14 @@ class CaregiverFactory(UserFactory):
 
 
 class StaffFactory(UserFactory):
+    """A staff member (superuser) who has set up an authenticator app (its secret is on `.totp_secret`)."""
+
+    class Meta:
+        skip_postgeneration_save = True
+
     is_staff = True
     is_superuser = True
+    authenticator_app = factory.PostGeneration(set_up_authenticator_app)
 
 
 class EpisodeFactory(factory.django.DjangoModelFactory):

@@ -35,7 +35,7 @@ CONFIRMED = {"password": TEST_PASSWORD, "understood": "on"}
 
 def fill_record(patient: User, clinician: User) -> None:
     """Something in every table that holds a patient's data."""
-    EmailAddress.objects.create(user=patient, email=patient.email, primary=True, verified=True)
+    assert EmailAddress.objects.filter(user=patient, email=patient.email, verified=True).exists()
     profile_update(
         patient=patient,
         time_zone="Europe/London",

@@ -25,13 +25,14 @@ from tracker.sharing import caregiver_invitation_accept, grant_end, invitation_a
 from tracker.tally_forms import TallyForm
 
 from .factories import CaregiverFactory, ClinicianFactory, EpisodeFactory, PatientFactory, grant_access, grant_care
+from .test_accounts import sign_up_and_confirm
 
 pytestmark = pytest.mark.django_db
 
 SHARING_URL = reverse("tracker:sharing")
 CARE_ACCEPT_URL = reverse("tracker:care_accept")
 CLINIC_ACCEPT_URL = reverse("tracker:accept")
-ENTERED_BY = "entered by Cara Giver (caregiver)"
+ENTERED_BY = "entered by <bdi>Cara Giver</bdi> (caregiver)"
 
 
 @pytest.fixture
@@ -96,7 +97,7 @@ class TestSignUp:
         }
         html = client.get(reverse("account_signup")).content.decode()
         assert 'value="caregiver"' in html
-        client.post(reverse("account_signup"), data)
+        sign_up_and_confirm(client, data)
         user = User.objects.get(email="cara@example.org")
         assert user.is_caregiver
         assert (user.professional_details, user.clinician_verified_at) == ("", None)
@@ -121,8 +122,9 @@ class TestInviting:
         assert new["code"] in html
         assert "Caregiver invitation, created" in html
 
-    def test_a_caregiver_invitation_can_be_emailed(self, client, patient):
-        _, new = caregiver_invitation(client, patient, invited_email="cara@example.org")
+    def test_a_caregiver_invitation_can_be_emailed(self, client, patient, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):  # it goes once the invitation is stored
+            _, new = caregiver_invitation(client, patient, invited_email="cara@example.org")
         message = mail.outbox[0]
         assert message.to == ["cara@example.org"]
         assert "help keep their cramp log" in message.subject
@@ -158,7 +160,7 @@ class TestAccepting:
         assert client.get(CARE_ACCEPT_URL, {"code": new.code}).context["form"].initial["code"] == new.code
         response = client.post(CARE_ACCEPT_URL, {"code": new.code.lower()}, follow=True)
         assert response.redirect_chain[0][0] == log_url(patient)
-        assert f"You can now log cramps for {patient.full_name}." in response.content.decode()
+        assert f"You can now log cramps for <bdi>{patient.full_name}</bdi>." in response.content.decode()
         grant = CareGrant.objects.get()
         assert (grant.status, grant.caregiver, grant.clinician) == ("active", caregiver, None)
         assert grant.accepted_at is not None
@@ -323,7 +325,9 @@ class TestRevoking:
         response = client.get(SHARING_URL)
         assert [grant.clinician for grant in response.context["active"]] == [clinician]
         assert [grant.caregiver for grant in response.context["caregivers"]] == [caregiver]
-        assert 'Revoke access<span class="visually-hidden"> for Cara Giver</span>' in response.content.decode()
+        assert (
+            'Revoke access<span class="visually-hidden"> for <bdi>Cara Giver</bdi></span>' in response.content.decode()
+        )
 
 
 class TestChoosingWhom:
@@ -362,7 +366,7 @@ class TestLogging:
         episode = Episode.objects.get()
         assert (episode.patient, episode.created_by, episode.severity) == (patient, caregiver, 7)
         assert response.redirect_chain[-1][0] == log_url(patient)
-        assert "Cramp logged for Pat Patient." in response.content.decode()
+        assert "Cramp logged for <bdi>Pat Patient</bdi>." in response.content.decode()
         assert CheckIn.objects.get(patient=patient).status == CheckIn.Status.HAD_CRAMPS
         logged = AccessLog.objects.get(action=AccessLog.Action.LOG_EPISODE)
         assert (logged.patient, logged.clinician, logged.viewer_role) == (patient, caregiver, "caregiver")
@@ -492,10 +496,10 @@ class TestTallies:
         assert (tally.tally_date, tally.cramp_count, tally.severity, tally.times_woken) == (last_night, 4, 7, 2)
         assert CheckIn.objects.get(patient=patient).day == last_night
         html = response.content.decode()
-        assert "Night tally logged for Pat Kiritimati." in html
+        assert "Night tally logged for <bdi>Pat Kiritimati</bdi>." in html
         assert "4 cramps (night tally)" in html
         assert "4 cramps logged, in 1 entry" in html
-        assert "entered by Cara Giver (caregiver)" in html
+        assert ENTERED_BY in html
         logged = AccessLog.objects.get(action=AccessLog.Action.LOG_EPISODE)
         assert (logged.patient, logged.clinician, logged.viewer_role) == (patient, caregiver, "caregiver")
         assert logged.detail == f"night tally {last_night}: 4 cramps"
@@ -657,8 +661,8 @@ class TestCheckIns:
         checkin = CheckIn.objects.get()
         assert (checkin.patient, checkin.day, checkin.status, checkin.created_by) == (patient, today, "none", caregiver)
         html = response.content.decode()
-        assert "Recorded: no cramps for Pat Patient" in html
-        assert "No cramps</strong>, entered by Cara Giver (caregiver)" in html
+        assert "Recorded: no cramps for <bdi>Pat Patient</bdi>" in html
+        assert f"No cramps</strong>, {ENTERED_BY}" in html
         assert AccessLog.objects.filter(action=AccessLog.Action.RECORD_CHECKIN, viewer_role="caregiver").exists()
 
     def test_had_cramps_leads_to_the_quick_log(self, client, patient, caregiver, helping):
@@ -768,7 +772,7 @@ class TestAuditTrail:
         assert rows[1][1] == "check-ins"
         client.force_login(patient)
         html = client.get(SHARING_URL).content.decode()
-        assert "Cara Giver (caregiver)" in html
+        assert "<bdi>Cara Giver</bdi> (caregiver)" in html
         assert "Opened the log" in html
         assert "Logged a cramp" in html
 

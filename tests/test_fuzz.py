@@ -19,6 +19,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit
@@ -30,7 +31,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import transaction
-from django.test import Client
+from django.test import Client, TestCase
 from django.utils import timezone
 from django.utils.html import escape
 from django.utils.http import MAX_URL_LENGTH, url_has_allowed_host_and_scheme
@@ -38,7 +39,7 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import User, time_zone_names
-from tracker.export import COLUMNS, FORMULA_STARTS
+from tracker.export import COLUMNS, FORMULA_STARTS, _cell, cell_text
 from tracker.models import (
     CareGrant,
     CheckIn,
@@ -53,7 +54,7 @@ from tracker.models import (
 from tracker.services import FUTURE_TOLERANCE, HISTORY_BEFORE_JOINING, local_day, patient_today
 from tracker.sharing import invitation_create
 
-from .factories import TEST_PASSWORD, ClinicianFactory, EpisodeFactory, grant_access
+from .factories import TEST_PASSWORD, CaregiverFactory, ClinicianFactory, EpisodeFactory, grant_access, grant_care
 
 pytestmark = pytest.mark.django_db
 
@@ -307,7 +308,21 @@ def local_minutes(moments: st.SearchStrategy) -> st.SearchStrategy:
 
 # At least 15 hours ago: "now" in the patient's zone is up to 14 hours from UTC.
 LOCAL_START = local_minutes(minutes_ago(15 * 60, 3 * 365 * 24 * 60))
+# UTC offsets Python reads but PostgreSQL refuses (±16:00 to ±23:59), and ones nobody can read.
+BAD_OFFSETS = st.one_of(
+    st.builds(
+        lambda sign, hours, minutes, colon: f"{sign}{hours:02}{colon}{minutes:02}",
+        st.sampled_from("+-"),
+        st.integers(min_value=16, max_value=23),
+        st.integers(min_value=0, max_value=59),
+        st.sampled_from([":", ""]),
+    ),
+    st.sampled_from(["+99:99", "+24:00", "-15:60"]),
+)
+BAD_OFFSET_START = st.builds(lambda start, offset: start + offset, LOCAL_START, BAD_OFFSETS)
+OFFSET_MESSAGE = "A time zone offset must be between -15:59 and +15:59"
 BAD_START = st.one_of(
+    BAD_OFFSET_START,
     local_minutes(minutes_ago(-10 * 365 * 24 * 60, -15 * 60)),  # in the future
     local_minutes(minutes_ago(6 * 365 * 24 * 60, 50 * 365 * 24 * 60)),  # years before joining
     DATES_AS_TEXT,
@@ -565,6 +580,7 @@ def test_signup_with_random_values_never_fails_and_stores_only_valid_unverified_
             assert user.time_zone in time_zone_names()
             if user.is_patient:
                 assert user.professional_details == ""
+                client.force_login(user)  # sign-up opens the account once the address is confirmed
                 assert_shown_escaped(client.get("/dashboard/"), user.full_name, user.email)
             else:
                 assert user.professional_details.strip()
@@ -875,7 +891,8 @@ def test_inviting_a_clinician_never_fails_and_mails_only_the_invited_address(cli
     with one_example():
         set_zone(patient, zone)
         client.force_login(patient)
-        checked(client.post("/sharing/", data))
+        with TestCase.captureOnCommitCallbacks(execute=True):  # invitations are e-mailed once stored
+            checked(client.post("/sharing/", data))
         assert_record_keeps_its_rules(patient)
         grants = new_rows(CareGrant, before, patient=patient)
         assert len(grants) <= 1
@@ -1081,6 +1098,7 @@ CSV_CELLS = {
         st.one_of(
             iso_moments(minutes_ago(-10 * 365 * 24 * 60, -60)),  # in the future
             minutes_ago(60, 10_000).map(lambda moment: moment.replace(tzinfo=None).isoformat()),  # no offset
+            BAD_OFFSET_START,
             DATES_AS_TEXT,
         ),
     ),
@@ -1162,6 +1180,195 @@ def test_an_import_without_a_file_is_a_form_error(client, patient, value):
         client.force_login(patient)
         assert checked(client.post("/import/", {"file": value})).status_code == 200
         assert not Episode.objects.filter(patient=patient).exists()
+
+
+# Text that starts like a formula, or like one a quote disarmed ("'=1", "''+1"), or like neither.
+FORMULA_LIKE_TEXT = st.builds(
+    lambda quotes, start, rest: "'" * quotes + start + rest,
+    st.integers(min_value=0, max_value=3),
+    st.sampled_from(["", "a", " ", *FORMULA_STARTS]),
+    TEXT_NO_NUL,
+)
+
+
+@settings(max_examples=500, deadline=None, database=None)
+@given(text=st.one_of(FORMULA_LIKE_TEXT, st.text(alphabet=CHARACTERS)))
+def test_reading_a_cell_back_undoes_exactly_what_writing_it_did(text):
+    written = _cell(text)
+    assert not written.startswith(FORMULA_STARTS)
+    assert cell_text(written) == text
+
+
+@fuzz
+@given(notes=st.lists(FORMULA_LIKE_TEXT, min_size=1, max_size=4, unique=True))
+@example(notes=["'=1+1", "=1+1", "''=1+1", "'"])
+def test_notes_come_back_exactly_from_a_csv_export_imported_into_another_diary(client, patient, other_patient, notes):
+    with one_example():
+        start = timezone.now() - dt.timedelta(days=1)
+        for minutes, note in enumerate(notes):  # a minute apart: the same minute and place is the same cramp
+            EpisodeFactory(patient=patient, started_at=start - dt.timedelta(minutes=minutes), notes=note)
+        client.force_login(patient)
+        exported = b"".join(checked(client.get("/export/csv/")).streaming_content)
+        client.force_login(other_patient)
+        checked(client.post("/import/", {"file": upload(exported)}))
+        imported = Episode.objects.filter(patient=other_patient).values_list("notes", flat=True)
+        assert sorted(imported) == sorted(notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Time zone offsets no zone has, deep JSON, and the offline sync
+# ---------------------------------------------------------------------------------------------
+
+
+@fuzz
+@given(zone=ZONES, started_at=BAD_OFFSET_START, url=st.sampled_from(["/episodes/new/?mode=quick", "/episodes/new/"]))
+@example(zone="UTC", started_at="2026-12-06T10:00+20:00", url="/episodes/new/?mode=quick")
+@example(zone="UTC", started_at="2026-12-06T10:00+99:99", url="/episodes/new/")
+def test_an_offset_beyond_15_59_is_a_message_next_to_the_time_on_both_forms(
+    client, patient, known, zone, started_at, url
+):
+    data = {
+        "client_id": str(uuid.uuid4()),
+        "severity": "5",
+        "started_at": started_at,
+        "locations": [Ref("location", 0, "left")],
+    }
+    before = pks(Episode, patient=patient)
+    with one_example():
+        set_zone(patient, zone)
+        client.force_login(patient)
+        response = checked(client.post(url, resolve(data, known)))
+        assert response.status_code == 200
+        assert response.context["form"].errors["started_at"][0].startswith(OFFSET_MESSAGE)
+        assert not new_rows(Episode, before, patient=patient)
+
+
+@fuzz
+@given(started_at=BAD_OFFSET_START)
+@example(started_at="2026-03-01T03:10+16:00")
+def test_a_csv_row_with_an_offset_beyond_15_59_is_refused_by_name(client, patient, started_at):
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(COLUMNS)
+    writer.writerow([{"started_local": started_at, "severity_0_10": "5"}.get(name, "") for name in COLUMNS])
+    with one_example():
+        client.force_login(patient)
+        response = checked(client.post("/import/", {"file": upload(buffer.getvalue().encode())}))
+        assert f"Row 2: started_local: {OFFSET_MESSAGE}" in response.content.decode()
+        assert not Episode.objects.filter(patient=patient).exists()
+
+
+def sync(client: Client, body: str):
+    return client.post("/episodes/sync/", body, content_type="application/json")
+
+
+def nested(depth: int, opening: str, closing: str, leaf: str) -> str:
+    return opening * depth + leaf + closing * depth
+
+
+# What a field of a synced entry may hold: JSON scalars, hostile text (bidi overrides included), an offset.
+SYNC_VALUE = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**70), max_value=2**70),
+    st.floats(allow_nan=False),
+    SCALAR,
+    BAD_OFFSET_START,
+)
+
+
+@fuzz
+@given(
+    started_at=st.one_of(BAD_OFFSET_START, local_minutes(minutes_ago(60, 10_000)).map(lambda text: text + "Z")),
+    fields=st.dictionaries(st.sampled_from(["client_id", "severity", "location", "patient", "extra"]), SYNC_VALUE),
+)
+@example(started_at="2026-12-06T10:00:00+2359", fields={})
+def test_the_offline_sync_never_fails_and_refuses_offsets_beyond_15_59_with_a_400(client, patient, started_at, fields):
+    entry = {"client_id": str(uuid.uuid4()), "severity": 5, "patient": patient.pk, **fields, "started_at": started_at}
+    with one_example():
+        client.force_login(patient)
+        response = checked(sync(client, json.dumps(entry)))
+        if not started_at.endswith("Z"):
+            assert not Episode.objects.filter(patient=patient).exists()
+            if not fields:  # nothing else wrong with the entry: the offset is what it is refused for
+                assert response.status_code == 400
+                assert OFFSET_MESSAGE in response.json()["message"]
+        assert_record_keeps_its_rules(patient)
+
+
+@fuzz
+@given(
+    depth=st.integers(min_value=1, max_value=1_000),
+    brackets=st.sampled_from([("[", "]"), ('{"a":', "}"), ('[{"b":', "}]")]),
+    leaf=st.sampled_from(["", "1", '"\\"', '"[{"', "null"]),
+    closed=st.booleans(),
+    where=st.sampled_from(["body", "client_id", "started_at"]),
+)
+@example(depth=1_000, brackets=("[", "]"), leaf="", closed=True, where="body")
+@example(depth=999, brackets=("[", "]"), leaf="1", closed=True, where="client_id")
+def test_a_sync_body_nested_up_to_a_thousand_deep_never_fails(client, patient, depth, brackets, leaf, closed, where):
+    opening, closing = brackets
+    value = nested(depth, opening, closing if closed else "", leaf)
+    body = value if where == "body" else json.dumps({"severity": 5, where: "x"}).replace('"x"', value)
+    with one_example():
+        client.force_login(patient)
+        response = checked(sync(client, body))
+        assert response.status_code in (400, 413, 422), response.status_code
+        if depth >= 100 and response.status_code == 400:
+            assert "nested too deeply" in response.json()["message"]
+        assert not Episode.objects.filter(patient=patient).exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# Names with bidirectional controls
+# ---------------------------------------------------------------------------------------------
+
+# Characters that reorder what follows them: overrides, embeddings, isolates and marks.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c"
+BIDI_AROUND = st.text(alphabet=st.sampled_from(BIDI_CONTROLS + "abc ()<>&"), max_size=6)
+
+
+def bidi_name(core: str) -> st.SearchStrategy:
+    """A name with bidi controls around `core`, which tells it apart from any other text on a page. Quotes are
+    left out: Django's templates and Jinja2's escape them differently."""
+    return st.builds(lambda before, after: f"{before}{core}{after}", BIDI_AROUND, BIDI_AROUND)
+
+
+def assert_isolated(response, name: str) -> None:
+    """The name is on the page and, outside its title, always inside its own <bdi>."""
+    checked(response)
+    assert response.status_code == 200
+    body = re.sub(r"<title>.*?</title>", "", response.content.decode(), flags=re.S)
+    shown = escape(name)
+    assert shown in body
+    assert body.count(shown) == body.count(f"<bdi>{shown}</bdi>"), name
+
+
+@fuzz
+@given(patient_name=bidi_name("Pat Zed"), caregiver_name=bidi_name("Cara Quux"), clinician_name=bidi_name("Dr Vex"))
+@example(patient_name="\u202ePat Zed", caregiver_name="Cara Quux (\u202e", clinician_name="Dr Vex\u202e")
+def test_names_with_bidi_controls_never_fail_and_are_isolated_from_our_words(
+    client, patient, clinician, granted, patient_name, caregiver_name, clinician_name
+):
+    with one_example():
+        patient.full_name = patient_name
+        patient.save(update_fields=["full_name"])
+        clinician.full_name = clinician_name
+        clinician.save(update_fields=["full_name"])
+        caregiver = CaregiverFactory(full_name=caregiver_name)
+        grant_care(patient, caregiver)
+        episode = EpisodeFactory(patient=patient, created_by=caregiver)
+        ClinicianNote.objects.create(patient=patient, author=clinician, episode=episode, text="Stretch first.")
+        client.force_login(patient)
+        assert_isolated(client.get("/episodes/"), caregiver_name)
+        assert_isolated(client.get("/sharing/"), caregiver_name)
+        client.force_login(caregiver)
+        assert_isolated(client.get(f"/care/patients/{patient.pk}/"), patient_name)
+        client.force_login(clinician)
+        assert_isolated(client.get("/clinic/"), patient_name)
+        review = client.get(f"/clinic/patients/{patient.pk}/")
+        for name in (patient_name, caregiver_name, clinician_name):
+            assert_isolated(review, name)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -788,7 +788,7 @@ class TestClinician:
             "PSFS (adapted): every 2 weeks",
         )
         client.force_login(patient)
-        assert "set by Dr Nora Nerve" in text_of(client.get(LIST_URL))
+        assert "set by <bdi>Dr Nora Nerve</bdi>" in text_of(client.get(LIST_URL))
         assert "Set a questionnaire schedule (PSFS (adapted): every 2 weeks)" in text_of(
             client.get(reverse("tracker:sharing"))
         )

@@ -94,8 +94,8 @@ def test_review_rows_show_the_notes_escaped_and_a_note_form_per_entry(hostile_en
     assert '<p class="small mb-1"><strong>Took:</strong> &lt;i&gt;Quinine&lt;/i&gt;</p>' in html
     assert "Woke me &lt;up&gt;<br>Twice" in html
     assert (
-        '<p class="small mb-1"><strong>Dr &lt;b&gt;Bold&lt;/b&gt;:</strong> &lt;script&gt;alert(1)&lt;/script&gt;</p>'
-        in html
+        '<p class="small mb-1"><strong><bdi>Dr &lt;b&gt;Bold&lt;/b&gt;</bdi>:</strong> '
+        "&lt;script&gt;alert(1)&lt;/script&gt;</p>" in html
     )
     assert '<form method="post" action="/clinic/patients/1/notes/">' in html
     assert re.search(r'<input type="hidden" name="csrfmiddlewaretoken" value="\w+">', html)
@@ -127,7 +127,7 @@ def test_clinician_notes_escape_text_and_author_and_keep_line_breaks():
     assert "<script" not in html
     assert "<b>" not in html
     assert '<blockquote class="mb-1">&lt;script&gt;alert(1)&lt;/script&gt;<br>Second line</blockquote>' in html
-    assert "Dr &lt;b&gt;Bold&lt;/b&gt;, 2 Nov 2026, 10:05</figcaption>" in html
+    assert "<bdi>Dr &lt;b&gt;Bold&lt;/b&gt;</bdi>, 2 Nov 2026, 10:05</figcaption>" in html
 
 
 def test_clinician_notes_say_when_there_is_none():
@@ -193,7 +193,7 @@ def test_clinic_rows_escape_the_name_and_mark_a_patient_getting_worse_in_words()
     )
     html = clinic_rows([patient], today)
     assert HOSTILE not in html
-    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;</a>" in html
+    assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;</bdi></a>" in html
     assert html.startswith('<tr class="worsening"> <th scope="row">')
     assert '<span aria-hidden="true">▲</span> More frequent</span>' in html
     assert "0.2 → 0.5 cramps per recorded day" in html

@@ -38,8 +38,9 @@ class TestInviting:
         assert grant.invitation_expires_at - timezone.now() > dt.timedelta(days=6, hours=23)
         assert new["code"] not in client.get(SHARING_URL).content.decode()
 
-    def test_an_invitation_can_be_emailed_to_the_clinician(self, client, patient):
-        _, new = invite(client, patient, invited_email="dr@example.org")
+    def test_an_invitation_can_be_emailed_to_the_clinician(self, client, patient, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):  # it goes once the invitation is stored
+            _, new = invite(client, patient, invited_email="dr@example.org")
         assert mail.outbox[0].to == ["dr@example.org"]
         assert new["code"] in mail.outbox[0].body
         assert new["link"] in mail.outbox[0].body

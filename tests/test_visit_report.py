@@ -232,7 +232,7 @@ class TestThePatientsOwnCopy:
         html = page_text(response)
         assert "<title>Your cramp report · CrampApp</title>" in html
         assert '<h1 class="h2">Your cramp report</h1>' in html
-        assert "<strong>Pat Patient</strong>. Period:" in html
+        assert "<strong><bdi>Pat Patient</bdi></strong>. Period:" in html
         assert "From your own CrampApp log." in html
         assert "Diabetic neuropathy; Spinal stenosis; Low thyroid" in html
         assert "Dizziness, other: dry mouth" in html

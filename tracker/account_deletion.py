@@ -3,6 +3,8 @@
 from dataclasses import asdict, dataclass
 
 from allauth.account.models import EmailAddress
+from django.contrib.admin.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
@@ -10,6 +12,7 @@ from django.utils.crypto import salted_hmac
 
 from accounts.audit import audit
 from accounts.models import User
+from accounts.services import user_sessions_end
 from questionnaires.models import QuestionnaireResponse, Schedule
 
 from .models import (
@@ -97,6 +100,14 @@ def clinicians_with_access(patient: User) -> int:
     return CareGrant.objects.for_patient(patient).active(today).count()
 
 
+def admin_log_anonymise(*, user: User, reference: str) -> int:
+    """Staff's admin history about this account keeps what was done and when, not whose account it was:
+    the name was in `object_repr`, field values can be in `change_message`, and the id would undo the
+    reference the access log keeps instead."""
+    about_them = LogEntry.objects.filter(content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk))
+    return about_them.update(object_id=None, object_repr=f"Deleted account {reference}", change_message="")
+
+
 def _delete(queryset) -> int:
     """Delete and return how many rows of the queryset's own model went (not the cascaded ones)."""
     _, per_model = queryset.delete()
@@ -109,9 +120,11 @@ def patient_account_delete(*, patient: User) -> RecordCounts:
 
     The rows point at the user with PROTECT, so each table is emptied first, children before
     parents, and the user goes last. The access log is append-only: its rows lose the patient
-    and keep an anonymous reference instead.
+    and keep an anonymous reference instead; so does the admin log. Every session the patient
+    signed in under ends (their stored data names them).
     """
     check_may_delete_own_account(patient)
+    reference = access_log_reference(patient)
     deleted = RecordCounts(
         clinician_notes=_delete(ClinicianNote.objects.filter(patient=patient)),
         questionnaire_responses=_delete(QuestionnaireResponse.objects.for_patient(patient)),
@@ -124,9 +137,11 @@ def patient_account_delete(*, patient: User) -> RecordCounts:
         conditions=_delete(PatientCondition.objects.filter(profile_id=patient.pk)),
         profiles=_delete(PatientProfile.objects.filter(patient=patient)),
         grants=_delete(CareGrant.objects.for_patient(patient)),
-        access_log_rows=AccessLog.objects.anonymise_patient(patient, access_log_reference(patient)),
+        access_log_rows=AccessLog.objects.anonymise_patient(patient, reference),
         email_addresses=_delete(EmailAddress.objects.filter(user=patient)),
     )
+    admin_log_anonymise(user=patient, reference=reference)
+    user_sessions_end(user=patient)
     patient.delete()
     # Counts only: the account is gone, and so is anything that could name it.
     audit("account_deleted", **asdict(deleted))

@@ -17,9 +17,12 @@ class TermAdmin(admin.ModelAdmin):
 
 @admin.register(AccessLog)
 class AccessLogAdmin(admin.ModelAdmin):
-    """Staff read the audit trail; nobody edits or deletes it."""
+    """Staff read the audit trail (who looked at whose record, when, and how); nobody edits or deletes it.
+    `detail` is left out: it names what was logged or looked at ("night tally ...: 6 cramps")."""
 
-    list_display = ("at", "clinician", "patient", "action", "detail", "ip_address")
+    list_display = ("at", "clinician", "patient", "action", "ip_address")
+    fields = ("at", "clinician", "viewer_role", "patient", "patient_reference", "action", "ip_address")
+    readonly_fields = fields
     list_filter = ("action",)
     search_fields = ("clinician__email", "patient__email")
     date_hierarchy = "at"

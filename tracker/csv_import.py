@@ -31,6 +31,7 @@ from .models import (
     Side,
     Term,
 )
+from .moments import parse_moment
 from .services import EpisodeDetails, LocationChoice, check_episode_start, episodes_bulk_create
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -168,8 +169,8 @@ class _RowReader:
         if not (_is_small_number(cramps) and 1 <= int(cramps) <= MAX_TALLY_CRAMPS):
             raise _BadCell(f"cramps must be a whole number from 1 to {MAX_TALLY_CRAMPS} for a tally")
         try:
-            day = dt.datetime.fromisoformat(started_text.strip()).date()
-        except ValueError:
+            day = parse_moment(started_text).date()
+        except (ValueError, ValidationError):
             day = None  # started_local's own problem is reported for that column
         return {"entry_type": entry_type, "cramp_count": int(cramps), "tally_date": day}
 
@@ -206,7 +207,9 @@ class _RowReader:
 
     def moment(self, text: str, column: str) -> dt.datetime:
         try:
-            moment = dt.datetime.fromisoformat(text.strip())
+            moment = parse_moment(text)
+        except ValidationError as error:
+            raise _BadCell(f"{column}: {error.messages[0]}") from None
         except ValueError:
             raise _BadCell(f"{column} must be a date and time such as {EXAMPLE_START}") from None
         if moment.tzinfo is None:

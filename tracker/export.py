@@ -83,14 +83,21 @@ WOKE_TEXT = {True: "yes", False: "no", None: ""}
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
+def _looks_disarmed(text: str) -> bool:
+    """Quotes, then what starts a formula ("'=1", "''+1"): how a disarmed cell reads."""
+    return text.lstrip("'").startswith(FORMULA_STARTS)
+
+
 def _cell(value) -> str:
+    """A value as a cell a spreadsheet shows as text. A quote goes before a formula, and before a text that
+    would otherwise read as a disarmed formula ("'=1" is written "''=1"), so that cell_text undoes it exactly."""
     text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
+    return f"'{text}" if _looks_disarmed(text) else text
 
 
 def cell_text(cell: str) -> str:
-    """What a cell of our CSV stands for: the quote that disarmed a formula taken off again."""
-    return cell[1:] if cell.startswith("'") and cell[1:].startswith(FORMULA_STARTS) else cell
+    """What a cell of our CSV stands for: the quote _cell added taken off again."""
+    return cell[1:] if cell.startswith("'") and _looks_disarmed(cell) else cell
 
 
 def _labels(terms) -> str:

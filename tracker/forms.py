@@ -32,9 +32,10 @@ from .models import (
     SideEffect,
     SpinalInjuryLevel,
 )
+from .moments import parse_moment
 from .reminders import reminder_time_choices
 from .selectors import vocabulary
-from .services import FUTURE_TOLERANCE, EpisodeDetails, LocationChoice, check_episode_start
+from .services import FUTURE_TOLERANCE, PATIENTS_OWN_WORDS, EpisodeDetails, LocationChoice, check_episode_start
 from .tallies import ASK, Overlap, slot_key, slot_of
 from .trial import MAX_TITRATION_DAYS, TITRATION_DAYS, TrialChoice, step_key, step_windows
 from .widgets import PlainDateInput, PlainNumberInput, PlainSelect
@@ -137,7 +138,9 @@ def date_input() -> forms.DateInput:
 
 
 class LocalDateTimeField(forms.DateTimeField):
-    """A date and time typed in the user's zone, stored as an aware datetime.
+    """A date and time typed in the user's zone, stored as an aware datetime; or an exact moment with its UTC
+    offset ("2026-07-01T02:15:09.250Z"), as a cramp kept on the device while offline carries the moment it was
+    logged.
 
     Around a daylight-saving change an hour repeats (the earlier one is taken) or is
     skipped (refused with a message saying why).
@@ -150,6 +153,13 @@ class LocalDateTimeField(forms.DateTimeField):
             return None
         if isinstance(value, dt.datetime):
             return value
+        try:
+            moment = parse_moment(value)  # a bad UTC offset is a ValidationError, never read as local time
+        except ValueError:
+            moment = None
+        if moment is not None and timezone.is_aware(moment):
+            check_plausible_date(moment.date())
+            return moment
         try:
             naive = dt.datetime.strptime(value.strip()[:16], LOCAL_INPUT_FORMAT)
         except ValueError:
@@ -280,22 +290,6 @@ class EpisodeFormBase(OverlapAnswerMixin, forms.Form):
         return slot_key(*slot_of(self.patient, self.cleaned_data.get("started_at") or timezone.now()))
 
 
-class StartTimeField(LocalDateTimeField):
-    """A time typed in the user's zone, or an exact moment with its UTC offset ("2026-07-01T02:15:09.250Z"),
-    as a cramp kept on the device while offline carries the moment it was logged."""
-
-    def to_python(self, value):
-        if isinstance(value, str):
-            try:
-                moment = dt.datetime.fromisoformat(value.strip())
-            except ValueError:
-                moment = None
-            if moment is not None and timezone.is_aware(moment):
-                check_plausible_date(moment.date())
-                return moment
-        return super().to_python(value)
-
-
 class LocationSideChoices(BaseChoiceIterator):
     """Each body location with each side, read once per form (Django's callable choices query at every use)."""
 
@@ -338,7 +332,7 @@ class LocationSideField(forms.ChoiceField):
 class QuickLogForm(EpisodeFormBase):
     """Severity, and the time if it was not just now; where is optional, the rest can follow later."""
 
-    started_at = StartTimeField(label="When did it start?", required=False, help_text="Leave as is for now.")
+    started_at = LocalDateTimeField(label="When did it start?", required=False, help_text="Leave as is for now.")
     location = LocationSideField(label="Where? (optional)", widget=PlainSelect(attrs={"class": "form-select"}))
 
     def clean_started_at(self):
@@ -512,6 +506,27 @@ class EpisodeForm(EpisodeFormBase):
             "event_kind": episode.event_kind,
             "overlap": Overlap.PART if episode.tally_id else "",
         }
+
+
+class WithoutPatientsOwnWords:
+    """Mixed into a caregiver's form of an entry already stored: it neither shows nor takes the patient's own
+    words (notes, medication text), and its details() leave them out, so that saving keeps them as stored."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in PATIENTS_OWN_WORDS:
+            self.fields.pop(name, None)
+            self.initial.pop(name, None)
+
+    def clean(self):
+        cleaned = super().clean()
+        # None is EpisodeDetails' "not asked"; whatever was posted under these names is not read.
+        cleaned.update(dict.fromkeys(PATIENTS_OWN_WORDS, None))
+        return cleaned
+
+
+class CaregiverEpisodeEditForm(WithoutPatientsOwnWords, EpisodeForm):
+    """The full entry, as the caregiver who logged a cramp changes it."""
 
 
 class EpisodeFilterForm(forms.Form):

@@ -94,7 +94,7 @@ class PatientProfile(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:
-        return f"Profile of {self.patient}"
+        return f"Patient profile #{self.pk}"
 
 
 class PatientCondition(models.Model):
@@ -108,7 +108,7 @@ class PatientCondition(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.condition.label
+        return f"Patient condition #{self.pk}"
 
 
 class MedicationQuerySet(models.QuerySet):
@@ -150,7 +150,7 @@ class Medication(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} {self.dose}".strip()
+        return f"Medication #{self.pk}"
 
     def timeline(self) -> list["MedicationStep"]:
         """The medicine's steps in order (prefetch `steps` to read many medicines in one query)."""
@@ -268,7 +268,7 @@ class MedicationStep(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.day:%Y-%m-%d}" + (f": {self.dose}" if self.dose else "")
+        return f"Medication step #{self.pk}"
 
     def sort_key(self) -> tuple[dt.date, int]:
         """Date order; on one date a start comes first and a stop last."""
@@ -585,9 +585,7 @@ class Episode(models.Model):
         ]
 
     def __str__(self) -> str:
-        if self.is_tally:
-            return f"{self.get_entry_type_display()} {self.tally_date}: {self.cramp_count}, worst {self.severity}/10"
-        return f"Cramp {self.severity}/10 at {self.started_at:%Y-%m-%d %H:%M} UTC"
+        return f"Episode #{self.pk}"
 
     @property
     def is_tally(self) -> bool:
@@ -668,6 +666,11 @@ class EpisodeLocation(models.Model):
         ]
 
     def __str__(self) -> str:
+        return f"Episode location #{self.pk}"
+
+    @property
+    def label(self) -> str:
+        """Where, in the patient's words: "Calf (left)", "Thigh (both sides)"."""
         if self.side == Side.BOTH:
             return f"{self.location.label} (both sides)"
         return f"{self.location.label} ({self.get_side_display().lower()})"
@@ -687,7 +690,7 @@ class EpisodeTerm(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.term.label
+        return f"Episode term #{self.pk}"
 
 
 class CheckIn(models.Model):
@@ -719,7 +722,7 @@ class CheckIn(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.day}: {self.get_status_display()}"
+        return f"Check-in #{self.pk}"
 
 
 class TrendDirection(models.TextChoices):
@@ -788,7 +791,7 @@ class ClinicSummary(models.Model):
         verbose_name_plural = "clinic summaries"
 
     def __str__(self) -> str:
-        return f"Clinic summary of {self.patient}"
+        return f"Clinic summary #{self.pk}"
 
     def is_current(self, now: dt.datetime) -> bool:
         """Whether these are still the figures a count at `now` would give."""
@@ -906,7 +909,7 @@ class CareGrant(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.patient} → {self.grantee or self.invited_email or 'invitation'} ({self.status})"
+        return f"Care grant #{self.pk}"
 
     @property
     def grantee(self):
@@ -946,7 +949,7 @@ class ClinicianNote(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Note by {self.author} on {self.created_at:%Y-%m-%d}"
+        return f"Clinician note #{self.pk}"
 
 
 class AccessLogQuerySet(models.QuerySet):
@@ -954,8 +957,14 @@ class AccessLogQuerySet(models.QuerySet):
         raise PermissionError("The access log is append-only.")
 
     def anonymise_patient(self, patient, reference: str) -> int:
-        """The one change allowed: when a patient deletes their account, their rows keep only `reference`."""
-        return models.QuerySet.update(self.filter(patient=patient), patient=None, patient_reference=reference)
+        """The one change allowed: when a patient deletes their account, their rows keep only `reference`.
+
+        The detail (dates, times and counts from their record) and the viewer's address go too: beside
+        the viewer's id they would still describe the patient.
+        """
+        return models.QuerySet.update(
+            self.filter(patient=patient), patient=None, patient_reference=reference, detail="", ip_address=None
+        )
 
     def delete(self):
         raise PermissionError("The access log is append-only.")
@@ -1012,8 +1021,7 @@ class AccessLog(models.Model):
         ]
 
     def __str__(self) -> str:
-        whose = self.patient or f"deleted patient {self.patient_reference[:8]}"
-        return f"{self.clinician} {self.get_action_display().lower()} of {whose} at {self.at:%Y-%m-%d %H:%M}"
+        return f"Access log entry #{self.pk}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:

@@ -22,6 +22,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from crampapp.mail import subject_line
 
 from .models import CheckIn, PatientProfile
 from .services import checkin_record, local_day
@@ -113,7 +114,7 @@ def reminder_email(*, patient: User, day: dt.date, reminder_time: dt.time, conne
     }
     subject = render_to_string("tracker/email/reminder_subject.txt", context)
     return EmailMessage(
-        subject=" ".join(subject.split()),
+        subject=subject_line(subject),
         body=render_to_string("tracker/email/reminder_body.txt", context),
         to=[patient.email],
         connection=connection,

@@ -27,6 +27,7 @@ from .models import (
     SideEffect,
     Term,
 )
+from .moments import check_utc_offset
 from .tallies import (
     ASK,
     TallyExists,
@@ -68,8 +69,10 @@ class EpisodeDetails:
     symptoms: Sequence[Term] = ()
     relief_measures: Sequence[Term] = ()
     relief_effect: str = ""
-    medication_taken: str = ""
-    notes: str = ""
+    # The patient's own words (PATIENTS_OWN_WORDS). None: not asked, as on a caregiver's form of an entry
+    # already stored; a new entry then has none, and a change keeps what is stored.
+    medication_taken: str | None = ""
+    notes: str | None = ""
     event_kind: str = ""
     # A night or day tally: how many cramps (`severity` is the worst one's) and, for a night, how often they
     # woke the patient. Its start is that of its night or day (`tally_date`, or the one `started_at` is in).
@@ -84,6 +87,10 @@ class EpisodeDetails:
     def is_tally(self) -> bool:
         return self.entry_type in TALLY_TYPES
 
+
+# What the patient writes about an entry in their own words. A caregiver who logged the entry may change the
+# rest of it, but neither reads these nor stores over them: the patient may have written them since.
+PATIENTS_OWN_WORDS = ("medication_taken", "notes")
 
 # A client-generated id (idempotency key) and what to store under it.
 NewEpisode = tuple[uuid.UUID, EpisodeDetails]
@@ -111,7 +118,12 @@ def start_for_day(patient: User, day_text: str | None) -> dt.datetime:
 
 
 def check_episode_start(*, patient: User, started_at: dt.datetime) -> None:
-    """A cramp starts no later than a few minutes from now and no earlier than five years before joining."""
+    """A cramp starts no later than a few minutes from now and no earlier than five years before joining, at a
+    moment whose UTC offset the database can store."""
+    try:
+        check_utc_offset(started_at)
+    except ValidationError as error:
+        raise ValidationError({"started_at": error.messages}) from None
     if started_at > timezone.now() + FUTURE_TOLERANCE:
         raise ValidationError({"started_at": "This time is in the future. Enter when the cramp started."})
     if started_at < patient.date_joined - HISTORY_BEFORE_JOINING:
@@ -211,8 +223,9 @@ def _apply_details(episode: Episode, details: EpisodeDetails) -> None:
     episode.woke_from_sleep = details.woke_from_sleep
     episode.activity = details.activity
     episode.relief_effect = details.relief_effect
-    episode.medication_taken = details.medication_taken
-    episode.notes = details.notes
+    for name in PATIENTS_OWN_WORDS:
+        if getattr(details, name) is not None:
+            setattr(episode, name, getattr(details, name))
     episode.event_kind = details.event_kind
     episode.entry_type = details.entry_type
     episode.cramp_count = details.cramp_count
@@ -282,8 +295,8 @@ def _same_entry(episode: Episode, details: EpisodeDetails) -> bool:
         return False
     if details.tally_date is not None and details.tally_date != episode.tally_date:
         return False
-    fields = ["severity", "duration_seconds", "relief_effect", "medication_taken", "notes"]
-    fields += ["event_kind", "entry_type", "cramp_count", "times_woken"]
+    fields = ["severity", "duration_seconds", "relief_effect", "event_kind", "entry_type", "cramp_count", "times_woken"]
+    fields += [name for name in PATIENTS_OWN_WORDS if getattr(details, name) is not None]
     if not details.is_tally:
         fields.append("woke_from_sleep")
     if any(getattr(details, name) != getattr(episode, name) for name in fields):
@@ -410,7 +423,8 @@ def episode_update(*, episode: Episode, details: EpisodeDetails, overlap: str = 
     """Change an entry; a quick log becomes a full entry this way. A single cramp stays one, a tally a tally.
 
     `overlap` as for episode_create: a cramp moved into a tally's night is asked about, one already
-    linked to that tally stays linked unless the answer says otherwise.
+    linked to that tally stays linked unless the answer says otherwise. The patient's own words that
+    `details` leave out (None: a caregiver's change) stay as stored.
     """
     patient = episode.patient
     if details.is_tally != episode.is_tally:
@@ -434,9 +448,15 @@ def episode_update(*, episode: Episode, details: EpisodeDetails, overlap: str = 
         episode.tally = tally_for_single(patient, details.started_at, details.severity, overlap, episode=episode)
         _apply_details(episode, details)
     _validate(episode)
+    # Words the form did not ask for are left out of the UPDATE, so that it cannot store over what the
+    # patient wrote since this request read the entry.
+    kept = {name for name in PATIENTS_OWN_WORDS if getattr(details, name) is None}
+    changed = [
+        field.name for field in Episode._meta.concrete_fields if not field.primary_key and field.name not in kept
+    ]
     try:
         with transaction.atomic():
-            episode.save()
+            episode.save(update_fields=changed)
     except IntegrityError:
         raise TallyExists(tally_of_slot(patient, details.entry_type, details.tally_date)) from None
     _replace_links(episode, details)

@@ -11,13 +11,14 @@ from dataclasses import dataclass
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.audit import audit
 from accounts.models import User
+from crampapp.mail import deliver, subject_line
 
 from .models import AccessLog, CareGrant, ClinicianNote, Episode
 
@@ -75,37 +76,43 @@ def invitation_create(
     return NewInvitation(grant=grant, code=format_code(code))
 
 
-def invitation_email(*, invitation: NewInvitation, accept_url: str) -> None:
-    """Tell the invited clinician or caregiver how to accept. Sent after the invitation is stored."""
-    patient = invitation.grant.patient
-    if invitation.grant.is_for_caregiver:
-        subject = f"[CrampApp] {patient.full_name} asks you to help keep their cramp log"
+def invitation_email(*, grant: CareGrant, code: str, accept_url: str) -> bool:
+    """Tell the invited clinician or caregiver how to accept; False when the e-mail could not be sent.
+    Called once the invitation is stored, so a failure leaves a valid invitation whose code the patient sees."""
+    if grant.is_for_caregiver:
+        subject = f"[CrampApp] {grant.patient.full_name} asks you to help keep their cramp log"
         message = (
-            f"{patient.full_name} would like you to log cramps and daily check-ins for them in CrampApp.\n\n"
+            f"{grant.patient.full_name} would like you to log cramps and daily check-ins for them in CrampApp.\n\n"
             "To accept, log in to CrampApp with a caregiver account (or sign up for one, choosing "
             f"'caregiver') and open:\n{accept_url}\n\n"
         )
     else:
-        subject = f"[CrampApp] {patient.full_name} invites you to see their cramp log"
+        subject = f"[CrampApp] {grant.patient.full_name} invites you to see their cramp log"
         message = (
-            f"{patient.full_name} would like you to review the cramp log they keep in CrampApp.\n\n"
+            f"{grant.patient.full_name} would like you to review the cramp log they keep in CrampApp.\n\n"
             f"To accept, log in to CrampApp with your verified clinician account and open:\n{accept_url}\n\n"
         )
-    send_mail(
-        subject=subject,
-        message=f"{message}or enter the code {invitation.code}. The invitation expires in 7 days and works once.\n",
-        from_email=None,
-        recipient_list=[invitation.grant.invited_email],
+    email = EmailMessage(
+        subject=subject_line(subject),
+        body=f"{message}or enter the code {code}. The invitation expires in 7 days and works once.\n",
+        to=[grant.invited_email],
     )
+    return deliver(email, what="invitation")
 
 
 def _check_attempts(user: User) -> None:
     """One budget of tries per account, whichever accept page (clinician or caregiver) it uses."""
     key = f"caregrant-accept-attempts:{user.pk}"
-    attempts = cache.get_or_set(key, 0, ACCEPT_WINDOW_SECONDS)
-    if attempts >= ACCEPT_ATTEMPTS:
+    # add() starts the window only if none is open; incr() counts atomically in the shared cache, so two
+    # requests at once (or two workers) cannot both take the last try.
+    cache.add(key, 0, ACCEPT_WINDOW_SECONDS)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # the window closed between the two calls: this try opens the next one
+        cache.add(key, 1, ACCEPT_WINDOW_SECONDS)
+        attempts = 1
+    if attempts > ACCEPT_ATTEMPTS:
         raise ValidationError({"code": "Too many tries. Wait 15 minutes, then enter the code again."})
-    cache.incr(key)
 
 
 def _check_still_open(grant: CareGrant) -> None:

@@ -14,6 +14,7 @@ from .forms import (
     DiaryDateField,
     LocationsField,
     OverlapAnswerMixin,
+    WithoutPatientsOwnWords,
     event_kind_field,
     overlap_field,
 )
@@ -166,3 +167,7 @@ class TallyForm(OverlapAnswerMixin, forms.Form):
             "event_kind": tally.event_kind,
             "notes": tally.notes,
         }
+
+
+class CaregiverTallyEditForm(WithoutPatientsOwnWords, TallyForm):
+    """The tally form, as the caregiver who logged a night or a day changes it."""

@@ -44,6 +44,7 @@ urlpatterns = [
     path("reminders/<str:token>/", account.reminder_checkin, name="reminder_checkin"),
     path("sharing/", sharing.sharing, name="sharing"),
     path("sharing/<uuid:grant_id>/end/", sharing.grant_end_view, name="grant_end"),
+    path("sharing/<uuid:grant_id>/resend/", sharing.invitation_resend, name="invitation_resend"),
     # Caregivers: the patients they help, each one's log, and logging cramps, tallies and check-ins for them
     # (views/caregiver.py).
     path("care/", caregiver.care_home, name="care_home"),

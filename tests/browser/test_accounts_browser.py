@@ -3,6 +3,8 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 
+from .mailbox import confirm_address_from_email
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "calf-cramps-at-3am"
@@ -21,6 +23,7 @@ def test_patient_signs_up_logs_out_and_logs_back_in(page, screenshot):
     page.get_by_label("Password*", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)*").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
+    confirm_address_from_email(page, "ada@example.org")
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Ada Cramp")
     assert User.objects.get(email="ada@example.org").role == "patient"
@@ -46,6 +49,7 @@ def test_clinician_signs_up_and_sees_the_pending_verification_notice(page):
     page.get_by_label("Password*", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)*").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
+    confirm_address_from_email(page, "nora@example.org")
 
     notice = page.get_by_role("region", name="Your clinician account is waiting for verification")
     expect(notice).to_be_visible()

@@ -14,6 +14,8 @@ from tests.browser.test_logging_browser import EPISODE_URL
 from tests.factories import TEST_PASSWORD, ClinicianFactory, EpisodeFactory, PatientFactory, grant_access, totp_code
 from tracker.models import CheckIn, ClinicianNote, Episode
 
+from .mailbox import confirm_address_from_email
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "calf-cramps-at-3am"
@@ -69,6 +71,7 @@ def test_patient_signs_up_logs_two_cramps_reads_guidance_and_checks_in_with_the_
     tab_to(page, page.get_by_label("Password (again)*"))
     page.keyboard.type(PASSWORD)
     page.keyboard.press("Enter")
+    confirm_address_from_email(page, "kay@example.org")
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Kay Board")
 
     # The skip link jumps over the menu, straight to the page's own content.
@@ -127,7 +130,7 @@ def test_patient_signs_up_logs_two_cramps_reads_guidance_and_checks_in_with_the_
     expect(page.get_by_role("region", name="Book a visit soon")).to_be_visible()
     episode = Episode.objects.get(severity=7)
     assert episode.duration_seconds == 120
-    assert [str(place) for place in episode.locations.all()] == ["Calf (left)"]
+    assert [place.label for place in episode.locations.all()] == ["Calf (left)"]
 
     # The guidance linked from this entry.
     guide = page.get_by_role("region", name="Guidance for this entry").get_by_role("link").first

@@ -11,6 +11,8 @@ from tests.factories import TEST_PASSWORD, PatientFactory
 from tracker.models import CheckIn, Episode
 from tracker.services import local_day
 
+from .mailbox import confirm_address_from_email
+
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PASSWORD = "calf-cramps-at-3am"
@@ -39,6 +41,7 @@ def test_patient_quick_logs_a_cramp_on_a_phone_adds_details_and_checks_in_the_ne
     page.get_by_label("Password*", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)*").fill(PASSWORD)
     page.get_by_role("button", name="Sign up").click()
+    confirm_address_from_email(page, "ada@example.org")
     expect(page.get_by_role("heading", level=1)).to_have_text("Hello, Ada Cramp")
     patient = User.objects.get(email="ada@example.org")
 

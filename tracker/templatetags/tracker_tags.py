@@ -34,6 +34,13 @@ def duration(seconds: int | None) -> str:
 
 
 @register.filter
+def isolated(name) -> str:
+    """A name between Unicode's isolate marks, where <bdi> cannot go (a page's title): a right-to-left name, or an
+    override inside it, cannot reorder our words around it."""
+    return f"\N{FIRST STRONG ISOLATE}{name}\N{POP DIRECTIONAL ISOLATE}"
+
+
+@register.filter
 def severity_word(severity: int) -> str:
     """The usual bands of the 0-10 numeric rating scale, so severity is never shown by colour alone."""
     if severity == 0:
@@ -134,7 +141,10 @@ def entered_by(entry) -> str:
     """Who entered a cramp or check-in, when it was not the patient (`entry.created_by` read with it)."""
     if not entry.created_by.is_caregiver:
         return ""
-    return format_html('<span class="entered-by">entered by {} (caregiver)</span>', entry.created_by.full_name)
+    # <bdi>: a right-to-left override in a name must not reverse our own words after it ("(caregiver)").
+    return format_html(
+        '<span class="entered-by">entered by <bdi>{}</bdi> (caregiver)</span>', entry.created_by.full_name
+    )
 
 
 @register.simple_tag
@@ -159,7 +169,7 @@ def episode_summary(episode, third_person: bool = False) -> str:
         facts.append(episode.count_label)
     if episode.event_kind:
         facts.append(episode.get_event_kind_display())
-    places = [str(place) for place in episode.places]
+    places = [place.label for place in episode.places]
     if places:
         facts.append(", ".join(places))
     elif episode.is_tally:
@@ -234,7 +244,7 @@ def episode_cells(episode, table: str = "review") -> str:
         episode.get_event_kind_display() or NOT_GIVEN,
         severity,
         duration(episode.duration_seconds) or NOT_GIVEN,
-        ", ".join(str(place) for place in episode.places) or NOT_GIVEN,
+        ", ".join(place.label for place in episode.places) or NOT_GIVEN,
         woke,
         labels(episode.triggers) or NOT_GIVEN,
         labels(episode.symptoms) or NOT_GIVEN,
@@ -279,7 +289,7 @@ def clinician_notes(notes, empty: str = "") -> str:
         figures.append(
             '<figure class="clinician-note border-start border-4 ps-3 mb-3">'
             f'<blockquote class="mb-1">{lines(note.text)}</blockquote>'
-            f'<figcaption class="small text-body-secondary">{text(note.author.full_name)}, '
+            f'<figcaption class="small text-body-secondary">{format_html("<bdi>{}</bdi>", note.author.full_name)}, '
             f"{written.day} {written:%b %Y, %H:%M}</figcaption></figure>"
         )
     if not figures and empty:

@@ -1,6 +1,7 @@
 """The caregiver's side: the patients I help, their log, logging a cramp, a night tally or a check-in for them.
 
-Caregivers add to a log and read it. They change or delete only the entries they logged themselves;
+Caregivers add to a log and read it. They change or delete only the entries they logged themselves, and
+even there never see the notes and medication text (the patient's own words, which the patient may add);
 the patient's own entries, clinician notes, sharing, exports and the clinic pages stay closed to them.
 Every page works in the patient's time zone, and every look and entry goes into the patient's access trail.
 """
@@ -15,6 +16,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import role_required
@@ -22,7 +24,7 @@ from accounts.models import User
 
 from ..access import access_caregiver_episode, access_patient_as_caregiver
 from ..caregiving import checkins_entered_by_caregivers, patients_helped
-from ..forms import AcceptInvitationForm, CheckInForm, EpisodeForm, QuickLogForm
+from ..forms import AcceptInvitationForm, CaregiverEpisodeEditForm, CheckInForm, EpisodeForm, QuickLogForm
 from ..models import AccessLog, CheckIn, Episode
 from ..selectors import CountedPaginator, episodes_filtered, recent_days
 from ..services import (
@@ -33,7 +35,7 @@ from ..services import (
     start_for_day,
 )
 from ..sharing import access_log_record, caregiver_invitation_accept
-from ..tally_forms import TallyForm
+from ..tally_forms import CaregiverTallyEditForm, TallyForm
 from .tallies import TallyOutcome, episode_edit_save, episode_new_save, tally_asked_for, tally_save
 
 caregiver_required = role_required(User.Role.CAREGIVER)
@@ -80,7 +82,7 @@ def care_accept(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"You can now log cramps for {grant.patient.full_name}.")
+            messages.success(request, format_html("You can now log cramps for <bdi>{}</bdi>.", grant.patient.full_name))
             return redirect("tracker:care_log", patient_id=grant.patient_id)
     return render(request, "care/accept.html", {"form": form})
 
@@ -120,7 +122,7 @@ def care_episode_new(request: HttpRequest, patient_id: int) -> HttpResponse:
                 access_log_record(
                     request=request, patient=patient, action=AccessLog.Action.LOG_EPISODE, detail=_entry_detail(episode)
                 )
-                messages.success(request, f"Cramp logged for {patient.full_name}.")
+                messages.success(request, format_html("Cramp logged for <bdi>{}</bdi>.", patient.full_name))
             else:
                 messages.info(request, "This cramp was already saved; it was not logged twice.")
             return redirect(_log_url(patient))
@@ -153,7 +155,10 @@ def care_tally_new(request: HttpRequest, patient_id: int) -> HttpResponse:
                     access_log_record(
                         request=request, patient=patient, action=AccessLog.Action.LOG_EPISODE, detail=detail
                     )
-                    messages.success(request, f"{tally.get_entry_type_display()} logged for {patient.full_name}.")
+                    messages.success(
+                        request,
+                        format_html("{} logged for <bdi>{}</bdi>.", tally.get_entry_type_display(), patient.full_name),
+                    )
                 else:
                     messages.info(request, "This tally was already saved; it was not logged twice.")
                 return redirect(_log_url(patient))
@@ -174,9 +179,11 @@ def _render_tally_form(
 
 
 def _care_tally_edit(request: HttpRequest, patient: User, tally: Episode) -> HttpResponse:
-    """Change a tally this caregiver logged, with the tally form."""
-    form = TallyForm(
-        request.POST if request.method == "POST" else None, patient=patient, initial=TallyForm.initial_from(tally)
+    """Change a tally this caregiver logged, with the tally form (without the patient's notes)."""
+    form = CaregiverTallyEditForm(
+        request.POST if request.method == "POST" else None,
+        patient=patient,
+        initial=CaregiverTallyEditForm.initial_from(tally),
     )
     outcome = TallyOutcome()
     if request.method == "POST" and form.is_valid():
@@ -193,16 +200,17 @@ def _care_tally_edit(request: HttpRequest, patient: User, tally: Episode) -> Htt
 @caregiver_required
 @require_http_methods(["GET", "POST"])
 def care_episode_edit(request: HttpRequest, patient_id: int, episode_id: uuid.UUID) -> HttpResponse:
-    """Change a cramp or a tally this caregiver logged (never one the patient logged)."""
+    """Change a cramp or a tally this caregiver logged (never one the patient logged), without reading or
+    storing over the patient's own notes and medication text."""
     patient = access_patient_as_caregiver(request.user, patient_id)
     episode = access_caregiver_episode(request.user, patient, episode_id)
     with timezone.override(patient.zone):
         if episode.is_tally:
             return _care_tally_edit(request, patient, episode)
-        form = EpisodeForm(
+        form = CaregiverEpisodeEditForm(
             request.POST if request.method == "POST" else None,
             patient=patient,
-            initial=EpisodeForm.initial_from(episode),
+            initial=CaregiverEpisodeEditForm.initial_from(episode),
         )
         saved, question = episode_edit_save(form, patient, episode)
         if saved:
@@ -270,7 +278,10 @@ def _record_checkin(request: HttpRequest, patient: User) -> HttpResponse:
         request=request, patient=patient, action=AccessLog.Action.RECORD_CHECKIN, detail=f"{recorded.day}"
     )
     if recorded.status == CheckIn.Status.NO_CRAMPS:
-        messages.success(request, f"Recorded: no cramps for {patient.full_name} on {recorded.day:%A %-d %B}.")
+        messages.success(
+            request,
+            format_html("Recorded: no cramps for <bdi>{}</bdi> on {}.", patient.full_name, f"{recorded.day:%A %-d %B}"),
+        )
         return redirect(back)
     messages.success(request, "Noted. Now log the cramp.")
     new = reverse("tracker:care_episode_new", args=[patient.pk])

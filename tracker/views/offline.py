@@ -15,11 +15,15 @@ from accounts.models import User
 
 from ..forms import QuickLogForm
 from ..models import Episode
+from ..moments import UTC_OFFSET_CODE, UTC_OFFSET_MESSAGE
 from ..services import ClientIdReused, episode_create
 from ..tallies import AUTO
 
 # One entry is about 150 bytes of JSON; anything much larger is not one.
 MAX_ENTRY_BYTES = 2048
+# An entry is one object of plain values (depth 1); a little more still gets a message about its fields.
+MAX_NESTING = 8
+OPENING, CLOSING, QUOTE, BACKSLASH = b"[{", b"]}", ord('"'), ord("\\")
 # What each field of an entry must be in JSON. "patient" is the account it was logged under.
 ENTRY_TYPES = {"client_id": str, "started_at": str, "severity": int, "location": (str, type(None)), "patient": int}
 # An offline entry always carries its own start time: the moment of the cramp, not of the upload.
@@ -58,7 +62,8 @@ def episode_sync(request: HttpRequest) -> JsonResponse:
 
     201 created, 200 already saved (the same entry sent again), 409 the entry's id was used for
     another cramp, 422 the entry breaks a rule (the quick log's own), 400/413/415 not one JSON
-    entry, 401/403 not the patient's own. CSRF is checked as for any form.
+    entry (400 too for nesting too deep or a UTC offset beyond ±15:59), 401/403 not the patient's own.
+    CSRF is checked as for any form.
     """
     claimed_id = None
     try:
@@ -66,11 +71,11 @@ def episode_sync(request: HttpRequest) -> JsonResponse:
         claimed_id = entry["client_id"] if isinstance(entry.get("client_id"), str) else None
         form = QuickLogForm(_form_data(entry, request.user), patient=request.user)
         if not form.is_valid():
-            raise Refusal(
-                422,
-                NOT_SAVED,
-                {name: [item["message"] for item in items] for name, items in form.errors.get_json_data().items()},
-            )
+            errors = {name: [item["message"] for item in items] for name, items in form.errors.get_json_data().items()}
+            if form.has_error("started_at", UTC_OFFSET_CODE):
+                # An offset no zone has is a malformed request, not a cramp breaking a rule.
+                raise Refusal(400, f"{NOT_SAVED} {UTC_OFFSET_MESSAGE}", errors)
+            raise Refusal(422, NOT_SAVED, errors)
         episode, created = episode_create(
             patient=request.user,
             created_by=request.user,
@@ -106,6 +111,9 @@ def _read_entry(request: HttpRequest) -> dict:
         declared = 0
     if declared > MAX_ENTRY_BYTES or len(request.body) > MAX_ENTRY_BYTES:
         raise Refusal(413, f"One entry is at most {MAX_ENTRY_BYTES} bytes of JSON.")
+    # Measured before parsing: Python's JSON parser recurses once per level, and a thousand levels fit in 2 KB.
+    if _nesting_depth(request.body) > MAX_NESTING:
+        raise Refusal(400, "This entry is nested too deeply: send one JSON object whose values are plain values.")
     try:
         entry = json.loads(request.body)
     except ValueError:
@@ -116,6 +124,28 @@ def _read_entry(request: HttpRequest) -> dict:
     if unknown:
         raise Refusal(400, f"Unexpected fields: {', '.join(unknown)}.")
     return entry
+
+
+def _nesting_depth(body: bytes) -> int:
+    """How deep arrays and objects nest in a JSON text, brackets inside strings aside (valid JSON or not)."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for byte in body:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif byte == BACKSLASH:
+                escaped = True
+            elif byte == QUOTE:
+                in_string = False
+        elif byte == QUOTE:
+            in_string = True
+        elif byte in OPENING:
+            depth += 1
+            deepest = max(deepest, depth)
+        elif byte in CLOSING:
+            depth -= 1
+    return deepest
 
 
 def _form_data(entry: dict, patient: User) -> dict[str, str]:

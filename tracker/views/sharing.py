@@ -2,10 +2,12 @@
 they took, revoke."""
 
 import uuid
+from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,6 +24,9 @@ from ..sharing import grant_end, invitation_create, invitation_email
 
 TRAIL_PER_PAGE = 25
 NEW_INVITATION_KEY = "tracker.new_invitation"
+# The codes of invitations whose e-mail could not be sent, by grant UUID, so that the page can show them and
+# send the e-mail again: the database keeps only a hash of each code.
+UNSENT_INVITATIONS_KEY = "tracker.unsent_invitations"
 CAREGIVER_PREFIX = "caregiver"
 
 
@@ -54,18 +59,21 @@ def sharing(request: HttpRequest) -> HttpResponse:
             bound.add_error(None, error)
         else:
             link = accept_url(request, invitation.code, role)
-            if invitation.grant.invited_email:
-                invitation_email(invitation=invitation, accept_url=link)
             # Shown once, on the next page: only a hash of the code is stored.
             request.session[NEW_INVITATION_KEY] = {"code": invitation.code, "link": link, "role": role}
+            if invitation.grant.invited_email:
+                transaction.on_commit(partial(_email_invitation, request, invitation.grant, invitation.code, link))
             return redirect("tracker:sharing")
     now = timezone.now()
     grants = CareGrant.objects.for_patient(patient)
+    pending = list(grants.pending(now))
+    unsent = request.session.get(UNSENT_INVITATIONS_KEY, {})
     context = {
         "form": form,
         "caregiver_form": caregiver_form,
         "new_invitation": request.session.pop(NEW_INVITATION_KEY, None),
-        "pending": grants.pending(now),
+        "pending": pending,
+        "unsent": [(grant, unsent[str(grant.uuid)]["code"]) for grant in pending if str(grant.uuid) in unsent],
         "active": grants.active(now.date()).for_clinicians().select_related("clinician"),
         "caregivers": grants.active(now.date()).for_caregivers().select_related("caregiver"),
         "trail": Paginator(
@@ -74,6 +82,35 @@ def sharing(request: HttpRequest) -> HttpResponse:
         "notes": ClinicianNote.objects.filter(patient=patient, episode=None).select_related("author")[:20],
     }
     return render(request, "tracker/sharing.html", context)
+
+
+def _email_invitation(request: HttpRequest, grant: CareGrant, code: str, link: str) -> None:
+    """E-mail a stored invitation and say whether it went; if not, keep its code so that it can be sent again."""
+    unsent = request.session.get(UNSENT_INVITATIONS_KEY, {})
+    if invitation_email(grant=grant, code=code, accept_url=link):
+        unsent.pop(str(grant.uuid), None)
+        messages.success(request, f"The invitation was e-mailed to {grant.invited_email}.")
+    else:
+        unsent[str(grant.uuid)] = {"code": code, "link": link}
+        messages.error(
+            request,
+            f"Your invitation is saved, but the e-mail to {grant.invited_email} could not be sent. Give them the "
+            "code yourself, or send the e-mail again from the list of invitations not yet accepted.",
+        )
+    request.session[UNSENT_INVITATIONS_KEY] = unsent
+
+
+@patient_required
+@require_POST
+def invitation_resend(request: HttpRequest, grant_id: uuid.UUID) -> HttpResponse:
+    grant = access_own_grant(request.user, grant_id)
+    unsent = request.session.get(UNSENT_INVITATIONS_KEY, {}).get(str(grant.uuid))
+    still_open = grant.status == CareGrant.Status.INVITED and grant.invitation_expires_at > timezone.now()
+    if unsent is None or not still_open:
+        messages.error(request, "This invitation can no longer be e-mailed. Create a new one if you still need it.")
+    else:
+        _email_invitation(request, grant, unsent["code"], unsent["link"])
+    return redirect("tracker:sharing")
 
 
 @patient_required
