@@ -160,7 +160,10 @@ class TestAccepting:
         assert client.get(CARE_ACCEPT_URL, {"code": new.code}).context["form"].initial["code"] == new.code
         response = client.post(CARE_ACCEPT_URL, {"code": new.code.lower()}, follow=True)
         assert response.redirect_chain[0][0] == log_url(patient)
-        assert f"You can now log cramps for <bdi>{patient.full_name}</bdi>." in response.content.decode()
+        assert (
+            f"You can now log cramps for \N{FIRST STRONG ISOLATE}{patient.full_name}\N{POP DIRECTIONAL ISOLATE}."
+            in response.content.decode()
+        )
         grant = CareGrant.objects.get()
         assert (grant.status, grant.caregiver, grant.clinician) == ("active", caregiver, None)
         assert grant.accepted_at is not None
@@ -366,7 +369,10 @@ class TestLogging:
         episode = Episode.objects.get()
         assert (episode.patient, episode.created_by, episode.severity) == (patient, caregiver, 7)
         assert response.redirect_chain[-1][0] == log_url(patient)
-        assert "Cramp logged for <bdi>Pat Patient</bdi>." in response.content.decode()
+        assert (
+            "Cramp logged for \N{FIRST STRONG ISOLATE}Pat Patient\N{POP DIRECTIONAL ISOLATE}."
+            in response.content.decode()
+        )
         assert CheckIn.objects.get(patient=patient).status == CheckIn.Status.HAD_CRAMPS
         logged = AccessLog.objects.get(action=AccessLog.Action.LOG_EPISODE)
         assert (logged.patient, logged.clinician, logged.viewer_role) == (patient, caregiver, "caregiver")
@@ -496,7 +502,7 @@ class TestTallies:
         assert (tally.tally_date, tally.cramp_count, tally.severity, tally.times_woken) == (last_night, 4, 7, 2)
         assert CheckIn.objects.get(patient=patient).day == last_night
         html = response.content.decode()
-        assert "Night tally logged for <bdi>Pat Kiritimati</bdi>." in html
+        assert "Night tally logged for \N{FIRST STRONG ISOLATE}Pat Kiritimati\N{POP DIRECTIONAL ISOLATE}." in html
         assert "4 cramps (night tally)" in html
         assert "4 cramps logged, in 1 entry" in html
         assert ENTERED_BY in html
@@ -661,7 +667,7 @@ class TestCheckIns:
         checkin = CheckIn.objects.get()
         assert (checkin.patient, checkin.day, checkin.status, checkin.created_by) == (patient, today, "none", caregiver)
         html = response.content.decode()
-        assert "Recorded: no cramps for <bdi>Pat Patient</bdi>" in html
+        assert "Recorded: no cramps for \N{FIRST STRONG ISOLATE}Pat Patient\N{POP DIRECTIONAL ISOLATE}" in html
         assert f"No cramps</strong>, {ENTERED_BY}" in html
         assert AccessLog.objects.filter(action=AccessLog.Action.RECORD_CHECKIN, viewer_role="caregiver").exists()
 

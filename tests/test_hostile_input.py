@@ -239,7 +239,10 @@ class TestRightToLeftOverridesInNames:
             {"client_id": form.initial["client_id"], "severity": "7"},
             follow=True,
         )
-        assert f"Cramp logged for <bdi>{RLO}Pat Patient</bdi>." in response.content.decode()
+        assert (
+            f"Cramp logged for \N{FIRST STRONG ISOLATE}{RLO}Pat Patient\N{POP DIRECTIONAL ISOLATE}."
+            in response.content.decode()
+        )
 
 
 class TestFormulaLikeNotesRoundTrip:

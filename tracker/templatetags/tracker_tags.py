@@ -5,6 +5,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import capfirst, slugify
 from django.utils.timezone import localtime
 
+from accounts.names import isolated
 from tracker.markup import joined, lines, text
 from tracker.tallies import slot_label
 
@@ -33,11 +34,7 @@ def duration(seconds: int | None) -> str:
     return f"{secs} s"
 
 
-@register.filter
-def isolated(name) -> str:
-    """A name between Unicode's isolate marks, where <bdi> cannot go (a page's title): a right-to-left name, or an
-    override inside it, cannot reorder our words around it."""
-    return f"\N{FIRST STRONG ISOLATE}{name}\N{POP DIRECTIONAL ISOLATE}"
+register.filter("isolated", isolated)
 
 
 @register.filter

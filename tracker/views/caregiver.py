@@ -16,11 +16,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import role_required
 from accounts.models import User
+from accounts.names import isolated
 
 from ..access import access_caregiver_episode, access_patient_as_caregiver
 from ..caregiving import checkins_entered_by_caregivers, patients_helped
@@ -82,7 +83,7 @@ def care_accept(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, format_html("You can now log cramps for <bdi>{}</bdi>.", grant.patient.full_name))
+            messages.success(request, f"You can now log cramps for {isolated(grant.patient.full_name)}.")
             return redirect("tracker:care_log", patient_id=grant.patient_id)
     return render(request, "care/accept.html", {"form": form})
 
@@ -122,7 +123,7 @@ def care_episode_new(request: HttpRequest, patient_id: int) -> HttpResponse:
                 access_log_record(
                     request=request, patient=patient, action=AccessLog.Action.LOG_EPISODE, detail=_entry_detail(episode)
                 )
-                messages.success(request, format_html("Cramp logged for <bdi>{}</bdi>.", patient.full_name))
+                messages.success(request, f"Cramp logged for {isolated(patient.full_name)}.")
             else:
                 messages.info(request, "This cramp was already saved; it was not logged twice.")
             return redirect(_log_url(patient))
@@ -156,8 +157,7 @@ def care_tally_new(request: HttpRequest, patient_id: int) -> HttpResponse:
                         request=request, patient=patient, action=AccessLog.Action.LOG_EPISODE, detail=detail
                     )
                     messages.success(
-                        request,
-                        format_html("{} logged for <bdi>{}</bdi>.", tally.get_entry_type_display(), patient.full_name),
+                        request, f"{tally.get_entry_type_display()} logged for {isolated(patient.full_name)}."
                     )
                 else:
                     messages.info(request, "This tally was already saved; it was not logged twice.")
@@ -278,10 +278,8 @@ def _record_checkin(request: HttpRequest, patient: User) -> HttpResponse:
         request=request, patient=patient, action=AccessLog.Action.RECORD_CHECKIN, detail=f"{recorded.day}"
     )
     if recorded.status == CheckIn.Status.NO_CRAMPS:
-        messages.success(
-            request,
-            format_html("Recorded: no cramps for <bdi>{}</bdi> on {}.", patient.full_name, f"{recorded.day:%A %-d %B}"),
-        )
+        day = date_format(recorded.day, "l j F")
+        messages.success(request, f"Recorded: no cramps for {isolated(patient.full_name)} on {day}.")
         return redirect(back)
     messages.success(request, "Noted. Now log the cramp.")
     new = reverse("tracker:care_episode_new", args=[patient.pk])

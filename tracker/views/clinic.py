@@ -9,10 +9,10 @@ from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.html import format_html
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import clinician_required
+from accounts.names import isolated
 from questionnaires import selectors as questionnaires
 
 from ..access import access_patient
@@ -66,9 +66,7 @@ def accept(request: HttpRequest) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(
-                request, format_html("<bdi>{}</bdi> now shares their cramp log with you.", grant.patient.full_name)
-            )
+            messages.success(request, f"{isolated(grant.patient.full_name)} now shares their cramp log with you.")
             return redirect("tracker:patient_review", patient_id=grant.patient_id)
     status = 403 if not request.user.is_clinician else 200
     return render(request, "clinic/accept.html", {"form": form}, status=status)
