@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import router
 
 from .models import User
-from .services import clinician_unverify, clinician_verify
+from .services import clinician_unverify, clinician_verify, user_sessions_end
 
 
 def counted_by_kind(counts: dict[type, int]) -> list[str]:
@@ -82,6 +82,16 @@ class UserAdmin(DjangoUserAdmin):
         model_count = {model._meta.verbose_name_plural: count for model, count in to_delete.items()}
         protected = Counter(type(row) for row in collector.protected)
         return counted_by_kind(to_delete), model_count, perms_needed, counted_by_kind(protected)
+
+    def delete_model(self, request, obj):
+        """An account deleted by staff is signed out everywhere, as one its owner deletes."""
+        user_sessions_end(user=obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for user in queryset:
+            user_sessions_end(user=user)
+        super().delete_queryset(request, queryset)
 
     @admin.action(description="Verify the selected clinicians")
     def verify_clinicians(self, request, queryset):

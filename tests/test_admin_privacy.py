@@ -8,6 +8,7 @@ import pytest
 from allauth.mfa.models import Authenticator
 from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.contrib.sessions.models import Session
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -38,7 +39,7 @@ from tracker.services import (
 )
 from tracker.sharing import invitation_create, note_add
 
-from .factories import StaffFactory, grant_access, term
+from .factories import TEST_PASSWORD, CaregiverFactory, StaffFactory, grant_access, term
 
 pytestmark = pytest.mark.django_db
 
@@ -115,6 +116,18 @@ class TestDeletingAPatient:
         assert "<li>1 authenticator</li>" in page
         assert client.post(url, {"post": "yes"}).status_code == 302
         assert not User.objects.filter(pk=departed.pk).exists()
+
+    def test_an_account_deleted_by_staff_is_signed_out_everywhere(self, client, staff):
+        departed = CaregiverFactory(email="carer@example.org")
+        elsewhere = Client()
+        response = elsewhere.post(reverse("account_login"), {"login": departed.email, "password": TEST_PASSWORD})
+        assert response.status_code == 302
+        key = elsewhere.session.session_key
+        assert Session.objects.filter(session_key=key).exists()
+        client.force_login(staff)
+        client.post(reverse("admin:accounts_user_delete", args=[departed.pk]), {"post": "yes"})
+        assert not User.objects.filter(pk=departed.pk).exists()
+        assert not Session.objects.filter(session_key=key).exists()
 
 
 def test_health_rows_name_only_their_kind_and_id(record, clinician):
