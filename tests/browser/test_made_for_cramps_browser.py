@@ -118,7 +118,9 @@ def test_a_tally_a_caregivers_cramp_and_an_impact_check_reach_the_clinicians_rev
     carer_page.get_by_label("When did it start?").fill(f"{yesterday.isoformat()}T12:00")
     choose(carer_page.get_by_role("group", name="Where was it?"), "Calf, left")
     carer_page.get_by_role("button", name="Save cramp").click()
-    expect(carer_page.get_by_text("Cramp logged for Ada Cramp.")).to_be_visible()
+    expect(
+        carer_page.get_by_text("Cramp logged for \N{FIRST STRONG ISOLATE}Ada Cramp\N{POP DIRECTIONAL ISOLATE}.")
+    ).to_be_visible()
     expect(carer_page.get_by_role("heading", level=1)).to_have_text("Ada Cramp: cramp log")
     logged = carer_page.get_by_role("listitem").filter(has_text="Calf (left)")
     expect(logged).to_contain_text("entered by Carl Carer (caregiver)")

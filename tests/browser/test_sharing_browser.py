@@ -3,6 +3,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from accounts.names import isolated
 from tests.browser.conftest import DESKTOP, _open_page
 from tests.factories import TEST_PASSWORD, ClinicianFactory, EpisodeFactory, PatientFactory, totp_code
 from tracker.models import AccessLog, CareGrant
@@ -61,7 +62,9 @@ def test_patient_shares_with_a_clinician_who_adds_a_note_then_revokes_and_the_cl
     review_url = re.compile(rf"/clinic/patients/{patient.pk}/$")
     expect(clinic_page).to_have_url(review_url)
     expect(clinic_page.get_by_role("heading", level=1)).to_have_text(patient.full_name)
-    expect(clinic_page.get_by_text(f"{patient.full_name} now shares their cramp log with you.")).to_be_visible()
+    expect(
+        clinic_page.get_by_text(f"{isolated(patient.full_name)} now shares their cramp log with you.")
+    ).to_be_visible()
 
     # From the list of patients to the review, where the clinician writes a note.
     clinic_page.get_by_role("navigation", name="Main").get_by_role("link", name="My patients").click()
