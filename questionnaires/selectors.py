@@ -6,13 +6,11 @@ from decimal import Decimal
 from functools import cached_property
 from uuid import UUID
 
-from django.db import connection
-from django.db.models import Prefetch
+from django.db.models import F, FilteredRelation, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
 from tracker.services import patient_today
-from tracker.written_sql import columns, converted
 
 from .charts import score_chart
 from .models import Instrument, Item, QuestionnaireResponse, Schedule
@@ -82,57 +80,56 @@ def _period_bounds(patient: User, start: dt.date, end: dt.date) -> tuple[dt.date
 
 def summary_for(patient: User, start: dt.date, end: dt.date) -> list[InstrumentSummary]:
     """Every instrument offered, scheduled or answered in the patient's local dates start..end, with the
-    patient's schedule and scores, in one query whatever the number of answers.
-
-    The statement is written out (tracker.written_sql): the clinician's review reads it on every visit, and
-    building it with querysets cost twice what running it does."""
+    patient's schedule and scores, in one query whatever the number of answers: each instrument with its
+    schedule joined, once per answer of the period (or once without one)."""
     start_at, end_at = _period_bounds(patient, start, end)
-    instrument_sql, instrument_columns = columns(Instrument, "instrument")
-    schedule_sql, schedule_columns = columns(Schedule, "schedule", ["every_weeks", "next_due", "active", "set_by"])
-    setter_sql, setter_columns = columns(User, "setter", ["full_name"])
-    answer_sql, answer_columns = columns(QuestionnaireResponse, "answer", ["uuid", "answered_at", "score", "answers"])
-    instruments, schedules = Instrument._meta.db_table, Schedule._meta.db_table
-    users, responses = User._meta.db_table, QuestionnaireResponse._meta.db_table
-    sql = (
-        f"SELECT {instrument_sql}, {schedule_sql}, {setter_sql}, {answer_sql}"  # noqa: S608 (names only)
-        f" FROM {instruments} instrument"
-        f" LEFT JOIN {schedules} schedule ON schedule.instrument_id = instrument.id AND schedule.patient_id = %s"
-        f" LEFT JOIN {users} setter ON setter.id = schedule.set_by_id"
-        f" LEFT JOIN {responses} answer ON answer.instrument_id = instrument.id AND answer.patient_id = %s"
-        " AND answer.answered_at >= %s AND answer.answered_at < %s"
-        " WHERE instrument.active OR schedule.active OR answer.id IS NOT NULL"
-        " ORDER BY instrument.sort_order, instrument.title, instrument.id, answer.answered_at"
+    rows = (
+        Instrument.objects.annotate(
+            own_schedule=FilteredRelation("schedules", condition=Q(schedules__patient=patient)),
+            answer=FilteredRelation(
+                "responses",
+                condition=Q(
+                    responses__patient=patient,
+                    responses__answered_at__gte=start_at,
+                    responses__answered_at__lt=end_at,
+                ),
+            ),
+        )
+        .filter(Q(active=True) | Q(own_schedule__active=True) | Q(answer__isnull=False))
+        .annotate(
+            every_weeks=F("own_schedule__every_weeks"),
+            next_due=F("own_schedule__next_due"),
+            scheduled=F("own_schedule__active"),
+            set_by_id=F("own_schedule__set_by_id"),
+            set_by_name=F("own_schedule__set_by__full_name"),
+            answer_uuid=F("answer__uuid"),
+            answered_at=F("answer__answered_at"),
+            score=F("answer__score"),
+            answers=F("answer__answers"),
+        )
+        .order_by("sort_order", "title", "pk", "answered_at")
     )
-    operations = connection.ops
-    params = [patient.pk, patient.pk, operations.adapt_datetimefield_value(start_at)]
-    params.append(operations.adapt_datetimefield_value(end_at))
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        fetched = cursor.fetchall()
-    selected = [*instrument_columns, *schedule_columns, *setter_columns, *answer_columns]
-    instrument_fields = [column.target.attname for column in instrument_columns]
-    width = len(instrument_fields)
     today = patient_today(patient)
     summaries: dict[int, InstrumentSummary] = {}
-    for row in converted(fetched, selected):
-        instrument_id = row[instrument_fields.index("id")]
-        every_weeks, next_due, active, set_by_id, set_by_name, uuid, answered_at, score, answers = row[width:]
-        summary = summaries.get(instrument_id)
+    for row in rows:
+        summary = summaries.get(row.pk)
         if summary is None:
-            summary = summaries[instrument_id] = InstrumentSummary(
-                instrument=Instrument.from_db(connection.alias, instrument_fields, row[:width]),
+            summary = summaries[row.pk] = InstrumentSummary(
+                instrument=row,
                 start=start,
                 end=end,
                 today=today,
                 zone=patient.zone,
-                every_weeks=every_weeks,
-                next_due=next_due,
-                scheduled=bool(active),
-                set_by_patient=set_by_id == patient.pk,
-                set_by_name=set_by_name or "",
+                every_weeks=row.every_weeks,
+                next_due=row.next_due,
+                scheduled=bool(row.scheduled),
+                set_by_patient=row.set_by_id == patient.pk,
+                set_by_name=row.set_by_name or "",
             )
-        if uuid is not None:
-            summary.points.append(ScorePoint(uuid=uuid, answered_at=answered_at, score=score, answers=answers))
+        if row.answer_uuid is not None:
+            summary.points.append(
+                ScorePoint(uuid=row.answer_uuid, answered_at=row.answered_at, score=row.score, answers=row.answers)
+            )
     return list(summaries.values())
 
 

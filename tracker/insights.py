@@ -12,14 +12,12 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db import connection
-from django.db.models import BooleanField, ExpressionWrapper
+from django.db.models import BooleanField, CharField, Count, ExpressionWrapper, IntegerField, Sum, Value
 from django.db.models.functions import ExtractHour
 
 from accounts.models import User
 
 from .counting import DayStats, Week, Window, bounds, days_between, days_stats, weeks_of, window_of
-from .lookups import ids_condition
 from .models import (
     KIND_NOT_SAID,
     EntryType,
@@ -197,34 +195,34 @@ def _terms_and_places(patient: User, entries: PeriodEntries) -> tuple[list[TermC
     by how well it worked), and the cramps by body location and side among the entries that carry the
     count (a tally's cramps are where the tally says, its described cramps not again): one statement.
 
-    Both read the entries' rows by the (patient, episode) indexes; a filter on the term's kind would lead
-    the planner to read every patient's uses of each term instead. Written out in SQL for what building
-    it cost with querysets."""
-    arms, params = [], []
-    episode, term = Episode._meta.db_table, Term._meta.db_table
+    Both read the entries' rows by the (patient, episode) indexes, the entries given as one list (`any_of`); a
+    filter on the term's kind would lead the planner to read every patient's uses of each term instead."""
+    parts = []
     if entries.chosen_ids:
-        among, among_params = ids_condition("link.episode_id", entries.chosen_ids)
-        arms.append(
-            f"SELECT term.kind, term.slug, term.label, term.sort_order, entry.relief_effect, COUNT(*)"  # noqa: S608
-            f" FROM {EpisodeTerm._meta.db_table} link JOIN {term} term ON term.id = link.term_id"
-            f" JOIN {episode} entry ON entry.id = link.episode_id WHERE link.patient_id = %s AND {among}"
-            " GROUP BY term.kind, term.slug, term.label, term.sort_order, entry.relief_effect"
+        parts.append(
+            EpisodeTerm.objects.filter(patient=patient, episode__any_of=entries.chosen_ids)
+            .values("term__kind", "term__slug", "term__label", "term__sort_order", "episode__relief_effect")
+            .annotate(cramps=Count("pk"))
+            .values_list(
+                "term__kind", "term__slug", "term__label", "term__sort_order", "episode__relief_effect", "cramps"
+            )
+            .order_by()
         )
-        params += [patient.pk, *among_params]
     if entries.counted_ids:
-        among, among_params = ids_condition("link.episode_id", entries.counted_ids)
-        arms.append(
-            f"SELECT '', term.slug, term.label, 0, link.side, SUM(entry.cramp_count)"  # noqa: S608
-            f" FROM {EpisodeLocation._meta.db_table} link JOIN {term} term ON term.id = link.location_id"
-            f" JOIN {episode} entry ON entry.id = link.episode_id WHERE link.patient_id = %s AND {among}"
-            " GROUP BY term.slug, term.label, link.side"
+        parts.append(
+            EpisodeLocation.objects.filter(patient=patient, episode__any_of=entries.counted_ids)
+            .values("location__slug", "location__label", "side")
+            .annotate(
+                kind=Value("", output_field=CharField()),
+                sort_order=Value(0, output_field=IntegerField()),
+                cramps=Sum("episode__cramp_count"),
+            )
+            .values_list("kind", "location__slug", "location__label", "sort_order", "side", "cramps")
+            .order_by()
         )
-        params += [patient.pk, *among_params]
-    if not arms:
+    if not parts:
         return [], []
-    with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(arms), params)
-        rows = cursor.fetchall()
+    rows = list(parts[0].union(*parts[1:], all=True))
     terms = [TermCount(*row) for row in rows if row[0]]
     sides: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"left": 0, "right": 0})
     for _, slug, label, _, side, cramps in (row for row in rows if not row[0]):
