@@ -10,7 +10,7 @@ from uuid import uuid4
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
-from django.db import connection, models
+from django.db import models
 from django.db.models import Prefetch
 from django.db.models.functions import Coalesce, Length
 from django.db.models.lookups import LessThanOrEqual
@@ -736,18 +736,13 @@ class ClinicSummaryQuerySet(models.QuerySet):
     def log_changed(self, patient_id: int) -> None:
         """Call in the transaction of every write to the patient's entries or check-ins: their summary gets a
         new log version, so a count read before this write commits keeps an older one and is recounted when
-        next read. One INSERT ... ON CONFLICT UPDATE (PostgreSQL and SQLite), written out: it runs with every
-        cramp logged, and the ORM's upsert of the whole row cost more than the rest of the write."""
-        table = connection.ops.quote_name(self.model._meta.db_table)
-        version = self.model._meta.get_field("log_version").get_db_prep_value(uuid4(), connection)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"INSERT INTO {table} (patient_id, log_version, recent, times_woken,"  # noqa: S608
-                " warning_entries, trend, recent_recorded_days, previous_recorded_days)"
-                " VALUES (%s, %s, 0, 0, 0, %s, 0, 0)"
-                " ON CONFLICT (patient_id) DO UPDATE SET log_version = EXCLUDED.log_version",
-                [patient_id, version, TrendDirection.UNKNOWN],
-            )
+        next read. One INSERT ... ON CONFLICT UPDATE of the version alone (PostgreSQL and SQLite)."""
+        self.bulk_create(
+            [self.model(patient_id=patient_id, log_version=uuid4())],
+            update_conflicts=True,
+            unique_fields=["patient"],
+            update_fields=["log_version"],
+        )
 
 
 class ClinicSummary(models.Model):
