@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 LIGHTHOUSE_STAMP := tools/lighthouse/node_modules/.installed
 HOST_PORT ?= 127.0.0.1:8000
 
-.PHONY: run demo bench test lint format migrations-check check-deploy loadtest backup-check audit clean
+.PHONY: run demo bench test screenshots lint format migrations-check check-deploy loadtest backup-check audit clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ run: $(STAMP)
 ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set).
 test: $(STAMP)
 	$(BIN)/pytest
+
+## Redraw the README's screenshots (the browser tests, saving their pictures under docs/screenshots/).
+screenshots: $(STAMP)
+	SCREENSHOTS=1 $(BIN)/pytest tests/browser
 
 ## Lint and format check.
 lint: $(STAMP)
