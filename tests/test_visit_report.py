@@ -283,16 +283,16 @@ def test_the_report_reads_a_fixed_number_of_queries_whatever_the_number_of_entri
     client.force_login(clinician)
     # session, user, authenticator-app check, grant (gate), access log insert; medicines, their steps; one
     # statement for the days (and check-ins) of the period, of the medicines' windows and of the trial-style
-    # summary's two windows; the period's entries by hour, then their places and terms counted (one
-    # statement); the entries for the list, their places, tags and notes (one statement); for their warning
+    # summary's two windows; the period's entries by hour (their places and terms are not drawn: not read);
+    # the entries for the list, their places, tags and notes (one statement); for their warning
     # signs the patient's diagnoses and, with a neuropathy, when each symptom was first noted; clinician
     # notes; questionnaires; and the session's new idle expiry (savepoint, update, release)
-    with django_assert_num_queries(19):
+    with django_assert_num_queries(18):
         response = client.get(report_url(patient))
     assert response.context["figures"]["entries"] == entries + 1
     client.force_login(patient)
     # The same but for the grant, the access log and the clinicians' notes; and no authenticator-app check
     # or idle expiry, which are for clinicians only.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         response = client.get(report_url(patient))
     assert response.context["figures"]["entries"] == entries + 1

@@ -364,6 +364,7 @@ def insights_for(
     *,
     courses: list[tuple[Medication, list[MedicationStep]]] | None = None,
     also: list[tuple[dt.date, dt.date]] = (),
+    terms: bool = True,
 ) -> Insights:
     """The charts of the local days first..last, of one event kind when `kind` is given (the medicines'
     windows always count cramps).
@@ -383,7 +384,8 @@ def insights_for(
         cramps = days_stats(patient, [(first, last), *ranges])
         days = days_between(cramps, first, last)
     entries = _period_entries(patient, start, end, kind)
-    term_counts, places = _terms_and_places(patient, entries)
+    # The places, triggers and relief: a page that draws none of them (the visit report) skips their query.
+    term_counts, places = _terms_and_places(patient, entries) if terms else ([], [])
     return Insights(
         start=first,
         end=last,

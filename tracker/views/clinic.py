@@ -189,7 +189,9 @@ def report(request: HttpRequest, patient_id: int) -> HttpResponse:
     steps = course_steps(courses)
     trial_form, choice = trial_windows(request, today, steps)
     # The period's days, the medicines' windows and the trial windows' in one query.
-    insights = insights_for(patient, start, end, today, courses=courses, also=[choice.baseline, choice.treatment])
+    insights = insights_for(
+        patient, start, end, today, courses=courses, also=[choice.baseline, choice.treatment], terms=False
+    )
     days = insights.days
     report_data = visit_report(
         patient,
