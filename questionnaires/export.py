@@ -1,4 +1,4 @@
-"""A patient's questionnaire answers in the JSON record export (tracker.record_export)."""
+"""A patient's questionnaire answers in the JSON record export (tracker.portability)."""
 
 from accounts.models import User
 

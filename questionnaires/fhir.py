@@ -1,4 +1,4 @@
-"""A patient's questionnaires as HL7 FHIR R4 (4.0.1) resources, for tracker.record_export's Bundle:
+"""A patient's questionnaires as HL7 FHIR R4 (4.0.1) resources, for tracker.portability's Bundle:
 each instrument answered as a Questionnaire (by canonical URL), each response as a QuestionnaireResponse,
 and its score as an Observation derived from that response."""
 

@@ -39,7 +39,6 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import User, time_zone_names
-from tracker.export import COLUMNS, FORMULA_STARTS, _cell, cell_text
 from tracker.models import (
     CareGrant,
     CheckIn,
@@ -51,6 +50,7 @@ from tracker.models import (
     PatientProfile,
     Term,
 )
+from tracker.portability.csv_export import COLUMNS, FORMULA_STARTS, _cell, cell_text
 from tracker.services import FUTURE_TOLERANCE, HISTORY_BEFORE_JOINING, local_day, patient_today
 from tracker.sharing import invitation_create
 

@@ -14,7 +14,6 @@ from django.utils.formats import date_format
 from accounts.models import User, time_zone_names
 from education.warning_signs import EntryFacts, warning_for
 
-from .csv_import import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
 from .models import (
     KIND_NOT_SAID,
     MAX_DOSE_LENGTH,
@@ -33,6 +32,7 @@ from .models import (
     SpinalInjuryLevel,
 )
 from .moments import parse_moment
+from .portability.csv_import import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
 from .reminders import reminder_time_choices
 from .selectors import vocabulary
 from .services import FUTURE_TOLERANCE, PATIENTS_OWN_WORDS, EpisodeDetails, LocationChoice, check_episode_start

@@ -17,7 +17,6 @@ from questionnaires import selectors as questionnaires
 
 from ..access import access_patient
 from ..charts import charts_for
-from ..export import csv_lines
 from ..forms import AcceptInvitationForm, EpisodeFilterForm, NoteForm
 from ..insights import (
     course_steps,
@@ -27,6 +26,7 @@ from ..insights import (
     medications_with_steps,
 )
 from ..models import MAX_NOTES_LENGTH, AccessLog, ClinicianNote, Episode
+from ..portability.csv_export import csv_lines
 from ..review import clinic_patients, summary_for
 from ..selectors import CountedPaginator, episodes_filtered, table_entries, visit_report
 from ..services import patient_today

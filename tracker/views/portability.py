@@ -13,11 +13,12 @@ from accounts.decorators import patient_required
 from accounts.models import User
 
 from ..access import access_patient
-from ..csv_import import ImportRejected, ImportResult, episodes_import_csv
-from ..export import COLUMN_GUIDE, csv_lines
 from ..forms import EpisodeImportForm
 from ..models import AccessLog, Episode
-from ..record_export import FHIR_CONTENT_TYPE, fhir_bundle, record_document
+from ..portability.csv_export import COLUMN_GUIDE, csv_lines
+from ..portability.csv_import import ImportRejected, ImportResult, episodes_import_csv
+from ..portability.fhir import FHIR_CONTENT_TYPE, fhir_bundle
+from ..portability.record import record_document
 from ..services import patient_today
 from ..sharing import access_log_record
 

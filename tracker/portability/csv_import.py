@@ -16,8 +16,7 @@ from django.db import IntegrityError, transaction
 
 from accounts.models import User
 
-from .export import COLUMNS, COLUMNS_BEFORE_TALLIES, CRAMP_OF_A_TALLY, ENTRY_TYPE_TEXT, cell_text
-from .models import (
+from ..models import (
     CRAMP_KINDS,
     MAX_DURATION_SECONDS,
     MAX_NOTES_LENGTH,
@@ -31,8 +30,9 @@ from .models import (
     Side,
     Term,
 )
-from .moments import parse_moment
-from .services import EpisodeDetails, LocationChoice, check_episode_start, episodes_bulk_create
+from ..moments import parse_moment
+from ..services import EpisodeDetails, LocationChoice, check_episode_start, episodes_bulk_create
+from .csv_export import COLUMNS, COLUMNS_BEFORE_TALLIES, CRAMP_OF_A_TALLY, ENTRY_TYPE_TEXT, cell_text
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 10_000

@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from accounts.models import User
 
-from .models import EntryType, EpisodeLocation, EpisodeTerm, EventKind, ReliefEffect, Side, Term
+from ..models import EntryType, EpisodeLocation, EpisodeTerm, EventKind, ReliefEffect, Side, Term
 
 
 @dataclass(frozen=True)

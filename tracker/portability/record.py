@@ -1,0 +1,174 @@
+"""A patient's whole record as a JSON document (the CSV is in csv_export.py, FHIR in fhir.py)."""
+
+import datetime as dt
+
+from django.utils import timezone
+
+from accounts.models import User
+from questionnaires.export import responses_document
+
+from ..models import (
+    CareGrant,
+    CheckIn,
+    ClinicianNote,
+    Episode,
+    Medication,
+    MedicationStep,
+    PatientCondition,
+    PatientProfile,
+    SideEffect,
+    Term,
+)
+from ..selectors import episodes_filtered
+
+RECORD_FORMAT = "crampapp-record"
+RECORD_VERSION = 1
+
+
+def instant(moment: dt.datetime | None) -> str | None:
+    return moment.astimezone(dt.UTC).isoformat(timespec="seconds") if moment else None
+
+
+def _day(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _term(term: Term) -> dict:
+    return {"slug": term.slug, "label": term.label}
+
+
+def _entered_by(entry: Episode | CheckIn) -> dict | None:
+    """Who entered a cramp or answered a check-in: the patient or a caregiver (none for a day marked by a cramp)."""
+    if entry.created_by is None:
+        return None
+    return {"name": entry.created_by.full_name, "role": entry.created_by.role}
+
+
+def _episode_document(episode: Episode, patient: User) -> dict:
+    return {
+        "id": str(episode.uuid),
+        "entry_type": episode.entry_type,
+        # For a night tally the evening's local date, for a day tally the day's; null for a single cramp.
+        "tally_date": _day(episode.tally_date),
+        "cramp_count": episode.cramp_count,
+        # What the entry adds to a count of cramps: 0 for a cramp described as one of a tally's.
+        "counted_cramps": episode.counted_cramps,
+        "part_of_tally_id": str(episode.tally.uuid) if episode.tally_id else None,
+        "started_at_utc": instant(episode.started_at),
+        "started_at_local": episode.started_at.astimezone(patient.zone).isoformat(timespec="seconds"),
+        "duration_seconds": episode.duration_seconds,
+        "severity_0_10": episode.severity,
+        "event_kind": (
+            {"code": episode.event_kind, "label": episode.get_event_kind_display()} if episode.event_kind else None
+        ),
+        # true or false as the patient answered; null when not recorded (not the same as false).
+        "woke_from_sleep": episode.woke_from_sleep,
+        "times_woken": episode.times_woken,
+        "locations": [{**_term(place.location), "side": place.side} for place in episode.places],
+        "activity": _term(episode.activity) if episode.activity else None,
+        "triggers": [_term(term) for term in episode.triggers],
+        "symptoms": [_term(term) for term in episode.symptoms],
+        "relief_measures": [_term(term) for term in episode.relief_measures],
+        "relief_effect": (
+            {"code": episode.relief_effect, "label": episode.get_relief_effect_display()}
+            if episode.relief_effect
+            else None
+        ),
+        "medication_taken": episode.medication_taken,
+        "notes": episode.notes,
+        "entered_by": _entered_by(episode),
+        "created_at": instant(episode.created_at),
+        "updated_at": instant(episode.updated_at),
+    }
+
+
+def _step_document(step: MedicationStep) -> dict:
+    return {
+        "kind": step.kind,
+        "day": _day(step.day),
+        "dose": step.dose,
+        "side_effects": [{"code": code, "label": SideEffect(code).label} for code in step.side_effects],
+        "side_effect_other": step.side_effect_other,
+    }
+
+
+def record_document(patient: User, *, include_sharing: bool = True) -> dict:
+    """Everything CrampApp holds about the patient, as JSON-ready values, in a fixed number of queries.
+
+    `include_sharing=False` leaves out whom else the patient shares with (for a clinician's copy).
+    """
+    profile = PatientProfile.objects.filter(patient=patient).first()
+    conditions = PatientCondition.objects.filter(profile_id=patient.pk).select_related("condition")
+    notes = ClinicianNote.objects.filter(patient=patient).select_related("author", "episode").order_by("created_at")
+    document = {
+        "format": RECORD_FORMAT,
+        "version": RECORD_VERSION,
+        "counting": "An episode counts cramp_count of its kind (1 for a single entry, the number for a night or "
+        "day tally), except one described as one of a tally's cramps (part_of_tally_id), which its tally counts "
+        "already. counted_cramps is what it adds to the number of cramps, as every page of the app counts them: "
+        "0 for spasms or stiffness, twitching and not sure, which are counted apart. The number of cramps is "
+        "the sum of counted_cramps.",
+        "exported_at": instant(timezone.now()),
+        "account": {
+            "name": patient.full_name,
+            "email": patient.email,
+            "time_zone": patient.time_zone,
+            "joined": instant(patient.date_joined),
+        },
+        "profile": {
+            "conditions": [_term(item.condition) for item in conditions],
+            "other_conditions": profile.other_conditions if profile else "",
+            "reminder_time": profile.reminder_time.isoformat("minutes") if profile and profile.reminder_time else None,
+        },
+        "medications": [
+            {
+                "name": item.name,
+                "dose": item.dose,
+                "started_on": _day(item.started_on),
+                "stopped_on": _day(item.stopped_on),
+                "steps": [_step_document(step) for step in item.timeline()],
+            }
+            for item in Medication.objects.for_patient(patient).prefetch_related("steps").order_by("started_on", "name")
+        ],
+        "episodes": [
+            _episode_document(episode, patient)
+            for episode in episodes_filtered(patient).with_details().order_by("started_at")
+        ],
+        "checkins": [
+            {
+                "day": _day(item.day),
+                "status": item.status,
+                "label": item.get_status_display(),
+                "entered_by": _entered_by(item),
+            }
+            for item in CheckIn.objects.filter(patient=patient).select_related("created_by").order_by("day")
+        ],
+        "questionnaire_responses": responses_document(patient),
+        "clinician_notes": [
+            {
+                "author": note.author.full_name,
+                "text": note.text,
+                "written_at": instant(note.created_at),
+                "episode_id": str(note.episode.uuid) if note.episode else None,
+            }
+            for note in notes
+        ],
+    }
+    if include_sharing:
+        document["sharing"] = [
+            {
+                "role": grant.role,
+                "clinician": grant.clinician.full_name if grant.clinician else None,
+                "caregiver": grant.caregiver.full_name if grant.caregiver else None,
+                "invited_email": grant.invited_email,
+                "status": grant.status,
+                "invited_at": instant(grant.created_at),
+                "accepted_at": instant(grant.accepted_at),
+                "ended_at": instant(grant.ended_at),
+                "access_ends_on": _day(grant.access_ends_on),
+            }
+            for grant in CareGrant.objects.for_patient(patient)
+            .select_related("clinician", "caregiver")
+            .order_by("created_at")
+        ]
+    return document
