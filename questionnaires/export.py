@@ -1,9 +1,9 @@
-"""A patient's questionnaire answers in the JSON record export (tracker.portability)."""
+"""A patient's questionnaire answers in the JSON record export (tracker.portability.record)."""
 
 from accounts.models import User
 
 from .fhir import instant, questionnaire_reference
-from .models import QuestionnaireResponse
+from .models import QuestionnaireResponse, Schedule
 
 
 def responses_document(patient: User) -> list[dict]:
@@ -11,7 +11,9 @@ def responses_document(patient: User) -> list[dict]:
     return [
         {
             "id": str(response.uuid),
-            "questionnaire": response.instrument.title,
+            "questionnaire": response.instrument.slug,
+            "title": response.instrument.title,
+            "version": response.instrument_version,
             "questionnaire_url": questionnaire_reference(response.instrument, response.instrument_version),
             "answered_at_utc": instant(response.answered_at),
             "answered_at_local": response.answered_at.astimezone(patient.zone).isoformat(timespec="seconds"),
@@ -22,4 +24,17 @@ def responses_document(patient: User) -> list[dict]:
         for response in QuestionnaireResponse.objects.for_patient(patient)
         .select_related("instrument")
         .order_by("answered_at")
+    ]
+
+
+def schedules_document(patient: User) -> list[dict]:
+    """How often the patient is asked to answer each questionnaire (one query)."""
+    return [
+        {
+            "questionnaire": schedule.instrument.slug,
+            "every_weeks": schedule.every_weeks,
+            "next_due": schedule.next_due.isoformat(),
+            "active": schedule.active,
+        }
+        for schedule in Schedule.objects.filter(patient=patient).select_related("instrument").order_by("created_at")
     ]

@@ -696,7 +696,7 @@ class TestCheckIns:
         client.post(reverse("tracker:checkin"), {"day": today.isoformat(), "status": "cramps"})
         checkin = CheckIn.objects.get()
         assert (checkin.status, checkin.created_by) == (CheckIn.Status.HAD_CRAMPS, patient)
-        record = json.loads(client.get(reverse("tracker:export_download", args=["json"])).content)
+        record = json.loads(client.get(reverse("tracker:export_download", args=["json"])).getvalue())
         assert [item["entered_by"] for item in record["checkins"]] == [{"name": "Pat Patient", "role": "patient"}]
 
         client.force_login(caregiver)
@@ -829,7 +829,7 @@ class TestExports:
 
     def test_the_json_record_says_who_entered_each_entry(self, client, patient, diary):
         client.force_login(patient)
-        record = json.loads(client.get(reverse("tracker:export_download", args=["json"])).content)
+        record = json.loads(client.get(reverse("tracker:export_download", args=["json"])).getvalue())
         entered = {episode["id"]: episode["entered_by"] for episode in record["episodes"]}
         assert entered[str(diary["by_caregiver"].uuid)] == {"name": "Cara Giver", "role": "caregiver"}
         assert entered[str(diary["by_patient"].uuid)] == {"name": "Pat Patient", "role": "patient"}

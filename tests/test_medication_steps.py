@@ -1,6 +1,7 @@
 """A medicine's history as steps: the rules, the dates they keep, the windows around each step, the pages."""
 
 import datetime as dt
+import json
 
 import pytest
 from django.apps import apps
@@ -357,7 +358,7 @@ class TestPages:
             "Side effects noted: Unsteadiness, Nausea, Tremor, Palpitations (a racing or pounding heart), "
             "Ringing in the ears (tinnitus), Changes in your sight, Rash, other: dry mouth" in html
         )
-        record = client.get(reverse("tracker:export_download", args=["json"])).json()
+        record = json.loads(client.get(reverse("tracker:export_download", args=["json"])).getvalue())
         [exported] = [item for item in record["medications"][0]["steps"] if item["day"] == "2026-09-20"]
         assert [effect["label"] for effect in exported["side_effects"]][4:] == [
             "Ringing in the ears (tinnitus)",

@@ -988,7 +988,7 @@ class TestFhirExport:
     def test_the_json_record_includes_the_answers(self, client, patient, psfs):
         answer(patient, psfs, frequency=2, severity=1)
         client.force_login(patient)
-        record = client.get(reverse("tracker:export_download", args=["json"])).json()
+        record = json.loads(client.get(reverse("tracker:export_download", args=["json"])).getvalue())
         (exported,) = record["questionnaire_responses"]
         assert exported["questionnaire_url"] == "https://crampapp.org/fhir/Questionnaire/psfs|1"
         assert exported["score"] == 2

@@ -92,8 +92,15 @@ class EpisodeDetails:
 # rest of it, but neither reads these nor stores over them: the patient may have written them since.
 PATIENTS_OWN_WORDS = ("medication_taken", "notes")
 
-# A client-generated id (idempotency key) and what to store under it.
-NewEpisode = tuple[uuid.UUID, EpisodeDetails]
+
+@dataclass(frozen=True)
+class NewEpisode:
+    """An entry to store from an import: its idempotency key, what it says, and the id it had in the record it
+    was restored from (None: it gets a new one)."""
+
+    client_id: uuid.UUID
+    details: EpisodeDetails
+    record_id: uuid.UUID | None = None
 
 
 def local_day(patient: User, moment: dt.datetime) -> dt.date:
@@ -363,17 +370,15 @@ def episode_create(
 
 
 @transaction.atomic
-def episodes_bulk_create(
-    *, patient: User, created_by: User, entries: Sequence[tuple[uuid.UUID, EpisodeDetails]]
-) -> int:
+def episodes_bulk_create(*, patient: User, created_by: User, entries: Sequence[NewEpisode]) -> int:
     """Store many checked entries at once (an import): the rules of episode_create, in a few queries.
 
     Tallies are stored first, then the single cramps, those marked `part_of_tally` linked to the tally of
     their night or day. Raises ValidationError for the first entry that breaks a rule; then nothing is stored.
     """
     episodes, tallies, slots = [], [], set()
-    for client_id, details in entries:
-        details = _resolved(patient, details)
+    for entry in entries:
+        details = _resolved(patient, entry.details)
         _check_details(patient, details)
         if details.is_tally:
             slot = (details.entry_type, details.tally_date)
@@ -381,7 +386,9 @@ def episodes_bulk_create(
                 raise ValidationError(f"There are two tallies for {slot_label(*slot)}; keep one.")
             slots.add(slot)
             check_tally_free(patient, details)
-        episode = Episode(patient=patient, created_by=created_by, client_id=client_id)
+        episode = Episode(patient=patient, created_by=created_by, client_id=entry.client_id)
+        if entry.record_id is not None:
+            episode.uuid = entry.record_id
         _apply_details(episode, details)
         _validate(episode)
         (tallies if details.is_tally else episodes).append((episode, details))

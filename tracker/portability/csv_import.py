@@ -31,7 +31,7 @@ from ..models import (
     Term,
 )
 from ..moments import parse_moment
-from ..services import EpisodeDetails, LocationChoice, check_episode_start, episodes_bulk_create
+from ..services import EpisodeDetails, LocationChoice, NewEpisode, check_episode_start, episodes_bulk_create
 from .csv_export import COLUMNS, COLUMNS_BEFORE_TALLIES, CRAMP_OF_A_TALLY, ENTRY_TYPE_TEXT, cell_text
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -394,7 +394,7 @@ def episodes_import(*, patient: User, created_by: User, rows: list[ImportRow]) -
             new_rows.append(row)
     try:
         imported = episodes_bulk_create(
-            patient=patient, created_by=created_by, entries=[(row.client_id, row.details) for row in new_rows]
+            patient=patient, created_by=created_by, entries=[NewEpisode(row.client_id, row.details) for row in new_rows]
         )
     except ValidationError as error:
         raise ImportRejected([f"A row could not be stored: {message}" for message in error.messages]) from None

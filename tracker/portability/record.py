@@ -1,11 +1,14 @@
-"""A patient's whole record as a JSON document (the CSV is in csv_export.py, FHIR in fhir.py)."""
+"""A patient's whole record as a JSON document, written as a stream (the CSV is in csv_export.py, FHIR in
+fhir.py; restore.py reads the document back)."""
 
 import datetime as dt
+import json
+from collections.abc import Iterator
 
 from django.utils import timezone
 
 from accounts.models import User
-from questionnaires.export import responses_document
+from questionnaires.export import responses_document, schedules_document
 
 from ..models import (
     CareGrant,
@@ -22,7 +25,10 @@ from ..models import (
 from ..selectors import episodes_filtered
 
 RECORD_FORMAT = "crampapp-record"
-RECORD_VERSION = 1
+# 2: ids for medicines and their steps, each step's dose, questionnaire schedules, the profile's injury level.
+RECORD_VERSION = 2
+# Episodes per query while the document is written: memory stays flat at any size.
+EPISODE_CHUNK = 1000
 
 
 def instant(moment: dt.datetime | None) -> str | None:
@@ -84,6 +90,8 @@ def _episode_document(episode: Episode, patient: User) -> dict:
 
 def _step_document(step: MedicationStep) -> dict:
     return {
+        # None for a date the medicine carried before its steps were recorded one by one.
+        "id": str(step.uuid) if step.pk else None,
         "kind": step.kind,
         "day": _day(step.day),
         "dose": step.dose,
@@ -92,15 +100,39 @@ def _step_document(step: MedicationStep) -> dict:
     }
 
 
-def record_document(patient: User, *, include_sharing: bool = True) -> dict:
-    """Everything CrampApp holds about the patient, as JSON-ready values, in a fixed number of queries.
+def _medication_document(medication: Medication) -> dict:
+    return {
+        "id": str(medication.uuid),
+        "name": medication.name,
+        # The dose taken now (or last): each step has the dose it set.
+        "current_dose": medication.dose,
+        "started_on": _day(medication.started_on),
+        "stopped_on": _day(medication.stopped_on),
+        "steps": [_step_document(step) for step in medication.timeline()],
+    }
 
-    `include_sharing=False` leaves out whom else the patient shares with (for a clinician's copy).
-    """
+
+def _grant_document(grant: CareGrant) -> dict:
+    return {
+        "role": grant.role,
+        "clinician": grant.clinician.full_name if grant.clinician else None,
+        "caregiver": grant.caregiver.full_name if grant.caregiver else None,
+        "invited_email": grant.invited_email,
+        "status": grant.status,
+        "invited_at": instant(grant.created_at),
+        "accepted_at": instant(grant.accepted_at),
+        "ended_at": instant(grant.ended_at),
+        "access_ends_on": _day(grant.access_ends_on),
+    }
+
+
+def _record_head(patient: User, *, include_sharing: bool) -> dict:
+    """Everything but the episodes: a bounded amount, read in a fixed number of queries."""
     profile = PatientProfile.objects.filter(patient=patient).first()
     conditions = PatientCondition.objects.filter(profile_id=patient.pk).select_related("condition")
     notes = ClinicianNote.objects.filter(patient=patient).select_related("author", "episode").order_by("created_at")
-    document = {
+    medications = Medication.objects.for_patient(patient).prefetch_related("steps").order_by("started_on", "name")
+    head = {
         "format": RECORD_FORMAT,
         "version": RECORD_VERSION,
         "counting": "An episode counts cramp_count of its kind (1 for a single entry, the number for a night or "
@@ -118,22 +150,10 @@ def record_document(patient: User, *, include_sharing: bool = True) -> dict:
         "profile": {
             "conditions": [_term(item.condition) for item in conditions],
             "other_conditions": profile.other_conditions if profile else "",
+            "spinal_injury_level": profile.spinal_injury_level if profile else "",
             "reminder_time": profile.reminder_time.isoformat("minutes") if profile and profile.reminder_time else None,
         },
-        "medications": [
-            {
-                "name": item.name,
-                "dose": item.dose,
-                "started_on": _day(item.started_on),
-                "stopped_on": _day(item.stopped_on),
-                "steps": [_step_document(step) for step in item.timeline()],
-            }
-            for item in Medication.objects.for_patient(patient).prefetch_related("steps").order_by("started_on", "name")
-        ],
-        "episodes": [
-            _episode_document(episode, patient)
-            for episode in episodes_filtered(patient).with_details().order_by("started_at")
-        ],
+        "medications": [_medication_document(item) for item in medications],
         "checkins": [
             {
                 "day": _day(item.day),
@@ -143,6 +163,7 @@ def record_document(patient: User, *, include_sharing: bool = True) -> dict:
             }
             for item in CheckIn.objects.filter(patient=patient).select_related("created_by").order_by("day")
         ],
+        "questionnaire_schedules": schedules_document(patient),
         "questionnaire_responses": responses_document(patient),
         "clinician_notes": [
             {
@@ -155,20 +176,23 @@ def record_document(patient: User, *, include_sharing: bool = True) -> dict:
         ],
     }
     if include_sharing:
-        document["sharing"] = [
-            {
-                "role": grant.role,
-                "clinician": grant.clinician.full_name if grant.clinician else None,
-                "caregiver": grant.caregiver.full_name if grant.caregiver else None,
-                "invited_email": grant.invited_email,
-                "status": grant.status,
-                "invited_at": instant(grant.created_at),
-                "accepted_at": instant(grant.accepted_at),
-                "ended_at": instant(grant.ended_at),
-                "access_ends_on": _day(grant.access_ends_on),
-            }
-            for grant in CareGrant.objects.for_patient(patient)
-            .select_related("clinician", "caregiver")
-            .order_by("created_at")
-        ]
-    return document
+        grants = CareGrant.objects.for_patient(patient).select_related("clinician", "caregiver").order_by("created_at")
+        head["sharing"] = [_grant_document(grant) for grant in grants]
+    return head
+
+
+def record_json(patient: User, *, include_sharing: bool = True) -> Iterator[str]:
+    """Everything CrampApp holds about the patient as one JSON document, written as it is read: the head at
+    once, then the episodes (last, and the bulk of it) a chunk of queries at a time, so that the download
+    starts before they are read and memory stays flat at any size.
+
+    `include_sharing=False` leaves out whom else the patient shares with (for a clinician's copy).
+    """
+    head = json.dumps(_record_head(patient, include_sharing=include_sharing), ensure_ascii=False)
+    yield head[:-1] + ', "episodes": ['
+    episodes = episodes_filtered(patient).with_details().order_by("started_at", "pk")
+    separator = ""
+    for episode in episodes.iterator(chunk_size=EPISODE_CHUNK):
+        yield separator + json.dumps(_episode_document(episode, patient), ensure_ascii=False)
+        separator = ", "
+    yield "]}"

@@ -18,7 +18,7 @@ from ..models import AccessLog, Episode
 from ..portability.csv_export import COLUMN_GUIDE, csv_lines
 from ..portability.csv_import import ImportRejected, ImportResult, episodes_import_csv
 from ..portability.fhir import FHIR_CONTENT_TYPE, fhir_bundle
-from ..portability.record import record_document
+from ..portability.record import record_json
 from ..services import patient_today
 from ..sharing import access_log_record
 
@@ -38,8 +38,9 @@ def _download(patient: User, export_format: str, *, for_clinician: bool) -> Http
             csv_lines(Episode.objects.for_patient(patient), patient), content_type="text/csv"
         )
     elif export_format == "json":
-        document = record_document(patient, include_sharing=not for_clinician)
-        response = HttpResponse(json.dumps(document, indent=2, ensure_ascii=False), content_type="application/json")
+        response = StreamingHttpResponse(
+            record_json(patient, include_sharing=not for_clinician), content_type="application/json"
+        )
     else:
         response = HttpResponse(json.dumps(fhir_bundle(patient), indent=2), content_type=FHIR_CONTENT_TYPE)
     whose = f"patient-{patient.pk}" if for_clinician else "my"
