@@ -804,7 +804,7 @@ class TestExports:
     def test_the_fhir_bundle_names_the_caregiver_as_a_related_person_performer(self, client, patient, diary):
         client.force_login(patient)
         response = client.get(reverse("tracker:export_download", args=["fhir"]))
-        bundle = Bundle.parse_raw(response.content)
+        bundle = Bundle.parse_raw(response.getvalue())
         resources = {entry.fullUrl: entry.resource for entry in bundle.entry}
         patient_url = bundle.entry[0].fullUrl
         assert bundle.entry[0].resource.resource_type == "Patient"
@@ -824,7 +824,7 @@ class TestExports:
     def test_the_fhir_bundle_has_one_related_person_per_caregiver(self, client, patient, caregiver, diary):
         log_cramp(patient, caregiver)
         client.force_login(patient)
-        bundle = Bundle.parse_raw(client.get(reverse("tracker:export_download", args=["fhir"])).content)
+        bundle = Bundle.parse_raw(client.get(reverse("tracker:export_download", args=["fhir"])).getvalue())
         assert [entry.resource.resource_type for entry in bundle.entry].count("RelatedPerson") == 1
 
     def test_the_json_record_says_who_entered_each_entry(self, client, patient, diary):

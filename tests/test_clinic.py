@@ -479,7 +479,8 @@ class TestReportAndExport:
         assert row["started_local"] == episode.started_at.astimezone(patient.zone).isoformat(timespec="minutes")
         assert (row["entry_type"], row["cramps"]) == ("single", "1")
         assert row["locations"] == "Calf (both sides)"
-        assert table[1][-1].startswith("'=")
+        assert row["notes"].startswith("'=")
+        assert row["id"] == str(episode.uuid)
 
 
 @pytest.mark.parametrize("size", [3, 300])

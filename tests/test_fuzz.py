@@ -43,6 +43,7 @@ from tracker.models import (
     CareGrant,
     CheckIn,
     ClinicianNote,
+    EntryType,
     Episode,
     EpisodeLocation,
     EpisodeTerm,
@@ -51,7 +52,16 @@ from tracker.models import (
     Term,
 )
 from tracker.portability.csv_export import COLUMNS, FORMULA_STARTS, _cell, cell_text
-from tracker.services import FUTURE_TOLERANCE, HISTORY_BEFORE_JOINING, local_day, patient_today
+from tracker.services import (
+    FUTURE_TOLERANCE,
+    HISTORY_BEFORE_JOINING,
+    EpisodeDetails,
+    LocationChoice,
+    episode_create,
+    local_day,
+    medication_add,
+    patient_today,
+)
 from tracker.sharing import invitation_create
 
 from .factories import TEST_PASSWORD, CaregiverFactory, ClinicianFactory, EpisodeFactory, grant_access, grant_care
@@ -645,7 +655,7 @@ def strings_in(document) -> set[str]:
 def assert_exports_keep_the_text_and_disarm_formulas(client: Client, episodes: list[Episode]) -> None:
     """The JSON and FHIR files hold each stored text exactly; no CSV cell starts like a spreadsheet formula."""
     for export_format in ("json", "fhir"):
-        stored = strings_in(json.loads(checked(client.get(f"/export/{export_format}/")).content))
+        stored = strings_in(json.loads(checked(client.get(f"/export/{export_format}/")).getvalue()))
         for episode in episodes:
             assert not episode.notes or episode.notes in stored, export_format
     response = checked(client.get("/export/csv/"))
@@ -1180,6 +1190,71 @@ def test_an_import_without_a_file_is_a_form_error(client, patient, value):
         client.force_login(patient)
         assert checked(client.post("/import/", {"file": value})).status_code == 200
         assert not Episode.objects.filter(patient=patient).exists()
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(alphabet=CHARACTERS, max_size=30),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=8), children, max_size=3),
+    max_leaves=6,
+)
+
+
+def json_paths(document, prefix=()) -> list[tuple]:
+    """Every place in a JSON document, as the keys and indexes that lead to it."""
+    paths = [prefix]
+    items = (
+        document.items() if isinstance(document, dict) else enumerate(document) if isinstance(document, list) else ()
+    )
+    for key, value in items:
+        paths += json_paths(value, (*prefix, key))
+    return paths
+
+
+def replaced(document, path: tuple, value):
+    if not path:
+        return value
+    copy = dict(document) if isinstance(document, dict) else list(document)
+    copy[path[0]] = replaced(document[path[0]], path[1:], value)
+    return copy
+
+
+def backup_of(client: Client, patient: User) -> dict:
+    """A backup of a small record: a full cramp, a night tally, a check-in, a medicine."""
+    now = timezone.now()
+    details = {
+        "severity": 6,
+        "notes": "=1+2 <b>",
+        "locations": [LocationChoice(Term.objects.filter(kind=Term.Kind.LOCATION).first(), "left")],
+    }
+    episode_create(
+        patient=patient,
+        created_by=patient,
+        client_id=uuid.uuid4(),
+        details=EpisodeDetails(started_at=now - dt.timedelta(days=2), **details),
+    )
+    night = (now - dt.timedelta(days=4)).astimezone(patient.zone).date()
+    tally = EpisodeDetails(started_at=None, severity=5, entry_type=EntryType.NIGHT, cramp_count=3, tally_date=night)
+    episode_create(patient=patient, created_by=patient, client_id=uuid.uuid4(), details=tally)
+    medication_add(patient=patient, name="Baclofen", dose="5 mg", started_on=night)
+    client.force_login(patient)
+    return json.loads(checked(client.get("/export/json/")).getvalue())
+
+
+@fuzz
+@given(data=st.data(), value=JSON_VALUES)
+def test_importing_an_edited_backup_never_fails_and_changes_all_or_nothing(client, patient, other_patient, data, value):
+    with one_example():
+        document = backup_of(client, patient)
+        path = data.draw(st.sampled_from(json_paths(document)))
+        content = json.dumps(replaced(document, path, value)).encode()
+        client.force_login(other_patient)
+        before = pks(Episode, patient=other_patient), pks(CheckIn, patient=other_patient)
+        response = checked(client.post("/import/", {"file": upload(content, "backup.json"), "record_is_mine": "on"}))
+        after = pks(Episode, patient=other_patient), pks(CheckIn, patient=other_patient)
+        if response.status_code == 200:
+            assert after == before, "a refused backup changed the account"
+            assert response.context["form"].errors["file"]
+        assert_record_keeps_its_rules(other_patient)
 
 
 # Text that starts like a formula, or like one a quote disarmed ("'=1", "''+1"), or like neither.

@@ -138,7 +138,7 @@ class TestOffsetsTheDatabaseWouldRefuse:
     def test_a_bad_offset_in_started_utc_alone_does_not_stop_the_row(self, signed_in):
         row = yesterday_row(started_utc="2026-12-06T10:00+16:00")
         response = signed_in.post(IMPORT_URL, {"file": csv_file([row])}, follow=True)
-        assert "Imported 1 cramp" in response.content.decode()
+        assert "Imported: 1 restored (1 entry)" in response.content.decode()
 
     def test_the_service_refuses_such_an_offset_whoever_calls_it(self, patient):
         far_east = dt.timezone(dt.timedelta(hours=20))
@@ -261,7 +261,7 @@ class TestFormulaLikeNotesRoundTrip:
         exported = b"".join(client.get(EXPORT_CSV_URL).streaming_content)
         client.force_login(other_patient)
         response = client.post(IMPORT_URL, {"file": SimpleUploadedFile("mine.csv", exported)}, follow=True)
-        assert f"Imported {len(self.NOTES)} cramps." in response.content.decode()
+        assert f"Imported: {len(self.NOTES)} restored ({len(self.NOTES)} entries)." in response.content.decode()
         assert sorted(Episode.objects.for_patient(other_patient).values_list("notes", flat=True)) == sorted(self.NOTES)
 
     def test_the_exported_cell_of_a_quoted_formula_gets_one_more_quote(self, client, patient):

@@ -213,7 +213,7 @@ class TestValidationStatus:
         answer(patient, psfs, frequency=0)
         answer(patient, pgic, change=3)
         client.force_login(patient)
-        bundle = Bundle.parse_raw(client.get(reverse("tracker:export_download", args=["fhir"])).content)
+        bundle = Bundle.parse_raw(client.get(reverse("tracker:export_download", args=["fhir"])).getvalue())
         descriptions = {
             entry.resource.url.rsplit("/", 1)[-1]: entry.resource.description
             for entry in bundle.entry
@@ -911,7 +911,7 @@ class TestFhirExport:
         no_spasms = answer(patient, psfs, frequency=0)
         impact_response = answer(patient, impact, **impact_values(3, 4, 5, 7))
         client.force_login(patient)
-        bundle = Bundle.parse_raw(client.get(reverse("tracker:export_download", args=["fhir"])).content)
+        bundle = Bundle.parse_raw(client.get(reverse("tracker:export_download", args=["fhir"])).getvalue())
         patient_url = bundle.entry[0].fullUrl
         by_type = {}
         for entry in bundle.entry:
@@ -979,11 +979,11 @@ class TestFhirExport:
             answer(patient, psfs, frequency=2, severity=2)
             answer(patient, impact, **impact_values())
         client.force_login(patient)
-        # session, user, episodes (none, so no locations or tags are fetched);
-        # answers with their instruments, the instruments' items
-        with django_assert_num_queries(5):
-            response = client.get(reverse("tracker:export_download", args=["fhir"]))
-        assert len(Bundle.parse_raw(response.content).entry) == 1 + 2 + 2 * 2 * size
+        # session, user; caregivers, conditions, profile, medicines, described cramps, episodes (none, so no
+        # places or terms are fetched), cramp-free days; answers with their instruments, the instruments' items
+        with django_assert_num_queries(11):
+            content = client.get(reverse("tracker:export_download", args=["fhir"])).getvalue()
+        assert len(Bundle.parse_raw(content).entry) == 1 + 2 + 2 * 2 * size
 
     def test_the_json_record_includes_the_answers(self, client, patient, psfs):
         answer(patient, psfs, frequency=2, severity=1)

@@ -333,12 +333,16 @@ class TestCountingRule:
 
     def test_the_fhir_bundle_has_one_observation_per_tally_with_its_count_and_members(self, client, diary):
         client.force_login(diary["tally"].patient)
-        bundle = Bundle.parse_raw(client.get(reverse("tracker:export_download", args=["fhir"])).content)
-        observations = {entry.resource.id: entry.resource for entry in bundle.entry[1:]}
+        response = client.get(reverse("tracker:export_download", args=["fhir"]))
+        bundle = Bundle.parse_raw(response.getvalue())
+        observations = {
+            entry.resource.id: entry.resource for entry in bundle.entry if entry.resource.resource_type == "Observation"
+        }
         assert len(observations) == 6
         tally = observations[str(diary["tally"].uuid)]
-        counts = [c.valueQuantity.value for c in tally.component if c.valueQuantity]
-        assert counts == [4]
+        # The Symptoms guide's frequency: 4 in the hours of that night.
+        [count] = [c for c in tally.component if c.code.coding and c.code.coding[0].code == "104156-5"]
+        assert count.valueRatio.numerator.value == 4
         assert [c.valueInteger for c in tally.component if c.code.text == "Times woken by cramps"] == [3]
         assert {member.reference for member in tally.hasMember} == {
             f"urn:uuid:{diary['before'].uuid}",
@@ -361,7 +365,7 @@ class TestCountingRule:
         response = client.post(
             reverse("tracker:import"), {"file": SimpleUploadedFile("mine.csv", exported)}, follow=True
         )
-        assert f"Imported 6 entries: {CRAMPS} cramps." in response.content.decode()
+        assert f"Imported: 6 restored (6 entries with {CRAMPS} cramps)." in response.content.decode()
         assert Episode.objects.for_patient(fresh).cramp_total() == CRAMPS
 
         def shape(owner):
@@ -382,7 +386,7 @@ class TestCountingRule:
         assert shape(fresh) == shape(patient)
         # The same file again adds nothing.
         again = client.post(reverse("tracker:import"), {"file": SimpleUploadedFile("mine.csv", exported)}, follow=True)
-        assert "6 were already in your diary" in again.content.decode()
+        assert "6 already here (6 entries)" in again.content.decode()
 
     def test_deleting_a_tally_leaves_its_described_cramps_counted_on_their_own(self, diary):
         patient = diary["tally"].patient

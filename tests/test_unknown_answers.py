@@ -229,7 +229,7 @@ class TestExports:
         content = b"".join(response.streaming_content) if response.streaming else response.content
         bundle = Bundle.parse_raw(content)
         answers = [
-            (component.valueBoolean, component.dataAbsentReason)
+            (component.valueBoolean, component.valueBoolean__ext)
             for entry in bundle.entry
             if entry.resource.resource_type == "Observation"
             for component in entry.resource.component or []
@@ -237,9 +237,10 @@ class TestExports:
         ]
         assert len(answers) == 2
         assert (False, None) in answers
-        [absent] = [reason for value, reason in answers if value is None]
-        assert [(coding.system, coding.code) for coding in absent.coding] == [
-            ("http://terminology.hl7.org/CodeSystem/data-absent-reason", "unknown")
+        # The Symptoms guide forbids component.dataAbsentReason: the reason sits on the value itself.
+        [absent] = [extension for value, extension in answers if value is None]
+        assert [(reason.url, reason.valueCode) for reason in absent.extension] == [
+            ("http://hl7.org/fhir/StructureDefinition/data-absent-reason", "unknown")
         ]
 
 

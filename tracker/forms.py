@@ -33,6 +33,7 @@ from .models import (
 )
 from .moments import parse_moment
 from .portability.csv_import import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
+from .portability.record_read import MAX_RECORD_BYTES, MAX_RECORD_EPISODES
 from .reminders import reminder_time_choices
 from .selectors import vocabulary
 from .services import FUTURE_TOLERANCE, PATIENTS_OWN_WORDS, EpisodeDetails, LocationChoice, check_episode_start
@@ -858,8 +859,13 @@ class AccountDeleteForm(forms.Form):
 
 class EpisodeImportForm(forms.Form):
     file = forms.FileField(
-        label="CSV file exported from CrampApp",
+        label="File exported from CrampApp (a JSON backup or a CSV)",
         allow_empty_file=True,
-        help_text=f"At most {MAX_IMPORT_BYTES // (1024 * 1024)} MB and {MAX_IMPORT_ROWS:,} cramps.",
-        widget=forms.ClearableFileInput(attrs={"accept": ".csv,text/csv"}),
+        help_text=f"A JSON backup of at most {MAX_RECORD_BYTES // (1024 * 1024)} MB and {MAX_RECORD_EPISODES:,} "
+        f"entries, or a CSV of at most {MAX_IMPORT_BYTES // (1024 * 1024)} MB and {MAX_IMPORT_ROWS:,} cramps.",
+        widget=forms.ClearableFileInput(attrs={"accept": ".json,.csv,application/json,text/csv"}),
+    )
+    record_is_mine = forms.BooleanField(
+        label="This backup is my own record, from my account with another e-mail address",
+        required=False,
     )

@@ -68,11 +68,19 @@ COLUMN_GUIDE = (
     Column("relief_effect", f"How well relief worked: {', '.join(ReliefEffect.labels)}.", "A lot"),
     Column("medication_taken", "Medication taken for this cramp, as you wrote it.", "Magnesium"),
     Column("notes", "Your notes.", "Started in the left calf, then both."),
+    Column(
+        "id",
+        "The entry's own id. An import matches entries by it, so a row already in your diary is not added twice; "
+        "leave it empty for a row you add yourself.",
+        "3f2b8c1e-5d7a-4e0b-9c6f-1a2b3c4d5e6f",
+    ),
 )
 COLUMNS = [column.name for column in COLUMN_GUIDE]
-# The columns of files exported before tallies and event kinds: still read by the import.
+# The columns of files exported before entries carried their ids, and before tallies and event kinds: still
+# read by the import.
+COLUMNS_BEFORE_IDS = [name for name in COLUMNS if name != "id"]
 TALLY_COLUMNS = ("entry_type", "cramps", "event_kind", "times_woken")
-COLUMNS_BEFORE_TALLIES = [name for name in COLUMNS if name not in TALLY_COLUMNS]
+COLUMNS_BEFORE_TALLIES = [name for name in COLUMNS_BEFORE_IDS if name not in TALLY_COLUMNS]
 ENTRY_TYPE_TEXT = {EntryType.SINGLE: "single", EntryType.NIGHT: "night tally", EntryType.DAY: "day tally"}
 CRAMP_OF_A_TALLY = "cramp of a tally"
 EVENT_KIND_TEXT = dict(EventKind.choices)
@@ -160,6 +168,7 @@ def _rows(episodes: QuerySet, patient: User) -> Iterator[list[str]]:
             "times_woken",
             "event_kind",
             "tally_id",
+            "uuid",
         )
         .iterator(chunk_size=STREAM_FETCH_ROWS)
     )
@@ -179,6 +188,7 @@ def _rows(episodes: QuerySet, patient: User) -> Iterator[list[str]]:
         times_woken,
         event_kind,
         tally_id,
+        record_id,
     ) in rows:
         located = sorted(
             ((terms[location_id], side) for _, location_id, side in _by_episode(places, pk, pending_places)),
@@ -209,6 +219,7 @@ def _rows(episodes: QuerySet, patient: User) -> Iterator[list[str]]:
                 RELIEF_EFFECT_TEXT.get(effect, ""),
                 medication,
                 notes,
+                record_id,
             ]
         ]
 

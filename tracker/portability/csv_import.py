@@ -7,17 +7,15 @@ import io
 import re
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass
 from itertools import islice
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from accounts.models import User
 
 from ..models import (
-    CRAMP_KINDS,
     MAX_DURATION_SECONDS,
     MAX_NOTES_LENGTH,
     MAX_TALLY_CRAMPS,
@@ -31,14 +29,19 @@ from ..models import (
     Term,
 )
 from ..moments import parse_moment
-from ..services import EpisodeDetails, LocationChoice, NewEpisode, check_episode_start, episodes_bulk_create
-from .csv_export import COLUMNS, COLUMNS_BEFORE_TALLIES, CRAMP_OF_A_TALLY, ENTRY_TYPE_TEXT, cell_text
+from ..services import EpisodeDetails, LocationChoice, check_episode_start
+from .csv_export import (
+    COLUMNS,
+    COLUMNS_BEFORE_IDS,
+    COLUMNS_BEFORE_TALLIES,
+    CRAMP_OF_A_TALLY,
+    ENTRY_TYPE_TEXT,
+    cell_text,
+)
+from .restore import ImportRejected, RestoredEpisode, RestoreResult, episodes_restore
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 10_000
-MAX_PROBLEMS_SHOWN = 50
-# Rows get a client_id derived from their content, so a row stored twice is the same episode.
-IMPORT_NAMESPACE = uuid.UUID("e8ce1c7a-f65c-449c-9994-0bf933a6960d")
 DELIMITERS = (",", ";", "\t")
 LOCATION_ITEM = re.compile(r"^(?P<place>.+?)\s*\((?P<side>[^()]*)\)$")
 SIDE_WORDS = {"left": Side.LEFT, "right": Side.RIGHT, "both sides": Side.BOTH, "both": Side.BOTH}
@@ -52,34 +55,6 @@ TERM_NOUNS = {
     Term.Kind.RELIEF: "relief measures",
 }
 MEDICATION_TAKEN_LENGTH = Episode._meta.get_field("medication_taken").max_length
-
-
-class ImportRejected(Exception):
-    """Nothing was imported; `problems` says why, with row numbers as a spreadsheet shows them."""
-
-    def __init__(self, problems: list[str]):
-        super().__init__(problems[0])
-        self.problems = problems
-
-    def shown(self, limit: int = MAX_PROBLEMS_SHOWN) -> list[str]:
-        """The first `limit` problems, and how many more there are."""
-        hidden = len(self.problems) - limit
-        return self.problems[:limit] + ([f"… and {hidden} more problems."] if hidden > 0 else [])
-
-
-@dataclass(frozen=True)
-class ImportRow:
-    number: int
-    client_id: uuid.UUID
-    details: EpisodeDetails
-
-
-@dataclass(frozen=True)
-class ImportResult:
-    imported: int
-    skipped: int
-    # The cramps the imported entries count (a tally its number, a cramp of a tally none).
-    cramps: int = 0
 
 
 class _BadCell(ValueError):
@@ -308,7 +283,7 @@ def _reader(text: str):
             header = [_key(name) for name in next(csv.reader([first_line], delimiter=delimiter))]
         except csv.Error:
             continue
-        if sorted(header) in (sorted(COLUMNS), sorted(COLUMNS_BEFORE_TALLIES)):
+        if sorted(header) in (sorted(COLUMNS), sorted(COLUMNS_BEFORE_IDS), sorted(COLUMNS_BEFORE_TALLIES)):
             reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
             next(reader)
             return reader, header
@@ -338,8 +313,17 @@ def _raw_rows(text: str):
         yield number + 1, None, [f"Row {number + 1} cannot be read as CSV: {problem}."]
 
 
-def read_episodes_csv(*, patient: User, upload: UploadedFile) -> list[ImportRow]:
-    """Every row of one of our CSV files as episode details, or ImportRejected listing every bad row."""
+def _record_id(text: str) -> uuid.UUID | None:
+    if not text.strip():
+        return None
+    try:
+        return uuid.UUID(text.strip())
+    except ValueError:
+        raise _BadCell("id must be the entry's id as the export wrote it, or empty for a new entry") from None
+
+
+def read_episodes_csv(*, patient: User, upload: UploadedFile) -> list[RestoredEpisode]:
+    """Every row of one of our CSV files as an entry, or ImportRejected listing every bad row."""
     rows = list(islice(_raw_rows(_decoded(upload)), MAX_IMPORT_ROWS + 1))
     if len(rows) > MAX_IMPORT_ROWS:
         raise ImportRejected(
@@ -348,68 +332,31 @@ def read_episodes_csv(*, patient: User, upload: UploadedFile) -> list[ImportRow]
     if not rows:
         raise ImportRejected(["This file has the column names but no cramps."])
     reader = _RowReader(patient)
-    parsed, problems = [], []
+    parsed, problems, rows_of_id = [], [], {}
     for number, cells, row_problems in rows:
         details, cell_problems = reader.details(cells) if cells is not None else (None, [])
+        record_id = None
+        if cells is not None:
+            try:
+                record_id = _record_id(cells.get("id", ""))
+            except _BadCell as problem:
+                cell_problems.append(str(problem))
+        first = rows_of_id.setdefault(record_id, number) if record_id else number
+        if first != number:
+            cell_problems.append(f"id is the same as row {first}'s; each entry once, please")
         problems += row_problems + [f"Row {number}: {problem}." for problem in cell_problems]
         if details is not None:
-            content = "\x1f".join(cells.get(name, "") for name in COLUMNS)
-            parsed.append(ImportRow(number, uuid.uuid5(IMPORT_NAMESPACE, content), details))
+            parsed.append(RestoredEpisode(f"Row {number}", record_id, details))
     if problems:
         raise ImportRejected(problems)
     return parsed
 
 
-def _same_cramp_key(started_at: dt.datetime, places, entry_type: str) -> tuple:
-    """Two entries are the same cramp (or tally) when they start in the same minute at the same places."""
-    return started_at.astimezone(dt.UTC).replace(second=0, microsecond=0), frozenset(places), entry_type
-
-
-def _existing_keys(patient: User, rows: list[ImportRow]) -> set[tuple]:
-    starts = [row.details.started_at for row in rows]
-    first = min(starts).replace(second=0, microsecond=0)
-    last = max(starts).replace(second=0, microsecond=0) + dt.timedelta(minutes=1)
-    places: dict[int, tuple[dt.datetime, str, set]] = {}
-    for episode_id, started_at, entry_type, location_id, side in (
-        Episode.objects.for_patient(patient)
-        .in_period(first, last)
-        .values_list("id", "started_at", "entry_type", "locations__location_id", "locations__side")
-    ):
-        _, _, found = places.setdefault(episode_id, (started_at, entry_type, set()))
-        if location_id is not None:
-            found.add((location_id, side))
-    return {_same_cramp_key(started_at, found, entry_type) for started_at, entry_type, found in places.values()}
-
-
 @transaction.atomic
-def episodes_import(*, patient: User, created_by: User, rows: list[ImportRow]) -> ImportResult:
-    """Store checked rows in one transaction, skipping cramps already in the diary. All or nothing."""
-    seen = _existing_keys(patient, rows)
-    new_rows = []
-    for row in rows:
-        places = {(place.location.pk, place.side) for place in row.details.locations}
-        key = _same_cramp_key(row.details.started_at, places, row.details.entry_type)
-        if key not in seen:
-            seen.add(key)
-            new_rows.append(row)
-    try:
-        imported = episodes_bulk_create(
-            patient=patient, created_by=created_by, entries=[NewEpisode(row.client_id, row.details) for row in new_rows]
-        )
-    except ValidationError as error:
-        raise ImportRejected([f"A row could not be stored: {message}" for message in error.messages]) from None
-    except IntegrityError:
-        raise ImportRejected(["A row breaks a rule of the diary (for example a severity above 10)."]) from None
-    cramps = sum(
-        row.details.cramp_count
-        for row in new_rows
-        if not row.details.part_of_tally and row.details.event_kind in CRAMP_KINDS
-    )
-    return ImportResult(imported=imported, skipped=len(rows) - imported, cramps=cramps)
-
-
-def episodes_import_csv(*, patient: User, created_by: User, upload: UploadedFile) -> ImportResult:
-    """Check every row of an uploaded CSV, then import them all, or raise ImportRejected and import none."""
-    return episodes_import(
-        patient=patient, created_by=created_by, rows=read_episodes_csv(patient=patient, upload=upload)
-    )
+def episodes_import_csv(*, patient: User, created_by: User, upload: UploadedFile) -> RestoreResult:
+    """Check every row of an uploaded CSV, then import those the diary lacks, or raise ImportRejected and
+    import none."""
+    result = RestoreResult()
+    entries = read_episodes_csv(patient=patient, upload=upload)
+    episodes_restore(patient=patient, created_by=created_by, entries=entries, result=result)
+    return result

@@ -1,9 +1,8 @@
 """Taking a record out (CSV, JSON, FHIR) and bringing episodes back in from our CSV."""
 
-import json
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
@@ -16,9 +15,11 @@ from ..access import access_patient
 from ..forms import EpisodeImportForm
 from ..models import AccessLog, Episode
 from ..portability.csv_export import COLUMN_GUIDE, csv_lines
-from ..portability.csv_import import ImportRejected, ImportResult, episodes_import_csv
-from ..portability.fhir import FHIR_CONTENT_TYPE, fhir_bundle
+from ..portability.csv_import import episodes_import_csv
+from ..portability.fhir import FHIR_CONTENT_TYPE, fhir_bundle_json
 from ..portability.record import record_json
+from ..portability.record_read import read_record, record_plan
+from ..portability.restore import ImportRejected, NotYourRecord, RestoreResult, record_restore
 from ..services import patient_today
 from ..sharing import access_log_record
 
@@ -42,7 +43,7 @@ def _download(patient: User, export_format: str, *, for_clinician: bool) -> Http
             record_json(patient, include_sharing=not for_clinician), content_type="application/json"
         )
     else:
-        response = HttpResponse(json.dumps(fhir_bundle(patient), indent=2), content_type=FHIR_CONTENT_TYPE)
+        response = StreamingHttpResponse(fhir_bundle_json(patient), content_type=FHIR_CONTENT_TYPE)
     whose = f"patient-{patient.pk}" if for_clinician else "my"
     response["Content-Disposition"] = (
         f'attachment; filename="crampapp-{whose}-record-{patient_today(patient)}.{ending}"'
@@ -80,30 +81,42 @@ def clinician_export_download(request: HttpRequest, patient_id: int, export_form
     return _download(patient, export_format, for_clinician=for_clinician)
 
 
-def _imported_message(result: ImportResult) -> str:
-    imported = f"Imported {result.imported} cramp{'s' if result.imported != 1 else ''}."
-    if result.cramps != result.imported:
-        entries = f"{result.imported} entr{'ies' if result.imported != 1 else 'y'}"
-        imported = f"Imported {entries}: {result.cramps} cramp{'s' if result.cramps != 1 else ''}."
-    if not result.skipped:
-        return imported
-    were = "was" if result.skipped == 1 else "were"
-    return f"{imported} {result.skipped} {were} already in your diary and {were} skipped."
+def _is_record(upload: UploadedFile) -> bool:
+    """A JSON file (named so, or opening as JSON does), to be read as a backup rather than as a CSV."""
+    start = upload.read(64).lstrip(b"\xef\xbb\xbf \t\r\n")
+    upload.seek(0)
+    return upload.name.lower().endswith(".json") or start.startswith((b"{", b"["))
+
+
+def _restored(request: HttpRequest, form: EpisodeImportForm) -> RestoreResult:
+    upload = form.cleaned_data["file"]
+    if not _is_record(upload):
+        return episodes_import_csv(patient=request.user, created_by=request.user, upload=upload)
+    plan = record_plan(request.user, read_record(upload))
+    return record_restore(
+        patient=request.user,
+        created_by=request.user,
+        plan=plan,
+        owner_confirmed=form.cleaned_data["record_is_mine"],
+    )
 
 
 @patient_required
 @require_http_methods(["GET", "POST"])
 def import_episodes(request: HttpRequest) -> HttpResponse:
+    """A JSON backup or a CSV brought back into the patient's own account: all of it or nothing."""
     posted = request.method == "POST"
     form = EpisodeImportForm(request.POST if posted else None, request.FILES if posted else None)
+    ask_owner = posted and form.data.get("record_is_mine")
     if posted and form.is_valid():
         try:
-            result = episodes_import_csv(
-                patient=request.user, created_by=request.user, upload=form.cleaned_data["file"]
-            )
+            result = _restored(request, form)
         except ImportRejected as rejected:
             form.add_error("file", rejected.shown())
+            ask_owner = ask_owner or isinstance(rejected, NotYourRecord)
         else:
-            messages.success(request, _imported_message(result))
+            messages.success(request, f"Imported: {result.message()}")
+            if result.left_out:
+                messages.info(request, result.left_out_message())
             return redirect("tracker:episode_list")
-    return render(request, "tracker/import.html", {"form": form})
+    return render(request, "tracker/import.html", {"form": form, "ask_owner": ask_owner})

@@ -1,0 +1,392 @@
+"""The record out and back: the JSON backup and the CSV restored into an account, all or nothing,
+idempotent, bringing back what was deleted and keeping what was edited."""
+
+import csv
+import datetime as dt
+import io
+import json
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.urls import reverse
+from django.utils import timezone
+
+from questionnaires.models import Instrument, QuestionnaireResponse, Schedule
+from questionnaires.services import response_record, schedule_set
+from tracker.account_deletion import patient_account_delete
+from tracker.models import (
+    CheckIn,
+    EntryType,
+    Episode,
+    EventKind,
+    Medication,
+    MedicationStep,
+    PatientCondition,
+    SideEffect,
+)
+from tracker.portability.csv_export import COLUMNS
+from tracker.services import (
+    EpisodeDetails,
+    LocationChoice,
+    episode_create,
+    episode_delete,
+    episode_update,
+    medication_add,
+    medication_step_add,
+    profile_for,
+)
+
+from .factories import PatientFactory, grant_access, term
+
+pytestmark = pytest.mark.django_db
+
+IMPORT_URL = reverse("tracker:import")
+# What differs between two accounts holding the same record: ids made anew, creation times, the export's time.
+NOT_COMPARED = {"exported_at", "joined", "created_at", "updated_at"}
+
+
+def log(patient, started_at, **details) -> Episode:
+    episode, _ = episode_create(
+        patient=patient,
+        created_by=patient,
+        client_id=uuid.uuid4(),
+        details=EpisodeDetails(started_at=started_at, **{"severity": 4, **details}),
+    )
+    return episode
+
+
+def calf(side="left") -> list[LocationChoice]:
+    return [LocationChoice(location=term("location", "calf"), side=side)]
+
+
+@pytest.fixture
+def record(patient):
+    """A whole record: single cramps, a night tally with a cramp described, a spasm and a twitch, check-ins,
+    diagnoses, a medicine with a dose change and side effects, a questionnaire schedule and answer."""
+    patient.time_zone = "Europe/Paris"
+    patient.save(update_fields=["time_zone"])
+    now = timezone.now().replace(microsecond=0)
+    today = now.astimezone(patient.zone).date()
+    log(
+        patient,
+        now - dt.timedelta(days=9, hours=3),
+        severity=7,
+        duration_seconds=150,
+        woke_from_sleep=True,
+        activity=term("activity", "asleep"),
+        locations=[*calf("left"), LocationChoice(location=term("location", "hamstring"), side="both")],
+        triggers=[term("trigger", "cold")],
+        symptoms=[term("symptom", "twitching")],
+        relief_measures=[term("relief", "stretching")],
+        relief_effect="lot",
+        medication_taken="Magnesium",
+        notes='=1+2, "quoted"\nsecond line',
+    )
+    night = today - dt.timedelta(days=4)
+    log(patient, None, entry_type=EntryType.NIGHT, cramp_count=4, tally_date=night, severity=6, times_woken=2)
+    log(patient, now - dt.timedelta(days=2), event_kind=EventKind.SPASM, locations=calf("right"))
+    log(patient, now - dt.timedelta(days=1), event_kind=EventKind.TWITCH, woke_from_sleep=False)
+    CheckIn.objects.create(
+        patient=patient, day=today - dt.timedelta(days=6), status=CheckIn.Status.NO_CRAMPS, created_by=patient
+    )
+    profile = profile_for(patient)
+    profile.other_conditions = "Low thyroid"
+    profile.reminder_time = dt.time(21, 30)
+    profile.save()
+    PatientCondition.objects.create(profile=profile, condition=term("condition", "diabetic-neuropathy"))
+    medicine = medication_add(
+        patient=patient, name="Mexiletine", dose="50 mg", started_on=today - dt.timedelta(days=30)
+    )
+    medication_step_add(
+        medication=medicine,
+        created_by=patient,
+        kind=MedicationStep.Kind.DOSE_CHANGED,
+        day=today - dt.timedelta(days=10),
+        dose="100 mg",
+        side_effects=["nausea", "other"],
+        side_effect_other="heartburn",
+    )
+    psfs = Instrument.objects.prefetch_related("items").get(slug="psfs")
+    schedule_set(patient=patient, instrument=psfs, every_weeks=4, set_by=patient)
+    response_record(
+        patient=patient,
+        instrument=psfs,
+        answered_by=patient,
+        client_id=uuid.uuid4(),
+        values={"frequency": 2, "severity": 1},
+    )
+    return patient
+
+
+def exported(client, patient, export_format="json") -> bytes:
+    client.force_login(patient)
+    return client.get(reverse("tracker:export_download", args=[export_format])).getvalue()
+
+
+def upload(content: bytes, name="backup.json") -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content)
+
+
+def restore(client, content: bytes, name="backup.json", **fields):
+    return client.post(IMPORT_URL, {"file": upload(content, name), **fields}, follow=True)
+
+
+def restore_elsewhere(client, content: bytes, **fields):
+    """Into another account (with another address) of the record's owner, who says the backup is theirs."""
+    return restore(client, content, record_is_mine="on", **fields)
+
+
+def errors(response) -> list[str]:
+    return response.context["form"].errors.get("file", [])
+
+
+def comparable(value):
+    """The record without ids made anew and creation times; ids kept only where they link items."""
+    if isinstance(value, dict):
+        return {key: comparable(item) for key, item in value.items() if key not in NOT_COMPARED | {"id"}}
+    if isinstance(value, list):
+        return [comparable(item) for item in value]
+    return value
+
+
+def account_state(patient) -> tuple:
+    """Everything a failed import must leave as it was."""
+    return (
+        sorted(Episode.objects.for_patient(patient).values_list("uuid", "severity", "notes")),
+        sorted(CheckIn.objects.filter(patient=patient).values_list("day", "status")),
+        Medication.objects.filter(patient=patient).count(),
+        MedicationStep.objects.filter(patient=patient).count(),
+        PatientCondition.objects.filter(profile__patient=patient).count(),
+        QuestionnaireResponse.objects.filter(patient=patient).count(),
+        Schedule.objects.filter(patient=patient).count(),
+        patient.time_zone,
+    )
+
+
+def success(response) -> str:
+    [message] = [str(item) for item in response.context["messages"] if item.level_tag == "success"]
+    return message
+
+
+class TestJsonRoundTrip:
+    def test_export_delete_sign_up_again_import_export_gives_the_same_record(self, client, record):
+        before = json.loads(exported(client, record))
+        email = record.email
+        patient_account_delete(patient=record)
+        client.logout()
+        anew = PatientFactory(email=email, full_name=record.full_name, time_zone="UTC")
+        client.force_login(anew)
+        response = restore(client, json.dumps(before).encode())
+        assert "restored" in success(response)
+        after = json.loads(exported(client, anew))
+        for key in before.keys() - NOT_COMPARED:
+            assert comparable(after[key]) == comparable(before[key] if key != "sharing" else []), key
+        # The cramps count as they did: 1 + a tally of 4, the spasm and twitch apart.
+        assert Episode.objects.for_patient(anew).cramp_total() == 5
+        anew.refresh_from_db()
+        assert anew.time_zone == "Europe/Paris"
+
+    def test_the_summary_says_what_was_restored_part_by_part(self, client, record):
+        content = exported(client, record)
+        client.force_login(PatientFactory())
+        message = success(restore_elsewhere(client, content))
+        assert message.startswith("Imported: ")
+        assert "4 entries with 5 cramps" in message
+        assert "1 medicine" in message
+        assert "1 questionnaire answer" in message
+
+    def test_importing_the_same_file_twice_changes_nothing(self, client, record):
+        content = exported(client, record)
+        fresh = PatientFactory()
+        client.force_login(fresh)
+        restore_elsewhere(client, content)
+        state = account_state(fresh)
+        message = success(restore_elsewhere(client, content))
+        assert account_state(fresh) == state
+        assert "restored" not in message
+        assert message.startswith("Imported: ")
+        assert "already here" in message
+
+    def test_a_reimport_after_an_edit_and_a_deletion_restores_the_deleted_and_keeps_the_edit(self, client, record):
+        content = exported(client, record)
+        first, second, *_ = Episode.objects.for_patient(record).order_by("started_at")
+        episode_update(episode=first, details=EpisodeDetails(started_at=first.started_at, severity=2))
+        episode_delete(episode=second)
+        client.force_login(record)
+        message = success(restore(client, content))
+        assert message.startswith("Imported: 1 restored (1 entry with 4 cramps)")
+        assert "1 differs and was kept as it is (1 entry)" in message
+        first.refresh_from_db()
+        assert first.severity == 2
+        assert Episode.objects.for_patient(record).filter(uuid=second.uuid).exists()
+
+    def test_clinicians_notes_and_sharing_are_said_not_to_be_imported(self, client, record, clinician):
+        grant_access(record, clinician)
+        content = exported(client, record)
+        client.force_login(PatientFactory())
+        response = restore_elsewhere(client, content)
+        infos = [str(item) for item in response.context["messages"] if item.level_tag == "info"]
+        assert infos == ["Not imported: whom you shared your diary with. Invite your clinicians again."]
+
+    def test_two_cramps_in_the_same_minute_and_place_are_two_cramps(self, client, patient):
+        moment = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(days=1)
+        log(patient, moment, locations=calf())
+        log(patient, moment + dt.timedelta(seconds=20), locations=calf(), severity=8)
+        content = exported(client, patient)
+        fresh = PatientFactory()
+        client.force_login(fresh)
+        restore_elsewhere(client, content)
+        assert sorted(Episode.objects.for_patient(fresh).values_list("severity", flat=True)) == [4, 8]
+
+
+class TestCsvRoundTrip:
+    def test_an_exported_csv_comes_back_whole_into_a_new_account(self, client, record):
+        before = exported(client, record, "csv")
+        fresh = PatientFactory(time_zone="Europe/Paris")
+        client.force_login(fresh)
+        assert "restored (4 entries with 5 cramps)" in success(restore(client, before, "mine.csv"))
+        assert exported(client, fresh, "csv") == before
+
+    def test_a_reimport_after_an_edit_and_a_deletion_restores_the_deleted_and_keeps_the_edit(self, client, record):
+        content = exported(client, record, "csv")
+        first, second, *_ = Episode.objects.for_patient(record).order_by("started_at")
+        episode_update(episode=first, details=EpisodeDetails(started_at=first.started_at, severity=2))
+        episode_delete(episode=second)
+        client.force_login(record)
+        message = success(restore(client, content, "mine.csv"))
+        assert message == (
+            "Imported: 1 restored (1 entry with 4 cramps), 2 already here (2 entries), "
+            "1 differs and was kept as it is (1 entry)."
+        )
+        first.refresh_from_db()
+        assert first.severity == 2
+
+    def test_rows_without_ids_in_the_same_minute_and_place_are_each_a_cramp(self, client, patient):
+        started = (timezone.now() - dt.timedelta(days=1)).replace(second=0, microsecond=0).isoformat()
+        row = dict.fromkeys(COLUMNS, "") | {"started_local": started, "severity_0_10": "5", "locations": "Calf (left)"}
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, COLUMNS)
+        writer.writeheader()
+        writer.writerows([row, row])
+        client.force_login(patient)
+        restore(client, buffer.getvalue().encode(), "two.csv")
+        assert Episode.objects.for_patient(patient).count() == 2
+        # The same file again matches each stored cramp once: nothing is added.
+        assert "2 already here" in success(restore(client, buffer.getvalue().encode(), "two.csv"))
+        assert Episode.objects.for_patient(patient).count() == 2
+
+    def test_the_same_id_twice_in_a_csv_is_named_and_nothing_is_imported(self, client, record):
+        rows = list(csv.reader(io.StringIO(exported(client, record, "csv").decode())))
+        buffer = io.StringIO()
+        csv.writer(buffer).writerows([*rows, rows[1]])
+        content = buffer.getvalue().encode()
+        client.force_login(PatientFactory())
+        response = restore(client, content, "twice.csv")
+        assert errors(response) == ["Row 6: id is the same as row 2's; each entry once, please."]
+
+
+def edited(content: bytes, change) -> bytes:
+    document = json.loads(content)
+    change(document)
+    return json.dumps(document).encode()
+
+
+class TestBadBackups:
+    @pytest.fixture
+    def content(self, client, record):
+        return exported(client, record)
+
+    @pytest.fixture
+    def other(self, client):
+        other = PatientFactory()
+        log(other, timezone.now() - dt.timedelta(days=3))
+        client.force_login(other)
+        return other
+
+    def refused(self, client, other, content: bytes, **fields) -> list[str]:
+        client.force_login(other)
+        state = account_state(other)
+        response = restore(client, content, **fields)
+        assert response.status_code == 200
+        assert "Nothing was imported." in response.content.decode()
+        assert account_state(other) == state
+        return errors(response)
+
+    def test_a_file_from_a_newer_version_is_refused_by_name(self, client, other, content):
+        newer = edited(content, lambda document: document.update(version=3))
+        assert self.refused(client, other, newer) == [
+            "This backup was written by a newer CrampApp (format version 3); this one reads versions 1 to 2. "
+            "Nothing was imported."
+        ]
+
+    def test_another_patients_file_is_refused_until_the_owner_confirms_it_is_theirs(self, client, other, content):
+        [problem] = self.refused(client, other, content)
+        assert "not of yours" in problem
+        assert "tick the box below" in problem
+        html = restore(client, content).content.decode()
+        assert 'name="record_is_mine"' in html
+        message = success(restore(client, content, record_is_mine="on"))
+        assert "restored" in message
+
+    def test_a_truncated_file_says_where_it_breaks(self, client, other, content):
+        [problem] = self.refused(client, other, content[: len(content) // 2])
+        assert problem.startswith("This file is not complete JSON: it breaks at line 1, column ")
+
+    def test_duplicate_ids_name_both_places(self, client, other, content):
+        def repeat(document):
+            document["episodes"].append(document["episodes"][0])
+            document["account"]["email"] = other.email
+
+        problems = self.refused(client, other, edited(content, repeat))
+        assert problems == ["episodes[4]: the same id as episodes[0]"]
+
+    def test_unknown_codes_and_bad_values_are_named_by_their_path(self, client, other, content):
+        def spoil(document):
+            document["account"]["email"] = other.email
+            document["episodes"][0]["triggers"][0]["slug"] = "moonlight"
+            document["episodes"][1]["severity_0_10"] = 11
+            document["checkins"][0]["status"] = "maybe"
+            document["medications"][0]["steps"][1]["side_effects"][0]["code"] = "hiccups"
+            document["questionnaire_responses"][0]["questionnaire"] = "nosuch"
+
+        problems = self.refused(client, other, edited(content, spoil))
+        assert problems == [
+            "episodes[0].triggers[0]: “moonlight” is not one of our suspected trigger codes",
+            "episodes[1].severity_0_10: must be a whole number from 0 to 10",
+            f"medications[0].steps[1].side_effects[0].code: must be one of {', '.join(SideEffect.values)}",
+            "checkins[0].status: must be one of none, cramps",
+            "questionnaire_responses[0].questionnaire: “nosuch” is not one of our questionnaires",
+        ]
+
+    def test_questionnaire_answers_are_checked_and_scored_again(self, client, other, content):
+        def spoil(document):
+            document["questionnaire_responses"][0]["answers"][0]["value"] = 99
+
+        [problem] = self.refused(client, other, edited(content, spoil), record_is_mine="on")
+        assert problem.startswith("questionnaire_responses[0].answers: ")
+
+        def rescore(document):
+            document["questionnaire_responses"][0]["score"] = 50
+
+        restore(client, edited(content, rescore), record_is_mine="on")
+        [response] = QuestionnaireResponse.objects.filter(patient=other)
+        assert response.score == QuestionnaireResponse.objects.exclude(patient=other).get().score
+
+    @pytest.mark.parametrize(
+        ("content", "message"),
+        [
+            (b"[1, 2]", "This JSON file is not a CrampApp backup: it must be one object ({ … })."),
+            (
+                b'{"format": "other"}',
+                "This JSON file is not a CrampApp backup: its “format” must be “crampapp-record”.",
+            ),
+            (b"[" * 100_000, "This file is nested far deeper than a CrampApp backup."),
+            (
+                b'{"format": "crampapp-record", "version": "2"}',
+                "version: must be the whole number the export wrote, such as 2.",
+            ),
+        ],
+    )
+    def test_files_that_are_not_our_backup_are_refused_with_a_clear_message(self, client, other, content, message):
+        assert self.refused(client, other, content) == [message]

@@ -1,0 +1,520 @@
+"""The JSON record (record.py's document) read back and checked, item by item, before anything is stored.
+
+Every problem names where it is, as a path into the document ("episodes[12].severity_0_10"), so that a
+person who edited the file can find it. Nothing is written here: restore.py stores what this reads.
+"""
+
+import datetime as dt
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+
+from accounts.models import User, validate_time_zone
+from questionnaires.engine import check_answers
+from questionnaires.engine import score as engine_score
+from questionnaires.models import EVERY_WEEKS_MAX, EVERY_WEEKS_MIN, Instrument
+
+from ..models import (
+    MAX_DOSE_LENGTH,
+    MAX_DURATION_SECONDS,
+    MAX_NOTES_LENGTH,
+    MAX_SIDE_EFFECT_LENGTH,
+    MAX_TALLY_CRAMPS,
+    SEVERITY_MAX,
+    SEVERITY_MIN,
+    CheckIn,
+    EntryType,
+    Episode,
+    EventKind,
+    Medication,
+    MedicationStep,
+    PatientProfile,
+    ReliefEffect,
+    Side,
+    SideEffect,
+    SpinalInjuryLevel,
+    Term,
+)
+from ..moments import parse_moment
+from ..services import EpisodeDetails, LocationChoice
+from .record import RECORD_FORMAT, RECORD_VERSION
+from .restore import ImportRejected, RestoredEpisode
+
+MAX_RECORD_BYTES = 64 * 1024 * 1024
+MAX_RECORD_EPISODES = 50_000
+# Ids for medicines and steps of a version 1 file, which had none: the same file gives the same ids.
+VERSION_1_NAMESPACE = uuid.UUID("6a1f3f0c-1c43-4f57-9a53-25e3c37e3a51")
+SCORE_MAX = 999
+OWN_WORDS_LENGTH = {
+    "medication_taken": Episode._meta.get_field("medication_taken").max_length,
+    "notes": MAX_NOTES_LENGTH,
+}
+MEDICATION_NAME_LENGTH = Medication._meta.get_field("name").max_length
+OTHER_CONDITIONS_LENGTH = PatientProfile._meta.get_field("other_conditions").max_length
+
+
+class _Bad(ValueError):
+    """A value that cannot be read, with where it is in the document."""
+
+    def __init__(self, path: str, message: str):
+        super().__init__(f"{path}: {message}")
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    record_id: uuid.UUID
+    kind: str
+    day: dt.date
+    dose: str
+    side_effects: list[str]
+    side_effect_other: str
+
+
+@dataclass(frozen=True)
+class MedicationPlan:
+    where: str
+    record_id: uuid.UUID
+    name: str
+    dose: str
+    started_on: dt.date | None
+    stopped_on: dt.date | None
+    steps: list[StepPlan]
+
+
+@dataclass(frozen=True)
+class SchedulePlan:
+    instrument: Instrument
+    every_weeks: int
+    next_due: dt.date
+    active: bool
+
+
+@dataclass(frozen=True)
+class ResponsePlan:
+    where: str
+    record_id: uuid.UUID
+    instrument: Instrument
+    version: str
+    answers: list[dict]
+    score: float | Decimal
+    answered_at: dt.datetime
+
+
+@dataclass
+class RecordPlan:
+    """What a record file holds, checked, in the account's terms."""
+
+    email: str
+    time_zone: str
+    conditions: list[Term] = field(default_factory=list)
+    other_conditions: str = ""
+    spinal_injury_level: str = ""
+    reminder_time: dt.time | None = None
+    medications: list[MedicationPlan] = field(default_factory=list)
+    # day: (status, whether someone answered it)
+    checkins: dict[dt.date, tuple[str, bool]] = field(default_factory=dict)
+    schedules: list[SchedulePlan] = field(default_factory=list)
+    responses: list[ResponsePlan] = field(default_factory=list)
+    episodes: list[RestoredEpisode] = field(default_factory=list)
+    # Parts of the record that are the clinicians' or the sharing's, not restored into the account.
+    left_out: list[str] = field(default_factory=list)
+
+
+def _object(value, path: str) -> dict:
+    if not isinstance(value, dict):
+        raise _Bad(path, "must be an object ({ … })")
+    return value
+
+
+def _list(value, path: str) -> list:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _Bad(path, "must be a list ([ … ])")
+    return value
+
+
+def _string(item: dict, key: str, path: str, limit: int) -> str:
+    value = item.get(key)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise _Bad(f"{path}.{key}", "must be text")
+    if len(value) > limit:
+        raise _Bad(f"{path}.{key}", f"can be at most {limit} characters (this one has {len(value)})")
+    return value
+
+
+def _number(item: dict, key: str, path: str, low: int, high: int, *, optional: bool = False) -> int | None:
+    value = item.get(key)
+    if value is None and optional:
+        return None
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        empty = " or null" if optional else ""
+        raise _Bad(f"{path}.{key}", f"must be a whole number from {low} to {high}{empty}")
+    return value
+
+
+def _day(item: dict, key: str, path: str, *, optional: bool = False) -> dt.date | None:
+    value = item.get(key)
+    if value is None and optional:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise _Bad(f"{path}.{key}", "must be a date such as 2026-03-01") from None
+
+
+def _moment(item: dict, key: str, path: str) -> dt.datetime:
+    value = item.get(key)
+    try:
+        moment = parse_moment(value) if isinstance(value, str) else None
+    except (ValueError, ValidationError):
+        moment = None
+    if moment is None or moment.tzinfo is None:
+        raise _Bad(f"{path}.{key}", "must be a date and time with its offset, such as 2026-03-01T03:10:00+00:00")
+    return moment
+
+
+def _uuid(item: dict, key: str, path: str) -> uuid.UUID:
+    try:
+        return uuid.UUID(item.get(key))
+    except (TypeError, ValueError, AttributeError):
+        raise _Bad(f"{path}.{key}", "must be an id such as 3f2b8c1e-…, as the export wrote it") from None
+
+
+def _code(item: dict, key: str, path: str, choices: Iterable[str], *, blank_allowed: bool = True) -> str:
+    """A coded value as the export writes it ({"code": …, "label": …}), or the code alone; null for none."""
+    value = item.get(key)
+    if isinstance(value, dict):
+        value = value.get("code")
+    if value in (None, "") and blank_allowed:
+        return ""
+    if value not in choices:
+        raise _Bad(f"{path}.{key}", f"must be one of {', '.join(choices)}")
+    return value
+
+
+def _boolean(item: dict, key: str, path: str) -> bool | None:
+    value = item.get(key)
+    if value is not None and not isinstance(value, bool):
+        raise _Bad(f"{path}.{key}", "must be true, false or null (not recorded)")
+    return value
+
+
+class _Reader:
+    def __init__(self, patient: User, version: int):
+        self.patient = patient
+        self.version = version
+        self.problems: list[str] = []
+        self.terms: dict[str, dict[str, Term]] = defaultdict(dict)
+        for term in Term.objects.all():
+            self.terms[term.kind][term.slug] = term
+        self.instruments = {item.slug: item for item in Instrument.objects.prefetch_related("items")}
+
+    def each(self, document: dict, key: str, read: Callable[[dict, str], object]) -> list:
+        """`read` applied to each item of a section; a bad item is a problem, and the others are read on."""
+        found = []
+        try:
+            items = _list(document.get(key), key)
+        except _Bad as problem:
+            self.problems.append(str(problem))
+            return found
+        for index, item in enumerate(items):
+            path = f"{key}[{index}]"
+            try:
+                found.append(read(_object(item, path), path))
+            except _Bad as problem:
+                self.problems.append(str(problem))
+        return found
+
+    def term(self, kind: str, value, path: str) -> Term:
+        slug = value.get("slug") if isinstance(value, dict) else value
+        term = self.terms[kind].get(slug) if isinstance(slug, str) else None
+        if term is None:
+            raise _Bad(path, f"“{slug}” is not one of our {Term.Kind(kind).label.lower()} codes")
+        return term
+
+    def terms_of(self, kind: str, item: dict, key: str, path: str) -> list[Term]:
+        values = _list(item.get(key), f"{path}.{key}")
+        return list(dict.fromkeys(self.term(kind, value, f"{path}.{key}[{i}]") for i, value in enumerate(values)))
+
+    def episode(self, item: dict, path: str) -> RestoredEpisode:
+        entry_type = _code(item, "entry_type", path, EntryType.values, blank_allowed=False)
+        tally = entry_type != EntryType.SINGLE
+        places = []
+        for index, place in enumerate(_list(item.get("locations"), f"{path}.locations")):
+            where = f"{path}.locations[{index}]"
+            side = _code(_object(place, where), "side", where, Side.values, blank_allowed=False)
+            places.append(LocationChoice(self.term(Term.Kind.LOCATION, place, where), side))
+        activity = item.get("activity")
+        details = EpisodeDetails(
+            started_at=_moment(item, "started_at_utc", path),
+            severity=_number(item, "severity_0_10", path, SEVERITY_MIN, SEVERITY_MAX),
+            duration_seconds=_number(item, "duration_seconds", path, 1, MAX_DURATION_SECONDS, optional=True),
+            woke_from_sleep=_boolean(item, "woke_from_sleep", path),
+            activity=self.term(Term.Kind.ACTIVITY, activity, f"{path}.activity") if activity else None,
+            locations=places,
+            triggers=self.terms_of(Term.Kind.TRIGGER, item, "triggers", path),
+            symptoms=self.terms_of(Term.Kind.SYMPTOM, item, "symptoms", path),
+            relief_measures=self.terms_of(Term.Kind.RELIEF, item, "relief_measures", path),
+            relief_effect=_code(item, "relief_effect", path, ReliefEffect.values),
+            medication_taken=_string(item, "medication_taken", path, OWN_WORDS_LENGTH["medication_taken"]),
+            notes=_string(item, "notes", path, OWN_WORDS_LENGTH["notes"]),
+            event_kind=_code(item, "event_kind", path, EventKind.values),
+            entry_type=entry_type,
+            cramp_count=_number(item, "cramp_count", path, 1, MAX_TALLY_CRAMPS if tally else 1),
+            times_woken=_number(item, "times_woken", path, 0, MAX_TALLY_CRAMPS, optional=True),
+            tally_date=_day(item, "tally_date", path) if tally else None,
+            part_of_tally=item.get("part_of_tally_id") is not None,
+        )
+        if details.part_of_tally:
+            _uuid(item, "part_of_tally_id", path)
+        return RestoredEpisode(where=path, record_id=_uuid(item, "id", path), details=details)
+
+    def step(self, medication_id: uuid.UUID, item: dict, path: str, index: int) -> StepPlan:
+        kind = _code(item, "kind", path, MedicationStep.Kind.values, blank_allowed=False)
+        effects = [
+            _code({"code": value}, "code", f"{path}.side_effects[{i}]", SideEffect.values, blank_allowed=False)
+            for i, value in enumerate(
+                value.get("code") if isinstance(value, dict) else value
+                for value in _list(item.get("side_effects"), f"{path}.side_effects")
+            )
+        ]
+        if len(set(effects)) != len(effects):
+            raise _Bad(f"{path}.side_effects", "names a side effect twice")
+        dose = _string(item, "dose", path, MAX_DOSE_LENGTH)
+        if kind == MedicationStep.Kind.DOSE_CHANGED and not dose:
+            raise _Bad(f"{path}.dose", "a change of dose needs the new dose")
+        if kind == MedicationStep.Kind.STOPPED and dose:
+            raise _Bad(f"{path}.dose", "a stop has no dose")
+        step_id = item.get("id")
+        return StepPlan(
+            record_id=(
+                _uuid(item, "id", path)
+                if step_id is not None
+                else uuid.uuid5(VERSION_1_NAMESPACE, f"{medication_id}:{index}:{kind}")
+            ),
+            kind=kind,
+            day=_day(item, "day", path),
+            dose=dose,
+            side_effects=effects,
+            side_effect_other=_string(item, "side_effect_other", path, MAX_SIDE_EFFECT_LENGTH),
+        )
+
+    def medication(self, item: dict, path: str) -> MedicationPlan:
+        name = _string(item, "name", path, MEDICATION_NAME_LENGTH).strip()
+        if not name:
+            raise _Bad(f"{path}.name", "a medicine needs its name")
+        started_on = _day(item, "started_on", path, optional=True)
+        stopped_on = _day(item, "stopped_on", path, optional=True)
+        if started_on and stopped_on and stopped_on < started_on:
+            raise _Bad(f"{path}.stopped_on", "is before started_on")
+        record_id = (
+            _uuid(item, "id", path)
+            if item.get("id") is not None
+            else uuid.uuid5(VERSION_1_NAMESPACE, f"{name}:{started_on}")
+        )
+        steps = [
+            self.step(record_id, _object(step, f"{path}.steps[{i}]"), f"{path}.steps[{i}]", i)
+            for i, step in enumerate(_list(item.get("steps"), f"{path}.steps"))
+        ]
+        for kind in (MedicationStep.Kind.STARTED, MedicationStep.Kind.STOPPED):
+            if sum(step.kind == kind for step in steps) > 1:
+                raise _Bad(f"{path}.steps", f"a medicine is {kind.label.lower()} once; take it again as a new one")
+        return MedicationPlan(
+            where=path,
+            record_id=record_id,
+            name=name,
+            dose=_string(item, "current_dose" if "current_dose" in item else "dose", path, MAX_DOSE_LENGTH),
+            started_on=started_on,
+            stopped_on=stopped_on,
+            steps=steps,
+        )
+
+    def checkin(self, item: dict, path: str) -> tuple[dt.date, str, bool, str]:
+        """(day, status, whether someone answered it rather than a cramp marking it, where)."""
+        status = _code(item, "status", path, CheckIn.Status.values, blank_allowed=False)
+        return _day(item, "day", path), status, item.get("entered_by") is not None, path
+
+    def instrument(self, item: dict, path: str) -> Instrument:
+        slug = item.get("questionnaire")
+        if self.version == 1 and isinstance(item.get("questionnaire_url"), str):
+            # Version 1 named the questionnaire by its title; its URL ends with the slug and version.
+            slug = item["questionnaire_url"].rsplit("/", 1)[-1].split("|")[0]
+        instrument = self.instruments.get(slug) if isinstance(slug, str) else None
+        if instrument is None:
+            raise _Bad(f"{path}.questionnaire", f"“{slug}” is not one of our questionnaires")
+        return instrument
+
+    def schedule(self, item: dict, path: str) -> SchedulePlan:
+        active = item.get("active", True)
+        if not isinstance(active, bool):
+            raise _Bad(f"{path}.active", "must be true or false")
+        return SchedulePlan(
+            instrument=self.instrument(item, path),
+            every_weeks=_number(item, "every_weeks", path, EVERY_WEEKS_MIN, EVERY_WEEKS_MAX),
+            next_due=_day(item, "next_due", path),
+            active=active,
+        )
+
+    def response(self, item: dict, path: str) -> ResponsePlan:
+        answers = _list(item.get("answers"), f"{path}.answers")
+        for index, answer in enumerate(answers):
+            where = f"{path}.answers[{index}]"
+            answer = _object(answer, where)
+            if not isinstance(answer.get("link_id"), str) or not isinstance(answer.get("value"), int):
+                raise _Bad(where, "each answer needs its link_id and its value, as the export wrote them")
+        score = item.get("score")
+        if not isinstance(score, int | float) or isinstance(score, bool) or not 0 <= score <= SCORE_MAX:
+            raise _Bad(f"{path}.score", f"must be a number from 0 to {SCORE_MAX}")
+        instrument = self.instrument(item, path)
+        version = _string(item, "version", path, 20) or str(item.get("questionnaire_url", "")).rpartition("|")[2]
+        if version == instrument.version:
+            # Answers to the questionnaire as it is now are checked and scored again, as when they were given.
+            try:
+                checked = check_answers(list(instrument.items.all()), {a["link_id"]: a["value"] for a in answers})
+                score = engine_score(instrument, checked)
+            except ValidationError as error:
+                raise _Bad(f"{path}.answers", "; ".join(error.messages)) from None
+            answers = [answer.as_json() for answer in checked]
+        return ResponsePlan(
+            where=path,
+            record_id=_uuid(item, "id", path),
+            instrument=instrument,
+            version=version or instrument.version,
+            answers=answers,
+            score=score,
+            answered_at=_moment(item, "answered_at_utc", path),
+        )
+
+    def profile(self, plan: RecordPlan, document: dict) -> None:
+        try:
+            profile = _object(document.get("profile") or {}, "profile")
+            plan.conditions = self.terms_of(Term.Kind.CONDITION, profile, "conditions", "profile")
+            plan.other_conditions = _string(profile, "other_conditions", "profile", OTHER_CONDITIONS_LENGTH)
+            plan.spinal_injury_level = _code(profile, "spinal_injury_level", "profile", SpinalInjuryLevel.values)
+            reminder = profile.get("reminder_time")
+            try:
+                plan.reminder_time = dt.time.fromisoformat(reminder) if reminder is not None else None
+            except (TypeError, ValueError):
+                raise _Bad("profile.reminder_time", "must be a time such as 21:30, or null") from None
+        except _Bad as problem:
+            self.problems.append(str(problem))
+
+
+def _unique(items: list, key: Callable, what: str, problems: list[str]) -> None:
+    """Each id (or day) once in a file: a second one is named with where the first is."""
+    first: dict = {}
+    for item in items:
+        where = first.setdefault(key(item), item.where)
+        if where != item.where:
+            problems.append(f"{item.where}: the same {what} as {where}")
+
+
+def _account(document: dict) -> tuple[str, str]:
+    account = _object(document.get("account"), "account")
+    email = account.get("email")
+    time_zone = account.get("time_zone")
+    if not isinstance(email, str) or not isinstance(time_zone, str):
+        raise ImportRejected(["account: the file must name its account's e-mail address and time zone"])
+    try:
+        validate_time_zone(time_zone)
+    except ValidationError:
+        raise ImportRejected([f"account.time_zone: “{time_zone}” is not a time zone we know"]) from None
+    return email, time_zone
+
+
+@dataclass(frozen=True)
+class _Where:
+    """A check-in's day with where it is, for _unique."""
+
+    day: dt.date
+    where: str
+
+
+def record_plan(patient: User, document: dict) -> RecordPlan:
+    """A parsed record file checked, or ImportRejected listing every problem with its path."""
+    if document.get("format") != RECORD_FORMAT:
+        raise ImportRejected([f"This JSON file is not a CrampApp backup: its “format” must be “{RECORD_FORMAT}”."])
+    version = document.get("version")
+    if not isinstance(version, int) or isinstance(version, bool) or version < 1:
+        raise ImportRejected(["version: must be the whole number the export wrote, such as 2."])
+    if version > RECORD_VERSION:
+        raise ImportRejected(
+            [
+                f"This backup was written by a newer CrampApp (format version {version}); this one reads "
+                f"versions 1 to {RECORD_VERSION}. Nothing was imported."
+            ]
+        )
+    try:
+        email, time_zone = _account(document)
+    except _Bad as problem:
+        raise ImportRejected([str(problem)]) from None
+    reader = _Reader(patient, version)
+    plan = RecordPlan(email=email, time_zone=time_zone)
+    reader.profile(plan, document)
+    episodes = document.get("episodes")
+    if isinstance(episodes, list) and len(episodes) > MAX_RECORD_EPISODES:
+        raise ImportRejected(
+            [f"This backup has more than {MAX_RECORD_EPISODES:,} entries, more than one import can take."]
+        )
+    plan.episodes = reader.each(document, "episodes", reader.episode)
+    plan.medications = reader.each(document, "medications", reader.medication)
+    checkins = reader.each(document, "checkins", reader.checkin)
+    plan.schedules = reader.each(document, "questionnaire_schedules", reader.schedule)
+    plan.responses = reader.each(document, "questionnaire_responses", reader.response)
+    problems = reader.problems
+    _unique(plan.episodes, lambda item: item.record_id, "id", problems)
+    _unique(plan.medications, lambda item: item.record_id, "id", problems)
+    _unique(plan.responses, lambda item: item.record_id, "id", problems)
+    _unique([_Where(day, where) for day, _, _, where in checkins], lambda item: item.day, "day", problems)
+    tallies = {entry.record_id for entry in plan.episodes if entry.details.is_tally}
+    for index, item in enumerate(document.get("episodes") or []):
+        tally_id = item.get("part_of_tally_id") if isinstance(item, dict) else None
+        if tally_id is not None and _as_uuid(tally_id) not in tallies:
+            problems.append(f"episodes[{index}].part_of_tally_id: no tally in this file has this id")
+    if problems:
+        raise ImportRejected(problems)
+    plan.checkins = {day: (status, answered) for day, status, answered, _ in checkins}
+    plan.left_out = [name for name in ("clinician_notes", "sharing") if document.get(name)]
+    return plan
+
+
+def _as_uuid(value) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except (TypeError, ValueError, AttributeError):
+        return None
+
+
+def read_record(upload: UploadedFile) -> dict:
+    """An uploaded file parsed as JSON, or ImportRejected saying where it breaks."""
+    too_big = f"This file is larger than {MAX_RECORD_BYTES // (1024 * 1024)} MB, more than one import can take."
+    if upload.size is not None and upload.size > MAX_RECORD_BYTES:
+        raise ImportRejected([too_big])
+    content = upload.read(MAX_RECORD_BYTES + 1)
+    if len(content) > MAX_RECORD_BYTES:
+        raise ImportRejected([too_big])
+    try:
+        document = json.loads(content.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise ImportRejected(["This file is not UTF-8 text, so it is not a backup CrampApp wrote."]) from None
+    except json.JSONDecodeError as error:
+        raise ImportRejected(
+            [
+                f"This file is not complete JSON: it breaks at line {error.lineno}, column {error.colno} "
+                f"({error.msg}). Was it cut short or edited? Export it again, or fix it there."
+            ]
+        ) from None
+    except RecursionError:
+        raise ImportRejected(["This file is nested far deeper than a CrampApp backup."]) from None
+    if not isinstance(document, dict):
+        raise ImportRejected(["This JSON file is not a CrampApp backup: it must be one object ({ … })."])
+    return document
