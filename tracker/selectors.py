@@ -5,18 +5,17 @@ from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db import connection
+from django.db.models import CharField, DateTimeField, F, IntegerField, TextField, Value
 from django.utils import timezone
 
 from accounts.models import User
 
 from .counting import DayStats, daily_stats, weeks_of, window_of
 from .insights import course_steps, medication_courses, medications_with_steps
-from .lookups import ids_condition
 from .models import ClinicianNote, EntryType, Episode, EpisodeLocation, EpisodeTerm, Medication, MedicationStep, Term
 from .services import patient_today
 from .trends import local_days_for
 from .warnings import contexts_for, with_warnings
-from .written_sql import columns, converted
 
 STRIP_DAYS = 14
 
@@ -58,50 +57,71 @@ def episodes_filtered(
     return episodes.order_by("-started_at")
 
 
+# The columns of the table's one read of places, terms and notes: which arm a row is, a place's side, the
+# term's fields, then the episode, the row's id and a note's text, time and author.
+TERM_FIELDS = [field.attname for field in Term._meta.concrete_fields]
+NOTE_COLUMNS = ("note_text", "noted_at", "author_id", "author_name")
+
+
+def _nothing(*fields) -> dict:
+    """Typed NULLs, for the columns an arm of the union has no value for."""
+    return {name: Value(None, output_field=field) for name, field in fields}
+
+
+def _table_links(patient: User, ids: list[int]):
+    """One union of three querysets, each row one link of an entry: a clinician's note, a trigger, symptom or
+    relief term, or a place. The notes come first: PostgreSQL types a column of NULLs in the first arm of a
+    UNION by the arms after it, one at a time."""
+    term_columns = [f"term__{name}" for name in TERM_FIELDS]
+    place_columns = [f"location__{name}" for name in TERM_FIELDS]
+    no_term = _nothing(*((f"no_{name}", Term._meta.get_field(name)) for name in TERM_FIELDS))
+    no_note = _nothing(
+        ("note_text", TextField()),
+        ("noted_at", DateTimeField()),
+        ("author_id", IntegerField()),
+        ("author_name", CharField()),
+    )
+    notes = (
+        ClinicianNote.objects.filter(patient=patient, episode__any_of=ids)
+        .annotate(arm=Value("note"), link_side=Value(None, output_field=CharField()), **no_term)
+        .annotate(note_text=F("text"), noted_at=F("created_at"), author_name=F("author__full_name"))
+        .values_list("arm", "link_side", *no_term, "episode_id", "id", *NOTE_COLUMNS)
+    )
+    tags = (
+        EpisodeTerm.objects.filter(patient=patient, episode__any_of=ids)
+        .annotate(arm=Value("term"), link_side=Value(None, output_field=CharField()), **no_note)
+        .values_list("arm", "link_side", *term_columns, "episode_id", "id", *NOTE_COLUMNS)
+    )
+    places = (
+        EpisodeLocation.objects.filter(patient=patient, episode__any_of=ids)
+        .annotate(arm=Value("place"), link_side=F("side"), **no_note)
+        .values_list("arm", "link_side", *place_columns, "episode_id", "id", *NOTE_COLUMNS)
+    )
+    return notes.order_by().union(tags.order_by(), places.order_by(), all=True)
+
+
 def table_entries(patient: User, episodes) -> list[Episode]:
     """The entries of a clinician's table (read for_table), each with its places, its triggers, symptoms and
     relief, and the clinicians' notes on it with their authors' names (`place_list`, `term_list` and
-    `note_list`: Episode.places, Episode.triggers ...), read for the whole table in one statement. Django's
-    prefetch of the three relations cost more than the table's own read."""
+    `note_list`: Episode.places, Episode.triggers ...), read for the whole table in one statement: Django's
+    prefetch of the three relations would take three, each costing more than the table's own read."""
     entries = list(episodes)
     for entry in entries:
         entry.place_list, entry.term_list, entry.note_list = [], [], []
     if not entries:
         return entries
     by_id = {entry.pk: entry for entry in entries}
-    term_sql, term_columns = columns(Term, "term")
-    term_fields = [column.target.attname for column in term_columns]
-    no_term = ", ".join(["NULL"] * len(term_columns))
-    note_sql, note_columns = columns(ClinicianNote, "link", ["episode", "id", "text", "created_at", "author"])
-    among, among_params = ids_condition("link.episode_id", list(by_id))
-    terms, tags, places = Term._meta.db_table, EpisodeTerm._meta.db_table, EpisodeLocation._meta.db_table
-    notes, users = ClinicianNote._meta.db_table, User._meta.db_table
-    # Formatted in: table and column names; values are parameters. The notes come first: PostgreSQL types
-    # a column of NULLs in the first SELECT of a UNION by the SELECTs after it, one at a time.
-    sql = (
-        f"SELECT 'note', NULL, {no_term}, {note_sql}, author.full_name"  # noqa: S608
-        f" FROM {notes} link JOIN {users} author ON author.id = link.author_id"
-        f" WHERE link.patient_id = %s AND {among}"
-        f" UNION ALL SELECT 'term', NULL, {term_sql}, link.episode_id, link.id, NULL, NULL, NULL, NULL"
-        f" FROM {tags} link JOIN {terms} term ON term.id = link.term_id WHERE link.patient_id = %s AND {among}"
-        f" UNION ALL SELECT 'place', link.side, {term_sql}, link.episode_id, link.id, NULL, NULL, NULL, NULL"
-        f" FROM {places} link JOIN {terms} term ON term.id = link.location_id"
-        f" WHERE link.patient_id = %s AND {among}"
-    )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [patient.pk, *among_params] * 3)
-        rows = cursor.fetchall()
-    width = len(term_fields)
-    for arm, side, *values in converted(rows, [None, None, *term_columns, *note_columns, None]):
+    width = len(TERM_FIELDS)
+    for arm, side, *values in _table_links(patient, list(by_id)):
         episode_id, link_id, text, created_at, author_id, author_name = values[width:]
         entry = by_id[episode_id]
         if arm == "note":
-            author = User.from_db(connection.alias, ["id", "full_name"], [author_id, author_name])
+            author = User(id=author_id, full_name=author_name)
             note = ClinicianNote(id=link_id, patient_id=patient.pk, episode_id=episode_id, author=author, text=text)
             note.created_at = created_at
             entry.note_list.append(note)
             continue
-        term = Term.from_db(connection.alias, term_fields, values[:width])
+        term = Term.from_db(connection.alias, TERM_FIELDS, values[:width])
         if arm == "term":
             entry.term_list.append(term)
         else:
