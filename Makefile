@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 LIGHTHOUSE_STAMP := tools/lighthouse/node_modules/.installed
 HOST_PORT ?= 127.0.0.1:8000
 
-.PHONY: run demo bench test screenshots lint format migrations-check check-deploy loadtest backup-check audit clean
+.PHONY: run demo bench bench-portability test screenshots lint format migrations-check check-deploy loadtest backup-check audit clean
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -67,6 +67,10 @@ demo: $(STAMP)
 ## Page timings, queries and memory at two data sizes against a baseline (needs DATABASE_URL on PostgreSQL).
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+## Export (CSV, JSON, FHIR) and import at 10,000 and 50,000 episodes through gunicorn: first byte, total time, peak worker memory (needs DATABASE_URL on PostgreSQL).
+bench-portability: $(STAMP)
+	$(BIN)/python benchmarks/portability.py
 
 # Lighthouse from the npm registry, pinned in tools/lighthouse/package-lock.json; no install scripts, no browser download.
 $(LIGHTHOUSE_STAMP): tools/lighthouse/package-lock.json

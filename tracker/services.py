@@ -93,6 +93,11 @@ class EpisodeDetails:
 PATIENTS_OWN_WORDS = ("medication_taken", "notes")
 
 
+SIDES = frozenset(Side.values)
+# Rows per INSERT of an import: few round trips, within PostgreSQL's and SQLite's limits on parameters.
+BULK_BATCH = 2000
+
+
 @dataclass(frozen=True)
 class NewEpisode:
     """An entry to store from an import: its idempotency key, what it says, and the id it had in the record it
@@ -219,7 +224,7 @@ def _check_details(patient: User, details: EpisodeDetails) -> None:
     _check_kinds(details.relief_measures, Term.Kind.RELIEF, "relief_measures")
     if details.activity is not None:
         _check_kinds([details.activity], Term.Kind.ACTIVITY, "activity")
-    if any(choice.side not in Side.values for choice in details.locations):
+    if any(choice.side not in SIDES for choice in details.locations):
         raise ValidationError({"locations": "Choose left, right or both sides."})
 
 
@@ -392,9 +397,9 @@ def episodes_bulk_create(*, patient: User, created_by: User, entries: Sequence[N
         _apply_details(episode, details)
         _validate(episode)
         (tallies if details.is_tally else episodes).append((episode, details))
-    Episode.objects.bulk_create([episode for episode, _ in tallies], batch_size=500)
+    Episode.objects.bulk_create([episode for episode, _ in tallies], batch_size=BULK_BATCH)
     link_imported_details(patient, [episode for episode, _ in tallies], episodes)
-    Episode.objects.bulk_create([episode for episode, _ in episodes], batch_size=500)
+    Episode.objects.bulk_create([episode for episode, _ in episodes], batch_size=BULK_BATCH)
     stored = tallies + episodes
     EpisodeLocation.objects.bulk_create(
         (
@@ -402,7 +407,7 @@ def episodes_bulk_create(*, patient: User, created_by: User, entries: Sequence[N
             for episode, details in stored
             for choice in details.locations
         ),
-        batch_size=500,
+        batch_size=BULK_BATCH,
     )
     EpisodeTerm.objects.bulk_create(
         (
@@ -412,15 +417,14 @@ def episodes_bulk_create(*, patient: User, created_by: User, entries: Sequence[N
                 term.pk: term for term in [*details.triggers, *details.symptoms, *details.relief_measures]
             }.values()
         ),
-        batch_size=500,
+        batch_size=BULK_BATCH,
     )
     days = {local_day(patient, episode.started_at) for episode, _ in stored if episode.event_kind in CRAMP_KINDS}
     checkins = CheckIn.objects.filter(patient=patient, day__in=days)
     checkins.filter(status=CheckIn.Status.NO_CRAMPS).update(status=CheckIn.Status.HAD_CRAMPS)
     answered = set(checkins.values_list("day", flat=True))
-    CheckIn.objects.bulk_create(
-        (CheckIn(patient=patient, day=day, status=CheckIn.Status.HAD_CRAMPS) for day in days - answered), batch_size=500
-    )
+    marked = (CheckIn(patient=patient, day=day, status=CheckIn.Status.HAD_CRAMPS) for day in days - answered)
+    CheckIn.objects.bulk_create(marked, batch_size=BULK_BATCH)
     ClinicSummary.objects.log_changed(patient.pk)
     return len(stored)
 

@@ -7,6 +7,7 @@ chooses, and is asked whenever it is not clear.
 """
 
 import datetime as dt
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -254,17 +255,13 @@ def link_imported_details(patient: User, tallies: list[Episode], episodes: list[
     for tally in tallies:
         tally.described = 0
     candidates = sorted([*stored, *tallies], key=lambda tally: tally.started_at)
+    starts = [tally.started_at for tally in candidates]
     for episode in wanted:
-        tally = next(
-            (
-                tally
-                for tally in reversed(candidates)
-                if tally.started_at <= episode.started_at < tally.started_at + LONGEST_SLOT
-            ),
-            None,
-        )
+        # The latest tally that started by then; an earlier one ended earlier still.
+        latest = bisect_right(starts, episode.started_at) - 1
+        tally = candidates[latest] if latest >= 0 else None
         when = f"{episode.started_at:%Y-%m-%d %H:%M} UTC"
-        if tally is None:
+        if tally is None or episode.started_at >= tally.started_at + LONGEST_SLOT:
             raise ValidationError(f"The cramp of {when} is marked as one of a tally's, but no tally covers it.")
         tally.described += 1
         label = slot_label(tally.entry_type, tally.tally_date)

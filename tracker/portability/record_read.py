@@ -51,6 +51,15 @@ MAX_RECORD_EPISODES = 50_000
 # Ids for medicines and steps of a version 1 file, which had none: the same file gives the same ids.
 VERSION_1_NAMESPACE = uuid.UUID("6a1f3f0c-1c43-4f57-9a53-25e3c37e3a51")
 SCORE_MAX = 999
+# The codes of each choice, read once (an enum's values are built anew at each call).
+ENTRY_TYPES = EntryType.values
+SIDES = Side.values
+RELIEF_EFFECTS = ReliefEffect.values
+EVENT_KINDS = EventKind.values
+STEP_KINDS = MedicationStep.Kind.values
+SIDE_EFFECTS = SideEffect.values
+CHECKIN_STATUSES = CheckIn.Status.values
+INJURY_LEVELS = SpinalInjuryLevel.values
 OWN_WORDS_LENGTH = {
     "medication_taken": Episode._meta.get_field("medication_taken").max_length,
     "notes": MAX_NOTES_LENGTH,
@@ -246,12 +255,12 @@ class _Reader:
         return list(dict.fromkeys(self.term(kind, value, f"{path}.{key}[{i}]") for i, value in enumerate(values)))
 
     def episode(self, item: dict, path: str) -> RestoredEpisode:
-        entry_type = _code(item, "entry_type", path, EntryType.values, blank_allowed=False)
+        entry_type = _code(item, "entry_type", path, ENTRY_TYPES, blank_allowed=False)
         tally = entry_type != EntryType.SINGLE
         places = []
         for index, place in enumerate(_list(item.get("locations"), f"{path}.locations")):
             where = f"{path}.locations[{index}]"
-            side = _code(_object(place, where), "side", where, Side.values, blank_allowed=False)
+            side = _code(_object(place, where), "side", where, SIDES, blank_allowed=False)
             places.append(LocationChoice(self.term(Term.Kind.LOCATION, place, where), side))
         activity = item.get("activity")
         details = EpisodeDetails(
@@ -264,10 +273,10 @@ class _Reader:
             triggers=self.terms_of(Term.Kind.TRIGGER, item, "triggers", path),
             symptoms=self.terms_of(Term.Kind.SYMPTOM, item, "symptoms", path),
             relief_measures=self.terms_of(Term.Kind.RELIEF, item, "relief_measures", path),
-            relief_effect=_code(item, "relief_effect", path, ReliefEffect.values),
+            relief_effect=_code(item, "relief_effect", path, RELIEF_EFFECTS),
             medication_taken=_string(item, "medication_taken", path, OWN_WORDS_LENGTH["medication_taken"]),
             notes=_string(item, "notes", path, OWN_WORDS_LENGTH["notes"]),
-            event_kind=_code(item, "event_kind", path, EventKind.values),
+            event_kind=_code(item, "event_kind", path, EVENT_KINDS),
             entry_type=entry_type,
             cramp_count=_number(item, "cramp_count", path, 1, MAX_TALLY_CRAMPS if tally else 1),
             times_woken=_number(item, "times_woken", path, 0, MAX_TALLY_CRAMPS, optional=True),
@@ -279,9 +288,9 @@ class _Reader:
         return RestoredEpisode(where=path, record_id=_uuid(item, "id", path), details=details)
 
     def step(self, medication_id: uuid.UUID, item: dict, path: str, index: int) -> StepPlan:
-        kind = _code(item, "kind", path, MedicationStep.Kind.values, blank_allowed=False)
+        kind = _code(item, "kind", path, STEP_KINDS, blank_allowed=False)
         effects = [
-            _code({"code": value}, "code", f"{path}.side_effects[{i}]", SideEffect.values, blank_allowed=False)
+            _code({"code": value}, "code", f"{path}.side_effects[{i}]", SIDE_EFFECTS, blank_allowed=False)
             for i, value in enumerate(
                 value.get("code") if isinstance(value, dict) else value
                 for value in _list(item.get("side_effects"), f"{path}.side_effects")
@@ -340,7 +349,7 @@ class _Reader:
 
     def checkin(self, item: dict, path: str) -> tuple[dt.date, str, bool, str]:
         """(day, status, whether someone answered it rather than a cramp marking it, where)."""
-        status = _code(item, "status", path, CheckIn.Status.values, blank_allowed=False)
+        status = _code(item, "status", path, CHECKIN_STATUSES, blank_allowed=False)
         return _day(item, "day", path), status, item.get("entered_by") is not None, path
 
     def instrument(self, item: dict, path: str) -> Instrument:
@@ -399,7 +408,7 @@ class _Reader:
             profile = _object(document.get("profile") or {}, "profile")
             plan.conditions = self.terms_of(Term.Kind.CONDITION, profile, "conditions", "profile")
             plan.other_conditions = _string(profile, "other_conditions", "profile", OTHER_CONDITIONS_LENGTH)
-            plan.spinal_injury_level = _code(profile, "spinal_injury_level", "profile", SpinalInjuryLevel.values)
+            plan.spinal_injury_level = _code(profile, "spinal_injury_level", "profile", INJURY_LEVELS)
             reminder = profile.get("reminder_time")
             try:
                 plan.reminder_time = dt.time.fromisoformat(reminder) if reminder is not None else None
