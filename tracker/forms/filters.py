@@ -1,0 +1,175 @@
+"""Forms that choose what a page shows: the filters of the episode lists and of the insights, a period for a
+summary, and the two windows a trial summary compares."""
+
+import datetime as dt
+
+from django import forms
+from django.utils.formats import date_format
+
+from ..models import KIND_NOT_SAID, EventKind, MedicationStep
+from ..selectors import vocabulary
+from ..trial import MAX_TITRATION_DAYS, TITRATION_DAYS, TrialChoice, step_key, step_windows
+from ..widgets import PlainNumberInput, PlainSelect
+from .fields import DiaryDateField, TermChoiceField
+
+KIND_FILTER_CHOICES = [("", "Any kind"), *EventKind.choices, (KIND_NOT_SAID, "Kind not said")]
+
+
+def kind_filter_field(everything: str = "Any kind") -> forms.ChoiceField:
+    """The event-kind filter; `everything` names its empty choice."""
+    return forms.ChoiceField(
+        label="Kind of event",
+        choices=[("", everything), *KIND_FILTER_CHOICES[1:]],
+        required=False,
+        widget=PlainSelect,
+        error_messages={"invalid_choice": "Choose a kind from the list."},
+    )
+
+
+class EpisodeFilterForm(forms.Form):
+    date_from = DiaryDateField(label="From", required=False)
+    date_to = DiaryDateField(label="To", required=False)
+    severity_min = forms.IntegerField(
+        label="Severity at least", required=False, min_value=0, max_value=10, widget=PlainNumberInput
+    )
+    severity_max = forms.IntegerField(
+        label="Severity at most", required=False, min_value=0, max_value=10, widget=PlainNumberInput
+    )
+    location = TermChoiceField(
+        label="Place", queryset=vocabulary("location"), required=False, empty_label="Anywhere", widget=PlainSelect
+    )
+    kind = kind_filter_field()
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
+            self.add_error("date_to", "The end date is before the start date.")
+        low, high = cleaned.get("severity_min"), cleaned.get("severity_max")
+        if low is not None and high is not None and low > high:
+            self.add_error("severity_max", "The highest severity is below the lowest.")
+        return cleaned
+
+    def filters(self) -> dict:
+        """The filters that were given and are valid; a field with an error is shown and ignored."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return {name: value for name, value in self.cleaned_data.items() if value not in (None, "")}
+
+
+class EventKindFilterForm(forms.Form):
+    """The event-kind filter of the insights page: cramps by default (tracker.counting)."""
+
+    kind = kind_filter_field("Cramps (marked as a cramp or without a kind)")
+
+    def chosen_kind(self) -> str:
+        """The chosen kind, or "" for cramps (also when the choice is not one of ours)."""
+        return self.cleaned_data.get("kind", "") if self.is_bound and self.is_valid() else ""
+
+
+MAX_TRIAL_WINDOW_DAYS = 366
+
+
+class TrialWindowsForm(forms.Form):
+    """What the trial-grade summary compares: a medication step (the 28 days before it against the 28 days
+    after its titration period), or, with no step chosen, two periods in the patient's local dates, each up
+    to today, at most a year long and sharing no day."""
+
+    step = forms.ChoiceField(label="Medication step", required=False)
+    titration_days = forms.IntegerField(
+        label="Titration days skipped",
+        min_value=0,
+        max_value=MAX_TITRATION_DAYS,
+        required=False,
+        help_text=f"Days after the step left out while the dose settles (0 to {MAX_TITRATION_DAYS}).",
+    )
+    baseline_start = DiaryDateField(label="Baseline from", required=False)
+    baseline_end = DiaryDateField(label="Baseline to", required=False)
+    treatment_start = DiaryDateField(label="Treatment from", required=False)
+    treatment_end = DiaryDateField(label="Treatment to", required=False)
+
+    def __init__(self, *args, today: dt.date, steps: list[MedicationStep], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.steps = {step_key(step): step for step in steps if step.day <= today}
+        self.fields["step"].choices = [
+            ("", "None: compare two periods"),
+            *(
+                (key, f"{step.medication.name} {step.get_kind_display().lower()} {date_format(step.day, 'j M Y')}")
+                for key, step in self.steps.items()
+            ),
+        ]
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("step"):
+            if cleaned.get("titration_days") is None and not self.has_error("titration_days"):
+                cleaned["titration_days"] = TITRATION_DAYS
+            return cleaned
+        windows = {}
+        for window in ("baseline", "treatment"):
+            start, end = cleaned.get(f"{window}_start"), cleaned.get(f"{window}_end")
+            for name, day in ((f"{window}_start", start), (f"{window}_end", end)):
+                if day and day > self.today:
+                    self.add_error(name, f"This is after today ({date_format(self.today, 'j M Y')}).")
+                elif day is None and not self.has_error(name):
+                    self.add_error(name, "Choose a date, or a medication step above.")
+            if not (start and end) or self.has_error(f"{window}_start") or self.has_error(f"{window}_end"):
+                continue
+            if end < start:
+                self.add_error(f"{window}_end", "The end is before the start.")
+            elif (end - start).days + 1 > MAX_TRIAL_WINDOW_DAYS:
+                self.add_error(f"{window}_end", f"A window can be at most a year ({MAX_TRIAL_WINDOW_DAYS} days) long.")
+            else:
+                windows[window] = (start, end)
+        if len(windows) == 2:
+            (baseline_start, baseline_end), (start, end) = windows["baseline"], windows["treatment"]
+            if start <= baseline_end and baseline_start <= end:
+                self.add_error(
+                    "treatment_start",
+                    f"The windows overlap: the baseline runs from {date_format(baseline_start, 'j M Y')} "
+                    f"to {date_format(baseline_end, 'j M Y')}. Choose windows that share no day.",
+                )
+        return cleaned
+
+    def choice(self) -> TrialChoice:
+        """The windows chosen (the form is valid)."""
+        data = self.cleaned_data
+        if data["step"]:
+            step, titration_days = self.steps[data["step"]], data["titration_days"]
+            return TrialChoice(*step_windows(step, titration_days, self.today), step, titration_days)
+        return TrialChoice(
+            (data["baseline_start"], data["baseline_end"]), (data["treatment_start"], data["treatment_end"])
+        )
+
+    @staticmethod
+    def initial_for(choice: TrialChoice) -> dict:
+        (baseline_start, baseline_end), (treatment_start, treatment_end) = choice.baseline, choice.treatment
+        return {
+            "step": step_key(choice.step) if choice.step else "",
+            "titration_days": choice.titration_days if choice.step else TITRATION_DAYS,
+            "baseline_start": baseline_start,
+            "baseline_end": baseline_end,
+            "treatment_start": treatment_start,
+            "treatment_end": treatment_end,
+        }
+
+
+MAX_REPORT_DAYS = 2 * 366
+
+
+class DateRangeForm(forms.Form):
+    """A period in the patient's local dates, at most two years long."""
+
+    start = DiaryDateField(label="From")
+    end = DiaryDateField(label="To")
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("start"), cleaned.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", "The end date is before the start date.")
+            elif (end - start).days > MAX_REPORT_DAYS:
+                self.add_error("start", "Choose a period of at most two years.")
+        return cleaned

@@ -1,0 +1,127 @@
+"""Forms of what a patient tells us once: their profile (time zone, conditions, reminder) and their medicines,
+with the steps of each one's history."""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+
+from django import forms
+
+from accounts.models import time_zone_names
+
+from ..models import MAX_DOSE_LENGTH, MAX_SIDE_EFFECT_LENGTH, Medication, MedicationStep, SideEffect, SpinalInjuryLevel
+from ..reminders import reminder_time_choices
+from .fields import CHIP, DiaryDateField, VocabularyChoiceField
+
+
+def time_zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
+    """Zones grouped by region ("Europe", "America" ...), for a select box."""
+    groups = defaultdict(list)
+    for name in sorted(time_zone_names()):
+        region = name.split("/")[0] if "/" in name else "Other"
+        groups[region].append((name, name.replace("_", " ")))
+    return sorted(groups.items())
+
+
+class ProfileForm(forms.Form):
+    time_zone = forms.ChoiceField(label="Your time zone", help_text="Times you enter and see are in this zone.")
+    conditions = VocabularyChoiceField("condition", label="Conditions you have been diagnosed with")
+    other_conditions = forms.CharField(
+        label="Other conditions",
+        max_length=300,
+        required=False,
+        help_text="Anything not in the list, in your own words.",
+    )
+    spinal_injury_level = forms.ChoiceField(
+        label="If you have a spinal cord injury: its level",
+        choices=[("", "Not said"), *SpinalInjuryLevel.choices],
+        required=False,
+        help_text="An injury at T6 or above can cause autonomic dysreflexia, which CrampApp warns about.",
+    )
+    reminder_time = forms.TypedChoiceField(
+        label="Daily check-in reminder",
+        choices=reminder_time_choices,
+        coerce=dt.time.fromisoformat,
+        empty_value=None,
+        required=False,
+        help_text="An e-mail at this time in your time zone, only on days you have not checked in yet.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices()
+
+
+class MedicationForm(forms.ModelForm):
+    """A medicine's name, the dose it started on, and its start and stop (which are steps of its history)."""
+
+    class Meta:
+        model = Medication
+        fields = ["name", "dose", "started_on", "stopped_on"]
+        field_classes = {"started_on": DiaryDateField, "stopped_on": DiaryDateField}
+        labels = {"name": "Medicine", "dose": "Dose, as on the label"}
+        help_texts = {"stopped_on": "Leave empty while you still take it."}
+
+    def __init__(self, *args, steps: Sequence[MedicationStep] = (), **kwargs):
+        super().__init__(*args, **kwargs)
+        start = next((step for step in steps if step.kind == MedicationStep.Kind.STARTED), None)
+        if start is not None:
+            self.fields["dose"].label = "Dose when you started, as on the label"
+            self.fields["dose"].help_text = "Later changes of dose are steps in the history below."
+            if not self.is_bound:
+                self.initial["dose"] = start.dose
+
+    def clean(self):
+        cleaned = super().clean()
+        started_on, stopped_on = cleaned.get("started_on"), cleaned.get("stopped_on")
+        if started_on and stopped_on and stopped_on < started_on:
+            self.add_error("stopped_on", "The stop date cannot be before the start date.")
+        return cleaned
+
+
+class MedicationStepForm(forms.Form):
+    """One step of a medicine's history. The order of the steps is checked by the service."""
+
+    # Shown on the medicine's page under its own form, which also has a dose.
+    prefix = "step"
+
+    kind = forms.ChoiceField(
+        label="What changed?",
+        choices=MedicationStep.Kind.choices,
+        widget=forms.RadioSelect(attrs=CHIP),
+        error_messages={
+            "required": "Choose what changed: started, dose changed or stopped.",
+            "invalid_choice": "Choose what changed: started, dose changed or stopped.",
+        },
+    )
+    day = DiaryDateField(label="Date of this step", error_messages={"required": "Enter the date of this change."})
+    dose = forms.CharField(
+        label="Dose, as your prescriber or the label says",
+        max_length=MAX_DOSE_LENGTH,
+        required=False,
+        help_text="For a start or a change of dose, e.g. '10 mg at night'. Leave empty for a stop.",
+        error_messages={"max_length": f"Write the dose in at most {MAX_DOSE_LENGTH} characters."},
+    )
+    side_effects = forms.MultipleChoiceField(
+        label="Side effects you noticed (optional)",
+        choices=SideEffect.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple(attrs=CHIP),
+        error_messages={"invalid_choice": "Choose side effects from the list."},
+    )
+    side_effect_other = forms.CharField(
+        label="Other side effect, in your words (optional)",
+        max_length=MAX_SIDE_EFFECT_LENGTH,
+        required=False,
+        error_messages={"max_length": f"Describe it in at most {MAX_SIDE_EFFECT_LENGTH} characters."},
+    )
+
+    @classmethod
+    def initial_from(cls, step: MedicationStep) -> dict:
+        return {
+            "kind": step.kind,
+            "day": step.day,
+            "dose": step.dose,
+            "side_effects": step.side_effects,
+            "side_effect_other": step.side_effect_other,
+        }
