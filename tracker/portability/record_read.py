@@ -9,8 +9,7 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
-from decimal import Decimal
+from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
@@ -44,7 +43,15 @@ from ..models import (
 from ..moments import parse_moment
 from ..services import EpisodeDetails, LocationChoice
 from .record import RECORD_FORMAT, RECORD_VERSION
-from .restore import ImportRejected, RestoredEpisode
+from .restore import (
+    ImportRejected,
+    MedicationPlan,
+    RecordPlan,
+    ResponsePlan,
+    RestoredEpisode,
+    SchedulePlan,
+    StepPlan,
+)
 
 MAX_RECORD_BYTES = 64 * 1024 * 1024
 MAX_RECORD_EPISODES = 50_000
@@ -73,66 +80,6 @@ class _Bad(ValueError):
 
     def __init__(self, path: str, message: str):
         super().__init__(f"{path}: {message}")
-
-
-@dataclass(frozen=True)
-class StepPlan:
-    record_id: uuid.UUID
-    kind: str
-    day: dt.date
-    dose: str
-    side_effects: list[str]
-    side_effect_other: str
-
-
-@dataclass(frozen=True)
-class MedicationPlan:
-    where: str
-    record_id: uuid.UUID
-    name: str
-    dose: str
-    started_on: dt.date | None
-    stopped_on: dt.date | None
-    steps: list[StepPlan]
-
-
-@dataclass(frozen=True)
-class SchedulePlan:
-    instrument: Instrument
-    every_weeks: int
-    next_due: dt.date
-    active: bool
-
-
-@dataclass(frozen=True)
-class ResponsePlan:
-    where: str
-    record_id: uuid.UUID
-    instrument: Instrument
-    version: str
-    answers: list[dict]
-    score: float | Decimal
-    answered_at: dt.datetime
-
-
-@dataclass
-class RecordPlan:
-    """What a record file holds, checked, in the account's terms."""
-
-    email: str
-    time_zone: str
-    conditions: list[Term] = field(default_factory=list)
-    other_conditions: str = ""
-    spinal_injury_level: str = ""
-    reminder_time: dt.time | None = None
-    medications: list[MedicationPlan] = field(default_factory=list)
-    # day: (status, whether someone answered it)
-    checkins: dict[dt.date, tuple[str, bool]] = field(default_factory=dict)
-    schedules: list[SchedulePlan] = field(default_factory=list)
-    responses: list[ResponsePlan] = field(default_factory=list)
-    episodes: list[RestoredEpisode] = field(default_factory=list)
-    # Parts of the record that are the clinicians' or the sharing's, not restored into the account.
-    left_out: list[str] = field(default_factory=list)
 
 
 def _object(value, path: str) -> dict:

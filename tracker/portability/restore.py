@@ -12,7 +12,6 @@ import uuid
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -20,7 +19,7 @@ from django.template.defaultfilters import pluralize
 
 from accounts.models import User
 from accounts.names import isolated
-from questionnaires.models import QuestionnaireResponse, Schedule
+from questionnaires.models import Instrument, QuestionnaireResponse, Schedule
 
 from ..models import (
     CRAMP_KINDS,
@@ -30,11 +29,9 @@ from ..models import (
     Medication,
     MedicationStep,
     PatientCondition,
+    Term,
 )
 from ..services import EpisodeDetails, NewEpisode, episodes_bulk_create, profile_for
-
-if TYPE_CHECKING:
-    from .record_read import RecordPlan
 
 MAX_PROBLEMS_SHOWN = 50
 RESTORED, SAME, KEPT = "restored", "already here", "differs and was kept as it is"
@@ -116,6 +113,66 @@ class RestoreResult:
         if not self.left_out:
             return ""
         return f"Not imported: {' and '.join(LEFT_OUT[name] for name in self.left_out)}. Invite your clinicians again."
+
+
+@dataclass(frozen=True)
+class StepPlan:
+    record_id: uuid.UUID
+    kind: str
+    day: dt.date
+    dose: str
+    side_effects: list[str]
+    side_effect_other: str
+
+
+@dataclass(frozen=True)
+class MedicationPlan:
+    where: str
+    record_id: uuid.UUID
+    name: str
+    dose: str
+    started_on: dt.date | None
+    stopped_on: dt.date | None
+    steps: list[StepPlan]
+
+
+@dataclass(frozen=True)
+class SchedulePlan:
+    instrument: Instrument
+    every_weeks: int
+    next_due: dt.date
+    active: bool
+
+
+@dataclass(frozen=True)
+class ResponsePlan:
+    where: str
+    record_id: uuid.UUID
+    instrument: Instrument
+    version: str
+    answers: list[dict]
+    score: float | Decimal
+    answered_at: dt.datetime
+
+
+@dataclass
+class RecordPlan:
+    """What a record file holds, checked, in the account's terms."""
+
+    email: str
+    time_zone: str
+    conditions: list[Term] = field(default_factory=list)
+    other_conditions: str = ""
+    spinal_injury_level: str = ""
+    reminder_time: dt.time | None = None
+    medications: list[MedicationPlan] = field(default_factory=list)
+    # day: (status, whether someone answered it)
+    checkins: dict[dt.date, tuple[str, bool]] = field(default_factory=dict)
+    schedules: list[SchedulePlan] = field(default_factory=list)
+    responses: list[ResponsePlan] = field(default_factory=list)
+    episodes: list[RestoredEpisode] = field(default_factory=list)
+    # Parts of the record that are the clinicians' or the sharing's, not restored into the account.
+    left_out: list[str] = field(default_factory=list)
 
 
 def _instant(moment: dt.datetime) -> dt.datetime:
@@ -213,7 +270,7 @@ def episodes_restore(*, patient: User, created_by: User, entries: list[RestoredE
     )
 
 
-def _checkins_restore(patient: User, created_by: User, plan: "RecordPlan", result: RestoreResult) -> None:
+def _checkins_restore(patient: User, created_by: User, plan: RecordPlan, result: RestoreResult) -> None:
     """A day marked by a cramp rather than answered (no one entered it) comes back the same way."""
     stored = dict(CheckIn.objects.filter(patient=patient).values_list("day", "status"))
     for day, (status, _) in plan.checkins.items():
@@ -231,7 +288,7 @@ def _step_print(kind, day, dose, side_effects, other) -> tuple:
     return kind, day, dose, tuple(side_effects), other
 
 
-def _medications_restore(patient: User, created_by: User, plan: "RecordPlan", result: RestoreResult) -> None:
+def _medications_restore(patient: User, created_by: User, plan: RecordPlan, result: RestoreResult) -> None:
     stored = {item.uuid: item for item in Medication.objects.for_patient(patient).prefetch_related("steps")}
     medicines, steps = [], []
     for item in plan.medications:
@@ -276,7 +333,7 @@ def _medications_restore(patient: User, created_by: User, plan: "RecordPlan", re
     result.add("medications", RESTORED, len(medicines))
 
 
-def _profile_restore(patient: User, plan: "RecordPlan", result: RestoreResult, *, fresh: bool) -> None:
+def _profile_restore(patient: User, plan: RecordPlan, result: RestoreResult, *, fresh: bool) -> None:
     """Diagnoses are added to those listed; a detail is filled in where the account has none, and a detail
     that differs is kept. A fresh account (nothing in its diary yet) takes the file's time zone."""
     profile = profile_for(patient)
@@ -303,7 +360,7 @@ def _profile_restore(patient: User, plan: "RecordPlan", result: RestoreResult, *
         result.add("profile", RESTORED if fresh else KEPT)
 
 
-def _questionnaires_restore(patient: User, created_by: User, plan: "RecordPlan", result: RestoreResult) -> None:
+def _questionnaires_restore(patient: User, created_by: User, plan: RecordPlan, result: RestoreResult) -> None:
     schedules = {item.instrument_id: item for item in Schedule.objects.filter(patient=patient)}
     for item in plan.schedules:
         now = schedules.get(item.instrument.pk)
@@ -346,7 +403,7 @@ def _questionnaires_restore(patient: User, created_by: User, plan: "RecordPlan",
 
 
 @transaction.atomic
-def record_restore(*, patient: User, created_by: User, plan: "RecordPlan", owner_confirmed: bool) -> RestoreResult:
+def record_restore(*, patient: User, created_by: User, plan: RecordPlan, owner_confirmed: bool) -> RestoreResult:
     """Restore a checked record file into the patient's account: all of it, or (raising) nothing."""
     if plan.email.casefold() != patient.email.casefold() and not owner_confirmed:
         raise NotYourRecord(
