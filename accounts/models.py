@@ -1,5 +1,6 @@
 """People who use CrampApp: patients (the default), clinicians, and caregivers who log for a patient."""
 
+import datetime as dt
 import zoneinfo
 from functools import cache
 
@@ -108,6 +109,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def local_day(self, moment: dt.datetime) -> dt.date:
+        """The calendar date of `moment` in the user's own zone."""
+        return moment.astimezone(self.zone).date()
+
+    def today(self) -> dt.date:
+        """Today's date in the user's own zone."""
+        return self.local_day(timezone.now())
 
     @property
     def is_patient(self) -> bool:

@@ -116,11 +116,11 @@ def seed_patient(email: str, entries: int):
     """A patient with `entries` diary entries over DIARY_DAYS days (stored by the import's bulk write), a
     diagnosis, three medicines with their steps, and questionnaire answers every three months."""
     from tracker.models import CheckIn, Term
-    from tracker.services import episodes_bulk_create, patient_today, profile_update
+    from tracker.services import episodes_bulk_create, profile_update
 
     patient = new_patient(email)
     rng = random.Random(entries)  # noqa: S311 (synthetic data, not secrets)
-    first_day = patient_today(patient) - dt.timedelta(days=DIARY_DAYS)
+    first_day = patient.today() - dt.timedelta(days=DIARY_DAYS)
     days = [first_day + dt.timedelta(days=offset) for offset in range(DIARY_DAYS)]
     # Seven days in ten answered "no cramps"; the bulk write turns those with a cramp into "had cramps".
     CheckIn.objects.bulk_create(

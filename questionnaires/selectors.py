@@ -10,7 +10,6 @@ from django.db.models import F, FilteredRelation, Prefetch, Q
 from django.shortcuts import get_object_or_404
 
 from accounts.models import User
-from tracker.services import patient_today
 
 from .charts import score_chart
 from .models import Instrument, Item, QuestionnaireResponse, Schedule
@@ -109,7 +108,7 @@ def summary_for(patient: User, start: dt.date, end: dt.date) -> list[InstrumentS
         )
         .order_by("sort_order", "title", "pk", "answered_at")
     )
-    today = patient_today(patient)
+    today = patient.today()
     summaries: dict[int, InstrumentSummary] = {}
     for row in rows:
         summary = summaries.get(row.pk)
@@ -150,7 +149,7 @@ def due_for(patient: User) -> list[Schedule]:
     """The patient's questionnaires due today or earlier, in their own zone."""
     return list(
         Schedule.objects.for_patient(patient)
-        .due(patient_today(patient))
+        .due(patient.today())
         .select_related("instrument")
         .order_by("instrument__sort_order", "instrument__title")
     )

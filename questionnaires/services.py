@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from accounts.models import User
 from tracker.models import MedicationStep
-from tracker.services import local_day, patient_today
 
 from .engine import check_answers, score
 from .models import EVERY_WEEKS_MAX, EVERY_WEEKS_MIN, Instrument, QuestionnaireResponse, Schedule
@@ -33,7 +32,7 @@ def check_every_weeks(every_weeks: int) -> None:
 
 def next_due_after(patient: User, answered_at: dt.datetime, every_weeks: int) -> dt.date:
     """The local date, `every_weeks` weeks after the local day of an answer."""
-    return local_day(patient, answered_at) + dt.timedelta(weeks=every_weeks)
+    return patient.local_day(answered_at) + dt.timedelta(weeks=every_weeks)
 
 
 class Recorded(enum.Enum):
@@ -137,7 +136,7 @@ def schedule_set(*, patient: User, instrument: Instrument, every_weeks: int, set
         .values_list("answered_at", flat=True)
         .first()
     )
-    next_due = next_due_after(patient, last, every_weeks) if last else patient_today(patient)
+    next_due = next_due_after(patient, last, every_weeks) if last else patient.today()
     schedule = Schedule.objects.select_for_update().filter(patient=patient, instrument=instrument).first()
     if schedule is None:
         schedule = Schedule(patient=patient, instrument=instrument)
@@ -174,7 +173,7 @@ def schedule_after_medication_step(*, step: MedicationStep) -> None:
     if step.kind not in (MedicationStep.Kind.STARTED, MedicationStep.Kind.DOSE_CHANGED):
         return
     patient = step.medication.patient
-    if step.day < patient_today(patient) - AFTER_MEDICATION_STEP:
+    if step.day < patient.today() - AFTER_MEDICATION_STEP:
         return
     next_due = step.day + AFTER_MEDICATION_STEP
     for instrument in Instrument.objects.active().filter(offered_to=Instrument.Offer.AFTER_MEDICATION_STEP):

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from accounts.decorators import clinician_required, patient_required
 from tracker.access import access_patient
 from tracker.models import AccessLog
-from tracker.services import patient_today
 from tracker.sharing import access_log_record
 
 from .charts import format_score
@@ -43,7 +42,7 @@ def _tell_recorded(request: HttpRequest, instrument, response, recorded: Recorde
 def questionnaire_list(request: HttpRequest) -> HttpResponse:
     """The questionnaires offered to the patient: whether each is due, its schedule, and the patient's scores
     over a year; then the others they can add."""
-    end = patient_today(request.user)
+    end = request.user.today()
     start = end - dt.timedelta(days=HISTORY_DAYS - 1)
     offered, more = offered_and_more(request.user, start, end)
     context = {"summaries": offered, "more": more, "start": start, "end": end}

@@ -1,5 +1,6 @@
 """Lighthouse audit of the served app: the landing page, a learn page, the dashboard and the episode
-form (signed in as a demo patient), with Lighthouse's default mobile emulation.
+form (signed in as a demo patient), and the clinician's review of that patient (signed in as the demo
+clinician, with the code of their authenticator app), with Lighthouse's default mobile emulation.
 
     .venv/bin/python scripts/audit.py          # or: make audit
 
@@ -11,6 +12,9 @@ is ever downloaded). It prints the four scores per page and exits 1 when a page 
 """
 
 import argparse
+import base64
+import hashlib
+import hmac
 import http.client
 import json
 import os
@@ -22,7 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlencode
@@ -31,8 +35,10 @@ PROJECT = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = PROJECT / "tools" / "lighthouse" / "node_modules" / "lighthouse" / "cli" / "index.js"
 HOST = "127.0.0.1"
 CSRF_INPUT = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
-# seed_demo prints "  patient:   <e-mail> / <password>".
+# seed_demo prints "  patient:   <e-mail> / <password>" and the clinician with their authenticator secret.
 SEEDED_PATIENT = re.compile(r"patient:\s+(\S+@\S+) / (\S+)")
+SEEDED_CLINICIAN = re.compile(r"clinician:\s+(\S+@\S+) / (\S+) \(authenticator app secret (\w+)\)")
+REVIEW_LINK = re.compile(r'href="(/clinic/patients/\d+/)"')
 LIGHTHOUSE_TRIES = 3
 CHROME_FLAGS = "--headless=new --no-sandbox --disable-gpu --disable-dev-shm-usage --no-first-run"
 
@@ -51,6 +57,7 @@ class Page:
     name: str
     path: str
     public: bool
+    clinician: bool = False
 
 
 PAGES = [
@@ -58,6 +65,8 @@ PAGES = [
     Page("learn page", "/learn/what-are-muscle-cramps/", public=True),
     Page("dashboard", "/dashboard/", public=False),
     Page("episode form", "/episodes/new/", public=False),
+    # The path is the demo patient's review, found on the clinic list once signed in.
+    Page("clinician review", "", public=False, clinician=True),
 ]
 
 
@@ -102,20 +111,35 @@ def app_environment(workdir: Path) -> dict[str, str]:
     }
 
 
-def prepare_database(environment: dict[str, str]) -> tuple[str, str]:
-    """Migrate, collect static files, load the guidance and a demo patient with months of cramps;
-    return the patient's e-mail address and password."""
+@dataclass(frozen=True)
+class Account:
+    email: str
+    password: str
+    totp_secret: str = ""
+
+
+def prepare_database(environment: dict[str, str]) -> tuple[Account, Account]:
+    """Migrate, collect static files, load the guidance and a demo patient with months of cramps and the
+    clinician they granted access; return both accounts."""
     manage = [sys.executable, "manage.py"]
     for command in (["migrate", "--noinput"], ["collectstatic", "--noinput"], ["load_education"]):
         subprocess.run([*manage, *command], cwd=PROJECT, env=environment, check=True, stdout=subprocess.DEVNULL)
-    seed = ["seed_demo", "--force", "--prefix", "audit", "--patients", "1", "--episodes", "150", "--clinicians", "0"]
+    seed = ["seed_demo", "--force", "--prefix", "audit", "--patients", "1", "--episodes", "150", "--clinicians", "1"]
     output = subprocess.run(
         [*manage, *seed], cwd=PROJECT, env=environment, check=True, capture_output=True, text=True
     ).stdout
-    match = SEEDED_PATIENT.search(output)
-    if not match:
-        raise RuntimeError(f"seed_demo did not name the patient it created:\n{output}")
-    return match.group(1), match.group(2)
+    patient, clinician = SEEDED_PATIENT.search(output), SEEDED_CLINICIAN.search(output)
+    if not patient or not clinician:
+        raise RuntimeError(f"seed_demo did not name the accounts it created:\n{output}")
+    return Account(*patient.groups()), Account(*clinician.groups())
+
+
+def totp_code(secret: str) -> str:
+    """The code an authenticator app shows now (RFC 6238: HMAC-SHA1 of the 30-second step, six digits)."""
+    key = base64.b32decode(secret)
+    digest = hmac.new(key, (int(time.time()) // 30).to_bytes(8, "big"), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    return f"{int.from_bytes(digest[offset : offset + 4], 'big') & 0x7FFFFFFF:010d}"[-6:]
 
 
 def wait_for_health(port: int, seconds: float) -> bool:
@@ -132,29 +156,54 @@ def wait_for_health(port: int, seconds: float) -> bool:
     return False
 
 
-def log_in(port: int, email: str, password: str) -> str:
-    """Sign in through the allauth form like a browser would; return the Cookie header to send."""
-    connection = http.client.HTTPConnection(HOST, port, timeout=10)
-    connection.request("GET", "/accounts/login/")
+def _form_post(connection, path: str, fields: dict, cookies: SimpleCookie) -> http.client.HTTPResponse:
+    """GET a form for its CSRF token, then POST `fields` to it with the cookies so far; cookies set are kept."""
+    cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in cookies.items())
+    connection.request("GET", path, headers={"Cookie": cookie} if cookie else {})
     response = connection.getresponse()
     form = response.read().decode()
-    cookies = SimpleCookie(response.getheader("Set-Cookie", ""))
+    for header in response.headers.get_all("Set-Cookie") or []:
+        cookies.load(header)
     match = CSRF_INPUT.search(form)
     if response.status != 200 or not match or "csrftoken" not in cookies:
-        raise RuntimeError(f"the log-in form did not load (HTTP {response.status})")
-    body = urlencode({"csrfmiddlewaretoken": match.group(1), "login": email, "password": password})
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
-        "Cookie": f"csrftoken={cookies['csrftoken'].value}",
-    }
-    connection.request("POST", "/accounts/login/", body=body, headers=headers)
+        raise RuntimeError(f"the form at {path} did not load (HTTP {response.status})")
+    body = urlencode({"csrfmiddlewaretoken": match.group(1), **fields})
+    cookie = "; ".join(f"{name}={morsel.value}" for name, morsel in cookies.items())
+    headers = {"Content-Type": "application/x-www-form-urlencoded", "Cookie": cookie}
+    connection.request("POST", path, body=body, headers=headers)
     response = connection.getresponse()
     response.read()
     for header in response.headers.get_all("Set-Cookie") or []:
         cookies.load(header)
+    return response
+
+
+def log_in(port: int, account: Account) -> str:
+    """Sign in through the allauth forms like a browser would (with the authenticator app's code when the
+    account has one); return the Cookie header to send."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=10)
+    cookies = SimpleCookie()
+    response = _form_post(
+        connection, "/accounts/login/", {"login": account.email, "password": account.password}, cookies
+    )
+    if account.totp_secret and response.status == 302:
+        response = _form_post(
+            connection, response.getheader("Location"), {"code": totp_code(account.totp_secret)}, cookies
+        )
     if response.status != 302 or "sessionid" not in cookies:
-        raise RuntimeError(f"log-in as {email} failed (HTTP {response.status})")
+        raise RuntimeError(f"log-in as {account.email} failed (HTTP {response.status})")
     return f"sessionid={cookies['sessionid'].value}; csrftoken={cookies['csrftoken'].value}"
+
+
+def review_path(port: int, cookie: str) -> str:
+    """The demo patient's review, as the clinic list links it."""
+    connection = http.client.HTTPConnection(HOST, port, timeout=10)
+    connection.request("GET", "/clinic/", headers={"Cookie": cookie})
+    response = connection.getresponse()
+    match = REVIEW_LINK.search(response.read().decode())
+    if response.status != 200 or not match:
+        raise RuntimeError(f"the clinic list did not link the demo patient (HTTP {response.status})")
+    return match.group(1)
 
 
 def run_lighthouse(url: str, report: Path, headers: Path | None) -> dict | None:
@@ -245,7 +294,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="crampapp-audit-") as folder:
         workdir = Path(folder)
         environment = app_environment(workdir)
-        email, password = prepare_database(environment)
+        patient, clinician = prepare_database(environment)
         port = free_port()
         server = subprocess.Popen(
             [sys.executable, "-m", "gunicorn", "crampapp.wsgi", "--workers", "2", "--bind", f"{HOST}:{port}"],
@@ -259,8 +308,20 @@ def main() -> int:
                 print("gunicorn did not start")
                 return 1
             headers = workdir / "headers.json"
-            headers.write_text(json.dumps({"Cookie": log_in(port, email, password)}))
-            results = [audit_page(page, f"http://{HOST}:{port}", workdir, headers) for page in PAGES]
+            headers.write_text(json.dumps({"Cookie": log_in(port, patient)}))
+            clinician_headers = workdir / "clinician-headers.json"
+            clinician_cookie = log_in(port, clinician)
+            clinician_headers.write_text(json.dumps({"Cookie": clinician_cookie}))
+            review = review_path(port, clinician_cookie)
+            results = [
+                audit_page(
+                    replace(page, path=review) if page.clinician else page,
+                    f"http://{HOST}:{port}",
+                    workdir,
+                    clinician_headers if page.clinician else headers,
+                )
+                for page in PAGES
+            ]
         finally:
             server.terminate()
             server.wait(timeout=30)

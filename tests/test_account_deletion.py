@@ -20,7 +20,6 @@ from tracker.services import (
     checkin_record,
     episode_create,
     medication_add,
-    patient_today,
     profile_update,
 )
 from tracker.sharing import invitation_create, note_add
@@ -58,9 +57,7 @@ def fill_record(patient: User, clinician: User) -> None:
                 relief_measures=[term("relief", "stretching")],
             ),
         )
-    checkin_record(
-        patient=patient, created_by=patient, day=patient_today(patient) - dt.timedelta(days=5), status="none"
-    )
+    checkin_record(patient=patient, created_by=patient, day=patient.today() - dt.timedelta(days=5), status="none")
     grant_access(patient, clinician)
     invitation_create(patient=patient, invited_email="dr.later@example.org")
     note_add(author=clinician, patient=patient, text="Calf cramps mostly at night.")

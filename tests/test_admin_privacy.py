@@ -34,7 +34,6 @@ from tracker.services import (
     checkin_record,
     episode_create,
     medication_add,
-    patient_today,
     profile_update,
 )
 from tracker.sharing import invitation_create, note_add
@@ -59,7 +58,7 @@ def record(patient, clinician):
         other_conditions="Hypothyroidism",
         reminder_time=dt.time(20, 0),
     )
-    medication_add(patient=patient, name="Baclofen", dose=DOSE, started_on=patient_today(patient))
+    medication_add(patient=patient, name="Baclofen", dose=DOSE, started_on=patient.today())
     for hours_ago in (30, 20, 2):
         episode_create(
             patient=patient,
@@ -72,9 +71,7 @@ def record(patient, clinician):
                 triggers=[term("trigger", "cold")],
             ),
         )
-    checkin_record(
-        patient=patient, created_by=patient, day=patient_today(patient) - dt.timedelta(days=5), status="none"
-    )
+    checkin_record(patient=patient, created_by=patient, day=patient.today() - dt.timedelta(days=5), status="none")
     grant_access(patient, clinician)
     invitation_create(patient=patient, invited_email=INVITED)
     note_add(author=clinician, patient=patient, text=NOTE)
@@ -132,7 +129,7 @@ class TestDeletingAPatient:
 
 def test_health_rows_name_only_their_kind_and_id(record, clinician):
     instrument = Instrument.objects.first()
-    Schedule.objects.create(patient=record, instrument=instrument, every_weeks=4, next_due=patient_today(record))
+    Schedule.objects.create(patient=record, instrument=instrument, every_weeks=4, next_due=record.today())
     QuestionnaireResponse.objects.create(
         patient=record,
         instrument=instrument,

@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tracker.models import Episode
-from tracker.services import patient_today
 
 from .factories import CaregiverFactory, grant_care
 
@@ -60,7 +59,7 @@ def caregiver_logs_a_night(client, patient, caregiver) -> Episode:
     client.force_login(caregiver)
     new = care_url("care_tally_new", patient)
     form = client.get(new).context["form"]
-    night = patient_today(patient) - dt.timedelta(days=3)
+    night = patient.today() - dt.timedelta(days=3)
     response = client.post(new, form_data(form, patient, tally_date=night, cramp_count="4", severity="7"))
     assert response.status_code == 302
     return Episode.objects.get(client_id=form.initial["client_id"])

@@ -20,7 +20,7 @@ from fhir.resources.bundle import Bundle
 
 from accounts.models import User
 from tracker.models import AccessLog, CareGrant, CheckIn, ClinicianNote, EntryType, Episode
-from tracker.services import EpisodeDetails, episode_create, patient_today
+from tracker.services import EpisodeDetails, episode_create
 from tracker.sharing import caregiver_invitation_accept, grant_end, invitation_accept, invitation_create
 from tracker.tally_forms import TallyForm
 
@@ -491,7 +491,7 @@ class TestTallies:
         grant_care(patient, caregiver)
         client.force_login(caregiver)
         data = self.last_night(client, patient, times_woken="2")
-        last_night = patient_today(patient) - dt.timedelta(days=1)
+        last_night = patient.today() - dt.timedelta(days=1)
         assert data["tally_date"] == last_night.isoformat()
 
         response = client.post(tally_url(patient), data, follow=True)
@@ -540,7 +540,7 @@ class TestTallies:
     def test_a_night_with_a_tally_already_is_refused_without_a_link_to_change_the_patients(
         self, client, patient, caregiver, helping
     ):
-        night = patient_today(patient) - dt.timedelta(days=1)
+        night = patient.today() - dt.timedelta(days=1)
         episode_create(
             patient=patient,
             created_by=patient,
@@ -561,7 +561,7 @@ class TestTallies:
     def test_cramps_logged_one_by_one_that_night_are_asked_about_then_counted_in_it(
         self, client, patient, caregiver, helping
     ):
-        night = patient_today(patient) - dt.timedelta(days=1)
+        night = patient.today() - dt.timedelta(days=1)
         single = log_cramp(
             patient, patient, started_at=dt.datetime.combine(night, dt.time(23, 30), tzinfo=patient.zone)
         )
@@ -588,7 +588,7 @@ class TestTallies:
         client.force_login(caregiver)
         client.post(tally_url(patient), self.last_night(client, patient))
         tally = Episode.objects.get()
-        patients_day = patient_today(patient) - dt.timedelta(days=1)
+        patients_day = patient.today() - dt.timedelta(days=1)
         patients_tally, _ = episode_create(
             patient=patient,
             created_by=patient,

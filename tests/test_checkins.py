@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from tracker.models import CheckIn
 from tracker.selectors import recent_days
-from tracker.services import checkin_record, patient_today
+from tracker.services import checkin_record
 
 from .factories import CaregiverFactory, EpisodeFactory, PatientFactory, grant_care
 
@@ -38,7 +38,7 @@ def test_no_cramps_today_is_recorded_for_the_patients_local_day(client):
 
 def test_one_check_in_per_patient_per_local_day(client, patient):
     client.force_login(patient)
-    today = patient_today(patient)
+    today = patient.today()
     answer(client, today, "none")
     answer(client, today, "cramps")
     checkin = CheckIn.objects.get(patient=patient)
@@ -48,7 +48,7 @@ def test_one_check_in_per_patient_per_local_day(client, patient):
 
 
 def test_another_patient_may_check_in_on_the_same_day(patient, other_patient):
-    today = patient_today(patient)
+    today = patient.today()
     checkin_record(patient=patient, created_by=patient, day=today, status="none")
     checkin_record(patient=other_patient, created_by=other_patient, day=today, status="none")
     assert CheckIn.objects.filter(day=today).count() == 2
@@ -56,14 +56,14 @@ def test_another_patient_may_check_in_on_the_same_day(patient, other_patient):
 
 def test_the_patients_own_answer_records_them_as_who_gave_it(client, patient):
     client.force_login(patient)
-    answer(client, patient_today(patient), "none")
+    answer(client, patient.today(), "none")
     assert CheckIn.objects.get().created_by == patient
 
 
 def test_a_changed_answer_records_who_changed_it_and_the_same_answer_again_changes_nothing(patient):
     caregiver = CaregiverFactory()
     grant_care(patient, caregiver)
-    today = patient_today(patient)
+    today = patient.today()
     checkin_record(patient=patient, created_by=caregiver, day=today, status="none")
     checkin_record(patient=patient, created_by=patient, day=today, status="none")
     assert CheckIn.objects.get().created_by == caregiver
@@ -74,13 +74,13 @@ def test_a_changed_answer_records_who_changed_it_and_the_same_answer_again_chang
 
 def test_i_had_cramps_today_leads_to_the_quick_log(client, patient):
     client.force_login(patient)
-    response = client.post(CHECKIN_URL, {"day": patient_today(patient).isoformat(), "status": "cramps"})
+    response = client.post(CHECKIN_URL, {"day": patient.today().isoformat(), "status": "cramps"})
     assert response["Location"] == reverse("tracker:episode_new") + "?mode=quick"
 
 
 def test_i_had_cramps_on_an_earlier_day_leads_to_the_full_form_on_that_day(client, patient):
     client.force_login(patient)
-    day = patient_today(patient) - dt.timedelta(days=2)
+    day = patient.today() - dt.timedelta(days=2)
     response = client.post(CHECKIN_URL, {"day": day.isoformat(), "status": "cramps"})
     assert response["Location"] == f"{reverse('tracker:episode_new')}?day={day.isoformat()}"
     form = client.get(response["Location"]).context["form"]
@@ -89,7 +89,7 @@ def test_i_had_cramps_on_an_earlier_day_leads_to_the_full_form_on_that_day(clien
 
 def test_a_missed_earlier_day_can_be_filled_in_once(client, patient):
     client.force_login(patient)
-    day = patient_today(patient) - dt.timedelta(days=3)
+    day = patient.today() - dt.timedelta(days=3)
     answer(client, day, "none")
     response = answer(client, day, "cramps")
     assert CheckIn.objects.get(patient=patient, day=day).status == CheckIn.Status.NO_CRAMPS
@@ -98,7 +98,7 @@ def test_a_missed_earlier_day_can_be_filled_in_once(client, patient):
 
 def test_a_future_day_is_refused(client, patient):
     client.force_login(patient)
-    response = answer(client, patient_today(patient) + dt.timedelta(days=1), "none")
+    response = answer(client, patient.today() + dt.timedelta(days=1), "none")
     assert not CheckIn.objects.exists()
     assert "You can only check in for today or earlier days." in page_messages(response)
 
@@ -106,7 +106,7 @@ def test_a_future_day_is_refused(client, patient):
 def test_no_cramps_is_refused_on_a_day_with_cramps_logged(client, patient):
     EpisodeFactory(patient=patient, started_at=timezone.now())
     client.force_login(patient)
-    response = answer(client, patient_today(patient), "none")
+    response = answer(client, patient.today(), "none")
     assert not CheckIn.objects.filter(status="none").exists()
     assert any("You logged cramps on this day" in message for message in page_messages(response))
 
@@ -125,19 +125,17 @@ def test_a_tampered_check_in_is_explained_never_a_500(client, patient, data):
 
 def test_the_service_refuses_an_unknown_status(patient):
     with pytest.raises(ValidationError):
-        checkin_record(patient=patient, created_by=patient, day=patient_today(patient), status="maybe")
+        checkin_record(patient=patient, created_by=patient, day=patient.today(), status="maybe")
 
 
 def test_checking_in_from_the_dashboard_returns_to_the_dashboard(client, patient):
     client.force_login(patient)
-    response = client.post(
-        CHECKIN_URL, {"day": patient_today(patient).isoformat(), "status": "none", "from": "dashboard"}
-    )
+    response = client.post(CHECKIN_URL, {"day": patient.today().isoformat(), "status": "none", "from": "dashboard"})
     assert response["Location"] == reverse("tracker:dashboard")
 
 
 def test_a_cramp_free_day_is_distinguishable_from_an_unrecorded_day(client, patient):
-    today = patient_today(patient)
+    today = patient.today()
     checkin_record(patient=patient, created_by=patient, day=today - dt.timedelta(days=1), status="none")
     EpisodeFactory(patient=patient, started_at=timezone.now() - dt.timedelta(days=2))
     states = {record.day: record.state for record in recent_days(patient)}
@@ -152,7 +150,7 @@ def test_a_cramp_free_day_is_distinguishable_from_an_unrecorded_day(client, pati
 
 
 def test_check_in_page_offers_buttons_only_for_unrecorded_earlier_days(client, patient):
-    today = patient_today(patient)
+    today = patient.today()
     checkin_record(patient=patient, created_by=patient, day=today - dt.timedelta(days=1), status="none")
     client.force_login(patient)
     html = client.get(CHECKIN_URL).content.decode()

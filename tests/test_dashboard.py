@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.services import checkin_record, patient_today
+from tracker.services import checkin_record
 
 from .factories import EpisodeFactory, PatientFactory, checked_in_cramp_free
 
@@ -23,7 +23,7 @@ def test_dashboard_offers_one_tap_logging_and_todays_check_in(client, patient):
 
 
 def test_dashboard_shows_todays_answer_once_given(client, patient):
-    checkin_record(patient=patient, created_by=patient, day=patient_today(patient), status="none")
+    checkin_record(patient=patient, created_by=patient, day=patient.today(), status="none")
     client.force_login(patient)
     html = client.get(DASHBOARD_URL).content.decode()
     assert "<strong>No cramps</strong> today" in html
@@ -66,7 +66,7 @@ def test_a_new_patient_who_logs_six_cramps_on_day_one_is_not_told_they_are_risin
 
 
 def test_dashboard_strip_shows_14_days_with_three_distinct_states(client, patient):
-    today = patient_today(patient)
+    today = patient.today()
     checkin_record(patient=patient, created_by=patient, day=today - dt.timedelta(days=1), status="none")
     EpisodeFactory.create_batch(2, patient=patient, started_at=timezone.now() - dt.timedelta(days=2))
     client.force_login(patient)

@@ -26,7 +26,6 @@ from tracker.services import (
     episode_create,
     medication_add,
     medication_step_add,
-    patient_today,
     profile_for,
 )
 from tracker.tallies import Overlap, slot_bounds
@@ -225,7 +224,7 @@ def record(patient, caregiver):
     described cramp, cramp-free days, diagnoses, medicines with their steps, and a questionnaire."""
     patient.time_zone = "America/New_York"
     patient.save(update_fields=["time_zone"])
-    today = patient_today(patient)
+    today = patient.today()
     now = timezone.now().replace(microsecond=0)
     zone = patient.zone
     night = today - dt.timedelta(days=20)

@@ -58,9 +58,7 @@ from tracker.services import (
     EpisodeDetails,
     LocationChoice,
     episode_create,
-    local_day,
     medication_add,
-    patient_today,
 )
 from tracker.sharing import invitation_create
 
@@ -446,7 +444,7 @@ def assert_record_keeps_its_rules(patient: User) -> None:
         assert tag.episode.patient_id == patient.pk
     for checkin in CheckIn.objects.filter(patient=patient):
         checkin.full_clean()
-        assert checkin.day <= patient_today(patient)
+        assert checkin.day <= patient.today()
     for medication in Medication.objects.filter(patient=patient):
         medication.full_clean()
     for profile in PatientProfile.objects.filter(patient=patient):
@@ -676,7 +674,7 @@ def assert_new_episodes_are_shown_escaped(client: Client, patient: User, before:
         if clinician is not None and has_payload(*texts):
             reviewer = signed_in(clinician)
             # The review shows each cramp's notes (not the medication taken for it), for the day it was on.
-            day = local_day(patient, episode.started_at).isoformat()
+            day = patient.local_day(episode.started_at).isoformat()
             review = reviewer.get(f"/clinic/patients/{patient.pk}/", {"start": day, "end": day})
             assert_shown_escaped(review, episode.notes)
             # The visit report lists cramps without their notes: it must only never show them raw.
@@ -1556,7 +1554,7 @@ CSRF_POSTS = {
     in_header=st.booleans(),
 )
 def test_a_post_with_a_missing_or_tampered_csrf_token_is_refused(patient, url, token, in_header):
-    data = {key: value.format(today=patient_today(patient)) for key, value in CSRF_POSTS[url].items()}
+    data = {key: value.format(today=patient.today()) for key, value in CSRF_POSTS[url].items()}
     headers = {}
     if token is not None:
         if in_header:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from tracker.counting import daily_stats, days_stats
 from tracker.insights import default_period, insights_for
 from tracker.models import CheckIn, Episode, EpisodeLocation, EpisodeTerm, Medication
-from tracker.services import checkin_record, patient_today
+from tracker.services import checkin_record
 from tracker.tallies import slot_bounds
 
 from .factories import EpisodeFactory, PatientFactory, grant_access, medication_effects, term
@@ -70,7 +70,7 @@ class TestWeeks:
         """Whether or not the tally's row carries the "woke me" mark (the services set it; rows stored
         around them, such as demo data, may not), its wakings belong to the night's morning."""
         patient = PatientFactory(time_zone="Europe/Paris")
-        night = patient_today(patient) - dt.timedelta(days=3)
+        night = patient.today() - dt.timedelta(days=3)
         EpisodeFactory(
             patient=patient,
             started_at=slot_bounds(patient, "night", night)[0],
@@ -191,7 +191,7 @@ class TestPage:
         episode = EpisodeFactory(patient=patient, started_at=timezone.now() - dt.timedelta(days=1))
         EpisodeLocation.objects.create(patient=patient, episode=episode, location=term("location", "calf"), side="left")
         EpisodeTerm.objects.create(patient=patient, episode=episode, term=term("trigger", "cold"))
-        checkin_record(patient=patient, created_by=patient, day=patient_today(patient), status="none")
+        checkin_record(patient=patient, created_by=patient, day=patient.today(), status="none")
         client.force_login(patient)
         html = client.get(INSIGHTS_URL).content.decode()
         for title in [

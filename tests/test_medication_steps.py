@@ -20,7 +20,6 @@ from tracker.services import (
     medication_step_delete,
     medication_step_update,
     medication_update,
-    patient_today,
 )
 
 from .factories import ClinicianFactory, EpisodeFactory, PatientFactory, grant_access, medication_effects
@@ -94,7 +93,7 @@ class TestRules:
 
     def test_a_step_in_the_future_is_refused(self, patient):
         medication = medication_add(patient=patient, name="Magnesium")
-        tomorrow = patient_today(patient) + dt.timedelta(days=1)
+        tomorrow = patient.today() + dt.timedelta(days=1)
         with pytest.raises(ValidationError) as refused:
             add(medication, STARTED, tomorrow)
         assert "in the future" in refused.value.message_dict["day"][0]
@@ -220,7 +219,7 @@ class TestMedicationForm:
 
     def test_a_future_start_date_is_refused_next_to_the_field(self, client, patient):
         client.force_login(patient)
-        tomorrow = (patient_today(patient) + dt.timedelta(days=1)).isoformat()
+        tomorrow = (patient.today() + dt.timedelta(days=1)).isoformat()
         response = client.post(reverse("tracker:medication_new"), {"name": "Magnesium", "started_on": tomorrow})
         assert response.status_code == 200
         assert "in the future" in response.context["form"].errors["started_on"][0]
@@ -277,7 +276,7 @@ class TestStepWindows:
         ]
 
     def test_the_window_after_the_latest_step_stops_at_today(self, patient):
-        today = patient_today(patient)
+        today = patient.today()
         medication = medication_add(patient=patient, name="Magnesium", started_on=today - dt.timedelta(days=5))
         [effect] = medication_effects(patient, today)
         after = effect.steps[0].after
@@ -398,7 +397,7 @@ class TestPages:
 
     def test_a_future_date_is_refused_on_the_page(self, client, baclofen):
         client.force_login(baclofen.patient)
-        tomorrow = (patient_today(baclofen.patient) + dt.timedelta(days=1)).isoformat()
+        tomorrow = (baclofen.patient.today() + dt.timedelta(days=1)).isoformat()
         step = baclofen.steps.get(kind=STOPPED)
         url = reverse("tracker:medication_step_edit", args=[baclofen.uuid, step.uuid])
         response = client.post(url, step_data(kind=STOPPED, day=tomorrow, dose=""))
@@ -444,7 +443,7 @@ class TestPages:
         assert baclofen.steps.count() == 3
 
     def test_the_insights_page_draws_the_timeline_with_a_table(self, client, patient):
-        today = patient_today(patient)
+        today = patient.today()
         medication = medication_add(
             patient=patient, name="Baclofen", dose="5 mg", started_on=today - dt.timedelta(days=40)
         )
@@ -529,7 +528,7 @@ def test_the_review_reads_medicines_and_steps_in_a_fixed_number_of_queries(
 ):
     patient = PatientFactory()
     grant_access(patient, clinician)
-    today = patient_today(patient)
+    today = patient.today()
     for number in range(medicines):
         medication = medication_add(
             patient=patient, name=f"Medicine {number}", dose="1 tablet", started_on=today - dt.timedelta(days=60)

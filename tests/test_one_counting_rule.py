@@ -12,7 +12,7 @@ from django.urls import reverse
 
 from tracker.counting import daily_stats, mean_daily_worst
 from tracker.models import CheckIn, EntryType
-from tracker.services import EpisodeDetails, episode_create, patient_today
+from tracker.services import EpisodeDetails, episode_create
 
 from .factories import grant_access
 
@@ -28,7 +28,7 @@ WORST = 7
 
 
 def log(patient, *, days_ago, hour=10, severity, kind="", entry_type=EntryType.SINGLE, count=1):
-    today = patient_today(patient)
+    today = patient.today()
     day = today - dt.timedelta(days=days_ago)
     tally = entry_type != EntryType.SINGLE
     details = EpisodeDetails(
@@ -46,7 +46,7 @@ def log(patient, *, days_ago, hour=10, severity, kind="", entry_type=EntryType.S
 def seeded(patient, clinician):
     patient.time_zone = "America/Chicago"
     patient.save(update_fields=["time_zone"])
-    today = patient_today(patient)
+    today = patient.today()
     log(patient, days_ago=1, severity=6)
     log(patient, days_ago=1, hour=11, severity=3, kind="cramp")
     log(patient, days_ago=2, severity=2, kind="twitch")
@@ -62,12 +62,12 @@ def seeded(patient, clinician):
 
 
 def period(patient) -> dict:
-    today = patient_today(patient)
+    today = patient.today()
     return {"start": (today - dt.timedelta(days=29)).isoformat(), "end": today.isoformat()}
 
 
 def test_the_rule_itself_on_the_seeded_days(seeded):
-    today = patient_today(seeded)
+    today = seeded.today()
     days = list(daily_stats(seeded, today - dt.timedelta(days=29), today).values())
     assert sum(day.cramps for day in days) == CRAMPS
     assert sum(day.recorded for day in days) == RECORDED_DAYS

@@ -12,7 +12,6 @@ from django.utils import timezone
 
 from questionnaires.models import Instrument, QuestionnaireResponse
 from questionnaires.services import schedule_set
-from tracker.services import local_day
 
 pytestmark = pytest.mark.django_db
 
@@ -88,7 +87,7 @@ class TestChangedAnswersSentWithTheSameForm:
             client.post(ANSWER_URL, impact(form_id, 6, 6, 7, 7))
         stored = QuestionnaireResponse.objects.get()
         assert stored.answered_at == later
-        assert patient.questionnaire_schedules.get().next_due == local_day(patient, later) + dt.timedelta(weeks=4)
+        assert patient.questionnaire_schedules.get().next_due == patient.local_day(later) + dt.timedelta(weeks=4)
 
     def test_with_an_answer_missing_are_explained_and_change_nothing(self, client, form_id):
         client.post(ANSWER_URL, impact(form_id, 2, 2, 3, 3))

@@ -25,7 +25,7 @@ from questionnaires.selectors import due_for, summary_for
 from questionnaires.services import response_record, schedule_set, schedule_stop
 from tracker.account_deletion import patient_account_delete
 from tracker.models import AccessLog, CareGrant, EntryType, PatientCondition
-from tracker.services import medication_add, medication_step_add, patient_today, profile_for
+from tracker.services import medication_add, medication_step_add, profile_for
 
 from .factories import ClinicianFactory, EpisodeFactory, PatientFactory, grant_access, term
 
@@ -267,7 +267,7 @@ class TestOffers:
     def test_the_night_question_is_offered_once_a_cramp_woke_the_patient(self, client, patient, fields, offered):
         assert "night-waking" in listed(client, patient)[1]
         if "entry_type" in fields:
-            fields = {**fields, "tally_date": patient_today(patient) - dt.timedelta(days=1), "duration_seconds": None}
+            fields = {**fields, "tally_date": patient.today() - dt.timedelta(days=1), "duration_seconds": None}
         EpisodeFactory(patient=patient, **fields)
         assert ("night-waking" in listed(client, patient)[0]) == offered
 
@@ -292,7 +292,7 @@ class TestImpressionOfChange:
         assert "pgic" in listed(client, patient)[1]
 
     def test_the_pgic_is_due_4_weeks_after_a_medicine_is_started_and_not_before(self, client, patient, pgic):
-        today = patient_today(patient)
+        today = patient.today()
         medication_add(patient=patient, name="Mexiletine", dose="200 mg", started_on=today)
         schedule = Schedule.objects.get(instrument=pgic)
         assert (schedule.next_due, schedule.every_weeks, schedule.set_by) == (today + dt.timedelta(weeks=4), 4, patient)
@@ -307,37 +307,37 @@ class TestImpressionOfChange:
             )
 
     def test_a_dose_change_asks_again_4_weeks_after_it(self, patient, pgic):
-        today = patient_today(patient)
+        today = patient.today()
         medication = medication_add(patient=patient, name="Gabapentin", started_on=today - dt.timedelta(days=10))
         medication_step_add(medication=medication, created_by=patient, kind="dose_changed", day=today, dose="300 mg")
         assert Schedule.objects.get(instrument=pgic).next_due == today + dt.timedelta(weeks=4)
 
     def test_an_earlier_step_written_later_keeps_the_later_follow_up(self, patient, pgic):
-        today = patient_today(patient)
+        today = patient.today()
         medication_add(patient=patient, name="Gabapentin", started_on=today)
         medication_add(patient=patient, name="Baclofen", started_on=today - dt.timedelta(days=7))
         assert Schedule.objects.get(instrument=pgic).next_due == today + dt.timedelta(weeks=4)
 
     @pytest.mark.parametrize("days_ago", [29, 400])
     def test_a_start_written_down_more_than_4_weeks_later_asks_nothing(self, patient, days_ago):
-        started = patient_today(patient) - dt.timedelta(days=days_ago)
+        started = patient.today() - dt.timedelta(days=days_ago)
         medication_add(patient=patient, name="Quinine", started_on=started)
         assert not Schedule.objects.exists()
 
     def test_a_stop_asks_nothing(self, patient):
-        today = patient_today(patient)
+        today = patient.today()
         medication = medication_add(patient=patient, name="Quinine", started_on=today - dt.timedelta(days=60))
         medication_step_add(medication=medication, created_by=patient, kind="stopped", day=today)
         assert not Schedule.objects.exists()
 
     def test_the_pgic_is_answered_scored_stored_and_asked_again_4_weeks_on(self, client, patient, pgic):
-        medication_add(patient=patient, name="Mexiletine", started_on=patient_today(patient))
+        medication_add(patient=patient, name="Mexiletine", started_on=patient.today())
         with days_later(28):
             client.force_login(patient)
             client.post(answer_url("pgic"), form_data(change=2))
             stored = QuestionnaireResponse.objects.get()
             assert (stored.score, [answer["label"] for answer in stored.answers]) == (2, ["Much improved"])
-            assert Schedule.objects.get(instrument=pgic).next_due == patient_today(patient) + dt.timedelta(weeks=4)
+            assert Schedule.objects.get(instrument=pgic).next_due == patient.today() + dt.timedelta(weeks=4)
 
     def test_the_pgic_offers_the_seven_standard_answers(self, pgic):
         [item] = pgic.items.all()
@@ -479,7 +479,7 @@ class TestConstraints:
 class TestScheduling:
     def test_a_first_schedule_is_due_today_in_the_patients_zone(self, patient, impact):
         schedule = schedule_set(patient=patient, instrument=impact, every_weeks=1, set_by=patient)
-        assert schedule.next_due == patient_today(patient)
+        assert schedule.next_due == patient.today()
         assert [due.instrument for due in due_for(patient)] == [impact]
 
     def test_answering_moves_the_next_due_date_n_weeks_on(self, patient, psfs):
@@ -506,12 +506,10 @@ class TestScheduling:
     def test_due_means_on_or_before_the_patients_today(self, psfs):
         patient = PatientFactory(time_zone="Pacific/Auckland")
         schedule_set(patient=patient, instrument=psfs, every_weeks=1, set_by=patient)
-        Schedule.objects.update(next_due=patient_today(patient) + dt.timedelta(days=1))
+        Schedule.objects.update(next_due=patient.today() + dt.timedelta(days=1))
         assert due_for(patient) == []
         # 10:59 UTC is 23:59 in Auckland (summer time): tomorrow there starts a minute later.
-        local_midnight = dt.datetime.combine(
-            patient_today(patient) + dt.timedelta(days=1), dt.time.min, tzinfo=patient.zone
-        )
+        local_midnight = dt.datetime.combine(patient.today() + dt.timedelta(days=1), dt.time.min, tzinfo=patient.zone)
         with mock.patch("django.utils.timezone.now", return_value=local_midnight - dt.timedelta(minutes=1)):
             assert due_for(patient) == []
         with mock.patch("django.utils.timezone.now", return_value=local_midnight):

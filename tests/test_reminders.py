@@ -16,7 +16,7 @@ from django.utils import timezone
 from tracker.management.commands.send_checkin_reminders import Command as SendRemindersCommand
 from tracker.models import CheckIn, PatientProfile
 from tracker.reminders import claim_reminder_day, reminder_time_choices, reminder_token
-from tracker.services import EpisodeDetails, checkin_record, episode_create, patient_today, profile_for
+from tracker.services import EpisodeDetails, checkin_record, episode_create, profile_for
 
 from .factories import ClinicianFactory, EpisodeFactory, PatientFactory
 
@@ -244,7 +244,7 @@ def test_the_link_from_the_mail_asks_first_then_records_no_cramps_without_loggin
 def test_the_confirm_button_needs_the_csrf_token():
     patient = PatientFactory()
     csrf_client = Client(enforce_csrf_checks=True)
-    response = csrf_client.post(checkin_url(patient, patient_today(patient)))
+    response = csrf_client.post(checkin_url(patient, patient.today()))
     assert response.status_code == 403
     assert not CheckIn.objects.exists()
 
@@ -268,7 +268,7 @@ def tampered_tokens(patient, day):
     ["changed signature", "cut short", "not a token", "another salt", "another patient id", "not a day", "no day"],
 )
 def test_a_tampered_link_is_refused_politely_and_records_nothing(client, patient, kind):
-    token = tampered_tokens(patient, patient_today(patient))[kind]
+    token = tampered_tokens(patient, patient.today())[kind]
     url = reverse("tracker:reminder_checkin", args=[token])
     for response in (client.get(url), client.post(url)):
         assert response.status_code == 400
@@ -288,7 +288,7 @@ def test_a_link_for_a_clinician_or_an_inactive_patient_is_refused(client, user_k
 
 
 def test_a_link_older_than_48_hours_is_refused(client, patient):
-    today = patient_today(patient)
+    today = patient.today()
     with mock.patch("django.core.signing.time.time", return_value=time.time() - 49 * 60 * 60):
         url = checkin_url(patient, today)
     for response in (client.get(url), client.post(url)):
@@ -298,7 +298,7 @@ def test_a_link_older_than_48_hours_is_refused(client, patient):
 
 
 def test_a_link_47_hours_old_still_works(client, patient):
-    yesterday = patient_today(patient) - dt.timedelta(days=1)
+    yesterday = patient.today() - dt.timedelta(days=1)
     with mock.patch("django.core.signing.time.time", return_value=time.time() - 47 * 60 * 60):
         url = checkin_url(patient, yesterday)
     assert client.post(url).status_code == 200
@@ -306,7 +306,7 @@ def test_a_link_47_hours_old_still_works(client, patient):
 
 
 def test_a_used_link_is_refused_the_second_time(client, patient):
-    url = checkin_url(patient, patient_today(patient))
+    url = checkin_url(patient, patient.today())
     assert client.post(url).status_code == 200
     for response in (client.get(url), client.post(url)):
         assert response.status_code == 410
@@ -315,7 +315,7 @@ def test_a_used_link_is_refused_the_second_time(client, patient):
 
 
 def test_a_link_for_a_day_checked_in_another_way_is_refused(client, patient):
-    today = patient_today(patient)
+    today = patient.today()
     checkin_record(patient=patient, created_by=patient, day=today, status="cramps")
     response = client.post(checkin_url(patient, today))
     assert response.status_code == 410
@@ -323,7 +323,7 @@ def test_a_link_for_a_day_checked_in_another_way_is_refused(client, patient):
 
 
 def test_a_link_for_a_day_with_a_cramp_logged_is_refused(client, patient):
-    url = checkin_url(patient, patient_today(patient))
+    url = checkin_url(patient, patient.today())
     episode_create(
         patient=patient,
         created_by=patient,
@@ -338,7 +338,7 @@ def test_a_link_for_a_day_with_a_cramp_logged_is_refused(client, patient):
 def test_a_link_for_a_day_with_cramps_but_no_check_in_is_refused_without_saying_why(client, patient):
     # Cramps stored without their day being marked (e.g. by an import): the service refuses "no cramps".
     EpisodeFactory(patient=patient, started_at=timezone.now())
-    response = client.post(checkin_url(patient, patient_today(patient)))
+    response = client.post(checkin_url(patient, patient.today()))
     assert response.status_code == 410
     html = response.content.decode()
     assert "cannot be recorded as cramp-free" in html

@@ -26,7 +26,7 @@ from tracker.insights import insights_for
 from tracker.models import EntryType, Episode, EventKind
 from tracker.review import summary_for
 from tracker.selectors import visit_report
-from tracker.services import EpisodeDetails, LocationChoice, episode_create, episode_delete, patient_today
+from tracker.services import EpisodeDetails, LocationChoice, episode_create, episode_delete
 from tracker.tallies import AUTO, Overlap, slot_bounds, slot_key
 
 from .factories import EpisodeFactory, PatientFactory, grant_access, term
@@ -97,7 +97,7 @@ def diary(paris_patient):
     entry, 4 spasms in 2 and 1 twitch in 1: 9 of any kind, of which only the 4 are cramps.
     """
     patient = paris_patient
-    today = patient_today(patient)
+    today = patient.today()
     night_n, night_m = today - dt.timedelta(days=3), today - dt.timedelta(days=5)
     before = log_single(patient, local(night_n, 23), severity=5)
     after = log_single(
@@ -169,7 +169,7 @@ class TestCountingRule:
         assert Episode.objects.for_patient(patient).of_kind(EventKind.SPASM).totals() == (2, 0)
 
     def test_days_count_cramps_with_a_tally_on_its_evening(self, diary):
-        patient, today = diary["tally"].patient, patient_today(diary["tally"].patient)
+        patient, today = diary["tally"].patient, diary["tally"].patient.today()
         days = daily_stats(patient, today - dt.timedelta(days=6), today)
         assert sum(day.cramps for day in days.values()) == CRAMPS
         assert sum(day.spasms for day in days.values()) == SPASMS
@@ -190,7 +190,7 @@ class TestCountingRule:
 
     def test_insights_count_cramps_in_weeks_hours_places_and_triggers(self, diary):
         patient = diary["tally"].patient
-        today = patient_today(patient)
+        today = patient.today()
         data = insights_for(patient, today - dt.timedelta(days=13), today, today)
         assert (data.total, data.entries) == (CRAMPS, CRAMP_ENTRIES)
         assert sum(week.cramps for week in data.weeks) == CRAMPS
@@ -270,7 +270,7 @@ class TestCountingRule:
 
     def test_the_clinic_list_counts_only_the_cramps_of_the_last_30_days(self, clinician, paris_patient):
         grant_access(paris_patient, clinician)
-        log_tally(paris_patient, patient_today(paris_patient) - dt.timedelta(days=40), 6)
+        log_tally(paris_patient, paris_patient.today() - dt.timedelta(days=40), 6)
         log_single(paris_patient, timezone.now() - dt.timedelta(days=2))
         summary = summary_for(paris_patient)
         assert (summary.recent, summary.trend) == (1, "unknown")
@@ -278,7 +278,7 @@ class TestCountingRule:
     def test_the_visit_report_counts_cramps(self, client, clinician, diary):
         patient = diary["tally"].patient
         grant_access(patient, clinician)
-        today = patient_today(patient)
+        today = patient.today()
         figures = visit_report(patient, today - dt.timedelta(days=13), today)["figures"]
         # Cramps only: night N's tally. Night M's spasms (3 + 1) and the twitch are not cramps.
         assert (figures["cramps"], figures["entries"]) == (CRAMPS, CRAMP_ENTRIES)
@@ -421,7 +421,7 @@ def signed_in(client, paris_patient):
 
 
 def last_night(patient) -> dt.date:
-    return patient_today(patient) - dt.timedelta(days=1)
+    return patient.today() - dt.timedelta(days=1)
 
 
 class TestTallyForm:
@@ -438,7 +438,7 @@ class TestTallyForm:
         assert "Cramp, spasm or twitch?" in html
 
     def test_a_night_can_be_named_in_the_address(self, signed_in, paris_patient):
-        night = patient_today(paris_patient) - dt.timedelta(days=4)
+        night = paris_patient.today() - dt.timedelta(days=4)
         assert signed_in.get(TALLY_URL, {"night": night.isoformat()}).context["form"]["tally_date"].value() == night
         day = signed_in.get(TALLY_URL, {"day": night.isoformat()}).context["form"]
         assert day["entry_type"].value() == "day"
@@ -485,7 +485,7 @@ class TestTallyForm:
 
     @pytest.mark.parametrize(("days", "entry_type"), [(-1, "night"), (-1, "day"), (-30, "night")])
     def test_a_night_or_day_in_the_future_is_refused(self, signed_in, paris_patient, days, entry_type):
-        day = patient_today(paris_patient) - dt.timedelta(days=days)
+        day = paris_patient.today() - dt.timedelta(days=days)
         response = signed_in.post(TALLY_URL, tally_form(day, entry_type=entry_type, times_woken=""))
         assert "has not started yet" in response.context["form"].errors["tally_date"][0]
         assert not Episode.objects.filter(patient=paris_patient).exists()
@@ -693,7 +693,7 @@ class TestOverlap:
         assert Episode.objects.get(patient=paris_patient, entry_type="single").tally == tally
 
     def test_another_patients_tally_cannot_be_described(self, signed_in, other_patient):
-        tally = log_tally(other_patient, patient_today(other_patient) - dt.timedelta(days=1), 2)
+        tally = log_tally(other_patient, other_patient.today() - dt.timedelta(days=1), 2)
         assert signed_in.get(NEW_URL, {"tally": str(tally.uuid)}).status_code == 404
         assert signed_in.get(NEW_URL, {"tally": "not-a-uuid"}).status_code == 404
 
@@ -842,7 +842,7 @@ class TestQueryCounts:
     def test_the_insights_read_tallies_in_a_fixed_number_of_queries(
         self, signed_in, paris_patient, django_assert_num_queries, nights
     ):
-        today = patient_today(paris_patient)
+        today = paris_patient.today()
         for offset in range(1, nights + 1):
             night = today - dt.timedelta(days=offset)
             log_single(paris_patient, local(night, 23))
@@ -860,7 +860,7 @@ class TestQueryCounts:
         for index in range(size):
             patient = PatientFactory()
             grant_access(patient, clinician)
-            log_tally(patient, patient_today(patient) - dt.timedelta(days=2), 3 + index % 4)
+            log_tally(patient, patient.today() - dt.timedelta(days=2), 3 + index % 4)
         client.force_login(clinician)
         # As test_clinic's first read of the list: the summaries are counted and stored, then the page read.
         with django_assert_num_queries(18):

@@ -10,7 +10,7 @@ from django.urls import reverse
 from tracker.counting import daily_stats
 from tracker.insights import medication_steps
 from tracker.models import CheckIn, MedicationStep
-from tracker.services import medication_add, medication_step_add, patient_today
+from tracker.services import medication_add, medication_step_add
 from tracker.trial import TrialChoice, default_periods, default_step, step_key, step_windows, trial_summary
 
 from .factories import ClinicianFactory, EpisodeFactory, PatientFactory, grant_access
@@ -285,7 +285,7 @@ class TestPages:
         assert "-52%" not in html
 
     def test_the_default_is_the_latest_settled_step_with_its_label(self, client, clinician, patient):
-        today = patient_today(patient)
+        today = patient.today()
         started = today - dt.timedelta(days=40)
         medication = medication_add(patient=patient, name="Mexiletine", dose="150 mg", started_on=started)
         grant_access(patient, clinician)
@@ -304,7 +304,7 @@ class TestPages:
         assert "a titration period of 14 days" in html
 
     def test_the_clinician_chooses_the_step_and_the_titration(self, client, clinician, patient):
-        today = patient_today(patient)
+        today = patient.today()
         medication = medication_add(patient=patient, name="Mexiletine", started_on=today - dt.timedelta(days=60))
         medication_step_add(
             medication=medication, created_by=patient, kind="dose_changed", day=today - dt.timedelta(days=40), dose="2"
@@ -343,7 +343,7 @@ class TestPages:
         assert response.status_code == 200
         trial = response.context["trial"]
         assert message in trial.form.errors[field][0]
-        today = patient_today(patient)
+        today = patient.today()
         assert (trial.summary.treatment.first, trial.summary.treatment.last) == (today - dt.timedelta(days=27), today)
         html = response.content.decode()
         assert "These windows could not be used" in html
@@ -379,7 +379,7 @@ class TestPages:
 def test_the_review_reads_the_summary_in_a_fixed_number_of_queries(client, clinician, django_assert_num_queries, size):
     patient = PatientFactory()
     grant_access(patient, clinician)
-    today = patient_today(patient)
+    today = patient.today()
     for number in range(size):
         medication = medication_add(
             patient=patient, name=f"Medicine {number}", started_on=today - dt.timedelta(days=40 + number)

@@ -18,7 +18,7 @@ from fhir.resources.bundle import Bundle
 
 from tracker.counting import daily_stats, window_of
 from tracker.models import CheckIn, EntryType, Episode, EpisodeLocation
-from tracker.services import EpisodeDetails, LocationChoice, episode_create, patient_today
+from tracker.services import EpisodeDetails, LocationChoice, episode_create
 
 from .factories import CaregiverFactory, EpisodeFactory, PatientFactory, grant_access, grant_care, term
 from .test_tally import tally_form
@@ -105,13 +105,13 @@ class TestStoredAsUnknown:
     def test_a_night_tally_answers_by_its_wakings_and_is_unknown_without_them(
         self, signed_in, patient, times_woken, stored
     ):
-        data = tally_form(patient_today(patient) - dt.timedelta(days=1), times_woken=times_woken)
+        data = tally_form(patient.today() - dt.timedelta(days=1), times_woken=times_woken)
         assert signed_in.post(TALLY_URL, data).status_code == 302
         tally = Episode.objects.get(patient=patient)
         assert (tally.times_woken, tally.woke_from_sleep) == (int(times_woken) if times_woken else None, stored)
 
     def test_a_day_tally_stores_unknown(self, patient):
-        day = patient_today(patient) - dt.timedelta(days=1)
+        day = patient.today() - dt.timedelta(days=1)
         episode, _ = episode_create(
             patient=patient,
             created_by=patient,
@@ -248,7 +248,7 @@ class TestNights:
     @pytest.fixture
     def three_nights(self, patient):
         """Cramps at 02:00 on three mornings: one woke the patient, one did not, one does not say."""
-        first = patient_today(patient) - dt.timedelta(days=10)
+        first = patient.today() - dt.timedelta(days=10)
         for offset, woke in enumerate([True, False, None]):
             moment = dt.datetime.combine(first + dt.timedelta(days=offset), dt.time(2), tzinfo=patient.zone)
             EpisodeFactory(patient=patient, started_at=moment, woke_from_sleep=woke)
@@ -273,7 +273,7 @@ class TestNights:
         assert "<td>1 (1 entry does not say)</td>" in html
 
     def test_a_night_tally_with_its_wakings_counted_answers_its_night(self, patient):
-        night = patient_today(patient) - dt.timedelta(days=3)
+        night = patient.today() - dt.timedelta(days=3)
         morning = night + dt.timedelta(days=1)
         EpisodeFactory(
             patient=patient,
@@ -288,13 +288,13 @@ class TestNights:
         assert (days[morning].night_answered, days[morning].night_disturbed) == (True, False)
 
     def test_a_night_with_nothing_logged_before_a_cramp_free_day_is_answered_undisturbed(self, patient):
-        day = patient_today(patient) - dt.timedelta(days=3)
+        day = patient.today() - dt.timedelta(days=3)
         CheckIn.objects.create(patient=patient, day=day, status=CheckIn.Status.NO_CRAMPS)
         days = daily_stats(patient, day, day)
         assert (days[day].night_answered, days[day].night_disturbed) == (True, False)
 
     def test_a_cramp_that_does_not_say_leaves_its_night_unknown_even_before_a_cramp_free_day(self, patient):
-        day = patient_today(patient) - dt.timedelta(days=3)
+        day = patient.today() - dt.timedelta(days=3)
         evening = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(23), tzinfo=patient.zone)
         EpisodeFactory(patient=patient, started_at=evening, woke_from_sleep=None)
         CheckIn.objects.create(patient=patient, day=day, status=CheckIn.Status.NO_CRAMPS)
@@ -302,7 +302,7 @@ class TestNights:
         assert days[day].night_answered is False
 
     def test_a_day_with_cramps_but_nothing_logged_in_its_night_leaves_that_night_unknown(self, patient):
-        day = patient_today(patient) - dt.timedelta(days=3)
+        day = patient.today() - dt.timedelta(days=3)
         EpisodeFactory(
             patient=patient,
             started_at=dt.datetime.combine(day, dt.time(15), tzinfo=patient.zone),

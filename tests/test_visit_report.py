@@ -13,7 +13,7 @@ from django.utils import timezone
 from questionnaires.models import Instrument
 from questionnaires.services import response_record
 from tracker.models import AccessLog, EpisodeTerm
-from tracker.services import medication_add, medication_step_add, patient_today, profile_update
+from tracker.services import medication_add, medication_step_add, profile_update
 from tracker.sharing import note_add
 
 from .factories import (
@@ -65,7 +65,7 @@ def seed_record(patient, clinician, entries: int = 12) -> dict:
     """Two diagnoses and one in the patient's words; baclofen taken now (started, then a higher dose, each
     with side effects), magnesium stopped, and a cream without dates; `entries` cramps over the last 80 days,
     one with new weakness; a questionnaire answered twice; a clinician's note."""
-    today = patient_today(patient)
+    today = patient.today()
     profile_update(
         patient=patient,
         time_zone=patient.time_zone,
@@ -121,7 +121,7 @@ class TestTheClinicianReport:
         assert [history.medication.name for history in histories] == ["Baclofen", "Menthol cream", "Magnesium"]
         assert [history.taken_now for history in histories] == [True, True, False]
         section = page_text(response).split('id="medicines-heading"')[1].split("</section>")[0]
-        today = patient_today(patient)
+        today = patient.today()
 
         def on(days_ago: int) -> str:
             day = today - dt.timedelta(days=days_ago)
@@ -162,7 +162,7 @@ class TestTheClinicianReport:
         charts = html.split('id="report-charts-heading"')[1].split("</section>")[0]
         assert charts.count("<svg") == 3
         assert '<figcaption id="timeline-title" class="h5">Treatment timeline</figcaption>' in charts
-        dose_change = patient_today(patient) - dt.timedelta(days=30)
+        dose_change = patient.today() - dt.timedelta(days=30)
         # The dose change (step 4 of 4 in date order) is marked by a circle, numbered.
         assert re.search(
             rf"<circle [^>]*class=\"bar\"><title>4\. Baclofen: dose changed {dose_change.day} {dose_change:%b %Y}, "

@@ -32,7 +32,6 @@ from .models import (
     Term,
     counted_kind,
 )
-from .services import local_day
 
 DEFAULT_WEEKS = 26
 NIGHT_HOURS = {22, 23, 0, 1, 2, 3, 4, 5}
@@ -132,7 +131,7 @@ class Insights:
 
 def default_period(patient: User, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """The last 26 whole weeks (Monday to Sunday) up to and including today."""
-    today = today or local_day(patient, dt.datetime.now(dt.UTC))
+    today = today or patient.local_day(dt.datetime.now(dt.UTC))
     monday = today - dt.timedelta(days=today.weekday())
     return monday - dt.timedelta(weeks=DEFAULT_WEEKS - 1), today
 

@@ -25,7 +25,7 @@ from accounts.models import User
 from crampapp.mail import subject_line
 
 from .models import CheckIn, PatientProfile
-from .services import checkin_record, local_day
+from .services import checkin_record
 
 logger = logging.getLogger(__name__)
 
@@ -130,7 +130,7 @@ def send_due_reminders(*, now: dt.datetime | None = None) -> int:
     sent = 0
     with get_connection() as connection:
         for profile in due:
-            day = local_day(profile.patient, now)
+            day = profile.patient.local_day(now)
             if not claim_reminder_day(profile=profile, day=day):
                 continue
             message = reminder_email(

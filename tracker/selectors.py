@@ -13,7 +13,6 @@ from accounts.models import User
 from .counting import DayStats, daily_stats, weeks_of, window_of
 from .insights import course_steps, medication_courses, medications_with_steps
 from .models import ClinicianNote, EntryType, Episode, EpisodeLocation, EpisodeTerm, Medication, MedicationStep, Term
-from .services import patient_today
 from .trends import local_days_for
 from .warnings import contexts_for, with_warnings
 
@@ -193,7 +192,7 @@ def visit_report(
     (medications_with_steps) and `courses` (medication_courses) what the caller has read already."""
     if stats is None:
         stats = daily_stats(patient, start, end)
-    today = patient_today(patient)
+    today = patient.today()
     if medications is None:
         medications = medications_with_steps(patient)
     if courses is None:

@@ -20,7 +20,7 @@ from .forms import (
 )
 from .models import MAX_NOTES_LENGTH, MAX_TALLY_CRAMPS, EntryType, Episode, Side
 from .selectors import vocabulary
-from .services import EpisodeDetails, check_tally_date, patient_today
+from .services import EpisodeDetails, check_tally_date
 from .tallies import slot_key
 
 COUNT_PRESETS = range(1, 11)
@@ -101,7 +101,7 @@ class TallyForm(OverlapAnswerMixin, forms.Form):
         if not self.is_bound:
             self.initial.setdefault("client_id", uuid.uuid4())
             self.initial.setdefault("entry_type", EntryType.NIGHT)
-            self.initial.setdefault("tally_date", patient_today(patient) - dt.timedelta(days=1))
+            self.initial.setdefault("tally_date", patient.today() - dt.timedelta(days=1))
         self.fields["locations"].set_terms(vocabulary("location"))
 
     def location_rows(self) -> list[tuple[str, object, object]]:

@@ -9,7 +9,6 @@ from playwright.sync_api import expect
 from accounts.models import User
 from tests.factories import TEST_PASSWORD, PatientFactory
 from tracker.models import CheckIn, Episode
-from tracker.services import local_day
 
 from .mailbox import confirm_address_from_email
 
@@ -64,7 +63,7 @@ def test_patient_quick_logs_a_cramp_on_a_phone_adds_details_and_checks_in_the_ne
     expect(quick_log).to_have_count(0)
     episode = Episode.objects.get(patient=patient)
     assert episode.severity == 6
-    cramp_day = local_day(patient, episode.started_at)
+    cramp_day = patient.local_day(episode.started_at)
 
     open_from_menu(page, "My cramps")
     expect(page.get_by_role("heading", level=1)).to_have_text("My cramps")
@@ -82,7 +81,7 @@ def test_patient_quick_logs_a_cramp_on_a_phone_adds_details_and_checks_in_the_ne
     # The next day: the live server runs in a thread of this process, so it sees the patched clock too.
     real_now = timezone.now
     with patch("django.utils.timezone.now", side_effect=lambda: real_now() + dt.timedelta(days=1)):
-        next_day = local_day(patient, timezone.now())
+        next_day = patient.local_day(timezone.now())
         open_from_menu(page, "Check-in")
         today = page.get_by_role("region", name=f"Today, {next_day:%A %-d %B}")
         expect(today).to_contain_text("Not recorded yet.")

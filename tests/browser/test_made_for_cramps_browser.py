@@ -22,7 +22,7 @@ from tests.factories import (
     grant_care,
 )
 from tracker.models import CheckIn
-from tracker.services import medication_add, patient_today
+from tracker.services import medication_add
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -62,7 +62,7 @@ def impact_answered(patient, days_ago: int, rating: int) -> None:
         client_id=uuid.uuid4(),
         values=dict.fromkeys(IMPACT_ITEMS, rating),
     )
-    answered_at = at(patient, patient_today(patient) - dt.timedelta(days=days_ago), 9)
+    answered_at = at(patient, patient.today() - dt.timedelta(days=days_ago), 9)
     QuestionnaireResponse.objects.filter(pk=response.pk).update(answered_at=answered_at)
 
 
@@ -73,7 +73,7 @@ def test_a_tally_a_caregivers_cramp_and_an_impact_check_reach_the_clinicians_rev
     clinician = ClinicianFactory(full_name="Dr Nora Nerve")
     grant_care(patient, caregiver)
     grant_access(patient, clinician)
-    today = patient_today(patient)
+    today = patient.today()
     yesterday = today - dt.timedelta(days=1)
 
     # Baclofen started 10 days ago: the 28 days before are the baseline, the 11 days from it the treatment window.

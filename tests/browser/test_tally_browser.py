@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from tests.browser.test_a11y_browser import SMALL_TARGETS, TOUCH_TARGET, log_in, violations
 from tests.factories import PatientFactory
 from tracker.models import Episode
-from tracker.services import EpisodeDetails, episode_create, patient_today
+from tracker.services import EpisodeDetails, episode_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -17,7 +17,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def test_a_patient_logs_last_night_on_a_phone_and_counts_a_cramp_logged_that_night_once(phone_page):
     page = phone_page
     patient = PatientFactory(time_zone="UTC")
-    night = patient_today(patient) - dt.timedelta(days=1)
+    night = patient.today() - dt.timedelta(days=1)
     episode_create(
         patient=patient,
         created_by=patient,

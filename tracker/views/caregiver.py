@@ -32,7 +32,6 @@ from ..services import (
     ClientIdReused,
     checkin_record,
     episode_delete,
-    patient_today,
     start_for_day,
 )
 from ..sharing import access_log_record, caregiver_invitation_accept
@@ -283,6 +282,6 @@ def _record_checkin(request: HttpRequest, patient: User) -> HttpResponse:
         return redirect(back)
     messages.success(request, "Noted. Now log the cramp.")
     new = reverse("tracker:care_episode_new", args=[patient.pk])
-    if recorded.day == patient_today(patient):
+    if recorded.day == patient.today():
         return redirect(f"{new}?mode=quick")
     return redirect(f"{new}?{urlencode({'day': recorded.day.isoformat()})}")

@@ -14,7 +14,7 @@ from accounts.decorators import patient_required
 from ..forms import CheckInForm
 from ..models import CheckIn
 from ..selectors import recent_days
-from ..services import checkin_record, patient_today
+from ..services import checkin_record
 
 
 @patient_required
@@ -47,6 +47,6 @@ def _record(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"Recorded: no cramps on {recorded.day:%A %-d %B}.")
         return redirect(back)
     messages.success(request, "Noted. Now log the cramp.")
-    if recorded.day == patient_today(request.user):
+    if recorded.day == request.user.today():
         return redirect(f"{reverse('tracker:episode_new')}?mode=quick")
     return redirect(f"{reverse('tracker:episode_new')}?{urlencode({'day': recorded.day.isoformat()})}")

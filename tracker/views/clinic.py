@@ -29,7 +29,6 @@ from ..models import MAX_NOTES_LENGTH, AccessLog, ClinicianNote, Episode
 from ..portability.csv_export import csv_lines
 from ..review import clinic_patients, summary_for
 from ..selectors import CountedPaginator, episodes_filtered, table_entries, visit_report
-from ..services import patient_today
 from ..sharing import access_log_record, invitation_accept, note_add
 from ..trial import trial_summary
 from ..warnings import PatientContext, contexts_for, with_warnings
@@ -74,7 +73,7 @@ def accept(request: HttpRequest) -> HttpResponse:
 
 def _period(request: HttpRequest, patient, days: int):
     """The chosen period, or the patient's last `days` local days."""
-    end = patient_today(patient)
+    end = patient.today()
     return period_from(request, end - dt.timedelta(days=days - 1), end)
 
 
@@ -111,7 +110,7 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     filters = {**filter_form.filters(), "date_from": start, "date_to": end}
     query = request.GET.copy()
     query.pop("page", None)
-    today = patient_today(patient)
+    today = patient.today()
     medications = medications_with_steps(patient)
     courses = medication_courses(patient, today, medications)
     steps = course_steps(courses)
@@ -183,7 +182,7 @@ def report(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.user, patient_id)
     period_form, start, end = _logged_period(request, patient, AccessLog.Action.VIEW_REPORT)
     own_copy = request.user == patient
-    today = patient_today(patient)
+    today = patient.today()
     medications = medications_with_steps(patient)
     courses = medication_courses(patient, today, medications)
     steps = course_steps(courses)

@@ -9,7 +9,6 @@ from accounts.decorators import patient_required
 from ..charts import charts_for
 from ..forms import EventKindFilterForm
 from ..insights import default_period, insights_for
-from ..services import patient_today
 from .periods import period_from
 
 
@@ -17,7 +16,7 @@ from .periods import period_from
 @require_safe
 def insights(request: HttpRequest) -> HttpResponse:
     patient = request.user
-    today = patient_today(patient)
+    today = patient.today()
     period_form, start, end = period_from(request, *default_period(patient, today))
     kind_form = EventKindFilterForm(request.GET if "kind" in request.GET else None)
     data = insights_for(patient, start, end, today, kind=kind_form.chosen_kind())

@@ -20,7 +20,6 @@ from ..portability.fhir import FHIR_CONTENT_TYPE, fhir_bundle_json
 from ..portability.record import record_json
 from ..portability.record_read import read_record, record_plan
 from ..portability.restore import ImportRejected, NotYourRecord, RestoreResult, record_restore
-from ..services import patient_today
 from ..sharing import access_log_record
 
 # format in the URL: (file name ending, what a clinician's download is logged as)
@@ -45,9 +44,7 @@ def _download(patient: User, export_format: str, *, for_clinician: bool) -> Http
     else:
         response = StreamingHttpResponse(fhir_bundle_json(patient), content_type=FHIR_CONTENT_TYPE)
     whose = f"patient-{patient.pk}" if for_clinician else "my"
-    response["Content-Disposition"] = (
-        f'attachment; filename="crampapp-{whose}-record-{patient_today(patient)}.{ending}"'
-    )
+    response["Content-Disposition"] = f'attachment; filename="crampapp-{whose}-record-{patient.today()}.{ending}"'
     return response
 
 

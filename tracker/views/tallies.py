@@ -14,7 +14,7 @@ from accounts.models import User
 
 from ..forms import add_service_error
 from ..models import EntryType, Episode
-from ..services import ClientIdReused, episode_create, episode_update, patient_today
+from ..services import ClientIdReused, episode_create, episode_update
 from ..tallies import (
     Overlap,
     OverlapNeedsChoice,
@@ -34,7 +34,7 @@ def tally_asked_for(request: HttpRequest, patient: User) -> dict:
             day = dt.date.fromisoformat(request.GET.get(name, ""))
         except ValueError:
             continue
-        if day <= patient_today(patient):
+        if day <= patient.today():
             return {"entry_type": entry_type, "tally_date": day}
     return {}
 

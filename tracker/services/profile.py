@@ -1,0 +1,43 @@
+"""The patient's profile: their time zone, conditions, reminder time and spinal injury level."""
+
+import datetime as dt
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from accounts.models import User
+
+from ..models import ClinicSummary, PatientProfile, Term
+from .episode_details import check_kinds
+
+
+def profile_for(patient: User) -> PatientProfile:
+    """The patient's profile, created the first time it is needed."""
+    profile, _ = PatientProfile.objects.get_or_create(patient=patient)
+    return profile
+
+
+@transaction.atomic
+def profile_update(
+    *,
+    patient: User,
+    time_zone: str,
+    conditions: Iterable[Term],
+    other_conditions: str,
+    reminder_time: dt.time | None,
+    spinal_injury_level: str = "",
+) -> PatientProfile:
+    check_kinds(conditions, Term.Kind.CONDITION, "conditions")
+    patient.time_zone = time_zone
+    patient.full_clean(exclude=["password"])
+    patient.save(update_fields=["time_zone"])
+    profile = profile_for(patient)
+    profile.other_conditions = other_conditions
+    profile.reminder_time = reminder_time
+    profile.spinal_injury_level = spinal_injury_level
+    profile.full_clean()
+    profile.save(update_fields=["other_conditions", "reminder_time", "spinal_injury_level", "updated_at"])
+    profile.conditions.set(conditions)
+    # Diagnoses and the injury level decide which signs warn (education.warning_signs), and the zone the days.
+    ClinicSummary.objects.log_changed(patient.pk)
+    return profile
