@@ -1,7 +1,8 @@
-"""The Jinja2 environment of the templates in templates_jinja2/: the rows of long lists and tables, drawn many
-times per page, where the Django template language costs more than the rest of the page (measured: 0.4 ms a
-clinic-list row), and the partials they share with other pages (the `jinja_include` tag in tracker_tags). They
-read the same helpers as the Django templates."""
+"""The Jinja2 environment of the templates in templates_jinja2/: the rows of long lists and tables and the marks of
+the charts, drawn many times per page, where the Django template language costs more than the rest of the page
+(measured: 0.4 ms a clinic-list row; see README, "Performance"), and the partials they share with other pages (the
+`jinja_include` tag in tracker_tags). They read the same filters as the Django templates: dates go through
+Django's `date` filter."""
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
@@ -12,7 +13,7 @@ from django.utils.timezone import localtime
 from jinja2 import Environment
 
 from education.templatetags.warning_sign_tags import tier
-from tracker.templatetags.tracker_tags import days_ago, duration, episode_cells, episode_summary, severity_badge
+from tracker.templatetags.tracker_tags import days_ago, duration, labels, severity_word, tally_period
 
 
 def url(name: str, *args) -> str:
@@ -34,19 +35,20 @@ def one_decimal(value: float) -> str:
 def environment(*, autoescape: bool = True, **options) -> Environment:
     # Every value is escaped, whatever the caller asks: these templates write what patients typed.
     env = Environment(autoescape=True, **options)
-    env.globals.update(
-        url=url,
-        severity_badge=severity_badge,
-        episode_summary=episode_summary,
-        episode_cells=episode_cells,
-    )
+    env.globals.update(url=url)
     env.filters.update(
+        capfirst=defaultfilters.capfirst,
         date=date,
         days_ago=days_ago,
         duration=duration,
+        labels=labels,
         linebreaksbr=defaultfilters.linebreaksbr,
         one_decimal=one_decimal,
         pluralize=defaultfilters.pluralize,
+        severity_word=severity_word,
+        slugify=defaultfilters.slugify,
+        tally_period=tally_period,
         tier=tier,
+        truncatechars=defaultfilters.truncatechars,
     )
     return env

@@ -355,10 +355,16 @@ class TestReviewNotes:
         client.force_login(clinician)
         html = client.get(reverse("tracker:patient_review", args=[patient.pk])).content.decode()
         form = html.split(f'<form method="post" action="{reverse("tracker:note_new", args=[patient.pk])}"')[-1]
-        form = form.split("</form>")[0]
-        assert '<label for="id_text" class="form-label requiredField">Note<span class="asteriskField">*</span>' in form
+        form = " ".join(form.split("</form>")[0].split())
+        assert '<label for="id_text" class="form-label requiredField"> Note<span class="asteriskField">*</span>' in form
         textarea = re.search(r"<textarea [^>]*>", form)[0]
-        for attribute in ('name="text"', 'id="id_text"', 'maxlength="2000"', "required", 'class="form-control"'):
+        for attribute in (
+            'name="text"',
+            'id="id_text"',
+            'maxlength="2000"',
+            "required",
+            'class="textarea form-control"',
+        ):
             assert attribute in textarea
         assert 'aria-describedby="id_text_helptext"' in textarea
         assert (

@@ -17,7 +17,6 @@ from ..models import MAX_DURATION_SECONDS, MAX_NOTES_LENGTH, SEVERITY_MAX, SEVER
 from ..selectors import vocabulary
 from ..services import FUTURE_TOLERANCE, PATIENTS_OWN_WORDS, EpisodeDetails, LocationChoice, check_episode_start
 from ..tallies import ASK, Overlap, slot_key, slot_of
-from ..widgets import PlainSelect
 from .fields import CHIP, DiaryDateField, LocalDateTimeField, TermChoiceField, VocabularyChoiceField, check_ids
 
 SEVERITY_CHOICES = [(value, str(value)) for value in range(SEVERITY_MIN, SEVERITY_MAX + 1)]
@@ -179,7 +178,7 @@ class QuickLogForm(EpisodeFormBase):
     """Severity, and the time if it was not just now; where is optional, the rest can follow later."""
 
     started_at = LocalDateTimeField(label="When did it start?", required=False, help_text="Leave as is for now.")
-    location = LocationSideField(label="Where? (optional)", widget=PlainSelect(attrs={"class": "form-select"}))
+    location = LocationSideField(label="Where? (optional)", widget=forms.Select(attrs={"class": "form-select"}))
 
     def clean_started_at(self):
         if self.cleaned_data.get("started_at") is None:

@@ -10,7 +10,6 @@ from django.utils import timezone
 from ..models import MAX_ID
 from ..moments import parse_moment
 from ..selectors import vocabulary
-from ..widgets import PlainDateInput
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 # Radios and checkboxes drawn as large toggle buttons ("chips"); still real inputs for keyboards and screen readers.
@@ -45,7 +44,7 @@ class DiaryDateField(forms.DateField):
 
 def date_input() -> forms.DateInput:
     """The browser's date picker, which reads and writes ISO dates whatever the language."""
-    return PlainDateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class LocalDateTimeField(forms.DateTimeField):

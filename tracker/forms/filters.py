@@ -9,7 +9,6 @@ from django.utils.formats import date_format
 from ..models import KIND_NOT_SAID, EventKind, MedicationStep
 from ..selectors import vocabulary
 from ..trial import MAX_TITRATION_DAYS, TITRATION_DAYS, TrialChoice, step_key, step_windows
-from ..widgets import PlainNumberInput, PlainSelect
 from .fields import DiaryDateField, TermChoiceField
 
 KIND_FILTER_CHOICES = [("", "Any kind"), *EventKind.choices, (KIND_NOT_SAID, "Kind not said")]
@@ -21,7 +20,7 @@ def kind_filter_field(everything: str = "Any kind") -> forms.ChoiceField:
         label="Kind of event",
         choices=[("", everything), *KIND_FILTER_CHOICES[1:]],
         required=False,
-        widget=PlainSelect,
+        widget=forms.Select,
         error_messages={"invalid_choice": "Choose a kind from the list."},
     )
 
@@ -30,13 +29,13 @@ class EpisodeFilterForm(forms.Form):
     date_from = DiaryDateField(label="From", required=False)
     date_to = DiaryDateField(label="To", required=False)
     severity_min = forms.IntegerField(
-        label="Severity at least", required=False, min_value=0, max_value=10, widget=PlainNumberInput
+        label="Severity at least", required=False, min_value=0, max_value=10, widget=forms.NumberInput
     )
     severity_max = forms.IntegerField(
-        label="Severity at most", required=False, min_value=0, max_value=10, widget=PlainNumberInput
+        label="Severity at most", required=False, min_value=0, max_value=10, widget=forms.NumberInput
     )
     location = TermChoiceField(
-        label="Place", queryset=vocabulary("location"), required=False, empty_label="Anywhere", widget=PlainSelect
+        label="Place", queryset=vocabulary("location"), required=False, empty_label="Anywhere", widget=forms.Select
     )
     kind = kind_filter_field()
 

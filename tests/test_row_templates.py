@@ -1,4 +1,5 @@
-"""Log rows, table rows and cells, and notes drawn by template tags escape every text they show."""
+"""The templates of log rows, table rows and cells, and notes escape every text they show, and show what they
+should."""
 
 import datetime as dt
 import re
@@ -9,20 +10,16 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.counting import Window
-from tracker.models import ClinicianNote, Episode, EpisodeLocation, EpisodeTerm
+from tracker.counting import DayStats, Window
+from tracker.models import CheckIn, ClinicianNote, Episode, EpisodeLocation, EpisodeTerm
 from tracker.selectors import table_entries
-from tracker.templatetags.tracker_tags import (
-    clinician_notes,
-    effect_window_row,
-    episode_cells,
-)
 
 from .factories import CaregiverFactory, ClinicianFactory, EpisodeFactory, PatientFactory, term
 
 pytestmark = pytest.mark.django_db
 
 HOSTILE = '<img src=x onerror="alert(1)">'
+HOSTILE_ESCAPED = "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;"
 
 
 @pytest.fixture
@@ -43,16 +40,44 @@ def hostile_entry():
 @pytest.mark.parametrize("table", ["review", "report"])
 def test_table_cells_escape_labels_and_names(hostile_entry, table):
     with timezone.override(hostile_entry.patient.zone):
-        html = str(episode_cells(hostile_entry, table))
+        html = render_to_string("clinic/episode_cells.html", {"episode": hostile_entry, "table": table}, using="jinja2")
     assert "<img" not in html
-    assert html.count("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;") == 3  # place, trigger, caregiver
+    assert html.count(HOSTILE_ESCAPED) == 3  # place, trigger, caregiver
+    assert f"<bdi>{HOSTILE_ESCAPED}</bdi> (caregiver)" in html
+
+
+def test_table_cells_say_when_where_and_how_bad_in_the_patient_s_zone(hostile_entry):
+    hostile_entry.started_at = dt.datetime(2026, 11, 2, 23, 30, tzinfo=dt.UTC)
+    with timezone.override("Asia/Tokyo"):
+        review = render_to_string(
+            "clinic/episode_cells.html", {"episode": hostile_entry, "table": "review"}, using="jinja2"
+        )
+        report = render_to_string(
+            "clinic/episode_cells.html", {"episode": hostile_entry, "table": "report"}, using="jinja2"
+        )
+    assert "<td>Tue 3 Nov 2026, 08:30<span" in review
+    assert "<td>Tue 3 Nov, 08:30<span" in report
+    severity = hostile_entry.severity
+    assert f'<span class="severity-number">{severity}</span><span class="visually-hidden"> out of 10,</span>' in review
+    assert f"<td>{severity}</td>" in report
+
+
+def test_report_rows_show_each_entry_with_its_warning_and_what_the_patient_wrote(hostile_entry):
+    hostile_entry.medication_taken = "<i>Quinine</i>"
+    hostile_entry.warning = None
+    with timezone.override(hostile_entry.patient.zone):
+        html = render_to_string("clinic/report_rows.html", {"episodes": [hostile_entry]}, using="jinja2")
+    assert "<img" not in html
+    assert "<i>" not in html
+    assert html.count("<tr>") == 1
+    assert "<td>\N{EN DASH}</td><td>Took &lt;i&gt;Quinine&lt;/i&gt;. " in html
 
 
 def test_log_rows_escape_labels_and_names(hostile_entry):
     hostile_entry.warning = None
     html = render_to_string("tracker/episode_rows.html", {"episodes": [hostile_entry]}, using="jinja2")
     assert "<img" not in html
-    assert html.count("&lt;img src=x onerror=&quot;alert(1)&quot;&gt;") == 2  # place, caregiver
+    assert html.count(HOSTILE_ESCAPED) == 2  # place, caregiver
     assert f'href="/episodes/{hostile_entry.uuid}/"' in html
 
 
@@ -116,6 +141,10 @@ def test_review_rows_without_a_note_address_have_no_form(hostile_entry):
     assert "csrfmiddlewaretoken" not in html
 
 
+def clinician_notes(notes, **context) -> str:
+    return render_to_string("tracker/partials/clinician_notes.html", {"notes": notes, **context}).strip()
+
+
 def test_clinician_notes_escape_text_and_author_and_keep_line_breaks():
     note = ClinicianNote(
         text="<script>alert(1)</script>\nSecond line",
@@ -123,7 +152,7 @@ def test_clinician_notes_escape_text_and_author_and_keep_line_breaks():
         created_at=dt.datetime(2026, 11, 2, 9, 5, tzinfo=dt.UTC),
     )
     with timezone.override("Europe/Paris"):
-        html = str(clinician_notes([note]))
+        html = clinician_notes([note])
     assert "<script" not in html
     assert "<b>" not in html
     assert '<blockquote class="mb-1">&lt;script&gt;alert(1)&lt;/script&gt;<br>Second line</blockquote>' in html
@@ -131,8 +160,8 @@ def test_clinician_notes_escape_text_and_author_and_keep_line_breaks():
 
 
 def test_clinician_notes_say_when_there_is_none():
-    assert str(clinician_notes([], empty="No notes yet.")) == "<p>No notes yet.</p>"
-    assert str(clinician_notes([])) == ""
+    assert clinician_notes([], empty="No notes yet.") == "<p>No notes yet.</p>"
+    assert clinician_notes([]) == ""
 
 
 def test_an_effect_window_row_escapes_its_label_and_says_why_it_is_short():
@@ -146,12 +175,40 @@ def test_an_effect_window_row_escapes_its_label_and_says_why_it_is_short():
         mean_severity=None,
         clipped="today",
     )
-    html = str(effect_window_row(window))
-    assert html == (
-        '<tr><th scope="row">&lt;b&gt;28 days&lt;/b&gt; <span class="small fw-normal">(so far)</span></th>'
-        '<td class="text-nowrap">2 Nov \N{EN DASH} 8 Nov 2026</td><td>7 of 7</td><td>3</td><td>3.0</td>'
-        "<td>\N{EN DASH}</td></tr>"
+    html = " ".join(render_to_string("tracker/partials/effect_window_row.html", {"window": window}).split())
+    assert "<b>" not in html
+    assert '<th scope="row">&lt;b&gt;28 days&lt;/b&gt; <span class="small fw-normal">(so far)</span></th>' in html
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", html)
+    assert cells == ["2 Nov \N{EN DASH} 8 Nov 2026", "7 of 7", "3", "3.0", "\N{EN DASH}"]
+
+
+def test_an_effect_window_without_cramps_shows_zero_cramps_a_week_not_a_dash():
+    window = Window(
+        label="After",
+        first=dt.date(2026, 11, 2),
+        last=dt.date(2026, 11, 8),
+        days=7,
+        recorded_days=5,
+        cramps=0,
+        mean_severity=None,
     )
+    html = render_to_string("tracker/partials/effect_window_row.html", {"window": window})
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", html)
+    assert cells[1:] == ["5 of 7", "0", "0.0", "\N{EN DASH}"]
+
+
+def test_an_effect_window_without_a_day_says_why():
+    window = Window(
+        label="After",
+        first=dt.date(2026, 11, 2),
+        last=dt.date(2026, 11, 1),
+        days=0,
+        recorded_days=0,
+        cramps=0,
+        mean_severity=None,
+    )
+    html = render_to_string("tracker/partials/effect_window_row.html", {"window": window})
+    assert '<td colspan="5">None: another step of this medicine is on the same date.</td>' in html
 
 
 def clinic_row(**figures):
@@ -228,3 +285,54 @@ def test_clinic_rows_give_the_last_entry_s_date_in_the_viewer_s_zone():
     with timezone.override("Asia/Tokyo"):
         html = clinic_rows([clinic_row(last_entry=entry)], dt.date(2026, 11, 26))
     assert "<td>26 Nov 2026</td>" in html
+
+
+def summary(episode, **context) -> str:
+    """The log's summary of `episode` as one line of text with its markup."""
+    entry = Episode.objects.with_summary().get(pk=episode.pk)
+    with timezone.override(entry.patient.zone):
+        html = render_to_string("tracker/episode_summary.html", {"episode": entry, **context}, using="jinja2")
+    return " ".join(html.split())
+
+
+def test_a_summary_says_when_in_the_patient_s_zone_and_asks_for_details_when_no_place_is_given():
+    patient = PatientFactory(time_zone="Asia/Tokyo")
+    episode = EpisodeFactory(
+        patient=patient, started_at=dt.datetime(2026, 11, 2, 23, 30, tzinfo=dt.UTC), duration_seconds=90
+    )
+    html = summary(episode)
+    assert '<time datetime="2026-11-03T08:30:00+09:00">Tue 3 Nov 2026, 08:30</time>' in html
+    assert '<span class="badge text-bg-warning">Details to add</span> · 1 min 30 s</span>' in html
+
+
+def test_a_summary_counts_the_wakings_in_the_patient_s_words_or_a_caregiver_s():
+    tally = EpisodeFactory(
+        entry_type="night",
+        tally_date=dt.date(2026, 11, 2),
+        cramp_count=4,
+        times_woken=2,
+        severity=7,
+        duration_seconds=None,
+        started_at=dt.datetime(2026, 11, 2, 12, tzinfo=dt.UTC),
+    )
+    assert summary(tally).startswith(
+        '<span class="d-block fw-semibold">4 cramps (night tally): the night of Mon 2 Nov 2026</span>'
+        '<span class="d-block small">the worst 7 out of 10 · Place not recorded · woke me 2 times</span>'
+    )
+    assert summary(tally, third_person=True).endswith("Place not recorded · woke 2 times</span>")
+
+
+def test_the_day_strip_gives_each_day_its_name_date_and_state_in_words():
+    days = [
+        DayStats(dt.date(2026, 11, 2), cramps=3, entries=3, worst=5),
+        DayStats(dt.date(2026, 11, 3), checkin=CheckIn.Status.NO_CRAMPS),
+        DayStats(dt.date(2026, 11, 4)),
+    ]
+    html = " ".join(render_to_string("tracker/partials/day_strip.html", {"days": days}).split())
+    assert '<ol class="day-strip list-unstyled" aria-label="The last 3 days">' in html
+    assert (
+        '<li class="day day-cramps"><span class="day-name">Mon</span> <span class="day-mark" aria-hidden="true">3'
+        '</span> <span class="day-date">2 Nov</span><span class="visually-hidden">: 3 cramps</span></li>'
+    ) in html
+    assert '<span class="day-mark" aria-hidden="true">✓</span> <span class="day-date">3 Nov</span>' in html
+    assert '<span class="visually-hidden">: Not recorded</span>' in html

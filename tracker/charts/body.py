@@ -1,0 +1,84 @@
+"""The body map: front and back outlines, each place and side shaded by its count."""
+
+from dataclasses import dataclass
+
+from ..insights import PlaceCount
+
+# Where each body location is drawn: (view, x, y, width, height) for the patient's RIGHT side;
+# the left side is mirrored around the body's middle line (x = 100) on the front view and
+# drawn on the viewer's left on the back view.
+REGIONS = {
+    "neck": [("back", 88, 52, 12, 16)],
+    "chest-wall": [("front", 68, 70, 31, 40)],
+    "abdomen": [("front", 70, 112, 29, 48)],
+    "hip": [("front", 66, 162, 33, 22)],
+    "upper-arm": [("front", 44, 72, 20, 60)],
+    "forearm": [("front", 38, 134, 20, 56)],
+    "hand-fingers": [("front", 34, 192, 22, 28)],
+    "thigh-front": [("front", 70, 186, 28, 82)],
+    "shin": [("front", 72, 272, 24, 80)],
+    "foot-toes": [("front", 68, 356, 28, 20)],
+    "back": [("back", 68, 70, 31, 90)],
+    "hamstring": [("back", 70, 186, 28, 82)],
+    "calf": [("back", 72, 272, 24, 80)],
+}
+
+
+def _mirror(x: float, width: float) -> float:
+    return 200 - x - width
+
+
+@dataclass(frozen=True)
+class BodyRegion:
+    """One place and side, shaded by its count (`opacity`)."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    side: str
+    count: int
+    opacity: float
+
+    @property
+    def count_x(self) -> float:
+        return self.x + 3
+
+    @property
+    def count_y(self) -> float:
+        return self.y + 14
+
+
+@dataclass(frozen=True)
+class BodyView:
+    name: str
+    regions: list[BodyRegion]
+
+
+@dataclass(frozen=True)
+class BodyMap:
+    views: list[BodyView]
+    rows: list[PlaceCount]
+
+
+def body_map(places: list[PlaceCount]) -> BodyMap:
+    """Front and back outlines; each location and side shaded by its count (and labelled with it)."""
+    counts = {place.slug: place for place in places}
+    largest = max((max(place.left, place.right) for place in places), default=0) or 1
+    views = {"front": [], "back": []}
+    for slug, shapes in REGIONS.items():
+        place = counts.get(slug)
+        label = place.label if place else slug.replace("-", " ").capitalize()
+        for view, x, y, width, height in shapes:
+            # Front view: the patient's right is on the viewer's left. Back view: the other way round.
+            right_x = x if view == "front" else _mirror(x, width)
+            left_x = _mirror(x, width) if view == "front" else x
+            for side, side_x in (("right", right_x), ("left", left_x)):
+                count = getattr(place, side) if place else 0
+                opacity = round(0.15 + 0.85 * count / largest, 2) if count else 0
+                views[view].append(BodyRegion(side_x, y, width, height, label, side, count, opacity))
+    return BodyMap(
+        views=[BodyView(name, regions) for name, regions in views.items()],
+        rows=sorted(places, key=lambda place: -(place.left + place.right)),
+    )
