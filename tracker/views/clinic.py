@@ -36,7 +36,8 @@ from .periods import period_from
 from .trial import TrialSection, trial_windows
 
 PATIENTS_PER_PAGE = 25
-EPISODES_PER_PAGE = 50
+# Twenty rows, each with its own note form: a phone draws the page quickly (Lighthouse, README).
+EPISODES_PER_PAGE = 20
 DEFAULT_REVIEW_DAYS = 90
 
 
