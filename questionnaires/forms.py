@@ -11,7 +11,7 @@ from .engine import OUT_OF_RANGE, check_answers, options_of
 from .models import EVERY_WEEKS_MAX, EVERY_WEEKS_MIN, Item
 
 # Radios drawn as large toggle buttons; still real inputs for keyboards and screen readers.
-CHOICE = {"class": "btn-check", "autocomplete": "off"}
+CHOICE = {"class": "btn-check"}
 FORM_EXPIRED = "This form could not be read. Please answer again."
 WEEKS_RANGE = f"Choose from {EVERY_WEEKS_MIN} to {EVERY_WEEKS_MAX} weeks."
 

@@ -50,7 +50,7 @@ def questionnaire_list(request: HttpRequest) -> HttpResponse:
 
 
 @patient_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def answer(request: HttpRequest, slug: str) -> HttpResponse:
     """Answer a questionnaire. The form sent again (back, change, save) updates its answers, and says so."""
     instrument = access_instrument(slug)
@@ -73,7 +73,7 @@ def answer(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @patient_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def schedule(request: HttpRequest, slug: str) -> HttpResponse:
     """The patient chooses how often to be asked, or stops being asked."""
     instrument = access_instrument(slug)

@@ -13,7 +13,7 @@ from ..selectors import vocabulary
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 # Radios and checkboxes drawn as large toggle buttons ("chips"); still real inputs for keyboards and screen readers.
-CHIP = {"class": "btn-check", "autocomplete": "off"}
+CHIP = {"class": "btn-check"}
 
 
 def add_service_error(form: forms.Form, error: ValidationError) -> None:

@@ -19,7 +19,7 @@ from ..reminders import ReminderLinkRefused, read_reminder_token, reminder_check
 
 @login_required
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def account_delete(request: HttpRequest) -> HttpResponse:
     check_may_delete_own_account(request.user)
     form = AccountDeleteForm(request.POST if request.method == "POST" else None, user=request.user)
@@ -36,7 +36,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def reminder_checkin(request: HttpRequest, token: str) -> HttpResponse:
     """Record "no cramps" for the day a reminder e-mail names, without logging in."""
     # Mail scanners and link previews open links on their own, so GET only asks;

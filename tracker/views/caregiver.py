@@ -69,7 +69,7 @@ def care_home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def care_accept(request: HttpRequest) -> HttpResponse:
     """A caregiver enters a patient's caregiver invitation code (or follows the link). Other accounts
     are told next to the field why it cannot work for them."""
@@ -102,7 +102,7 @@ def care_log(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @caregiver_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def care_episode_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Log a cramp for the patient: the full entry, or with ?mode=quick just how bad it was."""
     patient = access_patient_as_caregiver(request.user, patient_id)
@@ -131,7 +131,7 @@ def care_episode_new(request: HttpRequest, patient_id: int) -> HttpResponse:
 
 
 @caregiver_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def care_tally_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     """Log a night (or day) of cramps for the patient in one entry: how many, the worst, where."""
     patient = access_patient_as_caregiver(request.user, patient_id)
@@ -197,7 +197,7 @@ def _care_tally_edit(request: HttpRequest, patient: User, tally: Episode) -> Htt
 
 
 @caregiver_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def care_episode_edit(request: HttpRequest, patient_id: int, episode_id: uuid.UUID) -> HttpResponse:
     """Change a cramp or a tally this caregiver logged (never one the patient logged), without reading or
     storing over the patient's own notes and medication text."""
@@ -223,7 +223,7 @@ def care_episode_edit(request: HttpRequest, patient_id: int, episode_id: uuid.UU
 
 
 @caregiver_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def care_episode_delete(request: HttpRequest, patient_id: int, episode_id: uuid.UUID) -> HttpResponse:
     """Delete a cramp or a tally this caregiver logged, after a confirmation page."""
     patient = access_patient_as_caregiver(request.user, patient_id)
@@ -241,7 +241,7 @@ def care_episode_delete(request: HttpRequest, patient_id: int, episode_id: uuid.
 
 
 @caregiver_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def care_checkin(request: HttpRequest, patient_id: int) -> HttpResponse:
     """The patient's daily check-in, answered by the caregiver: today, or a day nobody recorded."""
     patient = access_patient_as_caregiver(request.user, patient_id)

@@ -18,7 +18,7 @@ from ..services import checkin_record
 
 
 @patient_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def checkin(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _record(request)

@@ -54,7 +54,7 @@ def clinic(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def accept(request: HttpRequest) -> HttpResponse:
     """A clinician enters a patient's invitation code (or follows the link) and confirms."""
     form = AcceptInvitationForm(

@@ -24,7 +24,7 @@ EPISODES_PER_PAGE = 20
 
 
 @patient_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def episode_new(request: HttpRequest) -> HttpResponse:
     """Log a cramp: the full entry, or with ?mode=quick just how bad it was; with ?tally=<id>, one of the
     cramps of that tally, described on its own."""
@@ -101,7 +101,7 @@ def episode_detail(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def episode_edit(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
     episode = access_own_episode(request.user, episode_id)
     if episode.is_tally:
@@ -119,7 +119,7 @@ def episode_edit(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def episode_remove(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
     episode = access_own_episode(request.user, episode_id)
     if request.method == "POST":

@@ -99,7 +99,7 @@ def _restored(request: HttpRequest, form: EpisodeImportForm) -> RestoreResult:
 
 
 @patient_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def import_episodes(request: HttpRequest) -> HttpResponse:
     """A JSON backup or a CSV brought back into the patient's own account: all of it or nothing."""
     posted = request.method == "POST"

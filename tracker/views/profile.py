@@ -27,7 +27,7 @@ from ..services import (
 
 
 @patient_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def profile(request: HttpRequest) -> HttpResponse:
     patient = request.user
     current = profile_for(patient)
@@ -52,7 +52,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 
 @patient_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def medication_new(request: HttpRequest) -> HttpResponse:
     form = MedicationForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -88,7 +88,7 @@ def _medication_page(
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def medication_edit(request: HttpRequest, medication_id: uuid.UUID) -> HttpResponse:
     medication = access_own_medication(request.user, medication_id)
     if request.method == "POST" and "delete" in request.POST:
@@ -126,7 +126,7 @@ def medication_step_new(request: HttpRequest, medication_id: uuid.UUID) -> HttpR
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def medication_step_edit(request: HttpRequest, medication_id: uuid.UUID, step_id: uuid.UUID) -> HttpResponse:
     medication = access_own_medication(request.user, medication_id)
     step = get_object_or_404(MedicationStep.objects.filter(patient=request.user, medication=medication), uuid=step_id)

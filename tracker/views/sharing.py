@@ -44,7 +44,7 @@ def accept_url(request: HttpRequest, code: str, role: str = CareGrant.Role.CLINI
 
 
 @patient_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def sharing(request: HttpRequest) -> HttpResponse:
     patient = request.user
     posted = request.POST if request.method == "POST" else None

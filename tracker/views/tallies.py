@@ -92,7 +92,7 @@ def _render(request: HttpRequest, form: TallyForm, outcome: TallyOutcome, **cont
 
 
 @patient_required
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def tally_new(request: HttpRequest) -> HttpResponse:
     """Log a night (or day) of cramps in one entry: how many, the worst, where, how often they woke you."""
     posted = request.POST if request.method == "POST" else None
