@@ -218,7 +218,9 @@ class TestBadInput:
     def test_notes_over_the_limit_are_refused_and_kept_for_correction(self, signed_in):
         notes = "cramp." * 400
         response = signed_in.post(NEW_URL, full_entry(notes=notes))
-        assert errors_of(response, "notes") == ["Ensure this value has at most 2000 characters (it has 2400)."]
+        assert errors_of(response, "notes") == [
+            "Notes can be at most 2000 characters; these have 2400. Shorten them, then save again."
+        ]
         assert notes.strip() in response.content.decode()
         assert not Episode.objects.exists()
 
@@ -384,3 +386,11 @@ class TestQueryCounts:
             episode_create(patient=london_patient, created_by=london_patient, client_id=uuid.uuid4(), details=details)
         assert refused.value.message_dict == {"severity": ["Severity must be between 0 and 10."]}
         assert not Episode.objects.filter(patient=london_patient).exists()
+
+
+class TestLongNotes:
+    def test_notes_have_no_browser_limit_but_a_counted_one(self, signed_in):
+        html = signed_in.get(reverse("tracker:episode_new")).content.decode()
+        textarea = html[html.index('<textarea name="notes"') :].split(">")[0]
+        assert 'data-limit="2000"' in textarea
+        assert "maxlength" not in textarea

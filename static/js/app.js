@@ -106,7 +106,31 @@ function setUpScrollingTables() {
   update();
 }
 
+// A text field with a limit (data-limit) says how much of it is used as the patient types or pastes,
+// instead of the browser cutting pasted text without a word; the server refuses too long a text.
+function setUpTextCounters() {
+  for (const field of document.querySelectorAll("textarea[data-limit]")) {
+    const limit = Number(field.dataset.limit);
+    const counter = document.createElement("p");
+    counter.className = "form-text text-counter";
+    counter.id = `${field.id}_count`;
+    counter.setAttribute("aria-live", "polite");
+    field.after(counter);
+    field.setAttribute("aria-describedby", `${field.getAttribute("aria-describedby") || ""} ${counter.id}`.trim());
+    const update = () => {
+      const over = field.value.length - limit;
+      counter.textContent = over > 0
+        ? `${field.value.length.toLocaleString()} characters: ${over.toLocaleString()} over the limit of ${limit.toLocaleString()}.`
+        : `${field.value.length.toLocaleString()} of ${limit.toLocaleString()} characters.`;
+      counter.classList.toggle("text-danger", over > 0);
+    };
+    field.addEventListener("input", update);
+    update();
+  }
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  setUpTextCounters();
   setUpScrollingTables();
   setUpErrorSummary();
   setUpSeverityScales();

@@ -11,6 +11,7 @@ from tests.factories import TEST_PASSWORD, PatientFactory
 from tracker.models import CheckIn, Episode
 
 from .mailbox import confirm_address_from_email
+from .test_sharing_browser import log_in
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -119,3 +120,15 @@ def test_full_form_without_a_place_shows_the_error_and_keeps_the_notes(page):
     expect(page.get_by_label("Notes", exact=True)).to_have_value("calf again at 3am")
     expect(page.get_by_role("group", name="How bad was it?").get_by_label("7", exact=True)).to_be_checked()
     assert not Episode.objects.exists()
+
+
+def test_pasted_notes_are_kept_whole_and_counted_against_their_limit(page):
+    patient = PatientFactory(full_name="Nina Notes")
+    log_in(page, patient, "Hello, Nina Notes")
+    page.goto("/episodes/new/")
+    notes = page.get_by_label("Notes")
+    notes.fill("a" * 2050)
+    expect(page.get_by_text("2,050 characters: 50 over the limit of 2,000.")).to_be_visible()
+    assert len(notes.input_value()) == 2050
+    notes.fill("a" * 20)
+    expect(page.get_by_text("20 of 2,000 characters.")).to_be_visible()

@@ -236,12 +236,20 @@ class EpisodeForm(EpisodeFormBase):
         max_length=MAX_NOTES_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=f"Anything else worth telling your clinician (up to {MAX_NOTES_LENGTH} characters).",
+        help_text=f"Anything else worth telling your clinician (up to {MAX_NOTES_LENGTH:,} characters).",
+        error_messages={
+            "max_length": "Notes can be at most %(limit_value)s characters; these have %(show_value)s. "
+            "Shorten them, then save again."
+        },
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["locations"].set_terms(vocabulary("location"))
+        # A browser cuts pasted text at `maxlength` without a word: the page counts instead (app.js), and a
+        # note that is too long comes back with a message and every character the patient wrote.
+        notes = self.fields["notes"].widget.attrs
+        notes["data-limit"] = notes.pop("maxlength")
 
     def location_rows(self) -> list[tuple[str, object, object]]:
         """(place, left checkbox, right checkbox) for each body location, in order."""
