@@ -15,7 +15,8 @@ document.addEventListener("DOMContentLoaded", () => {
       if (button.dataset.countSet) {
         value = Number(button.dataset.countSet);
       } else if (Number.isNaN(current)) {
-        value = min;
+        // An empty count: "one more" means one (three taps, three), "one fewer" the lowest.
+        value = Number(button.dataset.countStep) > 0 ? Math.max(min, 1) : min;
       } else {
         value = current + Number(button.dataset.countStep);
       }

@@ -39,7 +39,12 @@ def test_a_patient_logs_last_night_on_a_phone_and_counts_a_cramp_logged_that_nig
     controls.get_by_role("button", name="Set to 4").click()
     expect(count).to_have_value("4")
     page.get_by_role("group", name="How bad was the worst?").get_by_text("7", exact=True).click()
-    page.get_by_role("spinbutton", name="How many times did they wake you? (optional)").fill("2")
+    # An empty count of wakings: two taps on "one more" are two wakings, not one.
+    woken = page.get_by_role("spinbutton", name="How many times did they wake you? (optional)")
+    woken_controls = page.get_by_role("group", name="How many times did they wake you? (optional): change the number")
+    for _ in range(2):
+        woken_controls.get_by_role("button", name="One more").click()
+    expect(woken).to_have_value("2")
     page.get_by_role("button", name="Save tally").click()
 
     # The cramp of 23:30 is in that night: asked how to count it, nothing saved yet.
