@@ -394,3 +394,12 @@ class TestLongNotes:
         textarea = html[html.index('<textarea name="notes"') :].split(">")[0]
         assert 'data-limit="2000"' in textarea
         assert "maxlength" not in textarea
+
+
+def test_the_body_place_is_marked_required_where_it_is(signed_in):
+    """The full form needs a place, and says so as its other required fields do; a tally's places are optional."""
+    legend = '<legend class="form-label fw-semibold fs-6">Where was it?<span class="asteriskField">*</span>'
+    assert legend in signed_in.get(NEW_URL).content.decode()
+    tally = signed_in.get(reverse("tracker:tally_new")).content.decode()
+    assert "locations_help" in tally
+    assert "(required)" not in tally[tally.index("locations_help") - 400 : tally.index("locations_help")]
