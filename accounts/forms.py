@@ -1,3 +1,4 @@
+from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.core.validators import MaxLengthValidator
@@ -64,3 +65,16 @@ class SignupForm(AllauthSignupForm):
         if cleaned.get("role") != User.Role.CLINICIAN:
             cleaned["professional_details"] = ""
         return cleaned
+
+
+class LoginForm(AllauthLoginForm):
+    """Log-in that keeps a patient signed in on their own device by default, so that a cramp at 3 a.m. is one
+    tap away; whoever uses a shared computer unticks it. Clinicians are still signed out after their idle
+    timeout (accounts.middleware)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        remember = self.fields["remember"]
+        remember.initial = True
+        remember.label = "Keep me signed in on this device"
+        remember.help_text = "Untick it on a shared or public computer: you are signed out when the browser closes."

@@ -190,7 +190,7 @@ LOGIN_REDIRECT_URL = "home"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
-ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_FORMS = {"login": "accounts.forms.LoginForm", "signup": "accounts.forms.SignupForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_UNIQUE_EMAIL = True
 # Sign-up must not tell a stranger which addresses are registered. allauth can hide it only when an address
@@ -206,7 +206,8 @@ ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CrampApp] "
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
-# "Remember me" keeps a patient signed in for 14 days; otherwise the session ends with the browser.
+# "Keep me signed in" (ticked unless the person unticks it, accounts.forms.LoginForm) keeps a session for 14
+# days; otherwise it ends with the browser.
 ACCOUNT_SESSION_REMEMBER = None
 SESSION_COOKIE_AGE = 14 * 24 * 60 * 60
 # Clinicians and staff are signed out after this long without a request (accounts.middleware).

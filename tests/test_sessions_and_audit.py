@@ -2,6 +2,7 @@
 
 import json
 import logging
+import re
 import time
 from unittest import mock
 
@@ -59,9 +60,17 @@ class TestSessions:
         assert client.session.get_expiry_age() == 14 * 24 * 60 * 60
         assert not client.session.get_expire_at_browser_close()
 
-    def test_without_remember_me_the_session_ends_with_the_browser(self, client, patient):
+    def test_unticking_keep_me_signed_in_ends_the_session_with_the_browser(self, client, patient):
         log_in(client, patient)
         assert client.session.get_expire_at_browser_close()
+
+    def test_the_log_in_page_keeps_a_patient_signed_in_unless_they_untick_it(self, client):
+        html = client.get(LOGIN_URL).content.decode()
+        [checkbox] = re.findall(r'<input type="checkbox" name="remember"[^>]*>', html)
+        assert " checked" in checkbox
+        assert "Keep me signed in on this device" in html
+        assert "Untick it on a shared or public computer" in html
+        assert html.count("Forgot your password?") == 1
 
     def test_a_clinician_is_signed_out_after_15_idle_minutes(self, client, clinician):
         client.force_login(clinician)
