@@ -42,6 +42,7 @@ class UserManager(BaseUserManager):
 
     def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
         fields.update(is_staff=True, is_superuser=True)
+        fields.setdefault("role", User.Role.STAFF)
         return self._create_user(email, password, **fields)
 
 
@@ -53,6 +54,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         CLINICIAN = "clinician", "Clinician"
         # Someone who helps a patient keep their log (family, a carer); needs no verification.
         CAREGIVER = "caregiver", "Caregiver"
+        # Runs the site (the admin): keeps no diary and reviews no one; `createsuperuser` makes one.
+        STAFF = "staff", "Staff"
 
     email = models.EmailField("e-mail address", unique=True)
     full_name = models.CharField("name", max_length=150, help_text="How you would like to be addressed.")
@@ -88,7 +91,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             # this index serves that lookup and stops two spellings of one address.
             models.UniqueConstraint(Upper("email"), name="accounts_user_email_ci_unique"),
             models.CheckConstraint(
-                condition=models.Q(role__in=["patient", "clinician", "caregiver"]),
+                condition=models.Q(role__in=["patient", "clinician", "caregiver", "staff"]),
                 name="accounts_user_role_valid",
             ),
             models.CheckConstraint(

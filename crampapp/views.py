@@ -19,6 +19,8 @@ def home(request: HttpRequest) -> HttpResponse:
             return redirect("tracker:dashboard")
         if user.is_caregiver:
             return redirect("tracker:care_home")
+        if user.is_staff:
+            return redirect("admin:index")
     return render(request, "landing.html")
 
 

@@ -87,6 +87,7 @@ class StaffFactory(UserFactory):
 
     is_staff = True
     is_superuser = True
+    role = User.Role.STAFF
     authenticator_app = factory.PostGeneration(set_up_authenticator_app)
 
 

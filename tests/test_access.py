@@ -113,8 +113,8 @@ def test_patient_pages_open_only_for_patients(client, request, patient, who):
         elif who == "anonymous":
             assert response.status_code == 302, name
             assert response["Location"].startswith(reverse("account_login"))
-        elif who in ("other_patient", "staff"):
-            # Staff accounts are patients too; they see their own (empty) record.
+        elif who == "other_patient":
+            # Another patient sees their own (empty) record.
             assert response.status_code == 200, name
         else:
             assert response.status_code == 403, (name, who)

@@ -262,3 +262,19 @@ class TestRoleGates:
         admin = PatientFactory(is_staff=True)
         client.force_login(admin)
         assert client.get("/", follow=True).status_code == 200
+
+
+@pytest.mark.django_db
+class TestStaffRole:
+    def test_createsuperuser_makes_staff_not_a_patient(self):
+        admin = User.objects.create_superuser("admin@example.org", "a-long-admin-password", full_name="Ada Admin")
+        assert admin.role == User.Role.STAFF
+        assert not admin.is_patient
+        assert not admin.is_clinician
+        assert not admin.is_caregiver
+
+    def test_staff_start_in_the_admin_and_keep_no_diary(self, client):
+        admin = User.objects.create_superuser("admin@example.org", "a-long-admin-password", full_name="Ada Admin")
+        client.force_login(admin)
+        assert client.get("/", secure=True)["Location"] == "/admin/"
+        assert client.get("/dashboard/", secure=True).status_code == 403

@@ -82,7 +82,7 @@ def test_only_a_granted_clinician_can_write_a_note(client, cast, patient, who):
     response = client.post(reverse("tracker:note_new", args=[patient.pk]), {"text": "Seen"})
     expected = {"anonymous": 302, "granted_clinician": 302}.get(who)
     if expected is None:
-        expected = 403 if user.is_patient else 404
+        expected = 404 if user.is_clinician else 403
     assert response.status_code == expected
     assert patient.clinician_notes.exists() == (who == "granted_clinician")
 

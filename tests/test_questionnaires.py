@@ -733,10 +733,9 @@ def test_the_patients_questionnaire_pages_open_only_for_patients(client, request
         if who == "anonymous":
             assert response.status_code == 302, url
             assert response["Location"].startswith(reverse("account_login"))
-        elif who in ("clinician", "unverified_clinician"):
+        elif who in ("clinician", "unverified_clinician", "staff"):
             assert response.status_code == 403, url
         else:
-            # Staff accounts are patients too: they see their own (empty) record.
             assert response.status_code == 200, url
 
 
