@@ -18,7 +18,7 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: $(STAMP)
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py load_education
-	DEBUG=$${DEBUG:-1} $(BIN)/python manage.py runserver $(HOST_PORT)
+	DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://$(HOST_PORT)} $(BIN)/python manage.py runserver $(HOST_PORT)
 
 ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set).
 test: $(STAMP)
