@@ -58,6 +58,7 @@ MAX_RECORD_EPISODES = 50_000
 # Ids for medicines and steps of a version 1 file, which had none: the same file gives the same ids.
 VERSION_1_NAMESPACE = uuid.UUID("6a1f3f0c-1c43-4f57-9a53-25e3c37e3a51")
 SCORE_MAX = 999
+EMAIL_LENGTH = User._meta.get_field("email").max_length
 # The codes of each choice, read once (an enum's values are built anew at each call).
 ENTRY_TYPES = EntryType.values
 SIDES = Side.values
@@ -378,7 +379,7 @@ def _account(document: dict) -> tuple[str, str]:
     account = _object(document.get("account"), "account")
     email = account.get("email")
     time_zone = account.get("time_zone")
-    if not isinstance(email, str) or not isinstance(time_zone, str):
+    if not isinstance(email, str) or not isinstance(time_zone, str) or len(email) > EMAIL_LENGTH:
         raise ImportRejected(["account: the file must name its account's e-mail address and time zone"])
     try:
         validate_time_zone(time_zone)

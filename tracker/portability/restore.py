@@ -415,10 +415,14 @@ def record_restore(*, patient: User, created_by: User, plan: RecordPlan, owner_c
         )
     fresh = not (Episode.objects.for_patient(patient).exists() or CheckIn.objects.filter(patient=patient).exists())
     result = RestoreResult(left_out=plan.left_out)
-    _profile_restore(patient, plan, result, fresh=fresh)
-    _medications_restore(patient, created_by, plan, result)
-    _checkins_restore(patient, created_by, plan, result)
-    _questionnaires_restore(patient, created_by, plan, result)
+    try:
+        _profile_restore(patient, plan, result, fresh=fresh)
+        _medications_restore(patient, created_by, plan, result)
+        _checkins_restore(patient, created_by, plan, result)
+        _questionnaires_restore(patient, created_by, plan, result)
+    except IntegrityError:
+        # The checks above mirror the database's rules; should one slip through, nothing is stored.
+        raise ImportRejected(["Something in this backup breaks a rule of the record; nothing was imported."]) from None
     episodes_restore(patient=patient, created_by=created_by, entries=plan.episodes, result=result)
     ClinicSummary.objects.log_changed(patient.pk)
     return result

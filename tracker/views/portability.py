@@ -109,6 +109,8 @@ def import_episodes(request: HttpRequest) -> HttpResponse:
         try:
             result = _restored(request, form)
         except ImportRejected as rejected:
+            # A restore that was refused may have set the account's zone before it was rolled back.
+            request.user.refresh_from_db()
             form.add_error("file", rejected.shown())
             ask_owner = ask_owner or isinstance(rejected, NotYourRecord)
         else:
