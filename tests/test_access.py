@@ -174,6 +174,10 @@ def test_caregiver_pages_open_only_for_a_caregiver_the_patient_invited(client, r
         elif who == "anonymous":
             assert response.status_code == 302, url
             assert response["Location"].startswith(reverse("account_login"))
+        elif who in ("revoked_caregiver", "expired_caregiver"):
+            # They knew the patient: told that their access ended, not shown a bare 404.
+            assert response.status_code == 403, (url, who)
+            assert "record has ended" in response.content.decode()
         elif who in CAREGIVERS:
             assert response.status_code == 404, (url, who)
         else:

@@ -308,8 +308,9 @@ class TestRevoking:
         assert "Cara Giver can no longer see your log or log cramps for you." in response.content.decode()
         assert "No caregiver logs for you." in response.content.decode()
         client.force_login(caregiver)
-        assert [client.get(url).status_code for url in pages] == [404] * len(pages)
-        assert client.post(new_url(patient), {"severity": "3"}).status_code == 404
+        # Told that the access ended (403), not shown a bare 404.
+        assert [client.get(url).status_code for url in pages] == [403] * len(pages)
+        assert client.post(new_url(patient), {"severity": "3"}).status_code == 403
         assert patient.full_name not in client.get(reverse("tracker:care_home")).content.decode()
         assert Episode.objects.filter(pk=entry.pk).exists()
 
@@ -318,8 +319,8 @@ class TestRevoking:
         client.force_login(caregiver)
         assert client.get(log_url(patient)).status_code == 200
         CareGrant.objects.update(access_ends_on=timezone.now().date() - dt.timedelta(days=1))
-        assert client.get(log_url(patient)).status_code == 404
-        assert client.get(checkin_url(patient)).status_code == 404
+        assert client.get(log_url(patient)).status_code == 403
+        assert client.get(checkin_url(patient)).status_code == 403
 
     def test_the_sharing_page_lists_caregivers_apart_from_clinicians(self, client, patient, caregiver, clinician):
         grant_care(patient, caregiver)
@@ -635,12 +636,12 @@ class TestTallies:
         assert not Episode.objects.exists()
         assert not AccessLog.objects.filter(patient=other_patient).exists()
 
-    def test_the_tally_page_is_404_once_the_patient_revokes(self, client, patient, caregiver, helping):
+    def test_the_tally_page_is_refused_once_the_patient_revokes(self, client, patient, caregiver, helping):
         client.force_login(caregiver)
         data = self.last_night(client, patient)
         grant_end(grant=helping)
-        assert client.get(tally_url(patient)).status_code == 404
-        assert client.post(tally_url(patient), data).status_code == 404
+        assert client.get(tally_url(patient)).status_code == 403
+        assert client.post(tally_url(patient), data).status_code == 403
         assert not Episode.objects.exists()
 
     def test_the_patient_and_the_clinician_see_who_entered_the_tally(

@@ -13,6 +13,8 @@ from .factories import ClinicianFactory, EpisodeFactory, grant_access
 pytestmark = pytest.mark.django_db
 
 ALLOWED = {"patient", "granted_clinician"}
+# Clinicians whose access was accepted once and has ended (revoked, or past its end date).
+ENDED = {"revoked_clinician", "expired_clinician"}
 CAST = [
     "anonymous",
     "patient",
@@ -70,6 +72,11 @@ def test_patient_data_pages_answer_each_member_of_the_cast(client, cast, patient
             assert response["Location"].startswith(reverse("account_login"))
         elif who in ALLOWED:
             assert response.status_code == 200, url
+        elif who in ENDED:
+            # They reviewed this patient once: told that their access ended, and shown nothing of the record.
+            assert response.status_code == 403, (url, who)
+            assert "record has ended" in response.content.decode()
+            assert "private note" not in response.content.decode()
         else:
             assert response.status_code == 404, (url, who)
 
@@ -82,7 +89,7 @@ def test_only_a_granted_clinician_can_write_a_note(client, cast, patient, who):
     response = client.post(reverse("tracker:note_new", args=[patient.pk]), {"text": "Seen"})
     expected = {"anonymous": 302, "granted_clinician": 302}.get(who)
     if expected is None:
-        expected = 404 if user.is_clinician else 403
+        expected = 404 if user.is_clinician and who not in ENDED else 403
     assert response.status_code == expected
     assert patient.clinician_notes.exists() == (who == "granted_clinician")
 

@@ -759,15 +759,17 @@ class TestClinician:
         ],
         ids=["revoked", "expired", "no-grant"],
     )
-    def test_a_clinician_without_a_grant_in_force_gets_404_and_nothing_is_stored_or_logged(
+    def test_a_clinician_without_a_grant_in_force_is_refused_and_nothing_is_stored_or_logged(
         self, client, patient, clinician, grant
     ):
         if grant is not None:
             grant_access(patient, clinician, **grant)
         client.force_login(clinician)
-        assert client.post(clinician_schedule_url(patient, "psfs"), {"every_weeks": "4"}).status_code == 404
-        assert client.post(clinician_schedule_url(patient, "psfs"), {"stop": "1"}).status_code == 404
-        assert client.get(reverse("tracker:patient_review", args=[patient.pk])).status_code == 404
+        # One whose access ended is told so (403); one who never had any sees no hint of the patient (404).
+        refused = 404 if grant is None else 403
+        assert client.post(clinician_schedule_url(patient, "psfs"), {"every_weeks": "4"}).status_code == refused
+        assert client.post(clinician_schedule_url(patient, "psfs"), {"stop": "1"}).status_code == refused
+        assert client.get(reverse("tracker:patient_review", args=[patient.pk])).status_code == refused
         assert not Schedule.objects.exists()
         assert not AccessLog.objects.exists()
 

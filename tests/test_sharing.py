@@ -152,7 +152,9 @@ class TestRevoking:
         response = client.post(reverse("tracker:grant_end", args=[grant.uuid]), follow=True)
         assert f"{clinician.full_name} can no longer see your log." in response.content.decode()
         client.force_login(clinician)
-        assert client.get(review).status_code == 404
+        response = client.get(review)
+        assert response.status_code == 403
+        assert "record has ended" in response.content.decode()
 
     def test_an_access_end_date_ends_access_after_that_day(self, client, patient, clinician):
         grant_access(patient, clinician, access_ends_on=timezone.now().date())
@@ -160,7 +162,7 @@ class TestRevoking:
         review = reverse("tracker:patient_review", args=[patient.pk])
         assert client.get(review).status_code == 200
         CareGrant.objects.update(access_ends_on=timezone.now().date() - dt.timedelta(days=1))
-        assert client.get(review).status_code == 404
+        assert client.get(review).status_code == 403
 
     def test_a_patient_cannot_end_another_patients_grant(self, client, patient, other_patient, clinician):
         grant = grant_access(patient, clinician)

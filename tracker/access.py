@@ -7,6 +7,7 @@ nothing else (access_patient_as_caregiver).
 
 import uuid
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -75,7 +76,21 @@ def access_patient(user: User, patient_id: int | str) -> User:
         grant = next(iter(grants[:1]), None)
         if grant is not None:
             return grant.patient
+        _refuse_if_access_ended(CareGrant.objects.for_clinicians().filter(clinician=user, patient_id=patient_id))
     raise Http404("No such patient.")
+
+
+ACCESS_ENDED = (
+    "Your access to this patient's record has ended: they stopped sharing it with you, or the date they chose "
+    "has passed. If you still care for them, ask them to invite you again."
+)
+
+
+def _refuse_if_access_ended(grants) -> None:
+    """Someone whose access to this record was accepted once and has ended is told so (403), not shown a
+    bare 404: they know the patient, and nothing else is revealed. Read only when access is refused."""
+    if grants.filter(accepted_at__isnull=False, patient__is_active=True).exists():
+        raise PermissionDenied(ACCESS_ENDED)
 
 
 def access_patient_as_caregiver(user: User, patient_id: int | str) -> User:
@@ -91,6 +106,9 @@ def access_patient_as_caregiver(user: User, patient_id: int | str) -> User:
         .first()
     )
     if grant is None:
+        _refuse_if_access_ended(
+            CareGrant.objects.for_caregivers().filter(caregiver=user, patient_id=_patient_id(patient_id))
+        )
         raise Http404("No such patient.")
     return grant.patient
 

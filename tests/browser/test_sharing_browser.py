@@ -37,7 +37,7 @@ def two_pages(browser, live_server):
     assert [problems for _, _, problems in opened] == [[], []]
 
 
-def test_patient_shares_with_a_clinician_who_adds_a_note_then_revokes_and_the_clinician_gets_404(two_pages, screenshot):
+def test_patient_shares_with_a_clinician_who_adds_a_note_then_revokes_and_the_clinician_is_told(two_pages, screenshot):
     (patient_page, _), (clinic_page, clinic_problems) = two_pages
     patient = PatientFactory(full_name="Ada Cramp")
     EpisodeFactory(patient=patient, severity=7)
@@ -102,16 +102,17 @@ def test_patient_shares_with_a_clinician_who_adds_a_note_then_revokes_and_the_cl
     expect(who).to_contain_text("No clinician can see your log.")
     expect(who.get_by_role("button")).to_have_count(0)
 
-    # The clinician's next request for that patient is a 404, and the patient is gone from the list.
+    # The clinician's next request for that patient says their access ended (403, nothing of the record),
+    # and the patient is gone from the list.
     response = clinic_page.goto(review)
-    assert response.status == 404
+    assert response.status == 403
+    expect(clinic_page.get_by_text("Your access to this patient's record has ended")).to_be_visible()
     expect(clinic_page.get_by_text(patient.full_name)).to_have_count(0)
     clinic_page.goto("/clinic/")
     expect(clinic_page.get_by_role("heading", level=1)).to_have_text("My patients")
-    # Chromium logs the 404 as a console error, and Django's plain 404 page, which has no icon
-    # link, may add a second one for /favicon.ico. Those are expected; anything else is not.
+    # Chromium logs the 403 as a console error. That is expected; anything else is not.
     assert clinic_problems
-    assert set(clinic_problems) == {"Failed to load resource: the server responded with a status of 404 (Not Found)"}
+    assert set(clinic_problems) == {"Failed to load resource: the server responded with a status of 403 (Forbidden)"}
     clinic_problems.clear()
     expect(clinic_page.get_by_role("link", name=patient.full_name)).to_have_count(0)
     expect(clinic_page.get_by_text("No patient shares their log with you yet.")).to_be_visible()
