@@ -25,15 +25,16 @@ def url(name: str, *args) -> str:
 def date(value, format_string: str) -> str:
     """As the Django `date` filter, in the current time zone (which Django templates apply for themselves)."""
     if isinstance(value, dt.datetime):
-        value = localtime(value)
-    return _formatted(value, format_string, get_language())
+        # Not remembered: two moments in different zones compare equal, and would share one text.
+        return defaultfilters.date(localtime(value), format_string)
+    return _calendar_date(value, format_string, get_language())
 
 
 @lru_cache(maxsize=4096)
-def _formatted(value: dt.date, format_string: str, language: str) -> str:
-    """A date (or a moment in its zone) as the Django `date` filter writes it in `language`: the filter costs
-    about 20 µs a call, and the same days fill a chart at every request (a 26-week chart writes 245)."""
-    return defaultfilters.date(value, format_string)
+def _calendar_date(day: dt.date, format_string: str, language: str) -> str:
+    """A calendar date as the Django `date` filter writes it in `language`: the filter costs about 20 µs a call,
+    and the same days fill a chart at every request (a 26-week chart writes 245)."""
+    return defaultfilters.date(day, format_string)
 
 
 def one_decimal(value: float) -> str:
