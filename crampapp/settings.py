@@ -107,6 +107,7 @@ MIDDLEWARE = [
     "accounts.middleware.UserTimeZoneMiddleware",
     "accounts.middleware.IdleTimeoutMiddleware",
     "accounts.middleware.TwoFactorRequiredMiddleware",
+    "crampapp.replica.ReplicaReadsMiddleware",
 ]
 
 ROOT_URLCONF = "crampapp.urls"
@@ -161,6 +162,32 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # saying so (random_page_cost 4, made for spinning disks) the planner scans a whole table to
     # join a few hundred rows.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off -c random_page_cost=1.1")
+
+# Behind PgBouncer in transaction mode (DATABASE_POOLER=transaction) a connection's session state does not
+# last beyond a transaction: no server-side cursors (Django declares them WITH HOLD outside a transaction),
+# and the settings above go in the server's configuration instead of each connection's start-up options.
+DATABASE_POOLER = env_choice("DATABASE_POOLER", ("none", "transaction"), "none")
+if DATABASE_POOLER == "transaction":
+    DATABASES["default"]["DISABLE_SERVER_SIDE_CURSORS"] = True
+    DATABASES["default"].setdefault("OPTIONS", {}).pop("options", None)
+
+# A streaming replica of the primary (DATABASE_REPLICA_URL, connected to directly) serves the heavy read-only
+# pages (crampapp.replica): when it answers, is at most REPLICA_MAX_LAG_SECONDS behind, and the person has not
+# written in the last PRIMARY_AFTER_WRITE_SECONDS. In tests it is the test database itself.
+DATABASE_REPLICA_URL = env_str("DATABASE_REPLICA_URL")
+READ_REPLICA = "replica" if DATABASE_REPLICA_URL else None
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(
+        DATABASE_REPLICA_URL, conn_max_age=env_int("CONN_MAX_AGE", 60), conn_health_checks=True
+    )
+    DATABASES["replica"]["OPTIONS"] = {
+        "connect_timeout": 2,
+        "options": "-c jit=off -c random_page_cost=1.1",
+    }
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+REPLICA_MAX_LAG_SECONDS = env_int("REPLICA_MAX_LAG_SECONDS", 5)
+PRIMARY_AFTER_WRITE_SECONDS = env_int("PRIMARY_AFTER_WRITE_SECONDS", 15)
+DATABASE_ROUTERS = ["crampapp.replica.ReplicaRouter"]
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -12,6 +12,7 @@ when an acknowledged write is lost or recovery took longer than 10 seconds.
 import argparse
 import http.client
 import json
+import math
 import os
 import random
 import re
@@ -22,6 +23,7 @@ import threading
 import time
 import uuid
 from collections import Counter
+from http.cookies import SimpleCookie
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -89,7 +91,7 @@ def session_for(user):
 now = timezone.now()
 patients, clinicians = [], []
 for number in range({patients}):
-    user = User.objects.create_user(f"load-patient-{{number}}@example.org", None, full_name=f"Patient {{number}}")
+    user = User.objects.create_user(f"load-patient-{{number}}{tag}@example.org", None, full_name=f"Patient {{number}}")
     Episode.objects.bulk_create(
         Episode(patient=user, created_by=user, started_at=now - dt.timedelta(hours=7 * index), severity=index % 11)
         for index in range(40)
@@ -97,7 +99,7 @@ for number in range({patients}):
     patients.append(user)
 for number in range({clinicians}):
     user = User.objects.create_user(
-        f"load-clinician-{{number}}@example.org", None, full_name=f"Clinician {{number}}",
+        f"load-clinician-{{number}}{tag}@example.org", None, full_name=f"Clinician {{number}}",
         role="clinician", clinician_verified_at=now,
     )
     TOTP.activate(user, generate_totp_secret())
@@ -121,49 +123,76 @@ class Results:
         self.latencies: list[float] = []
         self.outcomes: Counter = Counter()
         self.acknowledged: list[str] = []
+        self.events: list[tuple[float, str, float]] = []
 
     def record(self, outcome: str, seconds: float) -> None:
         with self.lock:
             self.outcomes[outcome] += 1
             self.latencies.append(seconds)
+            self.events.append((time.monotonic(), outcome, seconds))
 
 
-def request(connection, method: str, path: str, session: str, csrf: str | None = None, body: str | None = None):
-    headers = {"Cookie": f"sessionid={session}" + (f"; csrftoken={csrf}" if csrf else ""), "Host": HOST}
+def request(connection, method: str, path: str, cookies: str, host: str, body: str | None = None):
+    headers = {"Cookie": cookies, "Host": host, "Origin": f"{'https' if host.endswith('443') else 'http'}://{host}"}
     if body is not None:
         headers["Content-Type"] = "application/x-www-form-urlencoded"
     connection.request(method, path, body=body, headers=headers)
     response = connection.getresponse()
-    return response.status, response.getheader("Location"), response.read().decode(errors="replace")
+    return response, response.read().decode(errors="replace")
 
 
-def user_loop(kind: str, session: str, patient_ids: list[int], results: Results, stop: threading.Event) -> None:
+PATIENT_STEPS = {"dashboard": "/dashboard/", "list": "/episodes/", "log": "/episodes/new/?mode=quick"}
+CLINICIAN_STEPS = ["clinic", "review"]
+
+
+def user_loop(
+    kind: str,
+    session: str,
+    patient_ids: list[int],
+    results: Results,
+    stop: threading.Event,
+    connect=lambda: http.client.HTTPConnection(HOST, PORT, timeout=15),
+    host: str = HOST,
+    patient_steps: dict[str, str] = PATIENT_STEPS,
+) -> None:
+    """One person at work until `stop`: a patient reads their pages and logs cramps (each acknowledged one is
+    kept in `results`), a clinician opens the clinic list and patients' reviews. Cookies the app sets (such
+    as the one that keeps a writer's reads on the primary) are sent back, as a browser would."""
     rng = random.Random(session)
-    connection = http.client.HTTPConnection(HOST, PORT, timeout=15)
+    connection = connect()
     csrf = uuid.uuid4().hex + uuid.uuid4().hex
+    jar = {"sessionid": (session, math.inf), "csrftoken": (csrf, math.inf)}
     while not stop.is_set():
         if kind == "patient":
-            step = rng.choice(["dashboard", "list", "log", "log"])
-            path = {"dashboard": "/dashboard/", "list": "/episodes/", "log": "/episodes/new/?mode=quick"}[step]
+            step = rng.choice([*patient_steps, "log"])
+            path = patient_steps[step]
         else:
-            step = rng.choice(["clinic", "review"])
+            step = rng.choice(CLINICIAN_STEPS)
             path = "/clinic/" if step == "clinic" else f"/clinic/patients/{rng.choice(patient_ids)}/"
+        now = time.monotonic()
+        cookies = "; ".join(f"{name}={value}" for name, (value, expires) in jar.items() if expires > now)
         started = time.monotonic()
         try:
             if step == "log":
                 client_id = str(uuid.uuid4())
                 body = f"csrfmiddlewaretoken={csrf}&client_id={client_id}&severity={rng.randint(0, 10)}"
-                status, location, _ = request(connection, "POST", path, session, csrf=csrf, body=body)
-                if status == 302 and location and location.startswith("/episodes/"):
+                response, _ = request(connection, "POST", path, cookies, host, body=body)
+                location = response.getheader("Location") or ""
+                if response.status == 302 and location.startswith("/episodes/"):
                     with results.lock:
                         results.acknowledged.append(location.split("/")[2])
             else:
-                status, _, _ = request(connection, "GET", path, session)
-            results.record(str(status), time.monotonic() - started)
+                response, _ = request(connection, "GET", path, cookies, host)
+            for header in response.headers.get_all("Set-Cookie") or []:
+                for name, morsel in SimpleCookie(header).items():
+                    if name not in ("sessionid", "csrftoken"):
+                        lifetime = float(morsel["max-age"]) if morsel["max-age"] else math.inf
+                        jar[name] = (morsel.value, time.monotonic() + lifetime)
+            results.record(str(response.status), time.monotonic() - started)
         except (OSError, http.client.HTTPException) as error:
             results.record(type(error).__name__, time.monotonic() - started)
             connection.close()
-            connection = http.client.HTTPConnection(HOST, PORT, timeout=15)
+            connection = connect()
             time.sleep(0.1)
 
 
@@ -210,7 +239,7 @@ def main() -> int:
     url = database_url(base_url, LOAD_DATABASE)
     environment = app_environment(url)
     setup = subprocess.run(
-        [sys.executable, "-c", SETUP.format(patients=options.patients, clinicians=options.clinicians)],
+        [sys.executable, "-c", SETUP.format(patients=options.patients, clinicians=options.clinicians, tag="")],
         cwd=PROJECT,
         env={**environment, "DJANGO_SETTINGS_MODULE": "crampapp.settings"},
         capture_output=True,

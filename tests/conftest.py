@@ -1,4 +1,5 @@
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 
@@ -24,6 +25,16 @@ def _test_settings():
     TEST_SETTINGS.enable()
     yield
     TEST_SETTINGS.disable()
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On PostgreSQL the suite also has the read replica's database alias, as a deployment with
+    DATABASE_REPLICA_URL has it: a second connection to the test database. Reads go to it only in tests that
+    turn READ_REPLICA on (tests/test_replica_routing.py)."""
+    default = settings.DATABASES["default"]
+    if default["ENGINE"] == "django.db.backends.postgresql":
+        settings.DATABASES.setdefault("replica", {**default, "TEST": {**default["TEST"], "MIRROR": "default"}})
 
 
 @pytest.fixture(autouse=True)

@@ -113,3 +113,45 @@ def test_the_sqlite_database_passes_the_system_checks_without_a_warning(tmp_path
     )
     assert "System check identified no issues" in result.stdout
     assert "W040" not in result.stdout + result.stderr
+
+
+PRINT_DATABASES = (
+    "import json, django; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({'databases': s.DATABASES, 'read_replica': s.READ_REPLICA}, default=str))"
+)
+
+
+def load_databases(**env):
+    clean_env = {key: value for key, value in os.environ.items() if not key.startswith(("DATABASE_", "DEBUG"))}
+    result = subprocess.run(  # noqa: S603 (our own interpreter, fixed arguments)
+        [sys.executable, "-c", PRINT_DATABASES],
+        cwd=PROJECT_DIR,
+        env={**clean_env, "DJANGO_SETTINGS_MODULE": "crampapp.settings", "SECRET_KEY": "k" * 50, **env},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(result.stdout)
+
+
+def test_behind_pgbouncer_in_transaction_mode_no_connection_relies_on_session_state():
+    loaded = load_databases(DATABASE_URL="postgres://app@127.0.0.1:6433/crampapp", DATABASE_POOLER="transaction")
+    default = loaded["databases"]["default"]
+    assert default["DISABLE_SERVER_SIDE_CURSORS"] is True
+    assert "options" not in default["OPTIONS"]
+    assert loaded["read_replica"] is None
+    assert "replica" not in loaded["databases"]
+
+
+def test_a_replica_url_adds_the_replica_that_heavy_pages_read_from():
+    loaded = load_databases(
+        DATABASE_URL="postgres://app@127.0.0.1:5432/crampapp",
+        DATABASE_REPLICA_URL="postgres://app@127.0.0.1:5433/crampapp",
+    )
+    replica = loaded["databases"]["replica"]
+    assert loaded["read_replica"] == "replica"
+    assert (replica["PORT"], replica["NAME"]) == (5433, "crampapp")
+    assert replica["OPTIONS"]["connect_timeout"] == 2
+    assert replica["TEST"]["MIRROR"] == "default"
+    # Server-side cursors stay on where the replica is reached directly: exports stream from it.
+    assert loaded["databases"]["default"]["DISABLE_SERVER_SIDE_CURSORS"] is False

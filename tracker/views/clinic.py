@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.decorators import clinician_required
 from accounts.names import isolated
+from crampapp.replica import reads_from_replica
 from questionnaires import selectors as questionnaires
 
 from ..access import access_patient
@@ -41,6 +42,7 @@ EPISODES_PER_PAGE = 20
 DEFAULT_REVIEW_DAYS = 90
 
 
+@reads_from_replica
 @clinician_required
 @require_safe
 def clinic(request: HttpRequest) -> HttpResponse:
@@ -102,6 +104,7 @@ def _entry_page(request: HttpRequest, patient, episodes, filters: dict, insights
     return page
 
 
+@reads_from_replica
 @login_required
 @require_safe
 def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
@@ -175,6 +178,7 @@ def note_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     return redirect("tracker:patient_review", patient_id=patient.pk)
 
 
+@reads_from_replica
 @login_required
 @require_safe
 def report(request: HttpRequest, patient_id: int) -> HttpResponse:
@@ -218,6 +222,7 @@ def report(request: HttpRequest, patient_id: int) -> HttpResponse:
     return render(request, "clinic/report.html", context)
 
 
+@reads_from_replica
 @login_required
 @require_safe
 def export_csv(request: HttpRequest, patient_id: int) -> HttpResponse:

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
 from accounts.decorators import patient_required
+from crampapp.replica import reads_from_replica
 
 from ..charts import charts_for
 from ..forms import EventKindFilterForm
@@ -12,6 +13,7 @@ from ..insights import default_period, insights_for
 from .periods import period_from
 
 
+@reads_from_replica
 @patient_required
 @require_safe
 def insights(request: HttpRequest) -> HttpResponse:

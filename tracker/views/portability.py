@@ -10,6 +10,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.audit import audit
 from accounts.decorators import patient_required
 from accounts.models import User
+from crampapp.replica import reads_from_replica
 
 from ..access import access_patient
 from ..forms import EpisodeImportForm
@@ -55,6 +56,7 @@ def export_page(request: HttpRequest) -> HttpResponse:
     return render(request, "tracker/export.html", {"columns": COLUMN_GUIDE, "episode_count": episode_count})
 
 
+@reads_from_replica
 @patient_required
 @require_safe
 def export_download(request: HttpRequest, export_format: str) -> HttpResponse:
@@ -65,6 +67,7 @@ def export_download(request: HttpRequest, export_format: str) -> HttpResponse:
     return _download(request.user, export_format, for_clinician=False)
 
 
+@reads_from_replica
 @login_required
 @require_safe
 def clinician_export_download(request: HttpRequest, patient_id: int, export_format: str) -> HttpResponse:
