@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 LIGHTHOUSE_STAMP := tools/lighthouse/node_modules/.installed
 HOST_PORT ?= 127.0.0.1:8000
 
-.PHONY: run demo bench bench-portability test screenshots lint format migrations-check check-deploy loadtest backup-check audit clean
+.PHONY: run demo bench bench-portability test screenshots lint format migrations-check check-deploy loadtest backup-check audit clean cluster cluster-stop cluster-loadtest
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -80,3 +80,15 @@ $(LIGHTHOUSE_STAMP): tools/lighthouse/package-lock.json
 ## Lighthouse scores (mobile) for the landing page, a learn page, the dashboard and the episode form (needs Node.js and Chromium).
 audit: $(STAMP) $(LIGHTHOUSE_STAMP)
 	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python scripts/audit.py
+
+## A production-like cluster on this machine: nginx (https://127.0.0.1:8443/) over two gunicorn servers, PgBouncer, a PostgreSQL primary and replica, Redis; all under .cluster/ (needs root).
+cluster: $(STAMP)
+	bash scripts/cluster/cluster.sh up
+
+## Stop everything `make cluster` started (data kept in .cluster/; `bash scripts/cluster/cluster.sh stop --wipe` deletes it).
+cluster-stop:
+	bash scripts/cluster/cluster.sh stop
+
+## Load and fault test of the cluster through nginx over HTTPS: one app server stopped, the replica stopped, PgBouncer restarted (after `make cluster`).
+cluster-loadtest: $(STAMP)
+	$(BIN)/python scripts/cluster/loadtest.py --phase-seconds $${PHASE_SECONDS:-20}

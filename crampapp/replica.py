@@ -23,7 +23,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.signals import request_finished, request_started
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, InterfaceError, OperationalError, connections
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
@@ -154,6 +154,23 @@ class ReplicaReadsMiddleware:
             and replica_usable(alias)
         ):
             _routing.set(Routing(alias))
+            request.replica_view = (view_func, view_args, view_kwargs)
+
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
+        """A page that fails reading from the replica (stopped, restarting, a query cancelled by recovery) is
+        read again from the primary: these views only read. A replica that no longer answers is left alone for
+        a while. An error once the request has moved to the primary is not retried."""
+        global _replica_down_until
+        routing = _routing.get()
+        if routing is None or routing.wrote or not isinstance(exception, (OperationalError, InterfaceError)):
+            return None
+        if not connections[routing.alias].is_usable():
+            connections[routing.alias].close()
+            _replica_down_until = time.monotonic() + RETRY_DOWN_REPLICA_SECONDS
+        logger.warning("A page failed on the read replica (%s); reading it again from the primary.", exception)
+        _routing.set(None)
+        view_func, view_args, view_kwargs = request.replica_view
+        return view_func(request, *view_args, **view_kwargs)
 
 
 @receiver(request_started)

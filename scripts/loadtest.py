@@ -189,6 +189,8 @@ def user_loop(
                         lifetime = float(morsel["max-age"]) if morsel["max-age"] else math.inf
                         jar[name] = (morsel.value, time.monotonic() + lifetime)
             results.record(str(response.status), time.monotonic() - started)
+            if response.status >= 500:
+                time.sleep(0.5)  # a person, or the offline queue, tries again a moment later
         except (OSError, http.client.HTTPException) as error:
             results.record(type(error).__name__, time.monotonic() - started)
             connection.close()

@@ -215,6 +215,57 @@ class TestAReplicaThatCannotServe:
                 assert mentioning(asked["primary"], "tracker_episode")
         assert probe.call_count == 1
 
+    def test_a_replica_that_stops_during_a_page_is_left_and_the_page_read_from_the_primary(
+        self, client, routed, record
+    ):
+        patient, _ = record
+        client.force_login(patient)
+
+        def stopped(execute, sql, params, many, context):
+            raise OperationalError("terminating connection due to administrator command")
+
+        copy = connections["replica"]
+        unusable = mock.patch.object(copy, "is_usable", return_value=False)
+        with copy.execute_wrapper(stopped), unusable, reads() as asked:
+            page = client.get(reverse("tracker:insights"))
+        assert page.status_code == 200
+        assert mentioning(asked["primary"], "tracker_episode")
+        with reads() as asked:
+            assert client.get(reverse("tracker:insights")).status_code == 200
+        assert asked["replica"] == []
+
+    def test_a_query_the_replica_cancels_is_asked_again_of_the_primary(self, client, routed, record):
+        patient, _ = record
+        client.force_login(patient)
+
+        def cancelled(execute, sql, params, many, context):
+            if "tracker_episode" in sql:
+                raise OperationalError("canceling statement due to conflict with recovery")
+            return execute(sql, params, many, context)
+
+        with connections["replica"].execute_wrapper(cancelled), reads() as asked:
+            assert client.get(reverse("tracker:insights")).status_code == 200
+        assert mentioning(asked["primary"], "tracker_episode")
+        # The replica still answers: the next page reads from it again.
+        with reads() as asked:
+            assert client.get(reverse("tracker:insights")).status_code == 200
+        assert mentioning(asked["replica"], "tracker_episode")
+
+    def test_when_the_primary_fails_too_the_page_says_nothing_was_saved(self, client, routed, record):
+        patient, _ = record
+        client.force_login(patient)
+        client.raise_request_exception = False
+
+        def down(execute, sql, params, many, context):
+            if "tracker_episode" in sql:
+                raise OperationalError("the database system is shutting down")
+            return execute(sql, params, many, context)
+
+        with connections["replica"].execute_wrapper(down), connections["default"].execute_wrapper(down):
+            response = client.get(reverse("tracker:insights"))
+        assert response.status_code == 503
+        assert response["Retry-After"] == "5"
+
     def test_a_replica_in_step_serves(self, client, routed, record):
         patient, _ = record
         client.force_login(patient)
