@@ -11,7 +11,8 @@ the patient-years seeded. WAL: --active patients each spend a day as people do, 
 (Django's test client, already signed in): three quick logs and a look at the dashboard and insights; the WAL
 the primary wrote meanwhile (pg_current_wal_lsn before and after) is divided by the patients. The run starts
 right after a checkpoint, so each page's first change is written whole (full-page writes), as after every
-checkpoint in production: an upper figure.
+checkpoint in production. A few of them (--alone) are measured again one by one, each right after its own
+checkpoint: the worst case, when so few people write between checkpoints that every change is a page's first.
 """
 
 import argparse
@@ -119,6 +120,7 @@ def main() -> int:
     parser.add_argument("--patients", type=int, default=10, help="patients seeded with two years each")
     parser.add_argument("--entries", type=int, default=1460, help="diary entries of each over two years")
     parser.add_argument("--active", type=int, default=200, help="patients whose day of use is measured")
+    parser.add_argument("--alone", type=int, default=20, help="of them, measured again each after a checkpoint")
     options = parser.parse_args()
     base = os.environ.get("DATABASE_URL", "")
     if not base.startswith("postgres"):
@@ -165,6 +167,14 @@ def main() -> int:
         start = wal_position(url)
         requests = a_day_of_use(active)
         per_patient_day = wal_bytes(url, start) / options.active
+        # The worst case: each patient's day alone after a checkpoint, every page it changes written whole.
+        alone = 0
+        for patient in active[: options.alone]:
+            checkpoint(url)
+            start = wal_position(url)
+            a_day_of_use([patient])
+            alone += wal_bytes(url, start)
+        per_patient_day_alone = alone / options.alone
     finally:
         connections.close_all()
         recreate(base, drop_only=True)
@@ -178,6 +188,12 @@ def main() -> int:
     )
     for patients in SCALES:
         print(f"  {patients:>7,} active patients: {patients * per_patient_day / MB:8.0f} MB of WAL a day")
+    print(
+        f"WAL, worst case: {per_patient_day_alone / KB:.0f} kB per active patient-day when each day is alone "
+        "after a checkpoint (every page it changes written whole)"
+    )
+    for patients in SCALES:
+        print(f"  {patients:>7,} active patients: {patients * per_patient_day_alone / MB:8.0f} MB of WAL a day")
     return 0
 
 

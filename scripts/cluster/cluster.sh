@@ -301,6 +301,12 @@ admin_users = postgres
 pool_mode = transaction
 max_client_conn = 500
 default_pool_size = 20
+; While the primary is down a query waits for it at most 10 s (a quick restart is waited out; after that
+; the app answers 503, nothing saved) instead of the default 120 s, which outlasts gunicorn's timeout.
+; Once the primary is back, the next login is tried within a second.
+query_wait_timeout = 10
+server_connect_timeout = 5
+server_login_retry = 1
 ignore_startup_parameters = extra_float_digits,options
 pidfile = $(pgbouncer_pidfile "$slot")
 logfile = $LOG/pgbouncer.log
