@@ -22,9 +22,9 @@ from tracker.services import (
     medication_add,
     profile_update,
 )
-from tracker.sharing import invitation_create, note_add
+from tracker.sharing import caregiver_invitation_accept, invitation_accept, invitation_create, note_add
 
-from .factories import TEST_PASSWORD, PatientFactory, grant_access, term
+from .factories import TEST_PASSWORD, CaregiverFactory, ClinicianFactory, PatientFactory, grant_access, term
 
 pytestmark = pytest.mark.django_db
 
@@ -86,6 +86,17 @@ def rows_referencing(user_id: int) -> dict[str, int]:
     return found
 
 
+def test_the_page_names_caregivers_as_caregivers(client, patient):
+    clinician_grant = invitation_create(patient=patient)
+    invitation_accept(clinician=ClinicianFactory(), code=clinician_grant.code)
+    for _ in range(2):
+        caregiver_grant = invitation_create(patient=patient, role=CareGrant.Role.CAREGIVER)
+        caregiver_invitation_accept(caregiver=CaregiverFactory(), code=caregiver_grant.code)
+    client.force_login(patient)
+    html = client.get(DELETE_URL).content.decode()
+    assert "1 clinician and 2 caregivers with access lose it at once" in html
+
+
 def test_the_page_says_exactly_what_will_be_deleted(client, patient, full_records):
     client.force_login(patient)
     html = client.get(DELETE_URL).content.decode()
@@ -94,10 +105,10 @@ def test_the_page_says_exactly_what_will_be_deleted(client, patient, full_record
     assert "3 daily check-ins" in html
     assert "1 medication</li>" in html
     assert "2 diagnosed conditions" in html
-    assert "1 clinician with access loses it" in html
+    assert "1 clinician and 0 caregivers with access lose it" in html
     assert "2 grants and invitations" in html
     assert "2 notes clinicians wrote about you" in html
-    assert "2 entries: which clinician looked" in html
+    assert "2 entries: which clinician or caregiver looked" in html
     assert "I understand this cannot be undone" in html
 
 

@@ -1,14 +1,16 @@
 import datetime as dt
 import re
+from unittest import mock
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.models import CareGrant
+from tracker.models import AccessLog, CareGrant
 from tracker.sharing import hash_code, invitation_accept, invitation_create
 
 from .factories import ClinicianFactory, EpisodeFactory, grant_access
@@ -201,3 +203,62 @@ class TestSharingPage:
         detail = client.get(reverse("tracker:episode_detail", args=[episode.uuid])).content.decode()
         assert "This one looks severe" in detail
         assert clinician.full_name in detail
+
+
+class TestAccessTrailVisits:
+    """Repeated looks at one page within half an hour are one visit in the patient's trail."""
+
+    @staticmethod
+    def look(patient, viewer, minutes_ago, action=None, role="clinician", detail=""):
+        moment = timezone.now() - dt.timedelta(minutes=minutes_ago)
+        with mock.patch("django.utils.timezone.now", return_value=moment):
+            AccessLog.objects.create(
+                patient=patient,
+                clinician=viewer,
+                viewer_role=role,
+                action=action or AccessLog.Action.VIEW_REVIEW,
+                detail=detail,
+            )
+
+    def rows(self, client):
+        html = client.get(SHARING_URL).content.decode()
+        body = html.split('aria-labelledby="trail-heading"')[1].split("</tbody>")[0]
+        return [" ".join(cell.split()) for cell in body.split("<tr>")[2:]]
+
+    def test_looks_within_half_an_hour_are_one_visit_with_how_many_times(self, client, patient, clinician):
+        for minutes_ago in (300, 290, 270):
+            self.look(patient, clinician, minutes_ago)
+        self.look(patient, clinician, 60)
+        client.force_login(patient)
+        rows = self.rows(client)
+        assert len(rows) == 2
+        assert "Opened the review" in rows[0]
+        assert "times" not in rows[0]
+        assert "Opened the review, 3 times" in rows[1]
+
+    def test_another_action_or_person_in_between_starts_a_new_visit(self, client, patient, clinician):
+        colleague = ClinicianFactory(full_name="Dr Second")
+        self.look(patient, clinician, 50)
+        self.look(patient, colleague, 45)
+        self.look(patient, clinician, 40)
+        self.look(patient, clinician, 35, action=AccessLog.Action.EXPORT_CSV)
+        self.look(patient, clinician, 30, action=AccessLog.Action.EXPORT_CSV)
+        client.force_login(patient)
+        rows = self.rows(client)
+        assert len(rows) == 4
+        assert "Exported episodes (CSV), 2 times" in rows[0]
+        assert "Dr Second" in rows[2]
+
+    def test_the_page_reads_the_same_number_of_queries_however_long_the_trail(
+        self, client, patient, clinician, django_assert_max_num_queries
+    ):
+        client.force_login(patient)
+        for minutes_ago in range(0, 4000, 45):
+            self.look(patient, clinician, minutes_ago)
+        client.get(SHARING_URL)
+        with CaptureQueriesContext(connection) as long_trail:
+            client.get(SHARING_URL)
+        for minutes_ago in range(4000, 8000, 45):
+            self.look(patient, clinician, minutes_ago)
+        with django_assert_max_num_queries(len(long_trail)):
+            client.get(SHARING_URL)

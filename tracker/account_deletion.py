@@ -7,6 +7,7 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
@@ -94,10 +95,17 @@ def record_counts(patient: User) -> RecordCounts:
     )
 
 
-def clinicians_with_access(patient: User) -> int:
-    """How many clinicians lose access when the account goes."""
+def people_with_access(patient: User) -> dict[str, int]:
+    """How many clinicians and how many caregivers lose access when the account goes (one query)."""
     today = timezone.localdate(timezone.now(), patient.zone)
-    return CareGrant.objects.for_patient(patient).active(today).count()
+    return (
+        CareGrant.objects.for_patient(patient)
+        .active(today)
+        .aggregate(
+            clinicians=Count("pk", filter=Q(role=CareGrant.Role.CLINICIAN)),
+            caregivers=Count("pk", filter=Q(role=CareGrant.Role.CAREGIVER)),
+        )
+    )
 
 
 def admin_log_anonymise(*, user: User, reference: str) -> int:

@@ -9,8 +9,8 @@ from django.views.decorators.http import require_http_methods
 
 from ..account_deletion import (
     check_may_delete_own_account,
-    clinicians_with_access,
     patient_account_delete,
+    people_with_access,
     record_counts,
 )
 from ..forms import AccountDeleteForm
@@ -30,7 +30,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
     context = {
         "form": form,
         "record": record_counts(request.user),
-        "clinicians_with_access": clinicians_with_access(request.user),
+        "with_access": people_with_access(request.user),
     }
     return render(request, "tracker/account_delete.html", context)
 

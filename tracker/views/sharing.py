@@ -6,7 +6,6 @@ from functools import partial
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,8 +17,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from accounts.decorators import patient_required
 
 from ..access import access_own_grant
+from ..access_trail import trail_page
 from ..forms import InvitationForm
-from ..models import AccessLog, CareGrant, ClinicianNote
+from ..models import CareGrant, ClinicianNote
 from ..sharing import grant_end, invitation_create, invitation_email
 
 TRAIL_PER_PAGE = 25
@@ -76,9 +76,7 @@ def sharing(request: HttpRequest) -> HttpResponse:
         "unsent": [(grant, unsent[str(grant.uuid)]["code"]) for grant in pending if str(grant.uuid) in unsent],
         "active": grants.active(now.date()).for_clinicians().select_related("clinician"),
         "caregivers": grants.active(now.date()).for_caregivers().select_related("caregiver"),
-        "trail": Paginator(
-            AccessLog.objects.filter(patient=patient).select_related("clinician"), TRAIL_PER_PAGE
-        ).get_page(request.GET.get("page")),
+        "trail": trail_page(patient, request.GET.get("page"), TRAIL_PER_PAGE),
         "notes": ClinicianNote.objects.filter(patient=patient, episode=None).select_related("author")[:20],
     }
     return render(request, "tracker/sharing.html", context)
