@@ -47,6 +47,18 @@ class TestInviting:
         assert new["code"] in mail.outbox[0].body
         assert new["link"] in mail.outbox[0].body
 
+    def test_the_invitation_tells_a_new_clinician_how_to_sign_up_and_that_staff_verify_them(
+        self, client, patient, django_capture_on_commit_callbacks
+    ):
+        with django_capture_on_commit_callbacks(execute=True):
+            _, new = invite(client, patient, invited_email="dr@example.org")
+        body = mail.outbox[0].body
+        signup = new["link"].split("/clinic/")[0] + reverse("account_signup")
+        assert f'Sign up here, choosing "Clinician":\n{signup}\n' in body
+        assert "profession and registration number. Our staff check them before any patient's log" in body
+        assert "expires in 7 days" in body
+        assert mail.outbox[0].subject == f"[CrampApp] {patient.full_name} invites you to see their cramp log"
+
     @pytest.mark.parametrize(
         ("data", "field"),
         [({"invited_email": "not-an-address"}, "invited_email"), ({"access_ends_on": "2001-01-01"}, "access_ends_on")],

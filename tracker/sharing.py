@@ -8,12 +8,15 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from urllib.parse import urljoin
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.audit import audit
@@ -77,24 +80,20 @@ def invitation_create(
 
 
 def invitation_email(*, grant: CareGrant, code: str, accept_url: str) -> bool:
-    """Tell the invited clinician or caregiver how to accept; False when the e-mail could not be sent.
-    Called once the invitation is stored, so a failure leaves a valid invitation whose code the patient sees."""
-    if grant.is_for_caregiver:
-        subject = f"[CrampApp] {grant.patient.full_name} asks you to help keep their cramp log"
-        message = (
-            f"{grant.patient.full_name} would like you to log cramps and daily check-ins for them in CrampApp.\n\n"
-            "To accept, log in to CrampApp with a caregiver account (or sign up for one, choosing "
-            f"'caregiver') and open:\n{accept_url}\n\n"
-        )
-    else:
-        subject = f"[CrampApp] {grant.patient.full_name} invites you to see their cramp log"
-        message = (
-            f"{grant.patient.full_name} would like you to review the cramp log they keep in CrampApp.\n\n"
-            f"To accept, log in to CrampApp with your verified clinician account and open:\n{accept_url}\n\n"
-        )
+    """Tell the invited clinician or caregiver how to accept, and how to sign up first if they are new (a
+    clinician: that staff verify them); False when the e-mail could not be sent. Called once the invitation is
+    stored, so a failure leaves a valid invitation whose code the patient sees."""
+    context = {
+        "for_caregiver": grant.is_for_caregiver,
+        "patient_name": grant.patient.full_name,
+        "accept_url": accept_url,
+        "signup_url": urljoin(accept_url, reverse("account_signup")),
+        "code": code,
+        "valid_days": INVITATION_VALID_FOR.days,
+    }
     email = EmailMessage(
-        subject=subject_line(subject),
-        body=f"{message}or enter the code {code}. The invitation expires in 7 days and works once.\n",
+        subject=subject_line("[CrampApp] " + render_to_string("tracker/email/invitation_subject.txt", context)),
+        body=render_to_string("tracker/email/invitation_body.txt", context),
         to=[grant.invited_email],
     )
     return deliver(email, what="invitation")
