@@ -1,7 +1,10 @@
+import time
 from functools import partial
 
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records, record_authentication
 from allauth.core import context as allauth_context
+from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.contrib.sites.shortcuts import get_current_site
 from django.core.exceptions import ValidationError
@@ -36,6 +39,10 @@ UNSENT_MESSAGES = {
 UNSENT_OTHER = "An e-mail we meant to send you could not be sent. What you saved is kept."
 # allauth's "we sent you an e-mail" notice, left out when the e-mail did not go.
 SENT_NOTICES = {"account/messages/email_confirmation_sent.txt"}
+# allauth asks for the password again before any change to second factors. A person setting up their first
+# authenticator app within this long of signing in (a new clinician, straight after confirming their address)
+# has just proved it; with a second factor in place, every change still asks.
+FIRST_FACTOR_GRACE_SECONDS = 10 * 60
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -61,6 +68,12 @@ class AccountAdapter(DefaultAccountAdapter):
         except ValidationError:
             audit("sign_in_locked_out", request=request, login=pseudonym(credentials.get("email", "")))
             raise
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        request = allauth_context.request
+        if app == "allauth.mfa" and request is not None and _setting_up_first_factor_after_signing_in(request):
+            return False
+        return super().is_reauthentication_required(app=app, **kwargs)
 
     def format_email_subject(self, subject: str) -> str:
         return subject_line(super().format_email_subject(subject))
@@ -92,4 +105,17 @@ class AccountAdapter(DefaultAccountAdapter):
         user.role = data["role"]
         user.professional_details = data.get("professional_details", "")
         user.time_zone = data.get("time_zone") or "UTC"
-        return super().save_user(request, user, form, commit=commit)
+        user = super().save_user(request, user, form, commit=commit)
+        if commit:
+            # They chose their password in this browser just now: the link in the confirmation e-mail, opened
+            # here, signs them in with this session, and setting up their app then needs no password again.
+            record_authentication(request, user, method="password", email=user.email)
+        return user
+
+
+def _setting_up_first_factor_after_signing_in(request: HttpRequest) -> bool:
+    user = request.user
+    if not user.is_authenticated or Authenticator.objects.filter(user=user).exists():
+        return False
+    records = get_authentication_records(request, user)
+    return bool(records) and time.time() - records[-1]["at"] < FIRST_FACTOR_GRACE_SECONDS
