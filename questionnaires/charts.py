@@ -29,9 +29,7 @@ def score_chart(points: Sequence, *, start: dt.date, end: dt.date, zone, score_m
     dots = []
     for point in points:
         day = point.answered_at.astimezone(zone).date()
-        dots.append(
-            {"x": x_of(day), "y": y_of(point.score), "title": f"{day.day} {day:%b %Y}: {format_score(point.score)}"}
-        )
+        dots.append({"x": x_of(day), "y": y_of(point.score), "day": day, "score": format_score(point.score)})
     middle = (score_min + score_max) / 2
     grid = [
         {"value": format_score(value), "y": y_of(value), "label_y": y_of(value) + 4}
@@ -46,6 +44,6 @@ def score_chart(points: Sequence, *, start: dt.date, end: dt.date, zone, score_m
         "line": " ".join(f"{dot['x']},{dot['y']}" for dot in dots) if len(dots) > 1 else "",
         "dots": dots,
         "grid": grid,
-        "first_label": f"{start.day} {start:%b %Y}",
-        "last_label": f"{end.day} {end:%b %Y}",
+        "first_day": start,
+        "last_day": end,
     }

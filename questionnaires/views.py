@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import clinician_required, patient_required
@@ -93,10 +94,8 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(
-                request,
-                f"{instrument.short_title}: asked every {_weeks(every_weeks)}, next on {saved.next_due:%A %-d %B}.",
-            )
+            every, next_due = _weeks(every_weeks), date_format(saved.next_due, "l j F")
+            messages.success(request, f"{instrument.short_title}: asked every {every}, next on {next_due}.")
             return redirect("questionnaires:list")
     return render(request, "questionnaires/schedule.html", {"instrument": instrument, "form": form, "current": current})
 
