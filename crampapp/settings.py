@@ -90,6 +90,7 @@ INSTALLED_APPS = [
     "education",
     "tracker",
     "questionnaires",
+    "notifications",
 ]
 
 MIDDLEWARE = [
@@ -273,6 +274,28 @@ EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", default=True)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 10)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CrampApp <no-reply@crampapp.localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+# Web Push reminders (notifications/): a VAPID key pair, which `manage.py vapid_keys` makes, and an address the
+# push services can write to about them (mailto: or https:). Without the three, notifications are unavailable
+# and check-in reminders go by e-mail.
+VAPID_PUBLIC_KEY = env_str("VAPID_PUBLIC_KEY")
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT")
+if any((VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY, VAPID_SUBJECT)) and not all(
+    (VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY, VAPID_SUBJECT)
+):
+    raise ImproperlyConfigured(
+        "VAPID_PUBLIC_KEY, VAPID_PRIVATE_KEY and VAPID_SUBJECT go together: set all three or none."
+    )
+if VAPID_SUBJECT and not VAPID_SUBJECT.startswith(("mailto:", "https://")):
+    raise ImproperlyConfigured(f"VAPID_SUBJECT must be a mailto: or https:// address; got {VAPID_SUBJECT!r}.")
+# The push services a browser's subscription may name, as origins (`*` for any part of a host): the reminder
+# sender posts to a subscription's address, which the browser sends us, so it must be a push service's.
+PUSH_SERVICE_ORIGINS = env_list(
+    "PUSH_SERVICE_ORIGINS",
+    "https://fcm.googleapis.com,https://updates.push.services.mozilla.com,https://*.push.apple.com,"
+    "https://*.notify.windows.com",
+)
 
 # Time: stored in UTC, shown in each patient's own zone.
 LANGUAGE_CODE = "en-gb"

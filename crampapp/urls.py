@@ -19,6 +19,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("learn/", include("education.urls")),
     path("admin/", admin.site.urls),
+    path("reminders/", include("notifications.urls")),
     path("", include("tracker.urls")),
     path("", include("questionnaires.urls")),
 ]

@@ -3,7 +3,10 @@ from django.conf import settings
 from django.core.cache import cache
 from django.test import override_settings
 
+from notifications.vapid import generate_vapid_keys
+
 from .factories import ClinicianFactory, PatientFactory, StaffFactory, UnverifiedClinicianFactory
+from .push_service import LOCAL_PUSH_ORIGINS, FakePushService
 
 # The suite runs with production settings (DEBUG off), served over plain HTTP by
 # the test client and the live server, with static files read from the source tree
@@ -68,3 +71,21 @@ def unverified_clinician(db):
 @pytest.fixture
 def staff(db):
     return StaffFactory(email="staff@example.org", full_name="Sam Staff")
+
+
+@pytest.fixture
+def vapid(settings):
+    """Notifications set up, with a fresh VAPID key pair, sending to push services on this machine only
+    (tests/push_service.py)."""
+    keys = generate_vapid_keys()
+    settings.VAPID_PUBLIC_KEY, settings.VAPID_PRIVATE_KEY = keys.public_key, keys.private_key
+    settings.VAPID_SUBJECT = "mailto:reminders@crampapp.example"
+    settings.PUSH_SERVICE_ORIGINS = LOCAL_PUSH_ORIGINS
+    return keys
+
+
+@pytest.fixture
+def push_service():
+    service = FakePushService()
+    yield service
+    service.close()

@@ -4,6 +4,10 @@ A patient picks a reminder time in their own zone. `send_due_reminders` (run by 
 15 minutes through `manage.py send_checkin_reminders`) mails each patient whose time has
 come and who has not checked in today, at most once per local day. The mail's link records
 "no cramps" for that day without logging in; it is signed, lasts 48 hours and works once.
+
+The same reminder goes as a notification instead to patients whom notifications reach
+(notifications.sender, which shares `checkin_reminders_due` and the day's claim with this
+module): one reminder per day, by one channel.
 """
 
 import datetime as dt
@@ -23,6 +27,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from crampapp.mail import subject_line
+from notifications.selectors import patients_with_checkin_push
 
 from .models import CheckIn, PatientProfile
 from .services import checkin_record
@@ -46,50 +51,61 @@ def absolute_url(path: str) -> str:
     return settings.SITE_URL.rstrip("/") + path
 
 
-def _reminder_candidates():
+def reminder_profiles():
+    """Profiles of active patients who chose a check-in reminder time."""
     return PatientProfile.objects.filter(
         reminder_time__isnull=False, patient__is_active=True, patient__role=User.Role.PATIENT
     )
 
 
-def due_reminders(now: dt.datetime) -> list[PatientProfile]:
-    """Profiles whose patient should get a reminder at `now`.
+def day_recorded(day: dt.date) -> Exists:
+    """Whether a profile's patient has recorded their local `day`: a check-in, which logging a cramp also makes."""
+    return Exists(CheckIn.objects.filter(patient=OuterRef("patient"), day=day))
+
+
+def checkin_reminders_due(now: dt.datetime, profiles) -> list[PatientProfile]:
+    """Of `profiles`, those whose patient is due a check-in reminder at `now`.
 
     Due means: a reminder time at or before the patient's local time, no check-in for
     their local today, and no reminder sent for that day yet. One query per time zone in use.
     """
     due = []
-    zone_names = _reminder_candidates().values_list("patient__time_zone", flat=True).distinct()
+    zone_names = profiles.values_list("patient__time_zone", flat=True).distinct()
     for zone_name in sorted(zone_names):
         local_now = now.astimezone(zoneinfo.ZoneInfo(zone_name))
         today = local_now.date()
         due.extend(
-            _reminder_candidates()
-            .filter(patient__time_zone=zone_name, reminder_time__lte=local_now.time())
+            profiles.filter(patient__time_zone=zone_name, reminder_time__lte=local_now.time())
             .exclude(reminder_sent_on=today)
-            .filter(~Exists(CheckIn.objects.filter(patient=OuterRef("patient"), day=today)))
+            .filter(~day_recorded(today))
             .select_related("patient")
             .order_by("patient_id")
         )
     return due
 
 
+def due_reminders(now: dt.datetime) -> list[PatientProfile]:
+    """Profiles whose patient should get the reminder by e-mail at `now`: those due, but for the patients whom
+    notifications reach, who get it that way instead."""
+    return checkin_reminders_due(now, reminder_profiles().exclude(patient__in=patients_with_checkin_push()))
+
+
 def claim_reminder_day(*, profile: PatientProfile, day: dt.date) -> bool:
     """Mark `day` as reminded, in one conditional UPDATE.
 
     False when another run claimed it first or the patient checked in meanwhile, so that
-    overlapping runs never send the same reminder twice.
+    overlapping runs (by e-mail or notification) never send the same reminder twice.
     """
     claimed = (
         PatientProfile.objects.filter(pk=profile.pk)
         .exclude(reminder_sent_on=day)
-        .filter(~Exists(CheckIn.objects.filter(patient=OuterRef("patient"), day=day)))
+        .filter(~day_recorded(day))
         .update(reminder_sent_on=day)
     )
     return claimed == 1
 
 
-def _release_reminder_day(*, profile: PatientProfile, day: dt.date) -> None:
+def release_reminder_day(*, profile: PatientProfile, day: dt.date) -> None:
     """Give the day back after a failed send, so that the next run tries again."""
     PatientProfile.objects.filter(pk=profile.pk, reminder_sent_on=day).update(reminder_sent_on=profile.reminder_sent_on)
 
@@ -140,7 +156,7 @@ def send_due_reminders(*, now: dt.datetime | None = None) -> int:
                 message.send()
             except OSError:  # SMTP errors included: one failing address must not stop the others.
                 logger.exception("check-in reminder not sent", extra={"patient_id": profile.patient_id})
-                _release_reminder_day(profile=profile, day=day)
+                release_reminder_day(profile=profile, day=day)
                 continue
             sent += 1
     logger.info("check-in reminders sent", extra={"sent": sent, "due": len(due)})
