@@ -445,10 +445,10 @@ class TestReportAndExport:
         # session, user, authenticator-app check, grant (gate), access log insert; medicines (no steps to
         # read); one statement for the days (and check-ins) of the period and of the trial-style summary's
         # two windows; the charts' entries by hour (places and terms are not drawn in the report: not read);
-        # episodes (with who entered them), their places and tags (one statement), and for their warning
-        # signs the patient's diagnoses; clinician notes; questionnaires; and the session's new idle expiry
-        # (savepoint, update, release)
-        with django_assert_num_queries(16):
+        # their triggers and relief by day (what seems to matter); episodes (with who entered them), their
+        # places and tags (one statement), and for their warning signs the patient's diagnoses; clinician
+        # notes; questionnaires; and the session's new idle expiry (savepoint, update, release)
+        with django_assert_num_queries(17):
             response = client.get(reverse("tracker:report", args=[patient.pk]))
         assert response.content.decode().count("(caregiver)</span>") == sum(1 for n in range(size) if n % 3)
 

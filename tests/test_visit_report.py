@@ -284,15 +284,16 @@ def test_the_report_reads_a_fixed_number_of_queries_whatever_the_number_of_entri
     # session, user, authenticator-app check, grant (gate), access log insert; medicines, their steps; one
     # statement for the days (and check-ins) of the period, of the medicines' windows and of the trial-style
     # summary's two windows; the period's entries by hour (their places and terms are not drawn: not read);
-    # the entries for the list, their places, tags and notes (one statement); for their warning
-    # signs the patient's diagnoses and, with a neuropathy, when each symptom was first noted; clinician
-    # notes; questionnaires; and the session's new idle expiry (savepoint, update, release)
-    with django_assert_num_queries(18):
+    # their triggers and relief by day (what seems to matter); the entries for the list, their places, tags
+    # and notes (one statement); for their warning signs the patient's diagnoses and, with a neuropathy, when
+    # each symptom was first noted; clinician notes; questionnaires; and the session's new idle expiry
+    # (savepoint, update, release)
+    with django_assert_num_queries(19):
         response = client.get(report_url(patient))
     assert response.context["figures"]["entries"] == entries + 1
     client.force_login(patient)
     # The same but for the grant, the access log and the clinicians' notes; and no authenticator-app check
     # or idle expiry, which are for clinicians only.
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         response = client.get(report_url(patient))
     assert response.context["figures"]["entries"] == entries + 1

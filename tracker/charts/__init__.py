@@ -2,14 +2,17 @@
 templates (templates/tracker/charts/, with their marks and long tables in templates_jinja2/tracker/charts/) draw
 them, with every word and date."""
 
+from ..factors import Factors
 from ..insights import Insights
 from .bars import CountBars, HoursChart, ReliefChart, count_bars, hours_chart, relief_chart
 from .body import BodyMap, body_map
+from .factors import FactorChart, factor_chart
 from .weeks import SeverityChart, TimelineChart, WeeklyChart, severity_chart, timeline_chart, weekly_chart
 
 __all__ = [
     "BodyMap",
     "CountBars",
+    "FactorChart",
     "HoursChart",
     "ReliefChart",
     "SeverityChart",
@@ -18,6 +21,7 @@ __all__ = [
     "body_map",
     "charts_for",
     "count_bars",
+    "factor_chart",
     "hours_chart",
     "relief_chart",
     "severity_chart",
@@ -26,9 +30,10 @@ __all__ = [
 ]
 
 
-def charts_for(insights: Insights) -> dict:
-    """Every chart of a page of insights (/insights/, the clinician's review, the visit report)."""
-    return {
+def charts_for(insights: Insights, factors: Factors | None = None) -> dict:
+    """Every chart of a page of insights (/insights/, the clinician's review, the visit report), and the chart of
+    what seems to matter when `factors` are given."""
+    charts = {
         "weekly": weekly_chart(insights.weeks),
         "severity": severity_chart(insights.weeks),
         "hours": hours_chart(insights.hours),
@@ -37,3 +42,6 @@ def charts_for(insights: Insights) -> dict:
         "body": body_map(insights.places),
         "timeline": timeline_chart(insights.weeks, insights.medications),
     }
+    if factors is not None:
+        charts["factors"] = factor_chart(factors.triggers)
+    return charts

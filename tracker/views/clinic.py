@@ -18,6 +18,7 @@ from questionnaires import selectors as questionnaires
 
 from ..access import access_patient
 from ..charts import charts_for
+from ..factors import factors_for
 from ..forms import AcceptInvitationForm, EpisodeFilterForm, NoteForm
 from ..insights import (
     course_steps,
@@ -213,6 +214,8 @@ def report(request: HttpRequest, patient_id: int) -> HttpResponse:
         "period_form": period_form,
         "insights": insights,
         "charts": charts_for(insights),
+        # What seems to matter: the same figures as the insights page's for the same period.
+        "factors": factors_for(patient, insights),
         **report_data,
         # The questionnaires answered in the period, with their scores; those scheduled but not answered, named.
         "questionnaires": [summary for summary in scores if summary.points],

@@ -8,6 +8,7 @@ from accounts.decorators import patient_required
 from crampapp.replica import reads_from_replica
 
 from ..charts import charts_for
+from ..factors import factors_for
 from ..forms import EventKindFilterForm
 from ..insights import default_period, insights_for
 from .periods import period_from
@@ -22,11 +23,13 @@ def insights(request: HttpRequest) -> HttpResponse:
     period_form, start, end = period_from(request, *default_period(patient, today))
     kind_form = EventKindFilterForm(request.GET if "kind" in request.GET else None)
     data = insights_for(patient, start, end, today, kind=kind_form.chosen_kind())
+    factors = factors_for(patient, data)
     context = {
         "patient": patient,
         "period_form": period_form,
         "kind_form": kind_form,
         "insights": data,
-        "charts": charts_for(data),
+        "factors": factors,
+        "charts": charts_for(data, factors),
     }
     return render(request, "tracker/insights.html", context)
