@@ -4,6 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 LIGHTHOUSE_STAMP := tools/lighthouse/node_modules/.installed
+VNU_STAMP := tools/vnu/node_modules/.installed
 HOST_PORT ?= 127.0.0.1:8000
 
 .PHONY: run demo bench bench-portability test screenshots lint format migrations-check check-deploy loadtest backup-check audit clean cluster cluster-stop cluster-loadtest
@@ -21,8 +22,13 @@ run: $(STAMP)
 	DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://$(HOST_PORT)} $(BIN)/python manage.py runserver $(HOST_PORT)
 
 ## Run the whole test suite (SQLite, or PostgreSQL when DATABASE_URL is set).
-test: $(STAMP)
+test: $(STAMP) $(VNU_STAMP)
 	$(BIN)/pytest
+
+# The Nu Html Checker (vnu.jar, run with Java) for tests/test_html_validity.py, pinned in tools/vnu/package-lock.json.
+$(VNU_STAMP): tools/vnu/package-lock.json
+	npm ci --prefix tools/vnu --no-audit --no-fund --ignore-scripts
+	touch $(VNU_STAMP)
 
 ## Redraw the README's screenshots (the browser tests, saving their pictures under docs/screenshots/).
 screenshots: $(STAMP)
@@ -48,7 +54,7 @@ check-deploy: $(STAMP)
 	  $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
-	rm -rf $(VENV) staticfiles tools/lighthouse/node_modules
+	rm -rf $(VENV) staticfiles tools/lighthouse/node_modules tools/vnu/node_modules
 
 ## Load and fault test: gunicorn on PostgreSQL, 55 users, a database restart halfway (needs DATABASE_URL).
 loadtest: $(STAMP)

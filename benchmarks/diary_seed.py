@@ -103,7 +103,7 @@ class Diary:
                 locations=self.places(),
                 notes=self.note(),
             )
-            self.minutes_taken.add(slot_bounds(self.patient, EntryType.NIGHT, day)[0])
+            self.minutes_taken.add(slot_bounds(self.patient.zone, EntryType.NIGHT, day)[0])
             details.append(tally)
             details += [self.described(day, tally.severity) for _ in range(rng.randint(0, min(2, cramps)))]
         weeks = [rng.choice([0.3, 1, 1, 1, 2.5]) for _ in range(len(days) // 7 + 1)]

@@ -2,7 +2,7 @@
 the charts, drawn many times per page, where the Django template language costs more than the rest of the page
 (measured: 0.4 ms a clinic-list row; see README, "Performance"), and the partials they share with other pages (the
 `jinja_include` tag in tracker_tags). They read the same filters as the Django templates: dates go through
-Django's `date` filter."""
+Django's `date` filter, an entry's start through `entry_time` (on its own zone's clock)."""
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
@@ -15,7 +15,7 @@ from django.utils.translation import get_language
 from jinja2 import Environment
 
 from education.templatetags.warning_sign_tags import tier
-from tracker.templatetags.tracker_tags import days_ago, duration, labels, severity_word, tally_period
+from tracker.templatetags.tracker_tags import days_ago, duration, entry_time, labels, severity_word, tally_period
 
 
 def url(name: str, *args) -> str:
@@ -51,6 +51,7 @@ def environment(*, autoescape: bool = True, **options) -> Environment:
         date=date,
         days_ago=days_ago,
         duration=duration,
+        entry_time=entry_time,
         labels=labels,
         linebreaksbr=defaultfilters.linebreaksbr,
         one_decimal=one_decimal,

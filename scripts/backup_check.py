@@ -33,7 +33,7 @@ for number in range(3):
     patient = User.objects.create_user(f"backup-{number}@example.org", None, full_name=f"Backup {number}")
     Episode.objects.bulk_create(
         Episode(patient=patient, created_by=patient, started_at=now - dt.timedelta(hours=9 * index),
-                severity=index % 11, notes=f"night {index}")
+                severity=index % 11, notes=f"night {index}", time_zone="UTC", utc_offset=dt.timedelta(0))
         for index in range(45)
     )
     CheckIn.objects.create(patient=patient, day=now.date(), status="cramps")

@@ -93,7 +93,8 @@ patients, clinicians = [], []
 for number in range({patients}):
     user = User.objects.create_user(f"load-patient-{{number}}{tag}@example.org", None, full_name=f"Patient {{number}}")
     Episode.objects.bulk_create(
-        Episode(patient=user, created_by=user, started_at=now - dt.timedelta(hours=7 * index), severity=index % 11)
+        Episode(patient=user, created_by=user, started_at=now - dt.timedelta(hours=7 * index), severity=index % 11,
+                time_zone="UTC", utc_offset=dt.timedelta(0))
         for index in range(40)
     )
     patients.append(user)

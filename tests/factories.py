@@ -99,6 +99,7 @@ class EpisodeFactory(factory.django.DjangoModelFactory):
 
     patient = factory.SubFactory(PatientFactory)
     created_by = factory.SelfAttribute("patient")
+    time_zone = factory.SelfAttribute("patient.time_zone")
     started_at = factory.LazyFunction(lambda: timezone.now() - dt.timedelta(hours=1))
     severity = 5
     duration_seconds = 90

@@ -327,13 +327,23 @@ class TestEditAndDelete:
         assert not EpisodeLocation.objects.filter(episode_id=episode.pk).exists()
 
 
+# What an episode stored directly needs besides its patient and start.
+POSSIBLE = {"severity": 5, "time_zone": "Europe/London"}
+
+
 class TestDatabaseConstraints:
+    def test_a_possible_episode_passes_full_clean(self, london_patient):
+        episode = Episode(patient=london_patient, started_at=timezone.now(), **POSSIBLE)
+        episode.set_utc_offset()
+        episode.full_clean()
+
     @pytest.mark.parametrize(
         "fields",
         [{"severity": 11}, {"duration_seconds": 0}, {"duration_seconds": 86_401}, {"notes": "x" * 2001}],
     )
     def test_full_clean_refuses_an_impossible_episode(self, london_patient, fields):
-        episode = Episode(patient=london_patient, started_at=timezone.now(), **{"severity": 5, **fields})
+        episode = Episode(patient=london_patient, started_at=timezone.now(), **{**POSSIBLE, **fields})
+        episode.set_utc_offset()
         with pytest.raises(ValidationError):
             episode.full_clean()
 
@@ -349,7 +359,7 @@ class TestDatabaseConstraints:
     )
     def test_the_database_refuses_an_impossible_episode(self, london_patient, fields):
         with pytest.raises(IntegrityError), transaction.atomic():
-            Episode.objects.create(patient=london_patient, started_at=timezone.now(), **{"severity": 5, **fields})
+            Episode.objects.create(patient=london_patient, started_at=timezone.now(), **{**POSSIBLE, **fields})
 
     def test_the_database_refuses_a_second_episode_from_the_same_form(self, london_patient):
         first = EpisodeFactory(patient=london_patient)

@@ -422,7 +422,9 @@ class TestSymptoms:
         assert "dataAbsentReason" not in full
         # A quick log: no duration, so no end; no notes, so no note.
         quick = by_id(document)[str(record["quick"].uuid)]
-        assert quick["effectivePeriod"] == {"start": record["quick"].started_at.astimezone(dt.UTC).isoformat()}
+        # On the clock of the zone it was logged in, with that zone's offset.
+        local = record["quick"].started_at.astimezone(record["quick"].zone)
+        assert quick["effectivePeriod"] == {"start": local.isoformat(timespec="seconds")}
         assert "note" not in quick
         assert "bodySite" not in quick
 
@@ -479,7 +481,7 @@ class TestSymptoms:
         observations = by_id(json.loads(exported(client, patient)))
         tally = observations[str(record["tally"].uuid)]
         [count] = components(tally, LOINC, "104156-5")
-        start, end = slot_bounds(patient, EntryType.NIGHT, record["night"])
+        start, end = slot_bounds(patient.zone, EntryType.NIGHT, record["night"])
         assert count["valueRatio"]["numerator"] == {"value": 4, "unit": "cramps", "system": UCUM, "code": "{cramps}"}
         assert count["valueRatio"]["denominator"]["value"] == (end - start).total_seconds() / 3600
         assert [c["valueInteger"] for c in components(tally, text="Times woken by cramps")] == [3]

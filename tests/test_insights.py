@@ -73,7 +73,7 @@ class TestWeeks:
         night = patient.today() - dt.timedelta(days=3)
         EpisodeFactory(
             patient=patient,
-            started_at=slot_bounds(patient, "night", night)[0],
+            started_at=slot_bounds(patient.zone, "night", night)[0],
             entry_type="night",
             tally_date=night,
             cramp_count=4,
@@ -233,14 +233,20 @@ class TestPage:
         Medication.objects.create(patient=patient, name="Baclofen", started_on=dt.date(2026, 6, 1))
         now = timezone.now()
         Episode.objects.bulk_create(
-            Episode(patient=patient, started_at=now - dt.timedelta(minutes=25 * index), severity=index % 11)
+            Episode(
+                patient=patient,
+                started_at=now - dt.timedelta(minutes=25 * index),
+                severity=index % 11,
+                time_zone="UTC",
+                utc_offset=dt.timedelta(0),
+            )
             for index in range(size)
         )
         client.force_login(patient)
         # session, user; medicines, their steps; one statement for the days of the period and of the
         # windows around the steps with their check-ins; the period's entries (ids and hours); their places,
-        # triggers and relief (one statement)
-        with django_assert_num_queries(7):
+        # triggers and relief (one statement); their triggers and relief by day (what seems to matter)
+        with django_assert_num_queries(8):
             response = client.get(INSIGHTS_URL)
         # 25 minutes apart, all of them fall within the default 26 weeks.
         assert response.context["insights"].total == size

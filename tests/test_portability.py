@@ -448,7 +448,7 @@ class TestImport:
             (b"", "This file is empty."),
             (b"  \n\n", "This file is empty."),
             ((",".join(COLUMNS) + "\n\n").encode(), "This file has the column names but no cramps."),
-            ((",".join(COLUMNS) + "\n1,2,3\n").encode(), "Row 2 has 3 cells; it should have 18."),
+            ((",".join(COLUMNS) + "\n1,2,3\n").encode(), "Row 2 has 3 cells; it should have 19."),
             ((",".join(COLUMNS) + '\n"' + "x" * 200_000 + "\n").encode(), "Row 2 cannot be read as CSV"),
         ],
     )

@@ -55,7 +55,13 @@ def add_episodes(patients, per_patient: int, spread: dt.timedelta) -> None:
     step = spread / per_patient
     Episode.objects.bulk_create(
         (
-            Episode(patient=patient, started_at=now - step * index, severity=index % 11)
+            Episode(
+                patient=patient,
+                started_at=now - step * index,
+                severity=index % 11,
+                time_zone="UTC",
+                utc_offset=dt.timedelta(0),
+            )
             for patient in patients
             for index in range(per_patient)
         ),

@@ -46,8 +46,9 @@ def test_table_cells_escape_labels_and_names(hostile_entry, table):
     assert f"<bdi>{HOSTILE_ESCAPED}</bdi> (caregiver)" in html
 
 
-def test_table_cells_say_when_where_and_how_bad_in_the_patient_s_zone(hostile_entry):
+def test_table_cells_say_when_where_and_how_bad_in_the_entry_s_zone(hostile_entry):
     hostile_entry.started_at = dt.datetime(2026, 11, 2, 23, 30, tzinfo=dt.UTC)
+    hostile_entry.time_zone = "Asia/Tokyo"
     with timezone.override("Asia/Tokyo"):
         review = render_to_string(
             "clinic/episode_cells.html", {"episode": hostile_entry, "table": "review"}, using="jinja2"
@@ -60,6 +61,15 @@ def test_table_cells_say_when_where_and_how_bad_in_the_patient_s_zone(hostile_en
     severity = hostile_entry.severity
     assert f'<span class="severity-number">{severity}</span><span class="visually-hidden"> out of 10,</span>' in review
     assert f"<td>{severity}</td>" in report
+
+
+@pytest.mark.parametrize(("table", "when"), [("review", "Mon 2 Nov 2026, 23:30"), ("report", "Mon 2 Nov, 23:30")])
+def test_table_cells_name_the_zone_of_an_entry_logged_in_another(hostile_entry, table, when):
+    hostile_entry.started_at = dt.datetime(2026, 11, 2, 23, 30, tzinfo=dt.UTC)
+    hostile_entry.time_zone = "Europe/London"
+    with timezone.override("Asia/Tokyo"):
+        html = render_to_string("clinic/episode_cells.html", {"episode": hostile_entry, "table": table}, using="jinja2")
+    assert f"<td>{when} (Europe/London)<span" in html
 
 
 def test_report_rows_show_each_entry_with_its_warning_and_what_the_patient_wrote(hostile_entry):
@@ -301,7 +311,7 @@ def test_a_summary_says_when_in_the_patient_s_zone_and_asks_for_details_when_no_
         patient=patient, started_at=dt.datetime(2026, 11, 2, 23, 30, tzinfo=dt.UTC), duration_seconds=90
     )
     html = summary(episode)
-    assert '<time datetime="2026-11-03T08:30:00+09:00">Tue 3 Nov 2026, 08:30</time>' in html
+    assert '<time datetime="2026-11-03T08:30:00+0900">Tue 3 Nov 2026, 08:30</time>' in html
     assert '<span class="badge text-bg-warning">Details to add</span> · 1 min 30 s</span>' in html
 
 

@@ -12,6 +12,8 @@ counts as a cramp, a recorded day and a day's severity.
 - A night runs from local noon to noon and belongs to the day of its morning. It is disturbed when a cramp in
   it woke the patient, and recorded ("answered") when an entry in it says whether one did, or nothing was
   logged in it and its morning was checked in as cramp-free.
+- An entry's day and hour are those of the zone it happened in (Episode.time_zone): a cramp keeps its day and
+  its night when the patient later moves to another zone.
 
 `days_stats` reads a patient's days in one query; `Window` adds them up the same way for every page.
 """
@@ -24,6 +26,7 @@ from django.db.models import (
     Case,
     CharField,
     Count,
+    DateTimeField,
     ExpressionWrapper,
     F,
     IntegerField,
@@ -34,13 +37,11 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import ExtractHour, TruncDate
+from django.db.models.functions import Coalesce, TruncDate
 
 from accounts.models import User
 
-from .models import CheckIn, Episode, EventKind, counted, counted_kind
-
-NOON = dt.time(12)
+from .models import LOCAL_HOUR, CheckIn, Episode, EventKind, counted, counted_kind
 
 
 @dataclass
@@ -246,13 +247,16 @@ def window_of(label: str, days: dict[dt.date, DayStats], first: dt.date, last: d
     )
 
 
-def bounds(patient: User, first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """The moments the patient's local days first..last begin and end."""
-    zone = patient.zone
-    return (
-        dt.datetime.combine(first, dt.time.min, tzinfo=zone),
-        dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=zone),
-    )
+def _local_start(prefix: str) -> ExpressionWrapper:
+    """tracker.models.LOCAL_START of the entry that `prefix` names ("episode__", "episode__tally__")."""
+    return ExpressionWrapper(F(f"{prefix}started_at") + F(f"{prefix}utc_offset"), output_field=DateTimeField())
+
+
+def counted_day(prefix: str = "") -> TruncDate:
+    """The local day (in the zone it happened in, as LOCAL_DAY) an entry's cramps are counted on: that of its
+    start, or for a cramp described as one of a tally's, that of the tally, which counts it. `prefix` names a
+    relation to the entry ("episode__")."""
+    return TruncDate(Coalesce(_local_start(f"{prefix}tally__"), _local_start(prefix)), tzinfo=dt.UTC)
 
 
 # Ranges this close are read as one span, the days between them too: a few more rows cost less than one
@@ -286,18 +290,16 @@ APART = {EventKind.SPASM: "spasms", EventKind.TWITCH: "twitches", EventKind.UNSU
 
 
 def _entry_days(patient: User, arm: int, first: dt.date, last: dt.date, kind: str) -> QuerySet:
-    """The counted entries (tracker.models.counted) of the local days first..last and of the afternoon and
-    evening before (the first night's), grouped by local day, event kind, whether they are of the kind
-    counted (`chosen`: cramps unless `kind` says otherwise) and whether they started from noon on (`late`:
-    they belong to the next day's night). In the order of COLUMNS."""
-    zone = patient.zone
-    _, end = bounds(patient, first, last)
-    noon_before = dt.datetime.combine(first - dt.timedelta(days=1), NOON, tzinfo=zone)
+    """The counted entries (tracker.models.counted) of the local days first..last and of the day before (whose
+    afternoon and evening are the first night's), each day in the entry's own zone, grouped by local day,
+    event kind, whether they are of the kind counted (`chosen`: cramps unless `kind` says otherwise) and
+    whether they started from noon on (`late`: they belong to the next day's night). In the order of COLUMNS."""
     return (
-        Episode.objects.filter(counted(), patient=patient, started_at__gte=noon_before, started_at__lt=end)
-        .alias(hour=ExtractHour("started_at", tzinfo=zone))
+        Episode.objects.filter(counted(), patient=patient)
+        .on_local_days(first - dt.timedelta(days=1), last)
+        .alias(hour=LOCAL_HOUR)
         .annotate(
-            day=TruncDate("started_at", tzinfo=zone),
+            day=F("local_day"),
             chosen=ExpressionWrapper(counted_kind(kind), output_field=BooleanField()),
             late=ExpressionWrapper(Q(hour__gte=12), output_field=BooleanField()),
         )
@@ -340,10 +342,11 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
     entries to one event kind (KIND_NOT_SAID: those that do not say); by default they are the cramps.
 
     A night runs from local noon to noon and belongs to the day of its morning, so the entries of the
-    afternoon and evening before a range (a night tally's too) count for the night before its first day.
-    The days are read in one statement: one SELECT per span of days, each bounded by the (patient,
-    started_at) index, and one per span's check-ins. Spans that touch are joined, so each day's rows come
-    from one SELECT; days between the ranges are read with them (see JOIN_GAP), their figures not kept.
+    afternoon and evening before a range (a night tally's too) count for the night before its first day; the
+    morning before is read with them and left out. The days are read in one statement: one SELECT per span of
+    days, each bounded by the (patient, started_at) index, and one per span's check-ins. Spans that touch are
+    joined, so each day's rows come from one SELECT; days between the ranges are read with them (see
+    JOIN_GAP), their figures not kept.
     """
     days: dict[dt.date, DayStats] = {}
     for first, last in ranges:

@@ -60,10 +60,9 @@ def noted_in(episode: Episode, context: PatientContext) -> list[Noted]:
         Noted(kind=Term.Kind.CONDITION, key=slug, reason=f"Your condition: {label}")
         for slug, label in context.conditions.items()
     ]
-    day = episode.started_at.astimezone(context.zone).date()
     noted += [
         Noted(kind=GuidanceLink.Kind.MEDICINE, key=name, reason=f"You take: {name}")
-        for name in context.medicines_on(day)
+        for name in context.medicines_on(episode.local_day)
     ]
     if episode.medication_taken:
         noted.append(

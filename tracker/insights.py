@@ -13,13 +13,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import BooleanField, CharField, Count, ExpressionWrapper, IntegerField, Sum, Value
-from django.db.models.functions import ExtractHour
 
 from accounts.models import User
 
-from .counting import DayStats, Week, Window, bounds, days_between, days_stats, weeks_of, window_of
+from .counting import DayStats, Week, Window, days_between, days_stats, weeks_of, window_of
 from .models import (
     KIND_NOT_SAID,
+    LOCAL_HOUR,
     EntryType,
     Episode,
     EpisodeLocation,
@@ -80,6 +80,9 @@ class Insights:
     days: dict[dt.date, DayStats] = field(default_factory=dict)
     # Every entry of the period (of the kind), a tally's described cramps included: a list of them has this many.
     entry_count: int = 0
+    # The ids of the period's entries of the kind counted (cramps by default), described ones too: those whose
+    # triggers and relief tracker.factors reads.
+    chosen_ids: list[int] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -152,13 +155,14 @@ class PeriodEntries:
     untimed: dict[str, int] = field(default_factory=dict)
 
 
-def _period_entries(patient: User, start: dt.datetime, end: dt.datetime, kind: str = "") -> PeriodEntries:
+def _period_entries(patient: User, first: dt.date, last: dt.date, kind: str = "") -> PeriodEntries:
     entries = PeriodEntries()
     rows = (
-        Episode.objects.filter(patient=patient, started_at__gte=start, started_at__lt=end)
+        Episode.objects.for_patient(patient)
+        .on_local_days(first, last)
         .of_kind(kind)
         .annotate(
-            hour=ExtractHour("started_at", tzinfo=patient.zone),
+            hour=LOCAL_HOUR,
             chosen=ExpressionWrapper(counted_kind(kind), output_field=BooleanField()),
         )
         .values_list("id", "tally_id", "entry_type", "cramp_count", "hour", "chosen")
@@ -373,7 +377,6 @@ def insights_for(
     trial-style summary). Without a kind, the period's days are read with the medicines' windows and
     those ranges in one query.
     """
-    start, end = bounds(patient, first, last)
     windows = EffectWindows(courses if courses is not None else medication_courses(patient, today), today)
     ranges = [*windows.ranges, *also]
     if kind:
@@ -382,7 +385,7 @@ def insights_for(
     else:
         cramps = days_stats(patient, [(first, last), *ranges])
         days = days_between(cramps, first, last)
-    entries = _period_entries(patient, start, end, kind)
+    entries = _period_entries(patient, first, last, kind)
     # The places, triggers and relief: a page that draws none of them (the visit report) skips their query.
     term_counts, places = _terms_and_places(patient, entries) if terms else ([], [])
     return Insights(
@@ -398,4 +401,5 @@ def insights_for(
         kind=kind,
         days=cramps,
         entry_count=len(entries.ids),
+        chosen_ids=entries.chosen_ids,
     )

@@ -39,14 +39,10 @@ def episodes_filtered(
     location: Term | None = None,
     kind: str = "",
 ):
-    """The patient's entries, newest first, narrowed by the list page's filters (dates are local; `kind`
-    an event kind, or KIND_NOT_SAID). The caller reads their relations: with_summary or with_details."""
-    episodes = Episode.objects.for_patient(patient).of_kind(kind)
-    zone = patient.zone
-    if date_from is not None:
-        episodes = episodes.filter(started_at__gte=_start_of_day(date_from, zone))
-    if date_to is not None:
-        episodes = episodes.filter(started_at__lt=_start_of_day(date_to + dt.timedelta(days=1), zone))
+    """The patient's entries, newest first, narrowed by the list page's filters (dates are local, each entry's
+    in its own zone; `kind` an event kind, or KIND_NOT_SAID). The caller reads their relations: with_summary or
+    with_details."""
+    episodes = Episode.objects.for_patient(patient).of_kind(kind).on_local_days(date_from, date_to)
     if severity_min is not None:
         episodes = episodes.filter(severity__gte=severity_min)
     if severity_max is not None:

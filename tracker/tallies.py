@@ -1,9 +1,9 @@
 """Night and day tallies ("last night: 4 cramps, the worst 7/10"), and single cramps logged inside them.
 
 Every local moment belongs to one night (20:00 to 08:00 the next morning, named by the evening's date)
-or one day (08:00 to 20:00). A single cramp inside the night or day of a tally is either one of the
-tally's cramps (linked to it, so that it is not counted again) or a cramp on top of them: the patient
-chooses, and is asked whenever it is not clear.
+or one day (08:00 to 20:00), on the clock of the zone the entry is in (Episode.time_zone). A single cramp
+inside the night or day of a tally is either one of the tally's cramps (linked to it, so that it is not
+counted again) or a cramp on top of them: the patient chooses, and is asked whenever it is not clear.
 """
 
 import datetime as dt
@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
+from django.utils.formats import date_format
 
 from accounts.models import User
 
@@ -36,9 +37,8 @@ ASK = ""
 AUTO = "auto"
 
 
-def slot_bounds(patient: User, entry_type: str, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
-    """When the night of the evening `day` (or the day `day`) starts and ends, in the patient's zone."""
-    zone = patient.zone
+def slot_bounds(zone: dt.tzinfo, entry_type: str, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """When the night of the evening `day` (or the day `day`) starts and ends, in `zone`."""
     if entry_type == EntryType.NIGHT:
         start = dt.datetime.combine(day, NIGHT_FROM, tzinfo=zone)
         end = dt.datetime.combine(day + dt.timedelta(days=1), DAY_FROM, tzinfo=zone)
@@ -48,9 +48,9 @@ def slot_bounds(patient: User, entry_type: str, day: dt.date) -> tuple[dt.dateti
     return start, end
 
 
-def slot_of(patient: User, moment: dt.datetime) -> tuple[str, dt.date]:
-    """The night or day that `moment` falls in: (EntryType.NIGHT or DAY, its date)."""
-    local = moment.astimezone(patient.zone)
+def slot_of(zone: dt.tzinfo, moment: dt.datetime) -> tuple[str, dt.date]:
+    """The night or day of `zone` that `moment` falls in: (EntryType.NIGHT or DAY, its date)."""
+    local = moment.astimezone(zone)
     if local.time() < DAY_FROM:
         return EntryType.NIGHT, local.date() - dt.timedelta(days=1)
     if local.time() < NIGHT_FROM:
@@ -66,21 +66,21 @@ def slot_key(entry_type: str, day: dt.date) -> str:
 def slot_label(entry_type: str, day: dt.date) -> str:
     """ "the night of Mon 5 Mar" or "the day of Mon 5 Mar"."""
     word = "night" if entry_type == EntryType.NIGHT else "day"
-    return f"the {word} of {day:%a} {day.day} {day:%b %Y}"
+    return f"the {word} of {date_format(day, 'D j M Y')}"
 
 
 def tally_of_slot(patient: User, entry_type: str, day: dt.date) -> Episode | None:
     return Episode.objects.for_patient(patient).filter(entry_type=entry_type, tally_date=day).first()
 
 
-def tally_covering(patient: User, moment: dt.datetime) -> Episode | None:
-    """The patient's tally for the night or day that `moment` falls in, if there is one."""
-    return tally_of_slot(patient, *slot_of(patient, moment))
+def tally_covering(patient: User, moment: dt.datetime, zone: dt.tzinfo) -> Episode | None:
+    """The patient's tally for the night or day of `zone` that `moment` falls in, if there is one."""
+    return tally_of_slot(patient, *slot_of(zone, moment))
 
 
-def singles_in_slot(patient: User, entry_type: str, day: dt.date):
-    """The single cramps logged in that night or day, oldest first."""
-    start, end = slot_bounds(patient, entry_type, day)
+def singles_in_slot(patient: User, tally: Episode):
+    """The single cramps logged in the tally's night or day (in its zone), oldest first."""
+    start, end = slot_bounds(tally.zone, tally.entry_type, tally.tally_date)
     return (
         Episode.objects.for_patient(patient)
         .filter(entry_type=EntryType.SINGLE)
@@ -116,16 +116,23 @@ def _room_left(tally: Episode, leaving: Episode | None = None) -> int:
 
 
 def tally_for_single(
-    patient: User, started_at: dt.datetime, severity: int, overlap: str, *, episode: Episode | None = None
+    patient: User,
+    started_at: dt.datetime,
+    severity: int,
+    overlap: str,
+    *,
+    zone: dt.tzinfo,
+    episode: Episode | None = None,
 ) -> Episode | None:
-    """The tally that a single cramp starting at `started_at` is one of, by the patient's `overlap` answer.
+    """The tally that a single cramp starting at `started_at` (in `zone`) is one of, by the patient's `overlap`
+    answer.
 
     None when no tally covers that time, or the cramp counts separately. Raises OverlapNeedsChoice when
     the patient has not answered (a cramp already linked to the covering tally keeps its link), and
     ValidationError when every cramp of the tally is described already, or this one was worse than the
     tally's worst.
     """
-    tally = tally_covering(patient, started_at)
+    tally = tally_covering(patient, started_at, zone)
     if tally is None:
         return None
     if overlap == ASK:
@@ -159,7 +166,7 @@ def singles_for_tally(patient: User, tally: Episode, overlap: str) -> list[Episo
     linked share its night and the patient has not answered, and ValidationError when the tally would
     count fewer cramps than it includes.
     """
-    singles = list(singles_in_slot(patient, tally.entry_type, tally.tally_date))
+    singles = list(singles_in_slot(patient, tally))
     linked = [single for single in singles if tally.pk is not None and single.tally_id == tally.pk]
     loose = [single for single in singles if single.tally_id is None]
     if loose and overlap == ASK:

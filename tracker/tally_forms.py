@@ -121,7 +121,7 @@ class TallyForm(OverlapAnswerMixin, forms.Form):
         entry_type, day = cleaned.get("entry_type"), cleaned.get("tally_date")
         if entry_type and day:
             try:
-                check_tally_date(patient=self.patient, entry_type=entry_type, day=day)
+                check_tally_date(patient=self.patient, entry_type=entry_type, day=day, zone=self.patient.zone)
             except ValidationError as error:
                 self.add_error("tally_date", error.message_dict["tally_date"])
         woken, count = cleaned.get("times_woken"), cleaned.get("cramp_count")

@@ -93,8 +93,8 @@ def _windows(today: dt.date) -> tuple[tuple[dt.date, dt.date], tuple[dt.date, dt
 
 def local_days_for(patients: Iterable[User], now: dt.datetime, days: int) -> dict[int, dict[dt.date, DayStats]]:
     """Each patient's last `days` local days (ending today in their own zone) as tracker.counting counts them,
-    from their entries read one by one and their check-ins (not their nights): two queries whatever the number
-    of patients."""
+    each entry on the day of the zone it happened in, from their entries read one by one and their check-ins
+    (not their nights): two queries whatever the number of patients."""
     zones = {patient.pk: patient.zone for patient in patients}
     if not zones:
         return {}
@@ -102,17 +102,18 @@ def local_days_for(patients: Iterable[User], now: dt.datetime, days: int) -> dic
     for pk, zone in zones.items():
         today = now.astimezone(zone).date()
         stats[pk] = {today - dt.timedelta(days=n): DayStats(day=today - dt.timedelta(days=n)) for n in range(days)}
-    # A day longer than 24 hours at either end covers every zone's first local day.
-    since = now - dt.timedelta(days=days + 1)
+    # Two days more at the start cover the first local day of any zone an entry is in, whatever the patient's.
+    since = now - dt.timedelta(days=days + 2)
     entries = (
         Episode.objects.filter(patient_id__in=list(zones), started_at__gte=since, started_at__lte=now)
         .counted()
         .annotate(chosen=ExpressionWrapper(counted_kind(), output_field=BooleanField()))
-        .values_list("patient_id", "started_at", "event_kind", "chosen", "cramp_count", "severity")
+        .values_list("patient_id", "started_at", "utc_offset", "event_kind", "chosen", "cramp_count", "severity")
         .order_by()
     )
-    for patient_id, started_at, event_kind, chosen, count, severity in entries:
-        if (day := stats[patient_id].get(started_at.astimezone(zones[patient_id]).date())) is None:
+    for patient_id, started_at, utc_offset, event_kind, chosen, count, severity in entries:
+        # The entry's own local day (Episode.local_day), from the offset stored with it.
+        if (day := stats[patient_id].get((started_at + utc_offset).date())) is None:
             continue
         if chosen:
             day.add_entries(count, 1, severity)

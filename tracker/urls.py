@@ -28,6 +28,7 @@ urlpatterns = [
     path("episodes/<uuid:episode_id>/delete/", episodes.episode_remove, name="episode_delete"),
     path("checkin/", checkins.checkin, name="checkin"),
     path("profile/", profile.profile, name="profile"),
+    path("profile/time-zone/", profile.time_zone_switch, name="time_zone_switch"),
     path("profile/medications/new/", profile.medication_new, name="medication_new"),
     path("profile/medications/<uuid:medication_id>/", profile.medication_edit, name="medication_edit"),
     path("profile/medications/<uuid:medication_id>/steps/", profile.medication_step_new, name="medication_step_new"),

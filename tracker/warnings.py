@@ -41,7 +41,6 @@ class MedicineCourse:
 class PatientContext:
     """What the rules need to know of a patient besides the entry itself."""
 
-    zone: dt.tzinfo
     # Diagnosed conditions: slug -> label; and any others in the patient's own words.
     conditions: dict[str, str] = field(default_factory=dict)
     other_conditions: str = ""
@@ -67,7 +66,7 @@ def contexts_for(
 ) -> dict[int, PatientContext]:
     """Each patient's context, in two queries whatever the number of patients (one when the caller has read
     their `medications` already), and one more when a patient has a diagnosis that explains a sign."""
-    contexts = {patient.pk: PatientContext(zone=patient.zone) for patient in patients}
+    contexts = {patient.pk: PatientContext() for patient in patients}
     ids = list(contexts)
     if not ids:
         return contexts
@@ -105,7 +104,6 @@ def contexts_for(
 def facts_of(episode: Episode, context: PatientContext) -> EntryFacts:
     """The entry's facts as the rules read them; expects its places and terms read with it."""
     symptoms = frozenset(term.slug for term in episode.symptoms)
-    day = episode.started_at.astimezone(context.zone).date()
     return EntryFacts(
         symptoms=symptoms,
         triggers=frozenset(term.slug for term in episode.triggers),
@@ -114,7 +112,7 @@ def facts_of(episode: Episode, context: PatientContext) -> EntryFacts:
         relief_effect=episode.relief_effect,
         conditions=frozenset(context.conditions),
         spinal_injury_level=context.spinal_injury_level,
-        medicines=tuple(context.medicines_on(day)),
+        medicines=tuple(context.medicines_on(episode.local_day)),
         new_symptoms=frozenset(
             slug
             for slug in symptoms

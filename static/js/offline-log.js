@@ -1,7 +1,8 @@
 // CrampApp without a connection. Installs the service worker (pwa/sw.js, which shows the offline
 // page), and keeps quick logs made offline on this device (IndexedDB) until they can be sent to
 // the sync endpoint, one JSON entry at a time. Each entry carries its own id, so sending it again
-// never stores a second cramp, and the moment it was tapped, so it keeps the time of the cramp.
+// never stores a second cramp, and the moment it was tapped with the phone's time zone, so it keeps the
+// time of the cramp.
 // Without this script, a service worker or IndexedDB, the quick log is an ordinary form.
 "use strict";
 
@@ -137,6 +138,10 @@
     });
   }
 
+  function phoneZone() {
+    return (window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone) || null;
+  }
+
   function reasonOf(entry) {
     const reasons = Object.values(entry.errors || {}).flat();
     return reasons.length ? reasons.join(" ") : entry.message;
@@ -208,6 +213,7 @@
           started_at: entry.started_at,
           severity: entry.severity,
           location: entry.location,
+          time_zone: entry.time_zone || null,
         }),
       });
     } catch {
@@ -294,8 +300,10 @@
       const entry = {
         client_id: newId(),
         patient,
-        // The moment of the tap, with its offset (UTC): the time of the cramp, not of the upload.
+        // The moment of the tap, with its offset (UTC): the time of the cramp, not of the upload; and the
+        // phone's zone then, so that the cramp keeps the local time it happened at.
         started_at: new Date().toISOString(),
+        time_zone: phoneZone(),
         severity: Number(button.value),
         location: place && place.value ? place.value : null,
         place: place && place.value ? place.selectedOptions[0].textContent : "",

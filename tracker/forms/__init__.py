@@ -22,7 +22,7 @@ from .episodes import (
 )
 from .fields import CHIP, DiaryDateField, add_service_error
 from .filters import DateRangeForm, EpisodeFilterForm, EventKindFilterForm, TrialWindowsForm
-from .profile import MedicationForm, MedicationStepForm, ProfileForm
+from .profile import MedicationForm, MedicationStepForm, ProfileForm, TimeZoneSwitchForm
 from .sharing import AcceptInvitationForm, InvitationForm, NoteForm
 
 __all__ = [
@@ -46,6 +46,7 @@ __all__ = [
     "OverlapAnswerMixin",
     "ProfileForm",
     "QuickLogForm",
+    "TimeZoneSwitchForm",
     "TrialWindowsForm",
     "WithoutPatientsOwnWords",
     "add_service_error",

@@ -3,6 +3,7 @@ and how overlapping entries count), a caregiver's edit of an entry, and the dail
 
 import datetime as dt
 import uuid
+import zoneinfo
 from collections import defaultdict
 
 from django import forms
@@ -115,9 +116,16 @@ class EpisodeFormBase(OverlapAnswerMixin, forms.Form):
         help_text="0 = no pain, 10 = worst imaginable.",
     )
 
-    def __init__(self, *args, patient: User, **kwargs):
+    def __init__(self, *args, patient: User | None, time_zone: str | None = None, **kwargs):
+        """`time_zone`: the zone the entry's time is shown and read in, and stored with: an entry's own when it
+        is changed, by default the patient's."""
         self.patient = patient
         super().__init__(*args, **kwargs)
+        self.time_zone = time_zone or (patient.time_zone if patient else timezone.get_current_timezone_name())
+        self.zone = zoneinfo.ZoneInfo(self.time_zone)
+        self.fields["started_at"].zone = self.zone
+        if self.time_zone != timezone.get_current_timezone_name():
+            self.fields["started_at"].help_text = f"In {self.time_zone}, this entry's time zone."
         if not self.is_bound and "client_id" not in self.initial:
             self.initial["client_id"] = uuid.uuid4()
         if self.initial.get("started_at") is None:
@@ -132,7 +140,7 @@ class EpisodeFormBase(OverlapAnswerMixin, forms.Form):
         return started_at
 
     def asked_slot(self) -> str:
-        return slot_key(*slot_of(self.patient, self.cleaned_data.get("started_at") or timezone.now()))
+        return slot_key(*slot_of(self.zone, self.cleaned_data.get("started_at") or timezone.now()))
 
 
 class LocationSideChoices(BaseChoiceIterator):
@@ -191,6 +199,7 @@ class QuickLogForm(EpisodeFormBase):
             started_at=self.cleaned_data["started_at"],
             severity=self.cleaned_data["severity"],
             locations=[location] if location else (),
+            time_zone=self.time_zone,
         )
 
 
@@ -331,6 +340,7 @@ class EpisodeForm(EpisodeFormBase):
             medication_taken=data["medication_taken"],
             notes=data["notes"],
             event_kind=data["event_kind"],
+            time_zone=self.time_zone,
         )
 
     @classmethod

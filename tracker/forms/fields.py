@@ -48,15 +48,21 @@ def date_input() -> forms.DateInput:
 
 
 class LocalDateTimeField(forms.DateTimeField):
-    """A date and time typed in the user's zone, stored as an aware datetime; or an exact moment with its UTC
-    offset ("2026-07-01T02:15:09.250Z"), as a cramp kept on the device while offline carries the moment it was
-    logged.
+    """A date and time typed in `zone` (the current zone when None: the user's), stored as an aware datetime; or
+    an exact moment with its UTC offset ("2026-07-01T02:15:09.250Z"), as a cramp kept on the device while
+    offline carries the moment it was logged. A stored moment is shown in `zone` too.
 
     Around a daylight-saving change an hour repeats (the earlier one is taken) or is
     skipped (refused with a message saying why).
     """
 
     widget = forms.DateTimeInput(attrs={"type": "datetime-local"}, format=LOCAL_INPUT_FORMAT)
+    zone: dt.tzinfo | None = None
+
+    def prepare_value(self, value):
+        if self.zone is not None and isinstance(value, dt.datetime) and timezone.is_aware(value):
+            return value.astimezone(self.zone).replace(tzinfo=None)
+        return super().prepare_value(value)
 
     def to_python(self, value):
         if value in self.empty_values:
@@ -80,7 +86,7 @@ class LocalDateTimeField(forms.DateTimeField):
                 return parsed
             naive = timezone.make_naive(parsed)
         check_plausible_date(naive.date())
-        zone = timezone.get_current_timezone()
+        zone = self.zone or timezone.get_current_timezone()
         local = naive.replace(tzinfo=zone, fold=0)
         if local.astimezone(dt.UTC).astimezone(zone).replace(tzinfo=None) != naive:
             raise ValidationError(

@@ -2,29 +2,75 @@
 with the steps of each one's history."""
 
 import datetime as dt
-from collections import defaultdict
 from collections.abc import Sequence
 
 from django import forms
 
-from accounts.models import time_zone_names
+from accounts.models import time_zone_names, validate_time_zone
 
 from ..models import MAX_DOSE_LENGTH, MAX_SIDE_EFFECT_LENGTH, Medication, MedicationStep, SideEffect, SpinalInjuryLevel
 from ..reminders import reminder_time_choices
 from .fields import CHIP, DiaryDateField, VocabularyChoiceField
 
+# Where most of our patients live (the UK and Ireland, Europe, North and South America, Australia and New
+# Zealand, India): offered first, before the hundreds of zones of the whole list.
+COMMON_TIME_ZONES = (
+    "Europe/London",
+    "Europe/Dublin",
+    "Europe/Lisbon",
+    "Europe/Madrid",
+    "Europe/Paris",
+    "Europe/Amsterdam",
+    "Europe/Berlin",
+    "Europe/Rome",
+    "Europe/Stockholm",
+    "Europe/Athens",
+    "America/St_Johns",
+    "America/Halifax",
+    "America/Toronto",
+    "America/New_York",
+    "America/Chicago",
+    "America/Denver",
+    "America/Phoenix",
+    "America/Los_Angeles",
+    "America/Vancouver",
+    "America/Anchorage",
+    "Pacific/Honolulu",
+    "America/Mexico_City",
+    "America/Sao_Paulo",
+    "America/Argentina/Buenos_Aires",
+    "Asia/Kolkata",
+    "Australia/Perth",
+    "Australia/Adelaide",
+    "Australia/Darwin",
+    "Australia/Brisbane",
+    "Australia/Sydney",
+    "Australia/Melbourne",
+    "Australia/Hobart",
+    "Pacific/Auckland",
+    "UTC",
+)
 
-def time_zone_choices() -> list[tuple[str, list[tuple[str, str]]]]:
-    """Zones grouped by region ("Europe", "America" ...), for a select box."""
-    groups = defaultdict(list)
-    for name in sorted(time_zone_names()):
-        region = name.split("/")[0] if "/" in name else "Other"
-        groups[region].append((name, name.replace("_", " ")))
-    return sorted(groups.items())
+
+def _zone_choice(name: str) -> tuple[str, str]:
+    return name, name.replace("_", " ")
+
+
+def time_zone_choices(current: str = "") -> list[tuple[str, list[tuple[str, str]]]]:
+    """For a select box: the common zones, led by the user's `current` one, then every zone in name order."""
+    known = time_zone_names()
+    common = [name for name in dict.fromkeys([current, *COMMON_TIME_ZONES]) if name in known]
+    return [
+        ("Common", [_zone_choice(name) for name in common]),
+        ("All time zones", [_zone_choice(name) for name in sorted(known)]),
+    ]
 
 
 class ProfileForm(forms.Form):
-    time_zone = forms.ChoiceField(label="Your time zone", help_text="Times you enter and see are in this zone.")
+    time_zone = forms.ChoiceField(
+        label="Your time zone",
+        help_text="Times you enter and see are in this zone. Cramps you logged before keep the zone they happened in.",
+    )
     conditions = VocabularyChoiceField("condition", label="Conditions you have been diagnosed with")
     other_conditions = forms.CharField(
         label="Other conditions",
@@ -49,7 +95,15 @@ class ProfileForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = time_zone_choices()
+        self.fields["time_zone"].choices = time_zone_choices(self.initial.get("time_zone", ""))
+
+
+class TimeZoneSwitchForm(forms.Form):
+    """The phone's zone for the profile, from the notice that the two differ (static/js/zone-notice.js), and the
+    page to go back to."""
+
+    time_zone = forms.CharField(max_length=64, validators=[validate_time_zone])
+    next = forms.CharField(required=False)
 
 
 class MedicationForm(forms.ModelForm):

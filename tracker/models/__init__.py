@@ -38,7 +38,7 @@ from .entries import (
     stored_event_kind,
 )
 from .counting_rule import CRAMP_KINDS, counted, counted_kind, cramps_only, cramps_sum, times_woken_sum
-from .episodes import Episode, EpisodeLocation, EpisodeQuerySet, EpisodeTerm
+from .episodes import LOCAL_DAY, LOCAL_HOUR, LOCAL_START, Episode, EpisodeLocation, EpisodeQuerySet, EpisodeTerm
 from .checkins import CheckIn
 from .clinic import ClinicianNote, ClinicSummary, ClinicSummaryQuerySet, TrendDirection
 from .sharing import AccessLog, AccessLogQuerySet, CareGrant, CareGrantQuerySet
@@ -47,6 +47,9 @@ from .sharing import AccessLog, AccessLogQuerySet, CareGrant, CareGrantQuerySet
 __all__ = [
     "CRAMP_KINDS",
     "KIND_NOT_SAID",
+    "LOCAL_DAY",
+    "LOCAL_HOUR",
+    "LOCAL_START",
     "MAX_DOSE_LENGTH",
     "MAX_DURATION_SECONDS",
     "MAX_ID",

@@ -1,15 +1,20 @@
 """Cramp episodes, each one cramp or a night's (or day's) tally, with where it struck and the triggers, symptoms
 and relief measures noted on it; and their queryset, in the domain's words."""
 
+import datetime as dt
+import zoneinfo
 from uuid import uuid4
 
 from django.conf import settings
 from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Prefetch
-from django.db.models.functions import Length
+from django.db.models import DateTimeField, ExpressionWrapper, F, Prefetch
+from django.db.models.functions import ExtractHour, Length, TruncDate
 from django.db.models.lookups import LessThanOrEqual
 
+from accounts.models import validate_time_zone
+
+from ..moments import MAX_UTC_OFFSET
 from .counting_rule import CRAMP_KINDS, counted, cramps_only, cramps_sum
 from .entries import (
     MAX_DURATION_SECONDS,
@@ -25,6 +30,12 @@ from .entries import (
     stored_event_kind,
 )
 from .vocabulary import Term
+
+# When an entry started on the clock of its own zone (its start moved by the zone's offset then, read as UTC):
+# the local day and hour that counting reads in SQL, where a zone name per row cannot be used portably.
+LOCAL_START = ExpressionWrapper(F("started_at") + F("utc_offset"), output_field=DateTimeField())
+LOCAL_DAY = TruncDate(LOCAL_START, tzinfo=dt.UTC)
+LOCAL_HOUR = ExtractHour(LOCAL_START, tzinfo=dt.UTC)
 
 
 class EpisodeQuerySet(models.QuerySet):
@@ -57,6 +68,19 @@ class EpisodeQuerySet(models.QuerySet):
     def in_period(self, start, end) -> "EpisodeQuerySet":
         """Episodes that started at or after `start` and before `end` (aware datetimes)."""
         return self.filter(started_at__gte=start, started_at__lt=end)
+
+    def on_local_days(self, first: dt.date | None, last: dt.date | None) -> "EpisodeQuerySet":
+        """Episodes that started on the days first..last (None: no limit) of their own zones (Episode.local_day).
+        Their start is bounded too, by those days widened by the widest offset from UTC, so that the (patient,
+        started_at) index finds them."""
+        episodes = self.alias(local_day=LOCAL_DAY)
+        if first is not None:
+            earliest = dt.datetime.combine(first, dt.time.min, tzinfo=dt.UTC) - MAX_UTC_OFFSET
+            episodes = episodes.filter(started_at__gte=earliest, local_day__gte=first)
+        if last is not None:
+            latest = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC) + MAX_UTC_OFFSET
+            episodes = episodes.filter(started_at__lt=latest, local_day__lte=last)
+        return episodes
 
     def with_summary(self) -> "EpisodeQuerySet":
         """What a row of the patient's list shows (its places, who entered it, the kind of tally it is counted
@@ -96,6 +120,13 @@ class Episode(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="episodes", db_index=False
     )
     started_at = models.DateTimeField("started")
+    # The zone it happened in (an IANA name, the patient's when it was logged, or the phone's for a cramp kept
+    # offline): its time is shown on that zone's clock, and it counts on that zone's day, wherever the patient
+    # moves later.
+    time_zone = models.CharField(max_length=64, validators=[validate_time_zone])
+    # The zone's offset from UTC at `started_at`, kept with them by save() and set_utc_offset(): counting
+    # reads each entry's local day and hour from it in SQL (LOCAL_START).
+    utc_offset = models.DurationField("offset from UTC")
     # The validators repeat the check constraints below, so that a service can check a new
     # episode without asking the database.
     duration_seconds = models.PositiveIntegerField(
@@ -186,6 +217,7 @@ class Episode(models.Model):
                     "woke_from_sleep",
                     "entry_type",
                     "event_kind",
+                    "utc_offset",
                 ],
             ),
         ]
@@ -244,10 +276,40 @@ class Episode(models.Model):
             models.CheckConstraint(
                 condition=models.Q(event_kind__in=["", *EventKind.values]), name="tracker_episode_event_kind_valid"
             ),
+            models.CheckConstraint(condition=~models.Q(time_zone=""), name="tracker_episode_has_time_zone"),
+            models.CheckConstraint(
+                condition=models.Q(utc_offset__gte=-MAX_UTC_OFFSET, utc_offset__lte=MAX_UTC_OFFSET),
+                name="tracker_episode_utc_offset_in_range",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"Episode #{self.pk}"
+
+    def save(self, **kwargs) -> None:
+        self.set_utc_offset()
+        if kwargs.get("update_fields") is not None:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "utc_offset"}
+        super().save(**kwargs)
+
+    def set_utc_offset(self) -> None:
+        """Keep `utc_offset` with the start and the zone: save() calls it, and so must a bulk write (which
+        skips save()) before it stores the entry."""
+        self.utc_offset = self.local_started_at.utcoffset()
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def local_started_at(self) -> dt.datetime:
+        """When it started, on the clock of the zone it happened in."""
+        return self.started_at.astimezone(self.zone)
+
+    @property
+    def local_day(self) -> dt.date:
+        """The day it counts on: its own zone's, which stays the same when the patient moves to another zone."""
+        return self.local_started_at.date()
 
     @property
     def is_tally(self) -> bool:

@@ -1,7 +1,8 @@
-"""Episodes as CSV rows, in the patient's local time, safe to open in a spreadsheet."""
+"""Episodes as CSV rows, each in the local time of the zone it was logged in, safe to open in a spreadsheet."""
 
 import csv
 import io
+import zoneinfo
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -24,7 +25,7 @@ class Column:
 COLUMN_GUIDE = (
     Column(
         "started_local",
-        "When the cramp started, in your time zone, with its offset from UTC.",
+        "When the cramp started, on the clock of the time zone it was logged in (time_zone), with its offset from UTC.",
         "2026-03-01T03:10+00:00",
     ),
     Column(
@@ -74,11 +75,18 @@ COLUMN_GUIDE = (
         "leave it empty for a row you add yourself.",
         "3f2b8c1e-5d7a-4e0b-9c6f-1a2b3c4d5e6f",
     ),
+    Column(
+        "time_zone",
+        "The time zone the cramp was logged in, whose clock started_local is on. An import keeps it; leave it "
+        "empty for a row you add yourself, in your own time zone.",
+        "Europe/London",
+    ),
 )
 COLUMNS = [column.name for column in COLUMN_GUIDE]
-# The columns of files exported before entries carried their ids, and before tallies and event kinds: still
-# read by the import.
-COLUMNS_BEFORE_IDS = [name for name in COLUMNS if name != "id"]
+# The columns of files exported before entries carried their time zones, before they carried their ids, and
+# before tallies and event kinds: still read by the import.
+COLUMNS_BEFORE_ZONES = [name for name in COLUMNS if name != "time_zone"]
+COLUMNS_BEFORE_IDS = [name for name in COLUMNS_BEFORE_ZONES if name != "id"]
 TALLY_COLUMNS = ("entry_type", "cramps", "event_kind", "times_woken")
 COLUMNS_BEFORE_TALLIES = [name for name in COLUMNS_BEFORE_IDS if name not in TALLY_COLUMNS]
 ENTRY_TYPE_TEXT = {EntryType.SINGLE: "single", EntryType.NIGHT: "night tally", EntryType.DAY: "day tally"}
@@ -136,7 +144,6 @@ def _rows(episodes: QuerySet, patient: User) -> Iterator[list[str]]:
     """One CSV row per episode, oldest first, from three ordered streams of plain tuples merged here
     (no model instance per row): four queries with the vocabulary, and flat memory at any size."""
     terms = {term.pk: term for term in Term.objects.all()}
-    zone = patient.zone
     episode_order = ("episode__started_at", "episode_id")
     wanted = episodes.values("pk")
     places = (
@@ -169,6 +176,7 @@ def _rows(episodes: QuerySet, patient: User) -> Iterator[list[str]]:
             "event_kind",
             "tally_id",
             "uuid",
+            "time_zone",
         )
         .iterator(chunk_size=STREAM_FETCH_ROWS)
     )
@@ -189,6 +197,7 @@ def _rows(episodes: QuerySet, patient: User) -> Iterator[list[str]]:
         event_kind,
         tally_id,
         record_id,
+        time_zone,
     ) in rows:
         located = sorted(
             ((terms[location_id], side) for _, location_id, side in _by_episode(places, pk, pending_places)),
@@ -201,7 +210,7 @@ def _rows(episodes: QuerySet, patient: User) -> Iterator[list[str]]:
         yield [
             _cell(value)
             for value in [
-                started_at.astimezone(zone).isoformat(timespec="minutes"),
+                started_at.astimezone(zoneinfo.ZoneInfo(time_zone)).isoformat(timespec="minutes"),
                 started_at.isoformat(timespec="seconds"),
                 CRAMP_OF_A_TALLY if tally_id else ENTRY_TYPE_TEXT[entry_type],
                 0 if tally_id else cramp_count,
@@ -220,6 +229,7 @@ def _rows(episodes: QuerySet, patient: User) -> Iterator[list[str]]:
                 medication,
                 notes,
                 record_id,
+                time_zone,
             ]
         ]
 

@@ -6,6 +6,7 @@ import datetime as dt
 import io
 import re
 import uuid
+import zoneinfo
 from collections import defaultdict
 from itertools import islice
 
@@ -13,7 +14,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from accounts.models import User
+from accounts.models import User, time_zone_names
 
 from ..models import (
     MAX_DURATION_SECONDS,
@@ -34,6 +35,7 @@ from .csv_export import (
     COLUMNS,
     COLUMNS_BEFORE_IDS,
     COLUMNS_BEFORE_TALLIES,
+    COLUMNS_BEFORE_ZONES,
     CRAMP_OF_A_TALLY,
     ENTRY_TYPE_TEXT,
     cell_text,
@@ -112,6 +114,7 @@ class _RowReader:
             "notes": lambda: self.text(cells["notes"], "notes", MAX_NOTES_LENGTH),
             "event_kind": lambda: self.event_kind(cells.get("event_kind", "")),
             "times_woken": lambda: self.times_woken(cells.get("times_woken", "")),
+            "time_zone": lambda: self.time_zone(cells.get("time_zone", ""), cells["started_local"]),
         }
         for name, read in readers.items():
             try:
@@ -148,6 +151,25 @@ class _RowReader:
         except (ValueError, ValidationError):
             day = None  # started_local's own problem is reported for that column
         return {"entry_type": entry_type, "cramp_count": int(cramps), "tally_date": day}
+
+    def time_zone(self, text: str, started_text: str) -> str | None:
+        """The zone the cramp was logged in; None (empty) for the patient's own. Its offset at that moment must
+        be the one started_local is written with: else one of the two was changed by hand."""
+        name = text.strip()
+        if not name:
+            return None
+        if name not in time_zone_names():
+            raise _BadCell(f"time_zone: “{name}” is not a time zone we know (such as Europe/London), or empty")
+        try:
+            started = parse_moment(started_text)
+        except (ValueError, ValidationError):
+            return name  # started_local's own problem is reported for that column
+        if (
+            started.tzinfo is not None
+            and started.astimezone(zoneinfo.ZoneInfo(name)).utcoffset() != started.utcoffset()
+        ):
+            raise _BadCell(f"time_zone: started_local's offset from UTC is not that of {name} at that time")
+        return name
 
     def event_kind(self, text: str) -> str:
         if not text.strip():
@@ -283,7 +305,8 @@ def _reader(text: str):
             header = [_key(name) for name in next(csv.reader([first_line], delimiter=delimiter))]
         except csv.Error:
             continue
-        if sorted(header) in (sorted(COLUMNS), sorted(COLUMNS_BEFORE_IDS), sorted(COLUMNS_BEFORE_TALLIES)):
+        known = (COLUMNS, COLUMNS_BEFORE_ZONES, COLUMNS_BEFORE_IDS, COLUMNS_BEFORE_TALLIES)
+        if sorted(header) in [sorted(columns) for columns in known]:
             reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
             next(reader)
             return reader, header

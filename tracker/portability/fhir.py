@@ -210,17 +210,23 @@ def _components(episode: Episode, places: list[EpisodeLocation], period: tuple |
     return components
 
 
-def _observation(episode: Episode, patient: User, subject: dict, performer: dict, members: list) -> dict:
+def _on_its_clock(episode: Episode, moment: dt.datetime) -> str:
+    """A moment of an entry with the offset of the zone the entry happened in: the local time the patient saw."""
+    return moment.astimezone(episode.zone).isoformat(timespec="seconds")
+
+
+def _observation(episode: Episode, subject: dict, performer: dict, members: list) -> dict:
     """One cramp (spasm, twitch), or one tally with its described cramps as members (they count once, in it)."""
     places = list(episode.places)
     if episode.is_tally:
-        period = slot_bounds(patient, episode.entry_type, episode.tally_date)
-        effective = {"start": instant(period[0]), "end": instant(period[1])}
+        period = slot_bounds(episode.zone, episode.entry_type, episode.tally_date)
+        effective = {"start": _on_its_clock(episode, period[0]), "end": _on_its_clock(episode, period[1])}
     else:
         period = None
-        effective = {"start": instant(episode.started_at)}
+        effective = {"start": _on_its_clock(episode, episode.started_at)}
         if episode.duration_seconds:
-            effective["end"] = instant(episode.started_at + dt.timedelta(seconds=episode.duration_seconds))
+            end = episode.started_at + dt.timedelta(seconds=episode.duration_seconds)
+            effective["end"] = _on_its_clock(episode, end)
     observation = {
         "resourceType": "Observation",
         "id": str(episode.uuid),
@@ -407,7 +413,7 @@ def fhir_entries(patient: User) -> Iterator[dict]:
     episodes = Episode.objects.for_patient(patient).with_details().order_by("started_at", "pk")
     for episode in episodes.iterator(chunk_size=EPISODE_CHUNK):
         performer = sources.get(episode.created_by_id, subject)
-        yield _entry(_observation(episode, patient, subject, performer, members.get(episode.pk, [])))
+        yield _entry(_observation(episode, subject, performer, members.get(episode.pk, [])))
     cramp_free = CheckIn.objects.filter(patient=patient, status=CheckIn.Status.NO_CRAMPS).order_by("day")
     for checkin in cramp_free.iterator(chunk_size=EPISODE_CHUNK):
         yield _entry(_cramp_free_day(checkin, patient, subject, sources.get(checkin.created_by_id, subject)))

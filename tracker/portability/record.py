@@ -26,6 +26,7 @@ from ..selectors import episodes_filtered
 
 RECORD_FORMAT = "crampapp-record"
 # 2: ids for medicines and their steps, each step's dose, questionnaire schedules, the profile's injury level.
+# Each entry's time_zone came later, within version 2: a file without it is read in the account's zone.
 RECORD_VERSION = 2
 # Episodes per query while the document is written: memory stays flat at any size.
 EPISODE_CHUNK = 1000
@@ -50,7 +51,7 @@ def _entered_by(entry: Episode | CheckIn) -> dict | None:
     return {"name": entry.created_by.full_name, "role": entry.created_by.role}
 
 
-def _episode_document(episode: Episode, patient: User) -> dict:
+def _episode_document(episode: Episode) -> dict:
     return {
         "id": str(episode.uuid),
         "entry_type": episode.entry_type,
@@ -61,7 +62,9 @@ def _episode_document(episode: Episode, patient: User) -> dict:
         "counted_cramps": episode.counted_cramps,
         "part_of_tally_id": str(episode.tally.uuid) if episode.tally_id else None,
         "started_at_utc": instant(episode.started_at),
-        "started_at_local": episode.started_at.astimezone(patient.zone).isoformat(timespec="seconds"),
+        # The same moment on the clock of the zone the entry happened in.
+        "started_at_local": episode.local_started_at.isoformat(timespec="seconds"),
+        "time_zone": episode.time_zone,
         "duration_seconds": episode.duration_seconds,
         "severity_0_10": episode.severity,
         "event_kind": (
@@ -193,6 +196,6 @@ def record_json(patient: User, *, include_sharing: bool = True) -> Iterator[str]
     episodes = episodes_filtered(patient).with_details().order_by("started_at", "pk")
     separator = ""
     for episode in episodes.iterator(chunk_size=EPISODE_CHUNK):
-        yield separator + json.dumps(_episode_document(episode, patient), ensure_ascii=False)
+        yield separator + json.dumps(_episode_document(episode), ensure_ascii=False)
         separator = ", "
     yield "]}"

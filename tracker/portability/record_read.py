@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 
-from accounts.models import User, validate_time_zone
+from accounts.models import User, time_zone_names, validate_time_zone
 from questionnaires.engine import check_answers
 from questionnaires.engine import score as engine_score
 from questionnaires.models import EVERY_WEEKS_MAX, EVERY_WEEKS_MIN, Instrument
@@ -139,6 +139,14 @@ def _moment(item: dict, key: str, path: str) -> dt.datetime:
     return moment
 
 
+def _zone(item: dict, key: str, path: str) -> str | None:
+    """An entry's time zone; None when the file has none (written before entries kept theirs)."""
+    value = item.get(key)
+    if value is not None and (not isinstance(value, str) or value not in time_zone_names()):
+        raise _Bad(f"{path}.{key}", "must be a time zone we know, such as Europe/London, or null")
+    return value
+
+
 def _uuid(item: dict, key: str, path: str) -> uuid.UUID:
     try:
         return uuid.UUID(item.get(key))
@@ -230,6 +238,7 @@ class _Reader:
             times_woken=_number(item, "times_woken", path, 0, MAX_TALLY_CRAMPS, optional=True),
             tally_date=_day(item, "tally_date", path) if tally else None,
             part_of_tally=item.get("part_of_tally_id") is not None,
+            time_zone=_zone(item, "time_zone", path),
         )
         if details.part_of_tally:
             _uuid(item, "part_of_tally_id", path)

@@ -236,7 +236,7 @@ def episodes_restore(*, patient: User, created_by: User, entries: list[RestoredE
     by_id, by_key, slots = {}, Counter(), set()
     stored = Episode.objects.for_patient(patient).with_details()
     for episode in stored.iterator(chunk_size=2000):
-        by_id[episode.uuid] = _stored_fingerprint(episode)
+        by_id[episode.uuid] = (_stored_fingerprint(episode), episode.time_zone)
         places = {(place.location_id, place.side) for place in episode.places}
         by_key[same_cramp_key(episode.started_at, places, episode.entry_type)] += 1
         if episode.is_tally:
@@ -245,7 +245,10 @@ def episodes_restore(*, patient: User, created_by: User, entries: list[RestoredE
     for entry in entries:
         details = entry.details
         if entry.record_id is not None and entry.record_id in by_id:
-            result.add("episodes", SAME if by_id[entry.record_id] == _fingerprint(details) else KEPT)
+            fingerprint, zone = by_id[entry.record_id]
+            # A file without the entry's zone says nothing about it.
+            same = fingerprint == _fingerprint(details) and details.time_zone in (None, zone)
+            result.add("episodes", SAME if same else KEPT)
             continue
         key = same_cramp_key(details.started_at, _place_keys(details), details.entry_type)
         if entry.record_id is None and by_key[key]:

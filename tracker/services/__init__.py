@@ -26,7 +26,7 @@ from .medications import (
     medication_step_update,
     medication_update,
 )
-from .profile import profile_for, profile_update
+from .profile import profile_for, profile_update, time_zone_update
 
 __all__ = [
     "FUTURE_TOLERANCE",
@@ -54,4 +54,5 @@ __all__ = [
     "profile_for",
     "profile_update",
     "start_for_day",
+    "time_zone_update",
 ]

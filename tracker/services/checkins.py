@@ -41,7 +41,6 @@ def checkin_record(*, patient: User, created_by: User, day: dt.date, status: str
 
 
 def cramps_on_day(patient: User, day: dt.date) -> int:
-    """The entries of cramps (tracker.models.CRAMP_KINDS) on a local day: a spasm or a twitch leaves it cramp-free."""
-    start = dt.datetime.combine(day, dt.time.min, tzinfo=patient.zone)
-    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=patient.zone)
-    return Episode.objects.for_patient(patient).in_period(start, end).filter(event_kind__in=CRAMP_KINDS).count()
+    """The entries of cramps (tracker.models.CRAMP_KINDS) on a local day (each in its own zone): a spasm or a
+    twitch leaves it cramp-free."""
+    return Episode.objects.for_patient(patient).on_local_days(day, day).filter(event_kind__in=CRAMP_KINDS).count()

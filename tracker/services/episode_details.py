@@ -5,13 +5,14 @@ episodes.py stores what passes these checks; forms and imports check a start or 
 
 import datetime as dt
 import uuid
+import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, validate_time_zone
 
 from ..models import TALLY_TYPES, EntryType, Side, Term
 from ..moments import check_utc_offset
@@ -58,6 +59,9 @@ class EpisodeDetails:
     tally_date: dt.date | None = None
     # From an import: a cramp described as one of the cramps of the tally of its night or day.
     part_of_tally: bool = False
+    # The IANA zone it happened in. None: a new entry is in the patient's zone (resolved_details), a changed
+    # one keeps its own (episode_update).
+    time_zone: str | None = None
 
     @property
     def is_tally(self) -> bool:
@@ -109,9 +113,9 @@ def check_episode_start(*, patient: User, started_at: dt.datetime) -> None:
         )
 
 
-def check_tally_date(*, patient: User, entry_type: str, day: dt.date) -> None:
-    """A tally's night or day has started, and is not more than five years before the patient joined."""
-    start, _ = slot_bounds(patient, entry_type, day)
+def check_tally_date(*, patient: User, entry_type: str, day: dt.date, zone: dt.tzinfo) -> None:
+    """A tally's night or day (in `zone`) has started, and is not more than five years before the patient joined."""
+    start, _ = slot_bounds(zone, entry_type, day)
     if start > timezone.now() + FUTURE_TOLERANCE:
         period = "night" if entry_type == EntryType.NIGHT else "day"
         raise ValidationError(
@@ -152,19 +156,25 @@ def _check_tally(details: EpisodeDetails) -> None:
 
 
 def resolved_details(patient: User, details: EpisodeDetails) -> EpisodeDetails:
-    """The details with the start filled in: now for a quick log without a time; for a tally from a form,
-    the start of its night or day. A tally with a start (an import) keeps it, and its date is that of
-    the night or day the start is in, unless given."""
+    """The details with the zone and the start filled in: the patient's zone unless one is given; now for a
+    quick log without a time; for a tally from a form, the start of its night or day in its zone. A tally
+    with a start (an import) keeps it, and its date is that of the night or day the start is in, unless given."""
+    details = replace(details, time_zone=details.time_zone or patient.time_zone)
+    try:
+        validate_time_zone(details.time_zone)
+    except ValidationError as error:
+        raise ValidationError({"time_zone": error.messages}) from None
     if not details.is_tally:
         return details if details.started_at is not None else replace(details, started_at=timezone.now())
+    zone = zoneinfo.ZoneInfo(details.time_zone)
     entry_type, day, start = details.entry_type, details.tally_date, details.started_at
     if start is None:
         if day is None:
             raise ValidationError({"tally_date": "Choose the night or the day."})
-        check_tally_date(patient=patient, entry_type=entry_type, day=day)
-        start, _ = slot_bounds(patient, entry_type, day)
+        check_tally_date(patient=patient, entry_type=entry_type, day=day, zone=zone)
+        start, _ = slot_bounds(zone, entry_type, day)
     elif day is None:
-        entry_type_at, day = slot_of(patient, start)
+        entry_type_at, day = slot_of(zone, start)
         if entry_type_at != entry_type:
             starts = "20:00" if entry_type == EntryType.NIGHT else "08:00"
             raise ValidationError({"started_at": f"A tally of this kind starts at {starts}."})

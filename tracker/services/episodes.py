@@ -1,7 +1,9 @@
 """Storing, changing and deleting a patient's entries, one at a time or many from an import."""
 
 import uuid
+import zoneinfo
 from collections.abc import Sequence
+from dataclasses import replace
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -27,6 +29,8 @@ BULK_BATCH = 2000
 
 def _apply_details(episode: Episode, details: EpisodeDetails) -> None:
     episode.started_at = details.started_at
+    episode.time_zone = details.time_zone
+    episode.set_utc_offset()
     episode.severity = details.severity
     episode.duration_seconds = details.duration_seconds
     episode.woke_from_sleep = details.woke_from_sleep
@@ -73,13 +77,13 @@ def _add_links(episode: Episode, details: EpisodeDetails) -> None:
 
 
 def _mark_day_with_cramps(patient: User, episode: Episode) -> None:
-    """The day of a cramp (tracker.models.CRAMP_KINDS) says "had cramps": one INSERT ... ON CONFLICT UPDATE. A
-    spasm or a twitch leaves the day's check-in as it is: a day with only those can be cramp-free."""
+    """The day of a cramp (tracker.models.CRAMP_KINDS), in its own zone, says "had cramps": one INSERT ... ON
+    CONFLICT UPDATE. A spasm or a twitch leaves the day's check-in as it is: a day with only those can be
+    cramp-free."""
     if episode.event_kind not in CRAMP_KINDS:
         return
-    day = patient.local_day(episode.started_at)
     CheckIn.objects.bulk_create(
-        [CheckIn(patient=patient, day=day, status=CheckIn.Status.HAD_CRAMPS)],
+        [CheckIn(patient=patient, day=episode.local_day, status=CheckIn.Status.HAD_CRAMPS)],
         update_conflicts=True,
         unique_fields=["patient", "day"],
         update_fields=["status", "updated_at"],
@@ -153,7 +157,7 @@ def episode_create(
     if details.is_tally:
         singles = singles_for_tally(patient, episode, overlap)
     else:
-        episode.tally = tally_for_single(patient, details.started_at, details.severity, overlap)
+        episode.tally = tally_for_single(patient, details.started_at, details.severity, overlap, zone=episode.zone)
     try:
         with transaction.atomic():
             episode.save(force_insert=True)
@@ -216,7 +220,7 @@ def episodes_bulk_create(*, patient: User, created_by: User, entries: Sequence[N
         ),
         batch_size=BULK_BATCH,
     )
-    days = {patient.local_day(episode.started_at) for episode, _ in stored if episode.event_kind in CRAMP_KINDS}
+    days = {episode.local_day for episode, _ in stored if episode.event_kind in CRAMP_KINDS}
     checkins = CheckIn.objects.filter(patient=patient, day__in=days)
     checkins.filter(status=CheckIn.Status.NO_CRAMPS).update(status=CheckIn.Status.HAD_CRAMPS)
     answered = set(checkins.values_list("day", flat=True))
@@ -232,12 +236,12 @@ def episode_update(*, episode: Episode, details: EpisodeDetails, overlap: str = 
 
     `overlap` as for episode_create: a cramp moved into a tally's night is asked about, one already
     linked to that tally stays linked unless the answer says otherwise. The patient's own words that
-    `details` leave out (None: a caregiver's change) stay as stored.
+    `details` leave out (None: a caregiver's change) stay as stored, and so does its zone.
     """
     patient = episode.patient
     if details.is_tally != episode.is_tally:
         raise ValidationError("A single cramp cannot become a tally, or a tally a single cramp.")
-    details = resolved_details(patient, details)
+    details = resolved_details(patient, replace(details, time_zone=details.time_zone or episode.time_zone))
     check_details(patient, details)
     check_tally_free(patient, details, episode)
     singles = []
@@ -253,7 +257,10 @@ def episode_update(*, episode: Episode, details: EpisodeDetails, overlap: str = 
         _apply_details(episode, details)
         singles = singles_for_tally(patient, episode, overlap)
     else:
-        episode.tally = tally_for_single(patient, details.started_at, details.severity, overlap, episode=episode)
+        zone = zoneinfo.ZoneInfo(details.time_zone)
+        episode.tally = tally_for_single(
+            patient, details.started_at, details.severity, overlap, zone=zone, episode=episode
+        )
         _apply_details(episode, details)
     _validate(episode)
     # Words the form did not ask for are left out of the UPDATE, so that it cannot store over what the

@@ -5,7 +5,7 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from accounts.models import User
+from accounts.models import User, validate_time_zone
 
 from ..models import ClinicSummary, PatientProfile, Term
 from .episode_details import check_kinds
@@ -41,3 +41,13 @@ def profile_update(
     # Diagnoses and the injury level decide which signs warn (education.warning_signs), and the zone the days.
     ClinicSummary.objects.log_changed(patient.pk)
     return profile
+
+
+@transaction.atomic
+def time_zone_update(*, patient: User, time_zone: str) -> None:
+    """Move the patient to another zone: entries logged from now on are in it, and so are their days (today,
+    check-ins, the windows of summaries); entries logged before keep the zones they happened in."""
+    validate_time_zone(time_zone)
+    patient.time_zone = time_zone
+    patient.save(update_fields=["time_zone"])
+    ClinicSummary.objects.log_changed(patient.pk)

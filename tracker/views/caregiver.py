@@ -53,12 +53,12 @@ def _log_url(patient: User) -> str:
 
 
 def _entry_detail(episode: Episode) -> str:
-    """The access trail's note on an entry, in the patient's zone: "2026-03-05 14:10" for a cramp,
+    """The access trail's note on an entry, in its own zone: "2026-03-05 14:10 Europe/London" for a cramp,
     "night tally 2026-03-05: 4 cramps" for a tally."""
     if episode.is_tally:
         cramps = f"{episode.cramp_count} cramp{'s' if episode.cramp_count != 1 else ''}"
         return f"{episode.get_entry_type_display().lower()} {episode.tally_date}: {cramps}"
-    return f"{timezone.localtime(episode.started_at):%Y-%m-%d %H:%M}"
+    return f"{episode.local_started_at:%Y-%m-%d %H:%M} {episode.time_zone}"
 
 
 @caregiver_required
@@ -209,6 +209,7 @@ def care_episode_edit(request: HttpRequest, patient_id: int, episode_id: uuid.UU
         form = CaregiverEpisodeEditForm(
             request.POST if request.method == "POST" else None,
             patient=patient,
+            time_zone=episode.time_zone,
             initial=CaregiverEpisodeEditForm.initial_from(episode),
         )
         saved, question = episode_edit_save(form, patient, episode)

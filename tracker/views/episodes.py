@@ -38,7 +38,11 @@ def episode_new(request: HttpRequest) -> HttpResponse:
             initial["woke_from_sleep"] = True
         question = OverlapQuestion(key=slot_key(tally.entry_type, tally.tally_date), tally=tally)
     form = (QuickLogForm if quick else EpisodeForm)(
-        request.POST if request.method == "POST" else None, patient=request.user, initial=initial
+        request.POST if request.method == "POST" else None,
+        patient=request.user,
+        # One of a tally's cramps is on its night's clock.
+        time_zone=tally.time_zone if tally is not None else None,
+        initial=initial,
     )
     try:
         episode, created, asked = episode_new_save(form, request.user, request.user)
@@ -109,6 +113,7 @@ def episode_edit(request: HttpRequest, episode_id: uuid.UUID) -> HttpResponse:
     form = EpisodeForm(
         request.POST if request.method == "POST" else None,
         patient=request.user,
+        time_zone=episode.time_zone,
         initial=EpisodeForm.initial_from(episode),
     )
     saved, question = episode_edit_save(form, request.user, episode)

@@ -11,7 +11,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.models import User
+from accounts.models import User, time_zone_names
 
 from ..forms import QuickLogForm
 from ..models import Episode
@@ -24,8 +24,16 @@ MAX_ENTRY_BYTES = 2048
 # An entry is one object of plain values (depth 1); a little more still gets a message about its fields.
 MAX_NESTING = 8
 OPENING, CLOSING, QUOTE, BACKSLASH = b"[{", b"]}", ord('"'), ord("\\")
-# What each field of an entry must be in JSON. "patient" is the account it was logged under.
-ENTRY_TYPES = {"client_id": str, "started_at": str, "severity": int, "location": (str, type(None)), "patient": int}
+# What each field of an entry must be in JSON. "patient" is the account it was logged under, "time_zone" the
+# phone's zone (an IANA name) when it was logged.
+ENTRY_TYPES = {
+    "client_id": str,
+    "started_at": str,
+    "severity": int,
+    "location": (str, type(None)),
+    "patient": int,
+    "time_zone": (str, type(None)),
+}
 # An offline entry always carries its own start time: the moment of the cramp, not of the upload.
 REQUIRED = ("client_id", "started_at", "severity")
 # An exact moment: "...Z" or "...+01:00". A time without one would be read in the patient's zone.
@@ -37,6 +45,7 @@ TYPE_ERRORS = {
     "severity": "Send how bad the cramp was as a whole number from 0 to 10.",
     "location": "Send the place as a string, or null.",
     "patient": "Send the account's id as a whole number.",
+    "time_zone": "Send the phone's time zone as its IANA name (such as Europe/London), or null.",
 }
 
 
@@ -69,7 +78,7 @@ def episode_sync(request: HttpRequest) -> JsonResponse:
     try:
         entry = _read_entry(request)
         claimed_id = entry["client_id"] if isinstance(entry.get("client_id"), str) else None
-        form = QuickLogForm(_form_data(entry, request.user), patient=request.user)
+        form = QuickLogForm(_form_data(entry, request.user), patient=request.user, time_zone=_zone_of(entry))
         if not form.is_valid():
             errors = {name: [item["message"] for item in items] for name, items in form.errors.get_json_data().items()}
             if form.has_error("started_at", UTC_OFFSET_CODE):
@@ -173,6 +182,13 @@ def _form_data(entry: dict, patient: User) -> dict[str, str]:
         "severity": str(entry["severity"]),
         "location": entry.get("location") or "",
     }
+
+
+def _zone_of(entry: dict) -> str | None:
+    """The zone the phone was in when the cramp was logged: its start and zone come from the same clock, so the
+    cramp keeps the local time it happened at. A zone we do not know (or none) leaves it in the profile's zone."""
+    name = entry.get("time_zone")
+    return name if isinstance(name, str) and name in time_zone_names() else None
 
 
 def _answer(

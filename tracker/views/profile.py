@@ -7,12 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import patient_required
 
 from ..access import access_own_medication
-from ..forms import MedicationForm, MedicationStepForm, ProfileForm
+from ..forms import MedicationForm, MedicationStepForm, ProfileForm, TimeZoneSwitchForm
 from ..models import Medication, MedicationStep
 from ..services import (
     medication_add,
@@ -23,6 +24,7 @@ from ..services import (
     medication_update,
     profile_for,
     profile_update,
+    time_zone_update,
 )
 
 
@@ -49,6 +51,29 @@ def profile(request: HttpRequest) -> HttpResponse:
             return redirect("tracker:profile")
     medications = Medication.objects.for_patient(patient).prefetch_related("steps")
     return render(request, "tracker/profile.html", {"form": form, "medications": medications})
+
+
+@patient_required
+@require_POST
+def time_zone_switch(request: HttpRequest) -> HttpResponse:
+    """Set the profile's zone to the phone's, from the notice that they differ (static/js/zone-notice.js), and go
+    back to the page it was on."""
+    form = TimeZoneSwitchForm(request.POST)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        back = "tracker:dashboard"
+    if not form.is_valid():
+        messages.error(
+            request, f"That time zone is not one we know, so your profile still uses {request.user.time_zone}."
+        )
+        return redirect(back)
+    time_zone_update(patient=request.user, time_zone=form.cleaned_data["time_zone"])
+    messages.success(
+        request,
+        f"Your time zone is now {request.user.time_zone}. Cramps you logged before keep the time zone they "
+        "happened in.",
+    )
+    return redirect(back)
 
 
 @patient_required

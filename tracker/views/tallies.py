@@ -130,11 +130,11 @@ def episode_edit_save(form, patient: User, episode: Episode) -> tuple[bool, Over
     """Save the edit form of one cramp (the patient's or a caregiver's page), asking again whether it
     is one of the cramps of a tally of the same night. Returns (saved, the question to show)."""
     question = None
-    covering = tally_covering(patient, episode.started_at)
+    covering = tally_covering(patient, episode.started_at, episode.zone)
     if covering is not None:
         # Asked before (or linked when described from the tally): the answer stands unless changed.
         form.initial["overlap"] = Overlap.PART if episode.tally_id == covering.pk else Overlap.SEPARATE
-        question = OverlapQuestion(key=slot_key(*slot_of(patient, episode.started_at)), tally=covering)
+        question = OverlapQuestion(key=slot_key(*slot_of(episode.zone, episode.started_at)), tally=covering)
     if form.is_bound and form.is_valid():
         try:
             episode_update(episode=episode, details=form.details(), overlap=form.overlap_answer())

@@ -141,7 +141,9 @@ class Command(BaseCommand):
                 woke_from_sleep=hour < 6 or hour >= 23,
                 relief_effect=rng.choice(["lot", "little", "complete", "none", ""]),
                 client_id=uuid.uuid4(),
+                time_zone=patient.time_zone,
             )
+            episode.set_utc_offset()
             episodes.append(episode)
         Episode.objects.bulk_create(episodes, batch_size=1000)
         for episode in episodes:
@@ -159,7 +161,7 @@ class Command(BaseCommand):
             tags += [EpisodeTerm(patient=patient, episode=episode, term=term) for term in chosen]
         EpisodeLocation.objects.bulk_create(places, batch_size=1000)
         EpisodeTerm.objects.bulk_create(tags, batch_size=1000)
-        cramp_days = {episode.started_at.astimezone(patient.zone).date() for episode in episodes}
+        cramp_days = {episode.local_day for episode in episodes}
         all_days = {started + dt.timedelta(days=offset) for offset in range(days + 1)}
         quiet_days = [day for day in sorted(all_days - cramp_days) if rng.random() < 0.7]
         CheckIn.objects.bulk_create(
