@@ -94,6 +94,10 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Pages and streamed exports are compressed when the browser accepts gzip (static files come compressed
+    # from WhiteNoise already). Django pads each compressed response with random bytes against BREACH, and CSRF
+    # tokens are masked anew on every page.
+    "django.middleware.gzip.GZipMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "crampapp.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
