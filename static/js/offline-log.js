@@ -15,6 +15,8 @@
   const CSRF_COOKIE = "csrftoken";
   // Taps closer together than this are one tap (a double tap, or a cramping hand).
   const TAP_PAUSE_MS = 700;
+  // A second tap this soon after a kept one asks whether it is another cramp before keeping it.
+  const ANOTHER_CRAMP_MS = 5000;
   // A connection that has just come back often needs a moment before the site answers.
   const REOPEN_DELAY_MS = 1500;
   const RETRY_DELAYS_MS = [5000, 20000, 60000];
@@ -230,6 +232,26 @@
     return { message: answer.message, errors: answer.errors || {} };
   }
 
+  // The page's figures (the dashboard's check-in, day strip, counts and recent cramps: [data-live-region]),
+  // drawn again by the server once cramps kept on the device are saved, without reloading the page.
+  async function refreshFigures() {
+    const regions = document.querySelectorAll("[data-live-region]");
+    if (regions.length === 0) {
+      return;
+    }
+    const response = await fetch(window.location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+    if (!response.ok) {
+      return;
+    }
+    const fresh = new DOMParser().parseFromString(await response.text(), "text/html");
+    for (const region of regions) {
+      const drawn = fresh.querySelector(`[data-live-region="${region.dataset.liveRegion}"]`);
+      if (drawn) {
+        region.replaceWith(document.importNode(drawn, true));
+      }
+    }
+  }
+
   // Sends the patient's waiting entries in order. Returns true when some could not be sent yet.
   async function sendWaiting(db, patient) {
     const signedIn = signedInPatient();
@@ -269,6 +291,9 @@
       }
       say(parts.join(" "));
       await showEntries(db, patient);
+      if (sent && !onOfflinePage) {
+        await refreshFigures().catch(() => undefined);
+      }
     }
     return stuck;
   }
@@ -283,7 +308,42 @@
       section.hidden = false;
     }
     const buttons = form.querySelector(".severity-options");
+    const again = document.querySelector("[data-offline-again]");
     let paused = false;
+    let lastKeptAt = 0;
+    let pending = null;
+
+    const keep = (entry) =>
+      keepEntry(db, entry)
+        .then(() => {
+          lastKeptAt = Date.now();
+          say(`Kept on this device: severity ${entry.severity}. It will be sent when you are back online.`);
+          const place = form.elements.namedItem("location");
+          if (place) {
+            place.value = "";
+          }
+          return showEntries(db, patient);
+        })
+        .catch(() => say("This cramp could not be kept on this device. Try again when you are back online."));
+
+    const closeAgain = () => {
+      pending = null;
+      again.hidden = true;
+    };
+    if (again) {
+      again.querySelector("[data-offline-again-yes]").addEventListener("click", () => {
+        const entry = pending;
+        closeAgain();
+        if (entry) {
+          keep(entry);
+        }
+      });
+      again.querySelector("[data-offline-again-no]").addEventListener("click", () => {
+        closeAgain();
+        say("Not logged again: that tap was the same cramp.");
+      });
+    }
+
     form.addEventListener("submit", (event) => {
       // Online, the ordinary form is sent; the offline page has no connection by definition.
       if (navigator.onLine && !onOfflinePage) {
@@ -296,6 +356,10 @@
       }
       paused = true;
       buttons.setAttribute("aria-disabled", "true");
+      setTimeout(() => {
+        paused = false;
+        buttons.removeAttribute("aria-disabled");
+      }, TAP_PAUSE_MS);
       const place = form.elements.namedItem("location");
       const entry = {
         client_id: newId(),
@@ -309,21 +373,17 @@
         place: place && place.value ? place.selectedOptions[0].textContent : "",
         state: "waiting",
       };
-      keepEntry(db, entry)
-        .then(() => {
-          say(`Kept on this device: severity ${entry.severity}. It will be sent when you are back online.`);
-          if (place) {
-            place.value = "";
-          }
-          return showEntries(db, patient);
-        })
-        .catch(() => say("This cramp could not be kept on this device. Try again when you are back online."))
-        .finally(() =>
-          setTimeout(() => {
-            paused = false;
-            buttons.removeAttribute("aria-disabled");
-          }, TAP_PAUSE_MS),
-        );
+      const since = Date.now() - lastKeptAt;
+      if (again && since < ANOTHER_CRAMP_MS) {
+        // Two taps a moment apart are more often one cramp than two: ask before keeping the second.
+        pending = entry;
+        again.querySelector("[data-offline-again-text]").textContent =
+          `You logged a cramp ${Math.max(1, Math.round(since / 1000))} s ago. Log another one, severity ${entry.severity}?`;
+        again.hidden = false;
+        again.querySelector("[data-offline-again-yes]").focus();
+        return;
+      }
+      keep(entry);
     });
     // From now on a tap without a connection is kept on the device.
     form.dataset.offline = "ready";

@@ -199,3 +199,47 @@ def test_without_indexeddb_or_a_service_worker_the_quick_log_is_the_ordinary_for
     quick_log.get_by_role("button", name="Severity 6").click()
     expect(page.get_by_text("Cramp logged.", exact=False)).to_be_visible()
     assert list(Episode.objects.filter(patient=patient).values_list("severity", flat=True)) == [6]
+
+
+def test_a_second_tap_a_moment_later_asks_whether_it_is_another_cramp(phone_page):
+    page = phone_page
+    log_in(page, PatientFactory())
+    quick_log = page.get_by_role("region", name="Log a cramp")
+    expect(quick_log.locator("form[data-offline='ready']")).to_have_count(1)
+    page.context.set_offline(True)
+    quick_log.get_by_role("button", name="Severity 5").click()
+    expect(quick_log.get_by_role("status")).to_contain_text("Kept on this device: severity 5.")
+    page.wait_for_timeout(900)
+    quick_log.get_by_role("button", name="Severity 6").click()
+    question = quick_log.get_by_role("group", name=re.compile(r"You logged a cramp \d+ s ago"))
+    expect(question).to_contain_text("Log another one, severity 6?")
+    waiting = quick_log.get_by_role("list", name="Waiting to send")
+    question.get_by_role("button", name="No, it was the same cramp").click()
+    expect(question).to_be_hidden()
+    expect(quick_log.get_by_role("status")).to_have_text("Not logged again: that tap was the same cramp.")
+    expect(waiting.get_by_role("listitem")).to_have_count(1)
+
+    page.wait_for_timeout(900)
+    quick_log.get_by_role("button", name="Severity 7").click()
+    question.get_by_role("button", name="Yes, log another cramp").click()
+    expect(waiting.get_by_role("listitem")).to_have_count(2)
+    expect(waiting.get_by_role("listitem").last).to_contain_text("Severity 7 out of 10")
+
+
+def test_the_dashboards_figures_catch_up_once_cramps_kept_offline_are_saved(phone_page):
+    page = phone_page
+    log_in(page, PatientFactory())
+    quick_log = page.get_by_role("region", name="Log a cramp")
+    expect(quick_log.locator("form[data-offline='ready']")).to_have_count(1)
+    recent = page.get_by_role("region", name="Recent cramps")
+    expect(recent).to_contain_text("No cramps logged yet")
+    page.context.set_offline(True)
+    quick_log.get_by_role("button", name="Severity 8").click()
+    expect(quick_log.get_by_role("status")).to_contain_text("Kept on this device: severity 8.")
+    page.context.set_offline(False)
+    expect(quick_log.get_by_role("status")).to_have_text("1 cramp kept on this device was sent and saved.")
+    # Without reloading: the recent cramps, the count of the last days and today's check-in are drawn again.
+    expect(recent).not_to_contain_text("No cramps logged yet")
+    expect(recent.get_by_role("listitem")).to_have_count(1)
+    expect(page.get_by_role("region", name="How often, lately")).to_contain_text("1 cramp on 1 recorded day")
+    expect(page.get_by_role("region", name="Today's check-in")).to_contain_text("1 cramp today")
