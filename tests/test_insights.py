@@ -98,11 +98,25 @@ class TestWeeks:
         assert week.worst_severity == 9
         assert week.cramps == 3
 
-    def test_the_default_period_is_26_whole_weeks_ending_today(self):
-        start, end = default_period(PatientFactory(), dt.date(2026, 11, 25))
+    def test_the_default_period_is_at_most_26_whole_weeks_ending_today(self):
+        patient = PatientFactory(time_zone="UTC")
+        EpisodeFactory(patient=patient, started_at=at("UTC", 2025, 1, 6, 3, 0))
+        start, end = default_period(patient, dt.date(2026, 11, 25))
         assert end == dt.date(2026, 11, 25)
         assert start.weekday() == 0
-        assert len(insights_for(PatientFactory(), start, end, end).weeks) == 26
+        assert len(insights_for(patient, start, end, end).weeks) == 26
+
+    def test_a_new_patient_sees_the_weeks_since_their_first_recorded_day(self):
+        patient = PatientFactory(time_zone="UTC")
+        # First entry on Wednesday 18 Nov: the period starts that week's Monday.
+        EpisodeFactory(patient=patient, started_at=at("UTC", 2026, 11, 18, 3, 0))
+        assert default_period(patient, dt.date(2026, 11, 25)) == (dt.date(2026, 11, 16), dt.date(2026, 11, 25))
+        # A check-in before it moves the start back to its week.
+        CheckIn.objects.create(patient=patient, created_by=patient, day=dt.date(2026, 11, 10), status="none")
+        assert default_period(patient, dt.date(2026, 11, 25))[0] == dt.date(2026, 11, 9)
+
+    def test_a_patient_with_nothing_recorded_sees_this_week(self):
+        assert default_period(PatientFactory(), dt.date(2026, 11, 25)) == (dt.date(2026, 11, 23), dt.date(2026, 11, 25))
 
 
 class TestOtherCharts:
@@ -214,6 +228,7 @@ class TestPage:
     )
     def test_a_bad_period_is_explained_and_the_default_is_shown(self, client, patient, params, field):
         client.force_login(patient)
+        EpisodeFactory(patient=patient, started_at=timezone.now() - dt.timedelta(days=400))
         response = client.get(INSIGHTS_URL, params)
         assert response.status_code == 200
         assert response.context["period_form"].errors[field]
@@ -243,10 +258,11 @@ class TestPage:
             for index in range(size)
         )
         client.force_login(patient)
-        # session, user; medicines, their steps; one statement for the days of the period and of the
-        # windows around the steps with their check-ins; the period's entries (ids and hours); their places,
-        # triggers and relief (one statement); their triggers and relief by day (what seems to matter)
-        with django_assert_num_queries(8):
+        # session, user; the first recorded day (the default period); medicines, their steps; one statement for
+        # the days of the period and of the windows around the steps with their check-ins; the period's entries
+        # (ids and hours); their places, triggers and relief (one statement); their triggers and relief by day
+        # (what seems to matter)
+        with django_assert_num_queries(9):
             response = client.get(INSIGHTS_URL)
         # 25 minutes apart, all of them fall within the default 26 weeks.
         assert response.context["insights"].total == size

@@ -848,10 +848,10 @@ class TestQueryCounts:
             night = today - dt.timedelta(days=offset)
             log_single(paris_patient, local(night, 23))
             log_tally(paris_patient, night, 3, overlap=Overlap.PART, locations=calves())
-        # session, user; medicines (none, so no steps or windows); the days with their check-ins (one
-        # statement); the period's entries (ids and hours); their places, triggers and relief (one statement);
-        # their triggers and relief by day (what seems to matter)
-        with django_assert_num_queries(7):
+        # session, user; the first recorded day (the default period); medicines (none, so no steps or windows);
+        # the days with their check-ins (one statement); the period's entries (ids and hours); their places,
+        # triggers and relief (one statement); their triggers and relief by day (what seems to matter)
+        with django_assert_num_queries(8):
             response = signed_in.get(INSIGHTS_URL)
         assert response.context["insights"].total == 3 * nights
 

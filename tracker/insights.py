@@ -12,14 +12,26 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import BooleanField, CharField, Count, ExpressionWrapper, IntegerField, Sum, Value
+from django.db.models import (
+    BooleanField,
+    CharField,
+    Count,
+    ExpressionWrapper,
+    IntegerField,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+)
 
 from accounts.models import User
 
 from .counting import DayStats, Week, Window, days_between, days_stats, weeks_of, window_of
 from .models import (
     KIND_NOT_SAID,
+    LOCAL_DAY,
     LOCAL_HOUR,
+    CheckIn,
     EntryType,
     Episode,
     EpisodeLocation,
@@ -133,10 +145,28 @@ class Insights:
 
 
 def default_period(patient: User, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
-    """The last 26 whole weeks (Monday to Sunday) up to and including today."""
+    """Whole weeks (Monday to Sunday) up to and including today, from the week of the patient's first recorded
+    day (their first entry or check-in, in one query), and at most the last 26: a patient who started
+    yesterday sees their days, not half a year of empty charts."""
     today = today or patient.local_day(dt.datetime.now(dt.UTC))
     monday = today - dt.timedelta(days=today.weekday())
-    return monday - dt.timedelta(weeks=DEFAULT_WEEKS - 1), today
+    earliest = monday - dt.timedelta(weeks=DEFAULT_WEEKS - 1)
+    first_day = (
+        User.objects.filter(pk=patient.pk)
+        .annotate(
+            first_entry=Subquery(
+                Episode.objects.filter(patient=OuterRef("pk")).order_by("started_at").values(day=LOCAL_DAY)[:1]
+            ),
+            first_checkin=Subquery(CheckIn.objects.filter(patient=OuterRef("pk")).order_by("day").values("day")[:1]),
+        )
+        .values_list("first_entry", "first_checkin")
+        .get()
+    )
+    recorded = [day for day in first_day if day is not None]
+    if not recorded:
+        return monday, today
+    first = min(min(recorded), today)
+    return max(earliest, first - dt.timedelta(days=first.weekday())), today
 
 
 @dataclass
