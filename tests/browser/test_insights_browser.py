@@ -197,3 +197,25 @@ def test_patient_with_a_diary_sees_the_charts_changes_the_period_and_downloads_t
     assert sorted(row[1] for row in rows) == seeded
     assert sum(int(row[3]) for row in rows) == EPISODES
     assert sorted(int(row[4]) for row in rows) == sorted(episode.severity for episode in episodes)
+
+
+def test_on_a_phone_the_medicine_table_scrolls_sideways_and_says_so(phone_page):
+    page = phone_page
+    patient = PatientFactory(time_zone="Europe/London")
+    today = timezone.now().astimezone(LONDON).date()
+    seed_diary(patient, today)
+    log_in(page, patient)
+    page.goto("/insights/")
+    effects = page.get_by_role("region", name="Did a medicine make a difference?")
+    expect(effects.get_by_text("swipe each table sideways")).to_be_visible()
+    # Wider than the phone: it scrolls inside its own box (named as such, and focusable: static/js/app.js), the
+    # page does not.
+    table = effects.get_by_role("region", name=re.compile(r"^Magnesium, started .* \(scrolls sideways\)$"))
+    assert table.evaluate("box => box.scrollWidth > box.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    last = table.get_by_role("columnheader", name="Mean severity")
+    expect(last).not_to_be_in_viewport()
+    table.focus()
+    for _ in range(12):
+        page.keyboard.press("ArrowRight")
+    expect(last).to_be_in_viewport()
