@@ -89,6 +89,7 @@ def test_dashboard_query_count_does_not_grow_with_history(client, django_assert_
     client.force_login(patient)
     # session, user, the cramps and the check-ins of the last 28 local days (two light statements: the strip
     # and the trend), questionnaires due, the quick log's places, last five episodes, their locations, their symptoms,
-    # triggers and relief, and for their warning signs the patient's profile with diagnoses, and medicines
-    with django_assert_num_queries(11):
+    # triggers and relief, and for their warning signs the patient's profile with diagnoses, and medicines; the
+    # clinicians' notes new to the patient
+    with django_assert_num_queries(12):
         client.get(DASHBOARD_URL)

@@ -8,12 +8,14 @@ import datetime as dt
 import hashlib
 import secrets
 from dataclasses import dataclass
+from functools import partial
 from urllib.parse import urljoin
 
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -23,7 +25,8 @@ from accounts.audit import audit
 from accounts.models import User
 from crampapp.mail import deliver, subject_line
 
-from .models import AccessLog, CareGrant, ClinicianNote, Episode
+from .models import AccessLog, CareGrant, ClinicianNote, Episode, PatientProfile
+from .reminders import absolute_url
 
 INVITATION_VALID_FOR = dt.timedelta(days=7)
 # No 0/O or 1/I/L: codes are read out loud and typed on phones.
@@ -259,4 +262,43 @@ def note_add(*, author: User, patient: User, text: str, episode: Episode | None 
     note = ClinicianNote(author=author, patient=patient, episode=episode, text=text)
     note.full_clean()
     note.save()
+    if PatientProfile.objects.filter(patient=patient, note_emails=True).exists():
+        transaction.on_commit(partial(note_email, note))
     return note
+
+
+def note_email(note: ClinicianNote) -> bool:
+    """Tell the patient, who asked for it on their profile, that a clinician wrote a note: who, and a link. The
+    note's words stay in CrampApp. False when the e-mail could not be sent (the note is saved all the same)."""
+    read_url = (
+        reverse("tracker:episode_detail", args=[note.episode.uuid])
+        if note.episode is not None
+        else reverse("tracker:sharing")
+    )
+    context = {
+        "patient_name": note.patient.full_name,
+        "author_name": note.author.full_name,
+        "about_entry": note.episode is not None,
+        "read_url": absolute_url(read_url),
+        "profile_url": absolute_url(reverse("tracker:profile")),
+    }
+    email = EmailMessage(
+        subject=subject_line("[CrampApp] " + render_to_string("tracker/email/note_subject.txt", context)),
+        body=render_to_string("tracker/email/note_body.txt", context),
+        to=[note.patient.email],
+    )
+    return deliver(email, what="note notice")
+
+
+def new_notes(patient: User):
+    """The notes written since the patient last marked their notes read, newest first, with their authors (one
+    query)."""
+    return (
+        ClinicianNote.objects.filter(patient=patient, created_at__gt=F("patient__patient_profile__notes_seen_at"))
+        .select_related("author", "episode")
+        .order_by("-created_at")
+    )
+
+
+def notes_mark_read(patient: User) -> None:
+    PatientProfile.objects.filter(patient=patient).update(notes_seen_at=timezone.now())

@@ -19,6 +19,7 @@ app_name = "tracker"
 
 urlpatterns = [
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/notes-read/", dashboard.notes_read, name="notes_read"),
     path("episodes/", episodes.episode_list, name="episode_list"),
     path("episodes/new/", episodes.episode_new, name="episode_new"),
     path("episodes/tally/", tallies.tally_new, name="tally_new"),

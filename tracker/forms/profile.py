@@ -92,6 +92,11 @@ class ProfileForm(forms.Form):
         required=False,
         help_text="An e-mail at this time in your time zone, only on days you have not checked in yet.",
     )
+    note_emails = forms.BooleanField(
+        label="E-mail me when a clinician writes a note",
+        required=False,
+        help_text="The e-mail says who wrote and links to CrampApp; the note itself is not in the e-mail.",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

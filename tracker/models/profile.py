@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from .vocabulary import Term
 
@@ -33,6 +34,13 @@ class PatientProfile(models.Model):
     )
     # The patient's local date of the last reminder sent, so that each day gets at most one.
     reminder_sent_on = models.DateField(null=True, blank=True, editable=False)
+    note_emails = models.BooleanField(
+        "e-mail me when a clinician writes a note",
+        default=False,
+        help_text="The e-mail says who wrote and links here; the note itself stays in CrampApp.",
+    )
+    # Notes written after this are new to the patient: the dashboard lists them until they are marked read.
+    notes_seen_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     def __str__(self) -> str:

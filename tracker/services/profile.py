@@ -26,6 +26,7 @@ def profile_update(
     other_conditions: str,
     reminder_time: dt.time | None,
     spinal_injury_level: str = "",
+    note_emails: bool = False,
 ) -> PatientProfile:
     check_kinds(conditions, Term.Kind.CONDITION, "conditions")
     patient.time_zone = time_zone
@@ -35,8 +36,11 @@ def profile_update(
     profile.other_conditions = other_conditions
     profile.reminder_time = reminder_time
     profile.spinal_injury_level = spinal_injury_level
+    profile.note_emails = note_emails
     profile.full_clean()
-    profile.save(update_fields=["other_conditions", "reminder_time", "spinal_injury_level", "updated_at"])
+    profile.save(
+        update_fields=["other_conditions", "reminder_time", "spinal_injury_level", "note_emails", "updated_at"]
+    )
     profile.conditions.set(conditions)
     # Diagnoses and the injury level decide which signs warn (education.warning_signs), and the zone the days.
     ClinicSummary.objects.log_changed(patient.pk)

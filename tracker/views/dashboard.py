@@ -1,18 +1,21 @@
 """Where a signed-in patient lands."""
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
-from django.views.decorators.http import require_safe
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import patient_required
 
 from ..forms import QuickLogForm
 from ..models import Episode
 from ..selectors import STRIP_DAYS, recent_days
+from ..sharing import new_notes, notes_mark_read
 from ..trends import WINDOWS_DAYS, trend_from_days
 from ..warnings import most_urgent, with_warnings
 
 RECENT_EPISODES = 5
+# New clinicians' notes listed on the dashboard; the sharing page has them all.
+NEW_NOTES_SHOWN = 5
 
 
 @patient_required
@@ -29,5 +32,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "warned": most_urgent(recent_episodes),
         "trend": trend_from_days(days, days[-1].day),
         "quick_form": QuickLogForm(patient=patient),
+        "new_notes": list(new_notes(patient)[:NEW_NOTES_SHOWN]),
     }
     return render(request, "tracker/dashboard.html", context)
+
+
+@patient_required
+@require_POST
+def notes_read(request: HttpRequest) -> HttpResponse:
+    """The dashboard's "mark as read" for new clinicians' notes."""
+    notes_mark_read(request.user)
+    return redirect("tracker:dashboard")

@@ -39,6 +39,7 @@ def profile(request: HttpRequest) -> HttpResponse:
         "other_conditions": current.other_conditions,
         "reminder_time": current.reminder_time,
         "spinal_injury_level": current.spinal_injury_level,
+        "note_emails": current.note_emails,
     }
     form = ProfileForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
