@@ -8,7 +8,7 @@ from django.utils import timezone
 from tracker.counting import daily_stats, days_stats
 from tracker.insights import default_period, insights_for
 from tracker.models import CheckIn, Episode, EpisodeLocation, EpisodeTerm, Medication
-from tracker.services import checkin_record
+from tracker.services import checkin_record, medication_add
 from tracker.tallies import slot_bounds
 
 from .factories import EpisodeFactory, PatientFactory, grant_access, medication_effects, term
@@ -114,6 +114,9 @@ class TestWeeks:
         # A check-in before it moves the start back to its week.
         CheckIn.objects.create(patient=patient, created_by=patient, day=dt.date(2026, 11, 10), status="none")
         assert default_period(patient, dt.date(2026, 11, 25))[0] == dt.date(2026, 11, 9)
+        # So does a medicine started before both: the treatment timeline shows its start.
+        medication_add(patient=patient, name="Baclofen", dose="5 mg", started_on=dt.date(2026, 10, 29))
+        assert default_period(patient, dt.date(2026, 11, 25))[0] == dt.date(2026, 10, 26)
 
     def test_a_patient_with_nothing_recorded_sees_this_week(self):
         assert default_period(PatientFactory(), dt.date(2026, 11, 25)) == (dt.date(2026, 11, 23), dt.date(2026, 11, 25))

@@ -146,8 +146,8 @@ class Insights:
 
 def default_period(patient: User, today: dt.date | None = None) -> tuple[dt.date, dt.date]:
     """Whole weeks (Monday to Sunday) up to and including today, from the week of the patient's first recorded
-    day (their first entry or check-in, in one query), and at most the last 26: a patient who started
-    yesterday sees their days, not half a year of empty charts."""
+    day (their first entry, check-in or medicine step, in one query), and at most the last 26: a patient who
+    started yesterday sees their days, not half a year of empty charts."""
     today = today or patient.local_day(dt.datetime.now(dt.UTC))
     monday = today - dt.timedelta(days=today.weekday())
     earliest = monday - dt.timedelta(weeks=DEFAULT_WEEKS - 1)
@@ -158,8 +158,11 @@ def default_period(patient: User, today: dt.date | None = None) -> tuple[dt.date
                 Episode.objects.filter(patient=OuterRef("pk")).order_by("started_at").values(day=LOCAL_DAY)[:1]
             ),
             first_checkin=Subquery(CheckIn.objects.filter(patient=OuterRef("pk")).order_by("day").values("day")[:1]),
+            first_step=Subquery(
+                MedicationStep.objects.filter(patient=OuterRef("pk")).order_by("day").values("day")[:1]
+            ),
         )
-        .values_list("first_entry", "first_checkin")
+        .values_list("first_entry", "first_checkin", "first_step")
         .get()
     )
     recorded = [day for day in first_day if day is not None]
