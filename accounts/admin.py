@@ -52,6 +52,8 @@ class UserAdmin(DjangoUserAdmin):
     add_form = UserCreationForm
     ordering = ("email",)
     list_display = ("email", "full_name", "role", "clinician_verified_at", "is_staff", "is_active", "date_joined")
+    # Clinicians waiting for verification are listed with what they gave at sign-up, which staff check.
+    pending_list_display = ("email", "full_name", "professional_details", "date_joined")
     list_filter = ("role", PendingVerificationFilter, "is_staff", "is_active")
     search_fields = ("email", "full_name", "professional_details")
     readonly_fields = ("clinician_verified_at", "clinician_verified_by", "last_login", "date_joined")
@@ -66,6 +68,11 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "role", "password1", "password2")}),
     )
+
+    def get_list_display(self, request):
+        if request.GET.get(PendingVerificationFilter.parameter_name) == "pending":
+            return self.pending_list_display
+        return super().get_list_display(request)
 
     def get_deleted_objects(self, objs, request):
         """What deleting these accounts would take with them, or is blocked by, counted by kind: Django lists

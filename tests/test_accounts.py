@@ -228,6 +228,10 @@ class TestClinicianVerification:
         html = response.content.decode()
         assert unverified_clinician.email in html
         assert clinician.email not in html
+        # What they gave at sign-up, which staff check, is in the list itself.
+        assert f'<td class="field-professional_details">{unverified_clinician.professional_details}</td>' in html
+        everyone = client.get(reverse("admin:accounts_user_changelist")).content.decode()
+        assert "field-professional_details" not in everyone
 
     def test_verified_clinician_sees_no_pending_notice(self, client, clinician):
         client.force_login(clinician)
