@@ -61,7 +61,7 @@ def seed_patient(email: str, entries: int):
         for day in days
         if rng.random() < 0.7
     )
-    terms = {(term.kind, term.slug): term for term in Term.objects.all()}
+    terms = {(term.kind, term.slug): term for term in Term.objects.shared()}
     episodes_bulk_create(patient=patient, created_by=patient, entries=Diary(patient, rng, terms).entries(days, entries))
     profile_update(
         patient=patient,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from accounts.models import User
 from tracker.insights import insights_for
 from tracker.models import CareGrant, CheckIn, Episode, Term
+from tracker.services import own_word_add
 from tracker.sharing import hash_code
 
 TEST_PASSWORD = "cramp-diary-2026!"
@@ -116,7 +117,12 @@ def checked_in_cramp_free(patient: User, days_ago) -> None:
 
 def term(kind: str, slug: str) -> Term:
     """A seeded vocabulary item."""
-    return Term.objects.get(kind=kind, slug=slug)
+    return Term.objects.shared().get(kind=kind, slug=slug)
+
+
+def own_word(patient: User, kind: str, label: str) -> Term:
+    """A word of the patient's own, added as on their words page."""
+    return own_word_add(patient=patient, kind=kind, label=label)
 
 
 def grant_access(patient: User, clinician: User, **fields) -> CareGrant:

@@ -36,6 +36,7 @@ from tracker.services import (
     medication_add,
     profile_update,
 )
+from tracker.services.own_words import own_word_add
 from tracker.sharing import invitation_create, note_add
 
 from .factories import TEST_PASSWORD, CaregiverFactory, StaffFactory, grant_access, term
@@ -233,3 +234,17 @@ class TestStaffSignIn:
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("admin:login"))
         assert not response.wsgi_request.user.is_authenticated
+
+
+class TestVocabularyAdmin:
+    def test_staff_edit_the_shared_words_but_never_see_a_patients_own(self, client, staff, patient):
+        own = own_word_add(patient=patient, kind="trigger", label="Ironing marathon")
+        shared = term("trigger", "cold")
+        client.force_login(staff)
+        listing = client.get(reverse("admin:tracker_term_changelist"), {"q": ""})
+        assert listing.status_code == 200
+        html = listing.content.decode()
+        assert shared.label in html
+        assert "Ironing marathon" not in html
+        assert client.get(reverse("admin:tracker_term_change", args=[own.pk])).status_code == 302
+        assert client.get(reverse("admin:tracker_term_change", args=[shared.pk])).status_code == 200

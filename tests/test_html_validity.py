@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tracker.models import CareGrant
-from tracker.services import EpisodeDetails, episode_create
+from tracker.services import EpisodeDetails, episode_create, own_word_add
 from tracker.sharing import caregiver_invitation_accept, invitation_create
 
 from .factories import CaregiverFactory, grant_access
@@ -69,7 +69,9 @@ def cast(patient, clinician):
     caregiver = CaregiverFactory(full_name="Cara Giver")
     invitation = invitation_create(patient=patient, role=CareGrant.Role.CAREGIVER)
     caregiver_invitation_accept(caregiver=caregiver, code=invitation.code)
-    return {"patient": patient, "clinician": clinician, "caregiver": caregiver, "episode": episode}
+    # A word of the patient's own, so that its page and the forms offering it are checked too.
+    word = own_word_add(patient=patient, kind="location", label="Jaw")
+    return {"patient": patient, "clinician": clinician, "caregiver": caregiver, "episode": episode, "word": word}
 
 
 def pages_of(cast) -> dict[str, list[str]]:
@@ -93,6 +95,8 @@ def pages_of(cast) -> dict[str, list[str]]:
             reverse("tracker:tally_new"),
             reverse("tracker:checkin"),
             reverse("tracker:profile"),
+            reverse("tracker:own_words"),
+            reverse("tracker:own_word_edit", args=[cast["word"].pk]),
             reverse("tracker:medication_new"),
             reverse("tracker:insights"),
             reverse("tracker:export"),
@@ -126,6 +130,7 @@ REFUSED_POSTS = {
         (reverse("tracker:tally_new"), {"cramp_count": "-1"}),
         (reverse("tracker:profile"), {"time_zone": "Mars/Olympus"}),
         (reverse("tracker:medication_new"), {"name": ""}),
+        (reverse("tracker:own_words"), {"kind": "trigger", "label": "x" * 41}),
     ],
 }
 

@@ -344,7 +344,8 @@ class TestBadBackups:
     def test_unknown_codes_and_bad_values_are_named_by_their_path(self, client, other, content):
         def spoil(document):
             document["account"]["email"] = other.email
-            document["episodes"][0]["triggers"][0]["slug"] = "moonlight"
+            # Without a label, a code that is not ours cannot be the patient's own word either.
+            document["episodes"][0]["triggers"][0] = {"slug": "moonlight"}
             document["episodes"][1]["severity_0_10"] = 11
             document["checkins"][0]["status"] = "maybe"
             document["medications"][0]["steps"][1]["side_effects"][0]["code"] = "hiccups"

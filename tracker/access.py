@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 
-from .models import MAX_ID, TALLY_TYPES, CareGrant, ClinicianNote, Episode, Medication
+from .models import MAX_ID, TALLY_TYPES, CareGrant, ClinicianNote, Episode, Medication, Term
 
 
 def access_own_episode(user: User, episode_uuid: uuid.UUID) -> Episode:
@@ -43,6 +43,13 @@ def access_own_medication(user: User, medication_uuid: uuid.UUID) -> Medication:
     if not (user.is_authenticated and user.is_patient):
         raise Http404("No such medication.")
     return get_object_or_404(Medication.objects.for_patient(user), uuid=medication_uuid)
+
+
+def access_own_word(user: User, word_id: int) -> Term:
+    """One of the patient's own words; 404 for anyone else's (or for a word of the shared vocabularies)."""
+    if not (user.is_authenticated and user.is_patient) or not 0 < word_id <= MAX_ID:
+        raise Http404("No such word.")
+    return get_object_or_404(Term.objects.owned_by(user), pk=word_id)
 
 
 def _patient_id(patient_id: int | str) -> int:

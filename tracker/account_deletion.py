@@ -27,6 +27,7 @@ from .models import (
     Medication,
     PatientCondition,
     PatientProfile,
+    Term,
 )
 
 REFERENCE_SALT = "tracker.account_deletion.access_log"
@@ -39,6 +40,7 @@ class RecordCounts:
     episodes: int
     episode_locations: int
     episode_terms: int
+    own_words: int
     checkins: int
     medications: int
     conditions: int
@@ -82,6 +84,7 @@ def record_counts(patient: User) -> RecordCounts:
         episodes=Episode.objects.for_patient(patient).count(),
         episode_locations=EpisodeLocation.objects.filter(patient=patient).count(),
         episode_terms=EpisodeTerm.objects.filter(patient=patient).count(),
+        own_words=Term.objects.owned_by(patient).count(),
         checkins=CheckIn.objects.filter(patient=patient).count(),
         medications=Medication.objects.for_patient(patient).count(),
         conditions=PatientCondition.objects.filter(profile_id=patient.pk).count(),
@@ -140,6 +143,7 @@ def patient_account_delete(*, patient: User) -> RecordCounts:
         episode_locations=_delete(EpisodeLocation.objects.filter(patient=patient)),
         episode_terms=_delete(EpisodeTerm.objects.filter(patient=patient)),
         episodes=_delete(Episode.objects.for_patient(patient)),
+        own_words=_delete(Term.objects.owned_by(patient)),
         checkins=_delete(CheckIn.objects.filter(patient=patient)),
         medications=_delete(Medication.objects.for_patient(patient)),
         conditions=_delete(PatientCondition.objects.filter(profile_id=patient.pk)),

@@ -5,7 +5,8 @@ from .models import AccessLog, Term
 
 @admin.register(Term)
 class TermAdmin(admin.ModelAdmin):
-    """Staff edit the vocabularies patients choose from. Items in use cannot be deleted, only deactivated."""
+    """Staff edit the vocabularies patients choose from. Items in use cannot be deleted, only deactivated.
+    A patient's own words are theirs, health data like their entries: staff neither list nor open them."""
 
     list_display = ("label", "kind", "slug", "sort_order", "is_active")
     list_editable = ("sort_order", "is_active")
@@ -13,6 +14,10 @@ class TermAdmin(admin.ModelAdmin):
     search_fields = ("label", "slug")
     prepopulated_fields = {"slug": ("label",)}
     ordering = ("kind", "sort_order", "label")
+    exclude = ("owner",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).shared()
 
 
 @admin.register(AccessLog)

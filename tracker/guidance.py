@@ -35,13 +35,16 @@ SYMPTOM_PATTERNS = (
 def noted_in(episode: Episode, context: PatientContext) -> list[Noted]:
     """Everything about this entry and its patient (their diagnoses and medicines in `context`) that guidance
     can be linked from."""
+    # Pages are linked from the shared vocabularies' items: a patient's own word links none, whatever it is called.
     noted = [
         Noted(kind=term.kind, key=term.slug, reason=f"You noted: {term.label.lower()}")
         for term in [*episode.symptoms, *episode.triggers, *episode.relief_measures]
+        if not term.is_own
     ]
     noted += [
         Noted(kind=GuidanceLink.Kind.LOCATION, key=place.location.slug, reason=f"Where: {place.location.label.lower()}")
         for place in episode.places
+        if not place.location.is_own
     ]
     if episode.activity is not None:
         noted.append(

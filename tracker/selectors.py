@@ -1,11 +1,12 @@
 """Reads of a patient's record that cross relations or aggregate. Each is scoped by patient."""
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import CharField, DateTimeField, F, IntegerField, TextField, Value
+from django.db.models import CharField, DateTimeField, F, IntegerField, Q, TextField, Value
 from django.utils import timezone
 
 from accounts.models import User
@@ -13,6 +14,7 @@ from accounts.models import User
 from .counting import DayStats, daily_stats, weeks_of, window_of
 from .insights import course_steps, medication_courses, medications_with_steps
 from .models import ClinicianNote, EntryType, Episode, EpisodeLocation, EpisodeTerm, Medication, MedicationStep, Term
+from .services import OWN_WORD_NAMES
 from .trends import local_days_for
 from .warnings import contexts_for, with_warnings
 
@@ -138,8 +140,36 @@ class CountedPaginator(Paginator):
 
 
 def vocabulary(kind: str):
-    """The active items of one vocabulary, in display order."""
-    return Term.objects.of_kind(kind).active().order_by("sort_order", "label")
+    """The active items of one shared vocabulary, in display order: no patient's own words."""
+    return Term.objects.shared().of_kind(kind).active().order_by("sort_order", "label")
+
+
+def vocabulary_for(patient: User | None, kind: str, keep: Iterable[int] = ()):
+    """What `patient` chooses from for one vocabulary: its active shared items, then their own active words
+    (OWN_WORDS_SORT_ORDER puts them last); and the items in `keep` (those on the entry being changed) even when
+    retired, so that saving the entry keeps them. One query, as vocabulary() is."""
+    offered = Q(is_active=True)
+    if keep:
+        offered |= Q(pk__in=list(keep))
+    return Term.objects.available_to(patient).of_kind(kind).filter(offered).order_by("sort_order", "label")
+
+
+@dataclass(frozen=True)
+class OwnWordList:
+    """One list a patient adds their own words to, with those words (retired ones too), by label."""
+
+    kind: str
+    name: str
+    words: list[Term]
+
+
+def own_word_lists(patient: User) -> list[OwnWordList]:
+    """The patient's own triggers, relief measures and body places, each list in the order the forms offer
+    them (one query)."""
+    lists = {kind: OwnWordList(kind, names[1], []) for kind, names in OWN_WORD_NAMES.items()}
+    for word in Term.objects.owned_by(patient).order_by("label"):
+        lists[word.kind].words.append(word)
+    return list(lists.values())
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,14 @@ from .forms import (
     LocationsField,
     OverlapAnswerMixin,
     WithoutPatientsOwnWords,
+    add_service_error,
     event_kind_field,
     overlap_field,
 )
-from .models import MAX_NOTES_LENGTH, MAX_TALLY_CRAMPS, EntryType, Episode, Side
-from .selectors import vocabulary
+from .models import MAX_NOTES_LENGTH, MAX_TALLY_CRAMPS, SEVERITY_MAX, EntryType, Episode, Side
+from .selectors import vocabulary_for
 from .services import EpisodeDetails, check_tally_date
-from .tallies import slot_key
+from .tallies import OverlapNeedsChoice, OverlapQuestion, TallyExists, singles_for_tally, slot_key, tally_of_slot
 
 COUNT_PRESETS = range(1, 11)
 COUNT_ERRORS = {
@@ -95,14 +96,22 @@ class TallyForm(OverlapAnswerMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
     )
 
-    def __init__(self, *args, patient: User, **kwargs):
+    def __init__(self, *args, patient: User, episode: Episode | None = None, **kwargs):
         self.patient = patient
+        # The tally being changed, if it is stored already.
+        self.episode = episode
+        # Found while checking the form: the question about single cramps in its night, or the tally that night
+        # already has.
+        self.question: OverlapQuestion | None = None
+        self.existing: Episode | None = None
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("client_id", uuid.uuid4())
             self.initial.setdefault("entry_type", EntryType.NIGHT)
             self.initial.setdefault("tally_date", patient.today() - dt.timedelta(days=1))
-        self.fields["locations"].set_terms(vocabulary("location"))
+        # The shared places, then the patient's own; a tally being changed keeps the retired ones it has.
+        on_tally = [int(str(value).partition(":")[0]) for value in self.initial.get("locations") or []]
+        self.fields["locations"].set_terms(vocabulary_for(patient, "location", on_tally))
 
     def location_rows(self) -> list[tuple[str, object, object]]:
         """(place, left checkbox, right checkbox) for each body location, in order."""
@@ -124,6 +133,8 @@ class TallyForm(OverlapAnswerMixin, forms.Form):
                 check_tally_date(patient=self.patient, entry_type=entry_type, day=day, zone=self.patient.zone)
             except ValidationError as error:
                 self.add_error("tally_date", error.message_dict["tally_date"])
+            else:
+                self._check_night(entry_type, day, cleaned)
         woken, count = cleaned.get("times_woken"), cleaned.get("cramp_count")
         if woken is not None and entry_type == EntryType.DAY:
             self.add_error("times_woken", "Waking is counted for a night. Leave this empty for a day.")
@@ -134,6 +145,37 @@ class TallyForm(OverlapAnswerMixin, forms.Form):
                 "wakes you once at most. Check both numbers.",
             )
         return cleaned
+
+    def _check_night(self, entry_type: str, day: dt.date, cleaned: dict) -> None:
+        """The other entries of the night (or day), checked with the fields so that every problem shows in one
+        round: a tally the night already has, single cramps in it not yet answered for, or a count or a worst
+        that leaves them out. The service checks the same again when the tally is stored."""
+        existing = tally_of_slot(self.patient, entry_type, day)
+        if existing is not None and existing != self.episode:
+            # The same form sent again is no problem: the service finds that entry stored already.
+            if existing.client_id != cleaned.get("client_id"):
+                self.existing = existing
+                self.add_error("tally_date", TallyExists(existing).message_dict["tally_date"])
+            return
+        count, worst = cleaned.get("cramp_count"), cleaned.get("severity")
+        # Without a count or a worst (missing or wrong, and said so), there is nothing to compare yet: only
+        # the question about single cramps is asked.
+        tally = Episode(
+            pk=self.episode.pk if self.episode else None,
+            patient=self.patient,
+            entry_type=entry_type,
+            tally_date=day,
+            time_zone=self.episode.time_zone if self.episode else self.patient.time_zone,
+            cramp_count=MAX_TALLY_CRAMPS if count is None else count,
+            severity=SEVERITY_MAX if worst is None else worst,
+        )
+        try:
+            singles_for_tally(self.patient, tally, self.overlap_answer())
+        except OverlapNeedsChoice as asked:
+            self.question = OverlapQuestion.from_error(asked, self.asked_slot(), count or 0)
+            add_service_error(self, asked)
+        except ValidationError as error:
+            add_service_error(self, error)
 
     def details(self) -> EpisodeDetails:
         data = self.cleaned_data

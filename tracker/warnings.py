@@ -90,7 +90,10 @@ def contexts_for(
         return contexts
     first_seen = (
         EpisodeTerm.objects.filter(
-            patient_id__in=explained, term__kind=Term.Kind.SYMPTOM, term__slug__in=FIRST_SEEN_SYMPTOMS
+            patient_id__in=explained,
+            term__kind=Term.Kind.SYMPTOM,
+            term__slug__in=FIRST_SEEN_SYMPTOMS,
+            term__owner__isnull=True,
         )
         .values_list("patient_id", "term__slug")
         .annotate(first=Min("episode__started_at"))
@@ -101,13 +104,20 @@ def contexts_for(
     return contexts
 
 
+def shared_slugs(terms: Iterable[Term]) -> frozenset[str]:
+    """The slugs the rules read: those of the shared vocabularies' items. A patient's own word never raises or
+    silences a sign, whatever it is called: an entry warns as it would without it (a place in the patient's own
+    words is a place not recorded, which the leg rules take as possibly the leg)."""
+    return frozenset(term.slug for term in terms if not term.is_own)
+
+
 def facts_of(episode: Episode, context: PatientContext) -> EntryFacts:
     """The entry's facts as the rules read them; expects its places and terms read with it."""
-    symptoms = frozenset(term.slug for term in episode.symptoms)
+    symptoms = shared_slugs(episode.symptoms)
     return EntryFacts(
         symptoms=symptoms,
-        triggers=frozenset(term.slug for term in episode.triggers),
-        places=frozenset(place.location.slug for place in episode.places),
+        triggers=shared_slugs(episode.triggers),
+        places=shared_slugs(place.location for place in episode.places),
         duration_seconds=episode.duration_seconds,
         relief_effect=episode.relief_effect,
         conditions=frozenset(context.conditions),

@@ -62,7 +62,7 @@ def log_in(page, user):
     page.get_by_role("button", name="Log in").click()
     if getattr(user, "totp_secret", None):
         page.get_by_label("Code*").fill(totp_code(user.totp_secret))
-        page.get_by_role("button", name="Sign In").click()
+        page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
 
 
@@ -120,7 +120,7 @@ def patient_paths(episode) -> list[str]:
 
 
 # Pages beyond the three journeys, checked as well.
-OTHER_PATIENT_PATHS = ["/profile/", "/import/", "/account/delete/", "/accounts/email/"]
+OTHER_PATIENT_PATHS = ["/profile/", "/profile/words/", "/import/", "/account/delete/", "/accounts/email/"]
 
 
 def clinician_paths(patient) -> list[str]:
@@ -153,6 +153,12 @@ def test_patient_pages_with_a_full_diary_have_no_accessibility_violations(page, 
     log_in(page, patient)
     problems = audit(page, [*patient_paths(episode), *OTHER_PATIENT_PATHS, f"/episodes/{episode.uuid}/delete/"])
 
+    # The body map to pick a place on, opened.
+    page.goto("/episodes/new/")
+    page.get_by_role("button", name="Pick on the body map").click()
+    page.get_by_role("checkbox", name="Calf, left").first.click()
+    problems += violations(page)
+
     for path, button in [("/episodes/new/", "Save cramp"), ("/episodes/new/?mode=quick", "Log it")]:
         page.goto(path)
         page.get_by_role("button", name=button).click()
@@ -172,7 +178,7 @@ def test_clinician_pages_for_a_granted_patient_have_no_accessibility_violations(
     expect(page.get_by_label("Code*")).to_be_visible()
     problems = violations(page)
     page.get_by_label("Code*").fill(totp_code(clinician.totp_secret))
-    page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("My patients")
 
     problems += audit(page, [*clinician_paths(patient), "/clinic/accept/"])

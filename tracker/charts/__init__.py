@@ -5,7 +5,7 @@ them, with every word and date."""
 from ..factors import Factors
 from ..insights import Insights
 from .bars import CountBars, HoursChart, ReliefChart, count_bars, hours_chart, relief_chart
-from .body import BodyMap, body_map
+from .body import BodyMap, PickView, body_map, body_pick
 from .factors import FactorChart, factor_chart
 from .weeks import SeverityChart, TimelineChart, WeeklyChart, severity_chart, timeline_chart, weekly_chart
 
@@ -14,11 +14,13 @@ __all__ = [
     "CountBars",
     "FactorChart",
     "HoursChart",
+    "PickView",
     "ReliefChart",
     "SeverityChart",
     "TimelineChart",
     "WeeklyChart",
     "body_map",
+    "body_pick",
     "charts_for",
     "count_bars",
     "factor_chart",

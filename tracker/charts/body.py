@@ -1,8 +1,11 @@
-"""The body map: front and back outlines, each place and side shaded by its count."""
+"""The body map: front and back outlines, each place and side shaded by its count; and the same outlines to pick
+where a cramp was on the full cramp form."""
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from ..insights import PlaceCount
+from ..models import Term
 
 # Where each body location is drawn: (view, x, y, width, height) for the patient's RIGHT side;
 # the left side is mirrored around the body's middle line (x = 100) on the front view and
@@ -62,23 +65,59 @@ class BodyMap:
     rows: list[PlaceCount]
 
 
+def _sides() -> Iterator[tuple[str, str, str, float, float, float, float]]:
+    """Each place's rectangle on its view for each side: (slug, view, side, x, y, width, height). Front view:
+    the patient's right is on the viewer's left. Back view: the other way round."""
+    for slug, shapes in REGIONS.items():
+        for view, x, y, width, height in shapes:
+            right_x = x if view == "front" else _mirror(x, width)
+            left_x = _mirror(x, width) if view == "front" else x
+            for side, side_x in (("right", right_x), ("left", left_x)):
+                yield slug, view, side, side_x, y, width, height
+
+
 def body_map(places: list[PlaceCount]) -> BodyMap:
     """Front and back outlines; each location and side shaded by its count (and labelled with it)."""
     counts = {place.slug: place for place in places}
     largest = max((max(place.left, place.right) for place in places), default=0) or 1
     views = {"front": [], "back": []}
-    for slug, shapes in REGIONS.items():
+    for slug, view, side, x, y, width, height in _sides():
         place = counts.get(slug)
         label = place.label if place else slug.replace("-", " ").capitalize()
-        for view, x, y, width, height in shapes:
-            # Front view: the patient's right is on the viewer's left. Back view: the other way round.
-            right_x = x if view == "front" else _mirror(x, width)
-            left_x = _mirror(x, width) if view == "front" else x
-            for side, side_x in (("right", right_x), ("left", left_x)):
-                count = getattr(place, side) if place else 0
-                opacity = round(0.15 + 0.85 * count / largest, 2) if count else 0
-                views[view].append(BodyRegion(side_x, y, width, height, label, side, count, opacity))
+        count = getattr(place, side) if place else 0
+        opacity = round(0.15 + 0.85 * count / largest, 2) if count else 0
+        views[view].append(BodyRegion(x, y, width, height, label, side, count, opacity))
     return BodyMap(
         views=[BodyView(name, regions) for name, regions in views.items()],
         rows=sorted(places, key=lambda place: -(place.left + place.right)),
     )
+
+
+@dataclass(frozen=True)
+class PickRegion:
+    """One place and side to pick on the full cramp form; `value` is its checkbox's ("<term id>:<side>")."""
+
+    x: float
+    y: float
+    width: float
+    height: float
+    label: str
+    side: str
+    value: str
+
+
+@dataclass(frozen=True)
+class PickView:
+    name: str
+    regions: list[PickRegion]
+
+
+def body_pick(places: Iterable[Term]) -> list[PickView]:
+    """Front and back outlines with a region for each side of each shared body location offered. A patient's own
+    places have none (they are not on the map), whatever they are called."""
+    offered = {place.slug: place for place in places if not place.is_own}
+    views = {"front": [], "back": []}
+    for slug, view, side, x, y, width, height in _sides():
+        if (place := offered.get(slug)) is not None:
+            views[view].append(PickRegion(x, y, width, height, place.label, side, f"{place.pk}:{side}"))
+    return [PickView(name, regions) for name, regions in views.items() if regions]

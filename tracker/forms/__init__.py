@@ -22,7 +22,7 @@ from .episodes import (
 )
 from .fields import CHIP, DiaryDateField, add_service_error
 from .filters import DateRangeForm, EpisodeFilterForm, EventKindFilterForm, TrialWindowsForm
-from .profile import MedicationForm, MedicationStepForm, ProfileForm, TimeZoneSwitchForm
+from .profile import MedicationForm, MedicationStepForm, OwnWordForm, ProfileForm, TimeZoneSwitchForm
 from .sharing import AcceptInvitationForm, InvitationForm, NoteForm
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "MedicationStepForm",
     "NoteForm",
     "OverlapAnswerMixin",
+    "OwnWordForm",
     "ProfileForm",
     "QuickLogForm",
     "TimeZoneSwitchForm",

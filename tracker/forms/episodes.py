@@ -14,10 +14,12 @@ from django.utils.choices import BaseChoiceIterator
 from accounts.models import User
 from education.warning_signs import EntryFacts, warning_for
 
+from ..charts import PickView, body_pick
 from ..models import MAX_DURATION_SECONDS, MAX_NOTES_LENGTH, SEVERITY_MAX, SEVERITY_MIN, EventKind, ReliefEffect, Side
-from ..selectors import vocabulary
+from ..selectors import vocabulary, vocabulary_for
 from ..services import FUTURE_TOLERANCE, PATIENTS_OWN_WORDS, EpisodeDetails, LocationChoice, check_episode_start
 from ..tallies import ASK, Overlap, slot_key, slot_of
+from ..warnings import shared_slugs
 from .fields import CHIP, DiaryDateField, LocalDateTimeField, TermChoiceField, VocabularyChoiceField, check_ids
 
 SEVERITY_CHOICES = [(value, str(value)) for value in range(SEVERITY_MIN, SEVERITY_MAX + 1)]
@@ -252,19 +254,35 @@ class EpisodeForm(EpisodeFormBase):
         },
     )
 
+    # The questions a patient can answer in their own words too (tracker.services.own_words).
+    OWN_WORD_FIELDS = {"locations": "location", "triggers": "trigger", "relief_measures": "relief"}
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["locations"].set_terms(vocabulary("location"))
+        # The shared items, then the patient's own words; an entry being changed keeps the retired ones it has.
+        on_entry = {name: self._initial_term_ids(name) for name in self.OWN_WORD_FIELDS}
+        self.fields["locations"].set_terms(vocabulary_for(self.patient, "location", on_entry["locations"]))
+        for name in ("triggers", "relief_measures"):
+            self.fields[name].queryset = vocabulary_for(self.patient, self.OWN_WORD_FIELDS[name], on_entry[name])
         # A browser cuts pasted text at `maxlength` without a word: the page counts instead (app.js), and a
         # note that is too long comes back with a message and every character the patient wrote.
         notes = self.fields["notes"].widget.attrs
         notes["data-limit"] = notes.pop("maxlength")
+
+    def _initial_term_ids(self, name: str) -> list[int]:
+        """The ids of the items an entry being changed has for a question ("<id>:<side>" for a place)."""
+        values = self.initial.get(name) or []
+        return [int(str(value).partition(":")[0]) for value in values]
 
     def location_rows(self) -> list[tuple[str, object, object]]:
         """(place, left checkbox, right checkbox) for each body location, in order."""
         toggles = list(self["locations"])
         places = self.fields["locations"].terms.values()
         return [(place.label, toggles[2 * i], toggles[2 * i + 1]) for i, place in enumerate(places)]
+
+    def body_pick(self) -> list[PickView]:
+        """The body map whose regions tick the places' checkboxes (static/js/body-pick.js)."""
+        return body_pick(self.fields["locations"].terms.values())
 
     def clean(self):
         cleaned = super().clean()
@@ -308,11 +326,11 @@ class EpisodeForm(EpisodeFormBase):
         spasm can be painless, so only a cramp (or an entry that does not say) is checked."""
         if cleaned.get("severity") != 0 or cleaned.get("event_kind") in (EventKind.TWITCH, EventKind.SPASM):
             return
-        symptoms = frozenset(term.slug for term in cleaned.get("symptoms") or [])
+        symptoms = shared_slugs(cleaned.get("symptoms") or [])
         facts = EntryFacts(
             symptoms=symptoms,
-            triggers=frozenset(term.slug for term in cleaned.get("triggers") or []),
-            places=frozenset(choice.location.slug for choice in cleaned.get("locations") or []),
+            triggers=shared_slugs(cleaned.get("triggers") or []),
+            places=shared_slugs(choice.location for choice in cleaned.get("locations") or []),
             duration_seconds=cleaned.get("duration"),
             relief_effect=cleaned.get("relief_effect") or "",
             new_symptoms=symptoms,

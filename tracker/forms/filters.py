@@ -4,10 +4,12 @@ summary, and the two windows a trial summary compares."""
 import datetime as dt
 
 from django import forms
-from django.utils.formats import date_format
+
+from accounts.models import User
+from crampapp.dates import when
 
 from ..models import KIND_NOT_SAID, EventKind, MedicationStep
-from ..selectors import vocabulary
+from ..selectors import vocabulary, vocabulary_for
 from ..trial import MAX_TITRATION_DAYS, TITRATION_DAYS, TrialChoice, step_key, step_windows
 from .fields import DiaryDateField, TermChoiceField
 
@@ -38,6 +40,11 @@ class EpisodeFilterForm(forms.Form):
         label="Place", queryset=vocabulary("location"), required=False, empty_label="Anywhere", widget=forms.Select
     )
     kind = kind_filter_field()
+
+    def __init__(self, *args, patient: User | None = None, **kwargs):
+        """`patient`: whose entries are filtered, whose own body places are offered after the shared ones."""
+        super().__init__(*args, **kwargs)
+        self.fields["location"].queryset = vocabulary_for(patient, "location")
 
     def clean(self):
         cleaned = super().clean()
@@ -94,7 +101,7 @@ class TrialWindowsForm(forms.Form):
         self.fields["step"].choices = [
             ("", "None: compare two periods"),
             *(
-                (key, f"{step.medication.name} {step.get_kind_display().lower()} {date_format(step.day, 'j M Y')}")
+                (key, f"{step.medication.name} {step.get_kind_display().lower()} {when(step.day, 'day')}")
                 for key, step in self.steps.items()
             ),
         ]
@@ -110,7 +117,7 @@ class TrialWindowsForm(forms.Form):
             start, end = cleaned.get(f"{window}_start"), cleaned.get(f"{window}_end")
             for name, day in ((f"{window}_start", start), (f"{window}_end", end)):
                 if day and day > self.today:
-                    self.add_error(name, f"This is after today ({date_format(self.today, 'j M Y')}).")
+                    self.add_error(name, f"This is after today ({when(self.today, 'day')}).")
                 elif day is None and not self.has_error(name):
                     self.add_error(name, "Choose a date, or a medication step above.")
             if not (start and end) or self.has_error(f"{window}_start") or self.has_error(f"{window}_end"):
@@ -126,8 +133,8 @@ class TrialWindowsForm(forms.Form):
             if start <= baseline_end and baseline_start <= end:
                 self.add_error(
                     "treatment_start",
-                    f"The windows overlap: the baseline runs from {date_format(baseline_start, 'j M Y')} "
-                    f"to {date_format(baseline_end, 'j M Y')}. Choose windows that share no day.",
+                    f"The windows overlap: the baseline runs from {when(baseline_start, 'day')} "
+                    f"to {when(baseline_end, 'day')}. Choose windows that share no day.",
                 )
         return cleaned
 

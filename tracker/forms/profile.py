@@ -1,16 +1,26 @@
-"""Forms of what a patient tells us once: their profile (time zone, conditions, reminder) and their medicines,
-with the steps of each one's history."""
+"""Forms of what a patient tells us once: their profile (time zone, conditions, reminder), their medicines, with
+the steps of each one's history, and their own words."""
 
 import datetime as dt
 from collections.abc import Sequence
 
 from django import forms
+from django.core.exceptions import ValidationError
 
-from accounts.models import time_zone_names, validate_time_zone
+from accounts.models import User, time_zone_names, validate_time_zone
 
-from ..models import MAX_DOSE_LENGTH, MAX_SIDE_EFFECT_LENGTH, Medication, MedicationStep, SideEffect, SpinalInjuryLevel
+from ..models import (
+    MAX_DOSE_LENGTH,
+    MAX_SIDE_EFFECT_LENGTH,
+    Medication,
+    MedicationStep,
+    SideEffect,
+    SpinalInjuryLevel,
+    Term,
+)
 from ..reminders import reminder_time_choices
-from .fields import CHIP, DiaryDateField, VocabularyChoiceField
+from ..services import MAX_OWN_WORD_LENGTH, OWN_WORD_NAMES, check_own_word, check_room_for_own_words
+from .fields import CHIP, DiaryDateField, VocabularyChoiceField, add_service_error
 
 # Where most of our patients live (the UK and Ireland, Europe, North and South America, Australia and New
 # Zealand, India): offered first, before the hundreds of zones of the whole list.
@@ -184,3 +194,45 @@ class MedicationStepForm(forms.Form):
             "side_effects": step.side_effects,
             "side_effect_other": step.side_effect_other,
         }
+
+
+class OwnWordForm(forms.Form):
+    """A word of the patient's own: the list it joins and the word, checked as tracker.services.own_words stores
+    it. Renaming a `word` keeps its list."""
+
+    kind = forms.ChoiceField(
+        label="Which list is it for?",
+        choices=[(kind, names[0].capitalize()) for kind, names in OWN_WORD_NAMES.items()],
+        widget=forms.RadioSelect(attrs=CHIP),
+        error_messages={
+            "required": "Choose a trigger, a relief measure or a body place.",
+            "invalid_choice": "Choose a trigger, a relief measure or a body place.",
+        },
+    )
+    label = forms.CharField(
+        label="Your word",
+        help_text=f"Up to {MAX_OWN_WORD_LENGTH} characters, such as “Gardening” or “Warm bath”.",
+        error_messages={"required": "Type the word you want to add."},
+    )
+
+    def __init__(self, *args, patient: User, word: Term | None = None, **kwargs):
+        self.patient = patient
+        self.word = word
+        super().__init__(*args, **kwargs)
+        if word is not None:
+            del self.fields["kind"]
+            self.fields["label"].label = "New wording"
+            self.fields["label"].error_messages["required"] = "Type the new wording."
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = self.word.kind if self.word is not None else cleaned.get("kind")
+        if kind is None or "label" not in cleaned:
+            return cleaned
+        try:
+            cleaned["label"] = check_own_word(patient=self.patient, kind=kind, label=cleaned["label"], word=self.word)
+            if self.word is None:
+                check_room_for_own_words(self.patient)
+        except ValidationError as error:
+            add_service_error(self, error)
+        return cleaned

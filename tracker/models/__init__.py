@@ -11,7 +11,7 @@ access log). Import the models from here: `from tracker.models import Episode`.
 
 # isort: off
 # In the order of the areas above, which is also the order the models register in.
-from .vocabulary import Term, TermQuerySet
+from .vocabulary import OWN_WORD_KINDS, OWN_WORDS_SORT_ORDER, Term, TermQuerySet
 from .profile import PatientCondition, PatientProfile, SpinalInjuryLevel
 from .medications import (
     MAX_DOSE_LENGTH,
@@ -56,6 +56,8 @@ __all__ = [
     "MAX_NOTES_LENGTH",
     "MAX_SIDE_EFFECT_LENGTH",
     "MAX_TALLY_CRAMPS",
+    "OWN_WORDS_SORT_ORDER",
+    "OWN_WORD_KINDS",
     "SEVERITY_MAX",
     "SEVERITY_MIN",
     "TALLY_TYPES",

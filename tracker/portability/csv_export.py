@@ -63,7 +63,12 @@ COLUMN_GUIDE = (
     Column("woke_from_sleep", "Whether it woke you: yes or no; empty when not recorded.", "yes"),
     Column("times_woken", "For a night tally: how many times its cramps woke you; empty when not given.", "3"),
     Column("activity", "What you were doing when it started.", "Asleep"),
-    Column("triggers", "What you think set it off, separated by semicolons.", "Cold; Dehydration"),
+    Column(
+        "triggers",
+        "What you think set it off, separated by semicolons. Your own words (here, in locations and in "
+        "relief_tried) are written as you worded them; an import makes any that the account lacks its own words.",
+        "Cold; Dehydration",
+    ),
     Column("symptoms", "Other symptoms you noticed with it.", "Twitching"),
     Column("relief_tried", "What you tried for relief.", "Stretching; Massage"),
     Column("relief_effect", f"How well relief worked: {', '.join(ReliefEffect.labels)}.", "A lot"),
@@ -143,7 +148,7 @@ def _by_episode(rows: Iterator[tuple], episode_id: int, pending: list) -> list[t
 def _rows(episodes: QuerySet, patient: User) -> Iterator[list[str]]:
     """One CSV row per episode, oldest first, from three ordered streams of plain tuples merged here
     (no model instance per row): four queries with the vocabulary, and flat memory at any size."""
-    terms = {term.pk: term for term in Term.objects.all()}
+    terms = {term.pk: term for term in Term.objects.available_to(patient)}
     episode_order = ("episode__started_at", "episode_id")
     wanted = episodes.values("pk")
     places = (

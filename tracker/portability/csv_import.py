@@ -7,7 +7,6 @@ import io
 import re
 import uuid
 import zoneinfo
-from collections import defaultdict
 from itertools import islice
 
 from django.core.exceptions import ValidationError
@@ -20,6 +19,7 @@ from ..models import (
     MAX_DURATION_SECONDS,
     MAX_NOTES_LENGTH,
     MAX_TALLY_CRAMPS,
+    OWN_WORD_KINDS,
     SEVERITY_MAX,
     SEVERITY_MIN,
     EntryType,
@@ -30,7 +30,7 @@ from ..models import (
     Term,
 )
 from ..moments import parse_moment
-from ..services import EpisodeDetails, LocationChoice, check_episode_start
+from ..services import EpisodeDetails, ImportedWords, LocationChoice, check_episode_start, each_once
 from .csv_export import (
     COLUMNS,
     COLUMNS_BEFORE_IDS,
@@ -81,13 +81,9 @@ class _RowReader:
 
     def __init__(self, patient: User):
         self.patient = patient
-        self.terms: dict[str, dict[str, Term]] = defaultdict(dict)
-        # Inactive items are matched too: old entries keep them. A label wins over another item's slug.
-        terms = list(Term.objects.all())
-        for term in terms:
-            self.terms[term.kind][_key(term.slug)] = term
-        for term in terms:
-            self.terms[term.kind][_key(term.label)] = term
+        # The shared items and the patient's own words; a trigger, relief measure or place that is neither
+        # becomes a new own word of theirs.
+        self.words = ImportedWords(patient)
         self.effects = {_key(label): value for value, label in ReliefEffect.choices}
         self.effects.update({value: value for value in ReliefEffect.values})
         self.event_kinds = {_key(label): value for value, label in EventKind.choices}
@@ -239,27 +235,33 @@ class _RowReader:
     def term(self, kind: str, name: str, column: str) -> Term | None:
         if not name.strip():
             return None
-        term = self.terms[kind].get(_key(name))
+        if kind in OWN_WORD_KINDS:
+            try:
+                return self.words.find_or_add(kind, name)
+            except ValidationError as error:
+                raise _BadCell(f"{column}: “{name.strip()}”: {error.messages[0]}") from None
+        term = self.words.find(kind, name)
         if term is None:
             raise _BadCell(f"{column}: “{name.strip()}” is not one of our {TERM_NOUNS[kind]}")
         return term
 
     def term_list(self, kind: str, text: str, column: str) -> list[Term]:
-        terms = [self.term(kind, name, column) for name in _items(text)]
-        return list(dict.fromkeys(terms))
+        return each_once(self.term(kind, name, column) for name in _items(text))
 
     def locations(self, text: str) -> list[LocationChoice]:
-        sides: dict[Term, set[str]] = {}
+        # By the place's identity: a new own word has no id yet (ImportedWords gives one object per word).
+        sides: dict[int, tuple[Term, set[str]]] = {}
         for item in _items(text):
             match = LOCATION_ITEM.match(item)
             side = SIDE_WORDS.get(_key(match["side"])) if match else None
             if side is None:
                 raise _BadCell(f"locations: “{item}” must be a place with its side in brackets, such as Calf (left)")
             place = self.term(Term.Kind.LOCATION, match["place"], "locations")
-            sides.setdefault(place, set()).update({Side.LEFT, Side.RIGHT} if side == Side.BOTH else {side})
+            _, chosen = sides.setdefault(id(place), (place, set()))
+            chosen.update({Side.LEFT, Side.RIGHT} if side == Side.BOTH else {side})
         return [
             LocationChoice(location=place, side=Side.BOTH if len(chosen) == 2 else chosen.pop())
-            for place, chosen in sides.items()
+            for place, chosen in sides.values()
         ]
 
     def relief_effect(self, text: str) -> str:

@@ -147,7 +147,8 @@ def _site(place: EpisodeLocation) -> dict:
         "extension": [{"url": LATERALITY_QUALIFIER, "valueCodeableConcept": LATERALITY[place.side]}],
         "text": place.label,
     }
-    if place.location.slug in BODY_SITES:
+    # A place in the patient's own words travels as text alone, whatever it is called.
+    if place.location.slug in BODY_SITES and not place.location.is_own:
         site["coding"] = [_coding(SNOMED, *BODY_SITES[place.location.slug])]
     return site
 

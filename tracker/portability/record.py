@@ -41,7 +41,8 @@ def _day(day: dt.date | None) -> str | None:
 
 
 def _term(term: Term) -> dict:
-    return {"slug": term.slug, "label": term.label}
+    # A patient's own word is marked: a restore finds it by its label, as an item of ours or an own word.
+    return {"slug": term.slug, "label": term.label, **({"own": True} if term.is_own else {})}
 
 
 def _entered_by(entry: Episode | CheckIn) -> dict | None:

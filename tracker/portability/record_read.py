@@ -25,6 +25,7 @@ from ..models import (
     MAX_NOTES_LENGTH,
     MAX_SIDE_EFFECT_LENGTH,
     MAX_TALLY_CRAMPS,
+    OWN_WORD_KINDS,
     SEVERITY_MAX,
     SEVERITY_MIN,
     CheckIn,
@@ -41,7 +42,7 @@ from ..models import (
     Term,
 )
 from ..moments import parse_moment
-from ..services import EpisodeDetails, LocationChoice
+from ..services import EpisodeDetails, ImportedWords, LocationChoice, each_once
 from .record import RECORD_FORMAT, RECORD_VERSION
 from .restore import (
     ImportRejected,
@@ -179,8 +180,10 @@ class _Reader:
         self.version = version
         self.problems: list[str] = []
         self.terms: dict[str, dict[str, Term]] = defaultdict(dict)
-        for term in Term.objects.all():
+        for term in Term.objects.shared():
             self.terms[term.kind][term.slug] = term
+        # A trigger, relief measure or place that is not one of ours is the patient's own word, by its label.
+        self.words = ImportedWords(patient)
         self.instruments = {item.slug: item for item in Instrument.objects.prefetch_related("items")}
 
     def each(self, document: dict, key: str, read: Callable[[dict, str], object]) -> list:
@@ -201,14 +204,21 @@ class _Reader:
 
     def term(self, kind: str, value, path: str) -> Term:
         slug = value.get("slug") if isinstance(value, dict) else value
-        term = self.terms[kind].get(slug) if isinstance(slug, str) else None
-        if term is None:
-            raise _Bad(path, f"“{slug}” is not one of our {Term.Kind(kind).label.lower()} codes")
-        return term
+        own = isinstance(value, dict) and value.get("own") is True
+        term = self.terms[kind].get(slug) if isinstance(slug, str) and not own else None
+        if term is not None:
+            return term
+        label = value.get("label") if isinstance(value, dict) else None
+        if kind in OWN_WORD_KINDS and isinstance(label, str):
+            try:
+                return self.words.find_or_add(kind, label)
+            except ValidationError as error:
+                raise _Bad(f"{path}.label", error.messages[0]) from None
+        raise _Bad(path, f"“{slug}” is not one of our {Term.Kind(kind).label.lower()} codes")
 
     def terms_of(self, kind: str, item: dict, key: str, path: str) -> list[Term]:
         values = _list(item.get(key), f"{path}.{key}")
-        return list(dict.fromkeys(self.term(kind, value, f"{path}.{key}[{i}]") for i, value in enumerate(values)))
+        return each_once(self.term(kind, value, f"{path}.{key}[{i}]") for i, value in enumerate(values))
 
     def episode(self, item: dict, path: str) -> RestoredEpisode:
         entry_type = _code(item, "entry_type", path, ENTRY_TYPES, blank_allowed=False)

@@ -31,7 +31,7 @@ from ..models import (
     PatientCondition,
     Term,
 )
-from ..services import EpisodeDetails, NewEpisode, episodes_bulk_create, profile_for
+from ..services import EpisodeDetails, NewEpisode, each_once, episodes_bulk_create, own_words_store, profile_for
 
 MAX_PROBLEMS_SHOWN = 50
 RESTORED, SAME, KEPT = "restored", "already here", "differs and was kept as it is"
@@ -232,7 +232,21 @@ def _place_keys(details: EpisodeDetails) -> set[tuple[int, str]]:
 def episodes_restore(*, patient: User, created_by: User, entries: list[RestoredEpisode], result: RestoreResult) -> None:
     """Store the entries the diary lacks. An entry with an id is matched by it; one without (an older CSV) by
     its start and places, each stored entry matching one row, so that two cramps of the same minute and
-    place in a file are two cramps. A tally for a night or day that has another tally is kept out."""
+    place in a file are two cramps. A tally for a night or day that has another tally is kept out. The patient's
+    own words that the entries bring and the account lacks are stored first."""
+    words = (
+        term
+        for entry in entries
+        for term in [
+            *(choice.location for choice in entry.details.locations),
+            *entry.details.triggers,
+            *entry.details.relief_measures,
+        ]
+    )
+    try:
+        own_words_store(patient=patient, words=each_once(words))
+    except ValidationError as error:
+        raise ImportRejected(error.messages) from None
     by_id, by_key, slots = {}, Counter(), set()
     stored = Episode.objects.for_patient(patient).with_details()
     for episode in stored.iterator(chunk_size=2000):

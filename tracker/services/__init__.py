@@ -1,7 +1,7 @@
 """Writes on a patient's record. Views call these; each checks its own rules.
 
-One module per area: episode_details (what an entry says and its rules), episodes, checkins, profile and
-medications. Callers import from here.
+One module per area: episode_details (what an entry says and its rules), episodes, checkins, profile,
+medications and own_words (a patient's own triggers, relief and body places). Callers import from here.
 """
 
 from .checkins import checkin_record, cramps_on_day
@@ -26,21 +26,41 @@ from .medications import (
     medication_step_update,
     medication_update,
 )
+from .own_words import (
+    MAX_OWN_WORD_LENGTH,
+    MAX_OWN_WORDS,
+    OWN_WORD_NAMES,
+    ImportedWords,
+    check_own_word,
+    check_room_for_own_words,
+    each_once,
+    own_word_add,
+    own_word_rename,
+    own_word_set_active,
+    own_words_store,
+)
 from .profile import profile_for, profile_update, time_zone_update
 
 __all__ = [
     "FUTURE_TOLERANCE",
     "HISTORY_BEFORE_JOINING",
+    "MAX_OWN_WORDS",
+    "MAX_OWN_WORD_LENGTH",
+    "OWN_WORD_NAMES",
     "PATIENTS_OWN_WORDS",
     "ClientIdReused",
     "EpisodeDetails",
+    "ImportedWords",
     "LocationChoice",
     "NewEpisode",
     "check_episode_start",
     "check_medication_step",
+    "check_own_word",
+    "check_room_for_own_words",
     "check_tally_date",
     "checkin_record",
     "cramps_on_day",
+    "each_once",
     "episode_create",
     "episode_delete",
     "episode_update",
@@ -51,6 +71,10 @@ __all__ = [
     "medication_step_delete",
     "medication_step_update",
     "medication_update",
+    "own_word_add",
+    "own_word_rename",
+    "own_word_set_active",
+    "own_words_store",
     "profile_for",
     "profile_update",
     "start_for_day",

@@ -189,10 +189,19 @@ def check_kinds(terms: Iterable[Term], kind: str, field: str) -> None:
         raise ValidationError({field: f"Not a choice for this question: {', '.join(wrong)}."})
 
 
+def check_owners(patient: User, terms: Iterable[Term], field: str) -> None:
+    """Items of the shared vocabularies, or the patient's own words: never another patient's."""
+    if any(term.owner_id not in (None, patient.pk) for term in terms):
+        raise ValidationError({field: "Choose from the list."})
+
+
 def check_details(patient: User, details: EpisodeDetails) -> None:
     """The rules of one entry; `details` as resolved_details returns them."""
     _check_tally(details)
     check_episode_start(patient=patient, started_at=details.started_at)
+    check_owners(patient, [choice.location for choice in details.locations], "locations")
+    check_owners(patient, details.triggers, "triggers")
+    check_owners(patient, details.relief_measures, "relief_measures")
     check_kinds([choice.location for choice in details.locations], Term.Kind.LOCATION, "locations")
     check_kinds(details.triggers, Term.Kind.TRIGGER, "triggers")
     check_kinds(details.symptoms, Term.Kind.SYMPTOM, "symptoms")

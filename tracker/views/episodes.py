@@ -68,7 +68,7 @@ def episode_new(request: HttpRequest) -> HttpResponse:
 @patient_required
 @require_safe
 def episode_list(request: HttpRequest) -> HttpResponse:
-    filter_form = EpisodeFilterForm(request.GET or None)
+    filter_form = EpisodeFilterForm(request.GET or None, patient=request.user)
     filters = filter_form.filters()
     episodes = episodes_filtered(request.user, **filters)
     entries, cramps = episodes.totals()

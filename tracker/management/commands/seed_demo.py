@@ -109,7 +109,7 @@ class Command(BaseCommand):
         prefix = options["prefix"]
         emails = [f"{prefix}-patient-{number}@example.org" for number in range(1, options["patients"] + 1)]
         patients = self._users(emails, full_name="Demo Patient", time_zone="Europe/London")
-        terms = {(term.kind, term.slug): term for term in Term.objects.all()}
+        terms = {(term.kind, term.slug): term for term in Term.objects.shared()}
         for number, patient in enumerate(patients, start=1):
             patient.full_name = f"Demo Patient {number}"
             self._diary(patient, options["episodes"], rng, terms)
