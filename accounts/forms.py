@@ -1,4 +1,6 @@
+from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.core.validators import MaxLengthValidator
@@ -78,3 +80,21 @@ class LoginForm(AllauthLoginForm):
         remember.initial = True
         remember.label = "Keep me signed in on this device"
         remember.help_text = "Untick it on a shared or public computer: you are signed out when the browser closes."
+
+
+# allauth's labels in Title Case, in the app's sentence case.
+NEW_PASSWORD_LABELS = {"password1": "New password", "password2": "New password (again)"}
+
+
+class ChangePasswordForm(AllauthChangePasswordForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in {"oldpassword": "Current password", **NEW_PASSWORD_LABELS}.items():
+            self.fields[name].label = label
+
+
+class ResetPasswordKeyForm(AllauthResetPasswordKeyForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, label in NEW_PASSWORD_LABELS.items():
+            self.fields[name].label = label

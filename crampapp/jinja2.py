@@ -1,8 +1,9 @@
 """The Jinja2 environment of the templates in templates_jinja2/: the rows of long lists and tables and the marks of
 the charts, drawn many times per page, where the Django template language costs more than the rest of the page
 (measured: 0.4 ms a clinic-list row; see README, "Performance"), and the partials they share with other pages (the
-`jinja_include` tag in tracker_tags). They read the same filters as the Django templates: dates go through
-Django's `date` filter, an entry's start through `entry_time` (on its own zone's clock)."""
+`jinja_include` tag in tracker_tags). They read the same filters as the Django templates: dates for people go
+through `when` (crampapp.dates), an entry's start through `entry_time` (on its own zone's clock), and machine
+formats (a `datetime` attribute) through Django's `date` filter."""
 
 import datetime as dt
 from decimal import ROUND_HALF_UP, Decimal
@@ -14,6 +15,7 @@ from django.utils.timezone import localtime
 from django.utils.translation import get_language
 from jinja2 import Environment
 
+from crampapp import dates
 from education.templatetags.warning_sign_tags import tier
 from tracker.templatetags.tracker_tags import days_ago, duration, entry_time, labels, severity_word, tally_period
 
@@ -23,18 +25,26 @@ def url(name: str, *args) -> str:
 
 
 def date(value, format_string: str) -> str:
-    """As the Django `date` filter, in the current time zone (which Django templates apply for themselves)."""
+    """As the Django `date` filter, for machine formats, in the current time zone (which Django templates apply
+    for themselves)."""
+    if isinstance(value, dt.datetime):
+        value = localtime(value)
+    return defaultfilters.date(value, format_string)
+
+
+def when(value, style: str) -> str:
+    """As the Django templates' `when` filter, in the current time zone."""
     if isinstance(value, dt.datetime):
         # Not remembered: two moments in different zones compare equal, and would share one text.
-        return defaultfilters.date(localtime(value), format_string)
-    return _calendar_date(value, format_string, get_language())
+        return dates.when(localtime(value), style)
+    return _calendar_when(value, style, get_language())
 
 
 @lru_cache(maxsize=4096)
-def _calendar_date(day: dt.date, format_string: str, language: str) -> str:
-    """A calendar date as the Django `date` filter writes it in `language`: the filter costs about 20 µs a call,
-    and the same days fill a chart at every request (a 26-week chart writes 245)."""
-    return defaultfilters.date(day, format_string)
+def _calendar_when(day: dt.date | None, style: str, language: str) -> str:
+    """A calendar date in a style, in `language`: writing one costs about 20 µs, and the same days fill a chart at
+    every request (a 26-week chart writes 245)."""
+    return dates.when(day, style)
 
 
 def one_decimal(value: float) -> str:
@@ -61,5 +71,6 @@ def environment(*, autoescape: bool = True, **options) -> Environment:
         tally_period=tally_period,
         tier=tier,
         truncatechars=defaultfilters.truncatechars,
+        when=when,
     )
     return env

@@ -6,10 +6,8 @@ from tracker.views import offline
 
 from . import views
 
-admin.site.site_header = "CrampApp administration"
 # Staff log in through allauth like everyone else, so its rate limits and lockout cover the admin.
 admin.site.login = secure_admin_login(admin.site.login)
-admin.site.site_title = "CrampApp admin"
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
+from crampapp.dates import when
 from tracker.models import Medication
 
 from .models import MedicationReminder, PushSettings, PushSubscription
@@ -66,7 +67,8 @@ def medication_reminder_add(*, patient: User, medication: Medication, time_of_da
     reminders = MedicationReminder.objects.for_patient(patient).filter(medication=medication)
     if reminders.filter(time_of_day=time_of_day).exists():
         raise ValidationError(
-            {"time_of_day": f"{medication.name} already has a reminder at {time_of_day:%H:%M}."}, code="repeated_time"
+            {"time_of_day": f"{medication.name} already has a reminder at {when(time_of_day, 'time')}."},
+            code="repeated_time",
         )
     if reminders.count() >= MAX_REMINDERS_PER_MEDICINE:
         raise ValidationError(

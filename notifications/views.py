@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import patient_required
+from crampapp.dates import when
 from tracker.access import access_own_medication
 
 from .access import access_own_medication_reminder
@@ -93,7 +94,7 @@ def medication_reminder_new(request: HttpRequest, medication_id: uuid.UUID) -> H
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            messages.success(request, f"Reminder added: {medication.name} at {reminder.time_of_day:%H:%M}.")
+            messages.success(request, f"Reminder added: {medication.name} at {when(reminder.time_of_day, 'time')}.")
             return redirect(f"{reverse('notifications:reminders')}#medicine-{medication.uuid}")
     return _reminders_page(request, reminder_form=form)
 
@@ -103,7 +104,7 @@ def medication_reminder_new(request: HttpRequest, medication_id: uuid.UUID) -> H
 def medication_reminder_change(request: HttpRequest, reminder_id: uuid.UUID) -> HttpResponse:
     reminder = access_own_medication_reminder(request.user, reminder_id)
     form = MedicationReminderChangeForm(request.POST)
-    name, time = reminder.medication.name, f"{reminder.time_of_day:%H:%M}"
+    name, time = reminder.medication.name, when(reminder.time_of_day, "time")
     if not form.is_valid():
         messages.error(request, "That change could not be read. Please use the buttons.")
     elif form.cleaned_data["action"] == "remove":

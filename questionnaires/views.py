@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import clinician_required, patient_required
+from crampapp.dates import when
 from tracker.access import access_patient
 from tracker.models import AccessLog
 from tracker.sharing import access_log_record
@@ -94,7 +94,7 @@ def schedule(request: HttpRequest, slug: str) -> HttpResponse:
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            every, next_due = _weeks(every_weeks), date_format(saved.next_due, "l j F")
+            every, next_due = _weeks(every_weeks), when(saved.next_due, "weekday")
             messages.success(request, f"{instrument.short_title}: asked every {every}, next on {next_due}.")
             return redirect("questionnaires:list")
     return render(request, "questionnaires/schedule.html", {"instrument": instrument, "form": form, "current": current})

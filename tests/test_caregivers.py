@@ -19,6 +19,7 @@ from django.utils import timezone
 from fhir.resources.bundle import Bundle
 
 from accounts.models import User
+from crampapp.dates import when
 from tracker.models import AccessLog, CareGrant, CheckIn, ClinicianNote, EntryType, Episode
 from tracker.services import EpisodeDetails, episode_create
 from tracker.sharing import caregiver_invitation_accept, grant_end, invitation_accept, invitation_create
@@ -509,7 +510,7 @@ class TestTallies:
         assert ENTERED_BY in html
         logged = AccessLog.objects.get(action=AccessLog.Action.LOG_EPISODE)
         assert (logged.patient, logged.clinician, logged.viewer_role) == (patient, caregiver, "caregiver")
-        assert logged.detail == f"night tally {last_night}: 4 cramps"
+        assert logged.detail == f"night tally {when(last_night, 'day')}: 4 cramps"
 
     def test_the_log_offers_the_tally_form_which_needs_no_link_to_the_patients_pages(
         self, client, patient, caregiver, helping
@@ -619,7 +620,7 @@ class TestTallies:
         assert "Delete this tally?" in client.get(delete).content.decode()
         assert client.post(delete).status_code == 302
         assert list(Episode.objects.all()) == [patients_tally]
-        night = f"night tally {tally.tally_date}"
+        night = f"night tally {when(tally.tally_date, 'day')}"
         assert list(AccessLog.objects.order_by("at", "pk").values_list("action", "detail")) == [
             (AccessLog.Action.LOG_EPISODE, f"{night}: 4 cramps"),
             (AccessLog.Action.EDIT_EPISODE, f"{night}: 5 cramps"),

@@ -115,9 +115,9 @@ def test_each_day_has_one_mark_by_its_state_with_a_title():
     shapes = [(element.tag, element.get("class")) for element in marks[:3]]
     assert shapes == [("rect", "day-cramps"), ("circle", "day-none"), ("line", "day-unrecorded")]
     assert [element.findtext("title") for element in marks[:3]] == [
-        "Mon 02 Nov: 3 cramps",
-        "Tue 03 Nov: no cramps",
-        "Wed 04 Nov: not recorded",
+        "Mon 2 Nov 2026: 3 cramps",
+        "Tue 3 Nov 2026: no cramps",
+        "Wed 4 Nov 2026: not recorded",
     ]
 
 
@@ -128,7 +128,7 @@ def test_a_bar_s_value_sits_just_above_it_and_its_title_gives_the_week():
     bar = chart.bars[0]
     assert (float(value.get("x")), float(value.get("y"))) == (bar.x + bar.width / 2, round(bar.y - 3, 1))
     assert value.text == "3"
-    assert "Week of 02 Nov: 3 cramps" in titles(svg)
+    assert "Week of 2 Nov: 3 cramps" in titles(svg)
 
 
 def test_the_tables_list_every_week():

@@ -33,7 +33,7 @@ def test_no_cramps_today_is_recorded_for_the_patients_local_day(client):
     with mock.patch("django.utils.timezone.now", return_value=dt.datetime(2026, 3, 1, 22, 0, tzinfo=dt.UTC)):
         response = answer(client, dt.date(2026, 3, 2), "none")
     assert CheckIn.objects.get(patient=patient).day == dt.date(2026, 3, 2)
-    assert "Recorded: no cramps on Monday 2 March." in page_messages(response)
+    assert "Recorded: no cramps on Mon 2 Mar 2026." in page_messages(response)
 
 
 def test_one_check_in_per_patient_per_local_day(client, patient):

@@ -261,7 +261,7 @@ class TestClinicalReview:
         )
         html = client.get(reverse("education:page", args=["hydration"])).content.decode()
         assert "by Dr Rhea Viewer, consultant neurologist." in html
-        assert '<time datetime="2026-12-01">1 December 2026</time>' in html
+        assert '<time datetime="2026-12-01">1 Dec 2026</time>' in html
         assert "Not yet reviewed" not in html
 
     @pytest.mark.parametrize(

@@ -91,8 +91,8 @@ def test_each_reminder_is_for_the_patients_own_local_day():
     london = with_reminder(PatientFactory(time_zone="Europe/London"), dt.time(8, 0))
     send_reminders()
     subjects = {message.to[0]: message.subject for message in mail.outbox}
-    assert subjects[auckland.email] == "[CrampApp] Your check-in for Tuesday 3 March"
-    assert subjects[london.email] == "[CrampApp] Your check-in for Monday 2 March"
+    assert subjects[auckland.email] == "[CrampApp] Your check-in for Tue 3 Mar 2026"
+    assert subjects[london.email] == "[CrampApp] Your check-in for Mon 2 Mar 2026"
     assert PatientProfile.objects.get(patient=auckland).reminder_sent_on == dt.date(2026, 3, 3)
     assert PatientProfile.objects.get(patient=london).reminder_sent_on == dt.date(2026, 3, 2)
 
@@ -228,14 +228,14 @@ def test_the_link_from_the_mail_asks_first_then_records_no_cramps_without_loggin
     with at(MONDAY_NOON):
         page = client.get(path)
         assert page.status_code == 200
-        assert "Yes, no cramps on Tuesday 3 March" in page.content.decode()
+        assert "Yes, no cramps on Tue 3 Mar 2026" in page.content.decode()
         assert 'method="post"' in page.content.decode()
         assert "csrfmiddlewaretoken" in page.content.decode()
         assert not CheckIn.objects.exists()
 
         response = client.post(path)
     assert response.status_code == 200
-    assert "Recorded: no cramps on Tuesday 3 March." in response.content.decode()
+    assert "Recorded: no cramps on Tue 3 Mar 2026." in response.content.decode()
     checkin = CheckIn.objects.get(patient=patient)
     assert (checkin.day, checkin.status) == (dt.date(2026, 3, 3), CheckIn.Status.NO_CRAMPS)
     assert "_auth_user_id" not in client.session

@@ -591,6 +591,33 @@ class TestModelRules:
 
 
 class TestOverlap:
+    def test_a_field_error_and_a_cross_field_problem_show_together_in_the_first_answer(self, signed_in, paris_patient):
+        night = last_night(paris_patient)
+        log_tally(paris_patient, night, 2)
+        data = tally_form(night, severity="", cramp_count="2", times_woken="3", notes="Typed at 3 a.m.")
+        response = signed_in.post(TALLY_URL, data)
+        errors = response.context["form"].errors
+        assert "Choose how bad the worst cramp was" in errors["severity"][0]
+        assert "more wakings than the 2 cramps" in errors["times_woken"][0]
+        assert "You already logged a tally for the night of" in errors["tally_date"][0]
+        html = response.content.decode()
+        for field in ("severity", "times_woken", "tally_date"):
+            assert f'id="div_id_{field}"' in html
+        assert "Typed at 3 a.m." in html
+        assert 'name="times_woken" value="3"' in html
+        assert Episode.objects.filter(patient=paris_patient).count() == 1
+
+    def test_single_cramps_in_the_night_are_asked_about_with_the_field_errors(self, signed_in, paris_patient):
+        night = last_night(paris_patient)
+        log_single(paris_patient, local(night, 23, 15))
+        response = signed_in.post(TALLY_URL, tally_form(night, severity="", notes="Four in all"))
+        assert "Choose how bad the worst cramp was" in response.context["form"].errors["severity"][0]
+        assert response.context["overlap"].singles
+        html = response.content.decode()
+        assert "Cramps you logged one by one" in html
+        assert "Four in all" in html
+        assert not Episode.objects.filter(patient=paris_patient, entry_type="night").exists()
+
     def test_a_tally_over_single_cramps_asks_and_counting_them_in_links_them(self, signed_in, paris_patient):
         night = last_night(paris_patient)
         single = log_single(paris_patient, local(night, 23, 15), severity=6)
@@ -832,10 +859,11 @@ class TestQueryCounts:
         EpisodeFactory.create_batch(history, patient=paris_patient, started_at=timezone.now() - dt.timedelta(days=9))
         data = tally_form(last_night(paris_patient))
         term("location", "calf")
-        # session, user, the body locations; in a transaction (a savepoint in the test): is the id used,
-        # a tally of that night already, the single cramps logged in it (none), the insert (in its own
+        # session, user, the body locations; the form's check of the night, so that every problem shows in one
+        # answer: a tally of that night already, the single cramps logged in it (none); in a transaction (a
+        # savepoint in the test): is the id used, the service's same two checks, the insert (in its own
         # savepoint), its places, the day's check-in (one upsert), the log's new version for the clinic summary
-        with django_assert_num_queries(14):
+        with django_assert_num_queries(16):
             response = signed_in.post(TALLY_URL, data)
         assert response.status_code == 302
 

@@ -51,5 +51,5 @@ def test_patients_may_turn_on_two_factors(client, patient):
     client.force_login(patient)
     response = client.get(reverse("mfa_index"))
     assert response.status_code == 200
-    assert "Authenticator App" in response.content.decode()
+    assert "Authenticator app" in response.content.decode()
     assert client.get(reverse("tracker:dashboard")).status_code == 200

@@ -213,7 +213,7 @@ class TestTheClinicianReport:
         client.force_login(clinician)
         printed = timezone.now().astimezone(patient.zone)
         html = page_text(client.get(report_url(patient, start=dt.date(2026, 7, 1), end=dt.date(2026, 9, 28))))
-        assert "Period: <strong>1 July 2026</strong> to <strong>28 September 2026</strong>" in html
+        assert "Period: <strong>1 Jul 2026</strong> to <strong>28 Sep 2026</strong>" in html
         assert f"Printed {printed.day} {printed:%B %Y}, " in html
         assert "(Pacific/Kiritimati)." in html
 

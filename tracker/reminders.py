@@ -26,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from crampapp.dates import when
 from crampapp.mail import subject_line
 from notifications.selectors import patients_with_checkin_push
 
@@ -43,7 +44,7 @@ REMINDER_STEP_MINUTES = 15
 def reminder_time_choices() -> list[tuple[dt.time | str, str]]:
     """The profile's choices: "No reminder" first, then every quarter of an hour of the day."""
     times = [dt.time(minute // 60, minute % 60) for minute in range(0, 24 * 60, REMINDER_STEP_MINUTES)]
-    return [("", "No reminder"), *((time, f"{time:%H:%M}") for time in times)]
+    return [("", "No reminder"), *((time, when(time, "time")) for time in times)]
 
 
 def absolute_url(path: str) -> str:

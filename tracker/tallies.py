@@ -13,9 +13,9 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Count
-from django.utils.formats import date_format
 
 from accounts.models import User
+from crampapp.dates import when
 
 from .models import TALLY_TYPES, EntryType, Episode
 
@@ -66,7 +66,7 @@ def slot_key(entry_type: str, day: dt.date) -> str:
 def slot_label(entry_type: str, day: dt.date) -> str:
     """ "the night of Mon 5 Mar" or "the day of Mon 5 Mar"."""
     word = "night" if entry_type == EntryType.NIGHT else "day"
-    return f"the {word} of {date_format(day, 'D j M Y')}"
+    return f"the {word} of {when(day, 'weekday')}"
 
 
 def tally_of_slot(patient: User, entry_type: str, day: dt.date) -> Episode | None:
@@ -267,13 +267,13 @@ def link_imported_details(patient: User, tallies: list[Episode], episodes: list[
         # The latest tally that started by then; an earlier one ended earlier still.
         latest = bisect_right(starts, episode.started_at) - 1
         tally = candidates[latest] if latest >= 0 else None
-        when = f"{episode.started_at:%Y-%m-%d %H:%M} UTC"
+        started = f"{when(episode.started_at.astimezone(dt.UTC), 'day_time')} UTC"
         if tally is None or episode.started_at >= tally.started_at + LONGEST_SLOT:
-            raise ValidationError(f"The cramp of {when} is marked as one of a tally's, but no tally covers it.")
+            raise ValidationError(f"The cramp of {started} is marked as one of a tally's, but no tally covers it.")
         tally.described += 1
         label = slot_label(tally.entry_type, tally.tally_date)
         if tally.described > tally.cramp_count:
             raise ValidationError(f"The tally for {label} counts {tally.cramp_count} cramps; more are described.")
         if episode.severity > tally.severity:
-            raise ValidationError(f"The cramp of {when} was worse than the worst of the tally for {label}.")
+            raise ValidationError(f"The cramp of {started} was worse than the worst of the tally for {label}.")
         episode.tally = tally

@@ -84,15 +84,15 @@ def test_patient_quick_logs_a_cramp_on_a_phone_adds_details_and_checks_in_the_ne
     with patch("django.utils.timezone.now", side_effect=lambda: real_now() + dt.timedelta(days=1)):
         next_day = patient.local_day(timezone.now())
         open_from_menu(page, "Check-in")
-        today = page.get_by_role("region", name=f"Today, {next_day:%A %-d %B}")
+        today = page.get_by_role("region", name=f"Today, {next_day:%a %-d %b %Y}")
         expect(today).to_contain_text("Not recorded yet.")
         today.get_by_role("button", name="✓ No cramps today").click()
 
-        expect(page.get_by_text(f"Recorded: no cramps on {next_day:%A %-d %B}")).to_be_visible()
+        expect(page.get_by_text(f"Recorded: no cramps on {next_day:%a %-d %b %Y}")).to_be_visible()
         expect(today.locator("strong")).to_have_text("No cramps")
         expect(today.get_by_role("button", name="✓ No cramps today")).to_have_attribute("aria-pressed", "true")
         earlier = page.get_by_role("region", name="Earlier days")
-        expect(earlier.get_by_role("listitem").first).to_have_text(f"{cramp_day:%A %-d %B}: 1 cramp")
+        expect(earlier.get_by_role("listitem").first).to_have_text(f"{cramp_day:%a %-d %b %Y}: 1 cramp")
 
     assert next_day == cramp_day + dt.timedelta(days=1)
     checkins = dict(CheckIn.objects.filter(patient=patient).values_list("day", "status"))

@@ -104,7 +104,7 @@ SHOWN = """async () => {
 
 
 def test_a_medicine_reminder_set_in_the_browser_arrives_once_signed_and_a_recorded_day_gets_none(
-    page, live_server, vapid, push_service
+    page, live_server, vapid, push_service, screenshot
 ):
     zone = zone_away_from_midnight()
     due_time = this_quarter_hour(zone)
@@ -141,6 +141,7 @@ def test_a_medicine_reminder_set_in_the_browser_arrives_once_signed_and_a_record
     expect(status).to_have_text("Notifications are on for this device.")
     assert violations(page) == []
     assert MedicationReminder.objects.get().time_of_day == due_time
+    screenshot(page, "reminders")
 
     assert run_the_sender() == "Notifications sent: 0 check-in, 1 medicine."
     (push,) = push_service.received

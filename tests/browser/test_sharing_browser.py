@@ -22,7 +22,7 @@ def log_in(page, user, heading):
     if getattr(user, "totp_secret", None):
         # Clinicians have two factors: the code from their authenticator app comes next.
         page.get_by_label("Code*").fill(totp_code(user.totp_secret))
-        page.get_by_role("button", name="Sign In").click()
+        page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(heading)
 
 

@@ -7,12 +7,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
+from crampapp.dates import when
 
 from ..models import ClinicSummary, Medication, MedicationStep, SideEffect
-
-
-def _day_text(day: dt.date) -> str:
-    return f"{day.day} {day:%b %Y}"
 
 
 def check_medication_step(*, step: MedicationStep, others: Sequence[MedicationStep], today: dt.date) -> None:
@@ -30,20 +27,20 @@ def check_medication_step(*, step: MedicationStep, others: Sequence[MedicationSt
     if step.kind == Kind.STARTED and start is not None:
         raise ValidationError(
             {
-                "kind": f"This medicine already started on {_day_text(start.day)}. "
+                "kind": f"This medicine already started on {when(start.day, 'day')}. "
                 "If you took it again after stopping, add it as a new medication."
             }
         )
     if step.kind == Kind.STOPPED and stop is not None:
-        raise ValidationError({"kind": f"This medicine already stopped on {_day_text(stop.day)}. Change that step."})
+        raise ValidationError({"kind": f"This medicine already stopped on {when(stop.day, 'day')}. Change that step."})
     if step.kind != Kind.STARTED and start is not None and step.day < start.day:
-        raise ValidationError({"day": f"This is before the medicine started ({_day_text(start.day)})."})
+        raise ValidationError({"day": f"This is before the medicine started ({when(start.day, 'day')})."})
     if step.kind != Kind.STOPPED and stop is not None and step.day > stop.day:
-        raise ValidationError({"day": f"This is after the medicine was stopped ({_day_text(stop.day)})."})
+        raise ValidationError({"day": f"This is after the medicine was stopped ({when(stop.day, 'day')})."})
     if step.kind == Kind.STARTED and others and step.day > (first := min(other.day for other in others)):
-        raise ValidationError({"day": f"The start comes first, but there is a change on {_day_text(first)}."})
+        raise ValidationError({"day": f"The start comes first, but there is a change on {when(first, 'day')}."})
     if step.kind == Kind.STOPPED and others and step.day < (last := max(other.day for other in others)):
-        raise ValidationError({"day": f"The stop cannot be before the last change ({_day_text(last)})."})
+        raise ValidationError({"day": f"The stop cannot be before the last change ({when(last, 'day')})."})
     if step.kind == Kind.DOSE_CHANGED and not step.dose.strip():
         raise ValidationError({"dose": "Write the new dose, as your prescriber or the label says."})
     if step.kind == Kind.STOPPED and step.dose:

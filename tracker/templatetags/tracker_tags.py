@@ -1,10 +1,10 @@
 from django import template
-from django.template.defaultfilters import date
 from django.template.loader import get_template
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
 from accounts.names import isolated
+from crampapp.dates import when
 from tracker.models import EntryType
 
 register = template.Library()
@@ -70,15 +70,15 @@ def tally_period(tally) -> str:
     """A tally's night or day: "the night of Mon 5 Mar 2026"."""
     if not tally.tally_date:
         return ""
-    return f"the {'night' if tally.entry_type == EntryType.NIGHT else 'day'} of {date(tally.tally_date, 'D j M Y')}"
+    return f"the {'night' if tally.entry_type == EntryType.NIGHT else 'day'} of {when(tally.tally_date, 'weekday')}"
 
 
 @register.filter
-def entry_time(entry, format_string: str) -> str:
-    """When an entry started, on the clock of the zone it happened in ("Sun 1 Mar 2026, 03:10"), with that zone
-    named when the page shows times in another one: "Sun 1 Mar 2026, 03:10 (Europe/London)", so that nobody
-    reads it as a time of their own zone."""
-    when = date(entry.local_started_at, format_string)
+def entry_time(entry, style: str) -> str:
+    """When an entry started, in a date style (crampapp.dates.STYLES), on the clock of the zone it happened in
+    ("Sun 1 Mar 2026, 03:10"), with that zone named when the page shows times in another one: "Sun 1 Mar 2026,
+    03:10 (Europe/London)", so that nobody reads it as a time of their own zone."""
+    started = when(entry.local_started_at, style)
     if entry.time_zone == timezone.get_current_timezone_name():
-        return when
-    return f"{when} ({entry.time_zone})"
+        return started
+    return f"{started} ({entry.time_zone})"

@@ -16,12 +16,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods, require_safe
 
 from accounts.decorators import role_required
 from accounts.models import User
 from accounts.names import isolated
+from crampapp.dates import when
 
 from ..access import access_caregiver_episode, access_patient_as_caregiver
 from ..caregiving import checkins_entered_by_caregivers, patients_helped
@@ -36,7 +36,14 @@ from ..services import (
 )
 from ..sharing import access_log_record, caregiver_invitation_accept
 from ..tally_forms import CaregiverTallyEditForm, TallyForm
-from .tallies import TallyOutcome, episode_edit_save, episode_new_save, tally_asked_for, tally_save
+from .tallies import (
+    TallyOutcome,
+    episode_edit_save,
+    episode_new_save,
+    shown_with_form,
+    tally_asked_for,
+    tally_save,
+)
 
 caregiver_required = role_required(User.Role.CAREGIVER)
 EPISODES_PER_PAGE = 20
@@ -53,12 +60,12 @@ def _log_url(patient: User) -> str:
 
 
 def _entry_detail(episode: Episode) -> str:
-    """The access trail's note on an entry, in its own zone: "2026-03-05 14:10 Europe/London" for a cramp,
-    "night tally 2026-03-05: 4 cramps" for a tally."""
+    """The access trail's note on an entry, in its own zone: "5 Mar 2026, 14:10 Europe/London" for a cramp,
+    "night tally 5 Mar 2026: 4 cramps" for a tally."""
     if episode.is_tally:
         cramps = f"{episode.cramp_count} cramp{'s' if episode.cramp_count != 1 else ''}"
-        return f"{episode.get_entry_type_display().lower()} {episode.tally_date}: {cramps}"
-    return f"{episode.local_started_at:%Y-%m-%d %H:%M} {episode.time_zone}"
+        return f"{episode.get_entry_type_display().lower()} {when(episode.tally_date, 'day')}: {cramps}"
+    return f"{when(episode.local_started_at, 'day_time')} {episode.time_zone}"
 
 
 @caregiver_required
@@ -167,13 +174,7 @@ def care_tally_new(request: HttpRequest, patient_id: int) -> HttpResponse:
 def _render_tally_form(
     request: HttpRequest, patient: User, form: TallyForm, outcome: TallyOutcome, episode: Episode | None = None
 ) -> HttpResponse:
-    context = {
-        "patient": patient,
-        "form": form,
-        "overlap": outcome.question,
-        "existing": outcome.existing,
-        "episode": episode,
-    }
+    context = {"patient": patient, "form": form, **shown_with_form(form, outcome), "episode": episode}
     return render(request, "care/tally_form.html", context)
 
 
@@ -182,6 +183,7 @@ def _care_tally_edit(request: HttpRequest, patient: User, tally: Episode) -> Htt
     form = CaregiverTallyEditForm(
         request.POST if request.method == "POST" else None,
         patient=patient,
+        episode=tally,
         initial=CaregiverTallyEditForm.initial_from(tally),
     )
     outcome = TallyOutcome()
@@ -275,10 +277,10 @@ def _record_checkin(request: HttpRequest, patient: User) -> HttpResponse:
             messages.error(request, message)
         return redirect(back)
     access_log_record(
-        request=request, patient=patient, action=AccessLog.Action.RECORD_CHECKIN, detail=f"{recorded.day}"
+        request=request, patient=patient, action=AccessLog.Action.RECORD_CHECKIN, detail=when(recorded.day, "day")
     )
     if recorded.status == CheckIn.Status.NO_CRAMPS:
-        day = date_format(recorded.day, "l j F")
+        day = when(recorded.day, "weekday")
         messages.success(request, f"Recorded: no cramps for {isolated(patient.full_name)} on {day}.")
         return redirect(back)
     messages.success(request, "Noted. Now log the cramp.")

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.formats import date_format
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import patient_required
+from crampapp.dates import when
 
 from ..forms import CheckInForm
 from ..models import CheckIn
@@ -45,7 +45,7 @@ def _record(request: HttpRequest) -> HttpResponse:
             messages.error(request, message)
         return redirect(back)
     if recorded.status == CheckIn.Status.NO_CRAMPS:
-        messages.success(request, f"Recorded: no cramps on {date_format(recorded.day, 'l j F')}.")
+        messages.success(request, f"Recorded: no cramps on {when(recorded.day, 'weekday')}.")
         return redirect(back)
     messages.success(request, "Noted. Now log the cramp.")
     if recorded.day == request.user.today():

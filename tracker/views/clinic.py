@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.decorators import clinician_required
 from accounts.names import isolated
+from crampapp.dates import when
 from crampapp.replica import reads_from_replica
 from questionnaires import selectors as questionnaires
 
@@ -85,7 +86,9 @@ def _logged_period(request: HttpRequest, patient, action: str):
     """The period of a review, report or export; a clinician's look at it goes into the access log."""
     period_form, start, end = _period(request, patient, DEFAULT_REVIEW_DAYS)
     if request.user != patient:
-        access_log_record(request=request, patient=patient, action=action, detail=f"{start} to {end}")
+        access_log_record(
+            request=request, patient=patient, action=action, detail=f"{when(start, 'day')} to {when(end, 'day')}"
+        )
     return period_form, start, end
 
 
@@ -111,7 +114,7 @@ def _entry_page(request: HttpRequest, patient, episodes, filters: dict, insights
 def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.user, patient_id)
     period_form, start, end = _logged_period(request, patient, AccessLog.Action.VIEW_REVIEW)
-    filter_form = EpisodeFilterForm(request.GET or None)
+    filter_form = EpisodeFilterForm(request.GET or None, patient=patient)
     filters = {**filter_form.filters(), "date_from": start, "date_to": end}
     query = request.GET.copy()
     query.pop("page", None)

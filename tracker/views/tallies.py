@@ -56,6 +56,12 @@ class TallyOutcome:
     existing: Episode | None = None
 
 
+def shown_with_form(form: TallyForm, outcome: TallyOutcome) -> dict:
+    """The question and the tally already there to show on the form: found when it was checked, or when it was
+    stored."""
+    return {"overlap": outcome.question or form.question, "existing": outcome.existing or form.existing}
+
+
 def tally_save(form: TallyForm, *, created_by: User, episode: Episode | None = None) -> TallyOutcome:
     """Store a valid tally form for its patient: a new tally, or the changes to `episode`. What the service
     refuses becomes errors on the form; ClientIdReused (a form saved before with other answers) is raised."""
@@ -87,7 +93,7 @@ def tally_save(form: TallyForm, *, created_by: User, episode: Episode | None = N
 
 
 def _render(request: HttpRequest, form: TallyForm, outcome: TallyOutcome, **context) -> HttpResponse:
-    context = {"form": form, "overlap": outcome.question, "existing": outcome.existing, **context}
+    context = {"form": form, **shown_with_form(form, outcome), **context}
     return render(request, "tracker/tally_form.html", context)
 
 
@@ -115,7 +121,10 @@ def tally_new(request: HttpRequest) -> HttpResponse:
 def tally_edit(request: HttpRequest, tally: Episode) -> HttpResponse:
     """Change a tally (the edit page of an entry that is one; its access is checked there)."""
     form = TallyForm(
-        request.POST if request.method == "POST" else None, patient=request.user, initial=TallyForm.initial_from(tally)
+        request.POST if request.method == "POST" else None,
+        patient=request.user,
+        episode=tally,
+        initial=TallyForm.initial_from(tally),
     )
     outcome = TallyOutcome()
     if request.method == "POST" and form.is_valid():
