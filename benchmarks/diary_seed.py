@@ -48,8 +48,8 @@ def new_patient(email: str):
 def seed_patient(email: str, entries: int):
     """A patient with `entries` diary entries over DIARY_DAYS days (stored by the import's bulk write), a
     diagnosis, three medicines with their steps, and questionnaire answers every three months."""
+    from tracker.diary.services import episodes_bulk_create, profile_update
     from tracker.models import CheckIn, Term
-    from tracker.services import episodes_bulk_create, profile_update
 
     patient = new_patient(email)
     rng = random.Random(entries)  # noqa: S311 (synthetic data, not secrets)
@@ -85,9 +85,9 @@ class Diary:
         self.minutes_taken: set[dt.datetime] = set()
 
     def entries(self, days: list[dt.date], count: int) -> list:
+        from tracker.diary.services import EpisodeDetails, NewEpisode
+        from tracker.diary.tallies import slot_bounds
         from tracker.models import EntryType
-        from tracker.services import EpisodeDetails, NewEpisode
-        from tracker.tallies import slot_bounds
 
         rng, details = self.rng, []
         # Nights that ended before today, so that every described cramp is in the past.
@@ -114,8 +114,8 @@ class Diary:
         return [NewEpisode(client_id=uuid.uuid4(), details=entry) for entry in details]
 
     def single(self, day: dt.date):
+        from tracker.diary.services import EpisodeDetails
         from tracker.models import ReliefEffect
-        from tracker.services import EpisodeDetails
 
         rng, terms = self.rng, self.terms
         hour = rng.choice(NIGHT_HOURS) if rng.random() < 0.8 else rng.randrange(8, 22)
@@ -140,7 +140,7 @@ class Diary:
 
     def described(self, night: dt.date, worst: int):
         """One cramp of the tally of the night of `night`, described on its own: no worse than the worst."""
-        from tracker.services import EpisodeDetails
+        from tracker.diary.services import EpisodeDetails
 
         hour = self.rng.choice(NIGHT_HOURS)
         return EpisodeDetails(
@@ -161,7 +161,7 @@ class Diary:
                 return minute + dt.timedelta(seconds=self.rng.randrange(60))
 
     def places(self) -> list:
-        from tracker.services import LocationChoice
+        from tracker.diary.services import LocationChoice
 
         slugs = dict.fromkeys(self.rng.choice(PLACES) for _ in range(self.rng.choice([1, 1, 1, 2])))
         return [LocationChoice(location=self.terms[("location", slug)], side=self.rng.choice(SIDES)) for slug in slugs]
@@ -171,7 +171,7 @@ class Diary:
 
 
 def medicines_add(patient, first_day: dt.date) -> None:
-    from tracker.services import medication_add, medication_step_add
+    from tracker.diary.services import medication_add, medication_step_add
 
     for name, dose, started, stopped, changes in MEDICINES:
         medication = medication_add(

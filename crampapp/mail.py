@@ -7,12 +7,18 @@ rejects the message; the caller tells the user the e-mail could not be sent and 
 import logging
 import unicodedata
 
+from django.conf import settings
 from django.core.mail import BadHeaderError, EmailMessage
 
 logger = logging.getLogger(__name__)
 
 # OSError covers refused and timed-out connections and every smtplib.SMTPException.
 MAIL_ERRORS = (OSError, BadHeaderError)
+
+
+def absolute_url(path: str) -> str:
+    """A full address for an e-mail: there is no request to take the host from."""
+    return settings.SITE_URL.rstrip("/") + path
 
 
 def subject_line(text: str) -> str:

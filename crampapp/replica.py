@@ -32,7 +32,7 @@ logger = logging.getLogger(__name__)
 PRIMARY = "default"
 PIN_COOKIE = "crampapp_primary"
 SAFE_METHODS = frozenset({"GET", "HEAD"})
-# Models read only from the primary: the access gate's grants (tracker.access reads them before any record),
+# Models read only from the primary: the access gate's grants (tracker.sharing.access reads them before any record),
 # and the sessions and second factors of signing in.
 PRIMARY_ONLY = frozenset({"tracker.caregrant", "sessions.session", "mfa.authenticator"})
 # Rows a page writes and never reads back: the audit of clinician access. Writing one does not move the

@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from tracker.views import offline
+from tracker.diary.views import offline
 
 from . import views
 

@@ -1,4 +1,4 @@
-"""The gate to a patient's reminders: their own, and 404 for anyone else's (tracker.access guards medicines)."""
+"""The gate to a patient's reminders: their own, and 404 for anyone else's (tracker.sharing.access guards medicines)."""
 
 import uuid
 

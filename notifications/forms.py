@@ -7,8 +7,8 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
+from tracker.diary.reminders import reminder_time_choices
 from tracker.models import Medication
-from tracker.reminders import reminder_time_choices
 
 from .models import MAX_ENDPOINT_LENGTH, PushSettings, check_auth_secret, check_p256dh_key, check_push_endpoint
 

@@ -1,6 +1,6 @@
 """Reminders sent as notifications, by cron every 15 minutes (`manage.py send_push_reminders`).
 
-- The daily check-in: due as the e-mail reminder is (tracker.reminders.checkin_reminders_due: the patient's
+- The daily check-in: due as the e-mail reminder is (tracker.diary.reminders.checkin_reminders_due: the patient's
   reminder time has come on their own clock, their local day is not recorded, and no reminder went that day),
   for the patients whom notifications reach; the e-mail sender leaves those to this one. Both claim the day on
   the patient's profile, so a day gets one reminder, by one channel. It opens the check-in page.
@@ -29,8 +29,8 @@ from django.utils import timezone
 from pywebpush import WebPushException, webpush
 
 from accounts.models import User
+from tracker.diary.reminders import checkin_reminders_due, claim_reminder_day, release_reminder_day, reminder_profiles
 from tracker.models import Medication, PatientProfile
-from tracker.reminders import checkin_reminders_due, claim_reminder_day, release_reminder_day, reminder_profiles
 
 from .models import MedicationReminder, PushSettings, PushSubscription
 from .selectors import patients_with_checkin_push

@@ -13,7 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import patient_required
 from crampapp.dates import when
-from tracker.access import access_own_medication
+from tracker.sharing.access import access_own_medication
 
 from .access import access_own_medication_reminder
 from .forms import MedicationReminderChangeForm, MedicationReminderForm, PushSettingsForm, PushSubscriptionForm

@@ -123,7 +123,7 @@ def response_record(
 def schedule_set(*, patient: User, instrument: Instrument, every_weeks: int, set_by: User) -> Schedule:
     """Ask the patient to answer `instrument` every `every_weeks` weeks, from their last answer (or from today).
 
-    `set_by` is the patient or a clinician the caller has checked through tracker.access.
+    `set_by` is the patient or a clinician the caller has checked through tracker.sharing.access.
     """
     _check_patient(patient)
     check_every_weeks(every_weeks)

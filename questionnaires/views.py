@@ -11,9 +11,9 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from accounts.decorators import clinician_required, patient_required
 from crampapp.dates import when
-from tracker.access import access_patient
 from tracker.models import AccessLog
-from tracker.sharing import access_log_record
+from tracker.sharing.access import access_patient
+from tracker.sharing.services import access_log_record
 
 from .charts import format_score
 from .forms import AnswerForm, ScheduleForm

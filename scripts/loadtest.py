@@ -74,7 +74,7 @@ from django.utils import timezone
 from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
 from accounts.models import User
 from tracker.models import CareGrant, Episode
-from tracker.sharing import hash_code
+from tracker.sharing.services import hash_code
 import uuid
 
 call_command("migrate", verbosity=0)

@@ -8,10 +8,10 @@ from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, generate_tot
 from django.utils import timezone
 
 from accounts.models import User
-from tracker.insights import insights_for
+from tracker.diary.services import own_word_add
+from tracker.insights.figures import insights_for
 from tracker.models import CareGrant, CheckIn, Episode, Term
-from tracker.services import own_word_add
-from tracker.sharing import hash_code
+from tracker.sharing.services import hash_code
 
 TEST_PASSWORD = "cramp-diary-2026!"
 

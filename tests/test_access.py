@@ -12,8 +12,8 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.access import access_patient, access_patient_as_caregiver
 from tracker.models import AccessLog, CareGrant, Episode, Medication
+from tracker.sharing.access import access_patient, access_patient_as_caregiver
 
 from .factories import CaregiverFactory, EpisodeFactory, grant_care
 

@@ -12,9 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
-from tracker.account_deletion import access_log_reference, patient_account_delete, record_counts
-from tracker.models import AccessLog, CareGrant, PatientProfile
-from tracker.services import (
+from tracker.diary.account_deletion import access_log_reference, patient_account_delete, record_counts
+from tracker.diary.services import (
     EpisodeDetails,
     LocationChoice,
     checkin_record,
@@ -22,7 +21,8 @@ from tracker.services import (
     medication_add,
     profile_update,
 )
-from tracker.sharing import caregiver_invitation_accept, invitation_accept, invitation_create, note_add
+from tracker.models import AccessLog, CareGrant, PatientProfile
+from tracker.sharing.services import caregiver_invitation_accept, invitation_accept, invitation_create, note_add
 
 from .factories import TEST_PASSWORD, CaregiverFactory, ClinicianFactory, PatientFactory, grant_access, term
 

@@ -14,6 +14,15 @@ from django.utils import timezone
 
 from accounts.models import User
 from questionnaires.models import Instrument, QuestionnaireResponse, Schedule
+from tracker.diary.services import (
+    EpisodeDetails,
+    LocationChoice,
+    checkin_record,
+    episode_create,
+    medication_add,
+    profile_update,
+)
+from tracker.diary.services.own_words import own_word_add
 from tracker.models import (
     AccessLog,
     CareGrant,
@@ -28,16 +37,7 @@ from tracker.models import (
     PatientCondition,
     PatientProfile,
 )
-from tracker.services import (
-    EpisodeDetails,
-    LocationChoice,
-    checkin_record,
-    episode_create,
-    medication_add,
-    profile_update,
-)
-from tracker.services.own_words import own_word_add
-from tracker.sharing import invitation_create, note_add
+from tracker.sharing.services import invitation_create, note_add
 
 from .factories import TEST_PASSWORD, CaregiverFactory, StaffFactory, grant_access, term
 

@@ -20,10 +20,10 @@ from fhir.resources.bundle import Bundle
 
 from accounts.models import User
 from crampapp.dates import when
+from tracker.diary.forms.tallies import TallyForm
+from tracker.diary.services import EpisodeDetails, episode_create
 from tracker.models import AccessLog, CareGrant, CheckIn, ClinicianNote, EntryType, Episode
-from tracker.services import EpisodeDetails, episode_create
-from tracker.sharing import caregiver_invitation_accept, grant_end, invitation_accept, invitation_create
-from tracker.tally_forms import TallyForm
+from tracker.sharing.services import caregiver_invitation_accept, grant_end, invitation_accept, invitation_create
 
 from .factories import CaregiverFactory, ClinicianFactory, EpisodeFactory, PatientFactory, grant_access, grant_care
 from .test_accounts import sign_up_and_confirm

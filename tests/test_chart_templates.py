@@ -1,4 +1,4 @@
-"""The chart templates draw the geometry of tracker.charts as well-formed SVG with every text escaped and no
+"""The chart templates draw the geometry of tracker.insights.charts as well-formed SVG with every text escaped and no
 inline style or script, and their tables show the same figures."""
 
 import datetime as dt
@@ -10,9 +10,17 @@ from xml.etree import ElementTree
 import pytest
 from django.template.loader import render_to_string
 
-from tracker.charts import body_map, count_bars, hours_chart, relief_chart, severity_chart, timeline_chart, weekly_chart
 from tracker.counting import DayStats, Week, Window
-from tracker.insights import MedicationEffect, PlaceCount, StepEffect
+from tracker.insights.charts import (
+    body_map,
+    count_bars,
+    hours_chart,
+    relief_chart,
+    severity_chart,
+    timeline_chart,
+    weekly_chart,
+)
+from tracker.insights.figures import MedicationEffect, PlaceCount, StepEffect
 from tracker.models import CheckIn, Medication, MedicationStep
 
 HOSTILE = '<script>alert("x")</script> & "quoted"'

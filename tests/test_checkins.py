@@ -7,9 +7,9 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from tracker.diary.selectors import recent_days
+from tracker.diary.services import checkin_record
 from tracker.models import CheckIn
-from tracker.selectors import recent_days
-from tracker.services import checkin_record
 
 from .factories import CaregiverFactory, EpisodeFactory, PatientFactory, grant_care
 

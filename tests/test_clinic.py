@@ -10,10 +10,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from education.warning_signs import Tier
+from tracker.diary.selectors import table_entries
+from tracker.diary.services import EpisodeDetails, episode_create, profile_update
+from tracker.diary.tallies import Overlap
 from tracker.models import ClinicianNote, Episode, EpisodeLocation, EpisodeTerm
-from tracker.selectors import table_entries
-from tracker.services import EpisodeDetails, episode_create, profile_update
-from tracker.tallies import Overlap
 
 from .factories import (
     CaregiverFactory,

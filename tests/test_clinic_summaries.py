@@ -15,9 +15,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from education.warning_signs import Tier
-from tracker.models import ClinicSummary, Episode, EpisodeTerm
-from tracker.review import FIGURES, figures_now, summaries_refresh, summary_for
-from tracker.services import (
+from tracker.clinic.review import FIGURES, figures_now, summaries_refresh, summary_for
+from tracker.diary.services import (
     EpisodeDetails,
     checkin_record,
     episode_create,
@@ -25,6 +24,7 @@ from tracker.services import (
     episode_update,
     medication_add,
 )
+from tracker.models import ClinicSummary, Episode, EpisodeTerm
 
 from .factories import EpisodeFactory, PatientFactory, grant_access, term
 

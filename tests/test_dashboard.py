@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.services import checkin_record
+from tracker.diary.services import checkin_record
 
 from .factories import EpisodeFactory, PatientFactory, checked_in_cramp_free
 

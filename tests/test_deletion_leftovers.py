@@ -14,9 +14,9 @@ from django.test import Client
 from django.urls import reverse
 
 from accounts.models import SignedInSession, User
-from tracker.account_deletion import access_log_reference
+from tracker.diary.account_deletion import access_log_reference
 from tracker.models import AccessLog
-from tracker.sharing import note_add
+from tracker.sharing.services import note_add
 
 from .factories import TEST_PASSWORD, CaregiverFactory, grant_access, grant_care
 

@@ -8,8 +8,8 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from tracker.diary.services import EpisodeDetails, LocationChoice, episode_create
 from tracker.models import CheckIn, Episode, EpisodeLocation, Side
-from tracker.services import EpisodeDetails, LocationChoice, episode_create
 
 from .factories import EpisodeFactory, PatientFactory, term
 

@@ -1,6 +1,6 @@
-"""What seems to matter (tracker.factors): a trigger's cramps a day on the days with cramps it was noted on against
-the other days with cramps, how often each relief measure was tried and eased, the thresholds and words of
-tracker.factor_rules; the same figures on /insights/ and in the visit report, for whoever may see them."""
+"""What seems to matter (tracker.insights.factors): a trigger's cramps a day on the days with cramps it was noted
+on against the other days with cramps, how often each relief measure was tried and eased, the thresholds and words of
+tracker.insights.factor_rules; the same figures on /insights/ and in the visit report, for whoever may see them."""
 
 import datetime as dt
 import re
@@ -13,10 +13,10 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.charts import factor_chart
-from tracker.factor_rules import MIN_DAYS_WITH, MIN_DAYS_WITHOUT, MIN_RATED_TRIES, NOT_ENOUGH_DAYS, RULES
-from tracker.factors import Factors, ReliefUse, TriggerComparison, factors_for
-from tracker.insights import insights_for
+from tracker.insights.charts import factor_chart
+from tracker.insights.factor_rules import MIN_DAYS_WITH, MIN_DAYS_WITHOUT, MIN_RATED_TRIES, NOT_ENOUGH_DAYS, RULES
+from tracker.insights.factors import Factors, ReliefUse, TriggerComparison, factors_for
+from tracker.insights.figures import insights_for
 from tracker.models import CareGrant, CheckIn, EpisodeTerm, Term
 
 from .factories import ClinicianFactory, EpisodeFactory, PatientFactory, grant_access, term

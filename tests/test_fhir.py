@@ -17,9 +17,7 @@ from jsonschema import Draft6Validator
 
 from questionnaires.models import Instrument
 from questionnaires.services import response_record
-from tracker.models import CheckIn, EntryType, Episode, EventKind, Medication, PatientCondition
-from tracker.portability.fhir import FHIR_CONTENT_TYPE, fhir_bundle_json, fhir_entries
-from tracker.services import (
+from tracker.diary.services import (
     EpisodeDetails,
     LocationChoice,
     checkin_record,
@@ -28,7 +26,9 @@ from tracker.services import (
     medication_step_add,
     profile_for,
 )
-from tracker.tallies import Overlap, slot_bounds
+from tracker.diary.tallies import Overlap, slot_bounds
+from tracker.models import CheckIn, EntryType, Episode, EventKind, Medication, PatientCondition
+from tracker.portability.fhir import FHIR_CONTENT_TYPE, fhir_bundle_json, fhir_entries
 
 from .factories import CaregiverFactory, grant_care, term
 

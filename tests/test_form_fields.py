@@ -9,8 +9,8 @@ from crispy_forms.utils import render_crispy_form
 from django import forms
 from django.urls import reverse
 
-from tracker.forms import DiaryDateField, EpisodeFilterForm
-from tracker.selectors import vocabulary
+from tracker.diary.forms import DiaryDateField, EpisodeFilterForm
+from tracker.fields import vocabulary
 
 from .factories import term
 

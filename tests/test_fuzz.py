@@ -39,6 +39,14 @@ from hypothesis import HealthCheck, assume, example, given, settings
 from hypothesis import strategies as st
 
 from accounts.models import User, time_zone_names
+from tracker.diary.services import (
+    FUTURE_TOLERANCE,
+    HISTORY_BEFORE_JOINING,
+    EpisodeDetails,
+    LocationChoice,
+    episode_create,
+    medication_add,
+)
 from tracker.models import (
     CareGrant,
     CheckIn,
@@ -52,15 +60,7 @@ from tracker.models import (
     Term,
 )
 from tracker.portability.csv_export import COLUMNS, FORMULA_STARTS, _cell, cell_text
-from tracker.services import (
-    FUTURE_TOLERANCE,
-    HISTORY_BEFORE_JOINING,
-    EpisodeDetails,
-    LocationChoice,
-    episode_create,
-    medication_add,
-)
-from tracker.sharing import invitation_create
+from tracker.sharing.services import invitation_create
 
 from .factories import TEST_PASSWORD, CaregiverFactory, ClinicianFactory, EpisodeFactory, grant_access, grant_care
 

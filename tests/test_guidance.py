@@ -9,9 +9,9 @@ from django.utils import timezone
 from education.content import load_pages, shipped_pages
 from education.guidance import MAX_PAGES, STANDING, Noted, guidance_for
 from education.models import GuidanceLink, Page
-from tracker.guidance import guidance_for_episode
+from tracker.diary.guidance import guidance_for_episode
+from tracker.diary.services import EpisodeDetails, LocationChoice, episode_create, profile_for
 from tracker.models import Episode, Medication, PatientCondition
-from tracker.services import EpisodeDetails, LocationChoice, episode_create, profile_for
 
 from .factories import PatientFactory, term
 

@@ -29,7 +29,7 @@ def test_healthz_refuses_a_post(client):
 def test_a_database_outage_is_a_503_that_says_nothing_was_saved(client, patient):
     client.raise_request_exception = False
     client.force_login(patient)
-    with mock.patch("tracker.views.dashboard.trend_from_days", side_effect=OperationalError("restarting")):
+    with mock.patch("tracker.diary.views.dashboard.trend_from_days", side_effect=OperationalError("restarting")):
         response = client.get("/dashboard/")
     assert response.status_code == 503
     assert response["Retry-After"] == "5"
@@ -40,7 +40,7 @@ def test_a_database_outage_is_a_503_that_says_nothing_was_saved(client, patient)
 def test_other_errors_are_a_500_page(client, patient):
     client.raise_request_exception = False
     client.force_login(patient)
-    with mock.patch("tracker.views.dashboard.trend_from_days", side_effect=RuntimeError("bug")):
+    with mock.patch("tracker.diary.views.dashboard.trend_from_days", side_effect=RuntimeError("bug")):
         response = client.get("/dashboard/")
     assert response.status_code == 500
     assert "Something went wrong on our side" in response.content.decode()

@@ -15,9 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
+from tracker.diary.services import EpisodeDetails, episode_create
 from tracker.models import CheckIn, ClinicianNote, Episode
 from tracker.portability.csv_export import COLUMNS
-from tracker.services import EpisodeDetails, episode_create
 
 from .factories import CaregiverFactory, EpisodeFactory, grant_access, grant_care, term
 

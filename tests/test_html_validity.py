@@ -17,9 +17,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from tracker.diary.services import EpisodeDetails, episode_create, own_word_add
 from tracker.models import CareGrant
-from tracker.services import EpisodeDetails, episode_create, own_word_add
-from tracker.sharing import caregiver_invitation_accept, invitation_create
+from tracker.sharing.services import caregiver_invitation_accept, invitation_create
 
 from .factories import CaregiverFactory, grant_access
 

@@ -6,10 +6,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tracker.counting import daily_stats, days_stats
-from tracker.insights import default_period, insights_for
+from tracker.diary.services import checkin_record, medication_add
+from tracker.diary.tallies import slot_bounds
+from tracker.insights.figures import default_period, insights_for
 from tracker.models import CheckIn, Episode, EpisodeLocation, EpisodeTerm, Medication
-from tracker.services import checkin_record, medication_add
-from tracker.tallies import slot_bounds
 
 from .factories import EpisodeFactory, PatientFactory, grant_access, medication_effects, term
 

@@ -7,7 +7,7 @@ from django.core.cache import cache
 from django.test import Client, TestCase, override_settings
 from django.urls import reverse
 
-from tracker.sharing import invitation_create
+from tracker.sharing.services import invitation_create
 
 from .factories import TEST_PASSWORD, totp_code
 

@@ -12,15 +12,15 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from tracker.account_deletion import patient_account_delete
-from tracker.models import CareGrant, CheckIn, Medication, MedicationStep, SideEffect
-from tracker.services import (
+from tracker.diary.account_deletion import patient_account_delete
+from tracker.diary.services import (
     medication_add,
     medication_step_add,
     medication_step_delete,
     medication_step_update,
     medication_update,
 )
+from tracker.models import CareGrant, CheckIn, Medication, MedicationStep, SideEffect
 
 from .factories import ClinicianFactory, EpisodeFactory, PatientFactory, grant_access, medication_effects
 

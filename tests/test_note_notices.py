@@ -5,9 +5,9 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from tracker.diary.services import profile_for
 from tracker.models import PatientProfile
-from tracker.services import profile_for
-from tracker.sharing import note_add
+from tracker.sharing.services import note_add
 
 from .factories import EpisodeFactory, grant_access
 

@@ -10,8 +10,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from tracker.diary.services import ClientIdReused, EpisodeDetails, LocationChoice, episode_create
 from tracker.models import CheckIn, Episode, EpisodeLocation, Side
-from tracker.services import ClientIdReused, EpisodeDetails, LocationChoice, episode_create
 
 from .factories import EpisodeFactory, PatientFactory, term
 

@@ -11,8 +11,8 @@ import pytest
 from django.urls import reverse
 
 from tracker.counting import daily_stats, mean_daily_worst
+from tracker.diary.services import EpisodeDetails, episode_create
 from tracker.models import CheckIn, EntryType
-from tracker.services import EpisodeDetails, episode_create
 
 from .factories import grant_access
 

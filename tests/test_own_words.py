@@ -14,10 +14,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from tracker.account_deletion import patient_account_delete
-from tracker.guidance import noted_in
+from tracker.diary.account_deletion import patient_account_delete
+from tracker.diary.guidance import noted_in
+from tracker.diary.services import MAX_OWN_WORDS, EpisodeDetails, LocationChoice, episode_create
 from tracker.models import OWN_WORDS_SORT_ORDER, Episode, Side, Term
-from tracker.services import MAX_OWN_WORDS, EpisodeDetails, LocationChoice, episode_create
 from tracker.warnings import contexts_for
 
 from .factories import CaregiverFactory, grant_access, grant_care, own_word, term

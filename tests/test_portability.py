@@ -11,10 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from tracker.diary.services import EpisodeDetails, LocationChoice, episode_create, profile_for
 from tracker.models import AccessLog, CheckIn, ClinicianNote, Episode, Medication, PatientCondition
 from tracker.portability.csv_export import COLUMNS
 from tracker.portability.csv_import import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
-from tracker.services import EpisodeDetails, LocationChoice, episode_create, profile_for
 
 from .factories import ClinicianFactory, EpisodeFactory, PatientFactory, grant_access, term
 

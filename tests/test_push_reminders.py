@@ -10,8 +10,8 @@ from django.urls import reverse
 
 from notifications.models import MedicationReminder, PushSettings, PushSubscription
 from notifications.services import MAX_DEVICES
+from tracker.diary.services import profile_for
 from tracker.models import Medication
-from tracker.services import profile_for
 
 from .factories import CaregiverFactory, PatientFactory
 from .push_service import BrowserKeys

@@ -12,9 +12,9 @@ from django.db import IntegrityError, transaction
 
 from notifications.models import MedicationReminder, PushSettings, PushSubscription
 from notifications.vapid import generate_vapid_keys, public_key_for
-from tracker.account_deletion import patient_account_delete
+from tracker.diary.account_deletion import patient_account_delete
+from tracker.diary.services import medication_delete
 from tracker.models import Medication
-from tracker.services import medication_delete
 
 from .push_service import BrowserKeys
 from .test_push_reminders import BROWSER_PUSH_SERVICES, baclofen

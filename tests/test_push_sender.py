@@ -15,9 +15,9 @@ from django.core.management import call_command
 from notifications.management.commands.send_push_reminders import Command as SendPushRemindersCommand
 from notifications.models import MAX_FAILURES, MedicationReminder, PushSettings, PushSubscription
 from notifications.sender import PushRun, _with_devices, medication_reminders_due, send_due_pushes
+from tracker.diary.reminders import send_due_reminders
+from tracker.diary.services import EpisodeDetails, checkin_record, episode_create, profile_for
 from tracker.models import CheckIn, Medication
-from tracker.reminders import send_due_reminders
-from tracker.services import EpisodeDetails, checkin_record, episode_create, profile_for
 
 from .factories import PatientFactory
 from .push_service import BrowserKeys

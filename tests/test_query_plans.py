@@ -16,12 +16,12 @@ from django.utils import timezone
 
 from accounts.models import User
 from tests.factories import ClinicianFactory, PatientFactory, grant_access
+from tracker.clinic.review import clinic_patients, with_summaries
+from tracker.clinic.views import PATIENTS_PER_PAGE
 from tracker.counting import days_stats
+from tracker.diary.selectors import episodes_filtered
+from tracker.diary.views.episodes import EPISODES_PER_PAGE
 from tracker.models import Episode
-from tracker.review import clinic_patients, with_summaries
-from tracker.selectors import episodes_filtered
-from tracker.views.clinic import PATIENTS_PER_PAGE
-from tracker.views.episodes import EPISODES_PER_PAGE
 
 EPISODE_INDEX = "tracker_episode_patient_start"
 

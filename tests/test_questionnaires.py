@@ -23,9 +23,9 @@ from questionnaires.engine import MISSING, OUT_OF_RANGE, check_answers, check_de
 from questionnaires.models import Instrument, Item, QuestionnaireResponse, Schedule
 from questionnaires.selectors import due_for, summary_for
 from questionnaires.services import response_record, schedule_set, schedule_stop
-from tracker.account_deletion import patient_account_delete
+from tracker.diary.account_deletion import patient_account_delete
+from tracker.diary.services import medication_add, medication_step_add, profile_for
 from tracker.models import AccessLog, CareGrant, EntryType, PatientCondition
-from tracker.services import medication_add, medication_step_add, profile_for
 
 from .factories import ClinicianFactory, EpisodeFactory, PatientFactory, grant_access, term
 

@@ -13,10 +13,10 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
+from tracker.diary.reminders import claim_reminder_day, reminder_time_choices, reminder_token
+from tracker.diary.services import EpisodeDetails, checkin_record, episode_create, profile_for
 from tracker.management.commands.send_checkin_reminders import Command as SendRemindersCommand
 from tracker.models import CheckIn, PatientProfile
-from tracker.reminders import claim_reminder_day, reminder_time_choices, reminder_token
-from tracker.services import EpisodeDetails, checkin_record, episode_create, profile_for
 
 from .factories import ClinicianFactory, EpisodeFactory, PatientFactory
 

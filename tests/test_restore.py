@@ -14,7 +14,17 @@ from django.utils import timezone
 
 from questionnaires.models import Instrument, QuestionnaireResponse, Schedule
 from questionnaires.services import response_record, schedule_set
-from tracker.account_deletion import patient_account_delete
+from tracker.diary.account_deletion import patient_account_delete
+from tracker.diary.services import (
+    EpisodeDetails,
+    LocationChoice,
+    episode_create,
+    episode_delete,
+    episode_update,
+    medication_add,
+    medication_step_add,
+    profile_for,
+)
 from tracker.models import (
     CheckIn,
     EntryType,
@@ -26,16 +36,6 @@ from tracker.models import (
     SideEffect,
 )
 from tracker.portability.csv_export import COLUMNS
-from tracker.services import (
-    EpisodeDetails,
-    LocationChoice,
-    episode_create,
-    episode_delete,
-    episode_update,
-    medication_add,
-    medication_step_add,
-    profile_for,
-)
 
 from .factories import PatientFactory, grant_access, term
 

@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tracker.counting import DayStats, Window
+from tracker.diary.selectors import table_entries
 from tracker.models import CheckIn, ClinicianNote, Episode, EpisodeLocation, EpisodeTerm
-from tracker.selectors import table_entries
 
 from .factories import CaregiverFactory, ClinicianFactory, EpisodeFactory, PatientFactory, term
 

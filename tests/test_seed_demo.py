@@ -5,9 +5,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import User
+from tracker.clinic.review import figures_now
 from tracker.management.commands.seed_demo import DEMO_PASSWORD
 from tracker.models import CareGrant, CheckIn, ClinicSummary, Episode, EpisodeLocation
-from tracker.review import figures_now
 
 pytestmark = pytest.mark.django_db
 

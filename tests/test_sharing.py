@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tracker.models import AccessLog, CareGrant
-from tracker.sharing import hash_code, invitation_accept, invitation_create
+from tracker.sharing.services import hash_code, invitation_accept, invitation_create
 
 from .factories import ClinicianFactory, EpisodeFactory, grant_access
 

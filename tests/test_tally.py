@@ -21,13 +21,13 @@ from django.urls import reverse
 from django.utils import timezone
 from fhir.resources.bundle import Bundle
 
+from tracker.clinic.review import summary_for
+from tracker.clinic.visit_report import visit_report
 from tracker.counting import daily_stats, mean_daily_worst
-from tracker.insights import insights_for
+from tracker.diary.services import EpisodeDetails, LocationChoice, episode_create, episode_delete
+from tracker.diary.tallies import AUTO, Overlap, slot_bounds, slot_key
+from tracker.insights.figures import insights_for
 from tracker.models import EntryType, Episode, EventKind
-from tracker.review import summary_for
-from tracker.selectors import visit_report
-from tracker.services import EpisodeDetails, LocationChoice, episode_create, episode_delete
-from tracker.tallies import AUTO, Overlap, slot_bounds, slot_key
 
 from .factories import EpisodeFactory, PatientFactory, grant_access, term
 

@@ -21,12 +21,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tracker.counting import daily_stats
-from tracker.forms import ProfileForm
-from tracker.insights import insights_for
+from tracker.diary.forms import ProfileForm
+from tracker.diary.selectors import recent_days
+from tracker.diary.services import EpisodeDetails, LocationChoice, episode_create, time_zone_update
+from tracker.insights.figures import insights_for
 from tracker.models import CheckIn, Episode
 from tracker.portability.csv_export import COLUMNS, COLUMNS_BEFORE_ZONES
-from tracker.selectors import recent_days
-from tracker.services import EpisodeDetails, LocationChoice, episode_create, time_zone_update
 
 from .factories import CaregiverFactory, EpisodeFactory, PatientFactory, grant_access, grant_care, term
 

@@ -6,9 +6,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from tracker.diary.selectors import recent_days
+from tracker.diary.services import checkin_record
 from tracker.models import EntryType, TrendDirection
-from tracker.selectors import recent_days
-from tracker.services import checkin_record
 from tracker.trends import WINDOWS_DAYS, RateWindow, direction_of, trend_from_days, trends_for
 
 from .factories import EpisodeFactory, PatientFactory, checked_in_cramp_free

@@ -7,11 +7,11 @@ import zoneinfo
 import pytest
 from django.urls import reverse
 
+from tracker.clinic.trial import TrialChoice, default_periods, default_step, step_key, step_windows, trial_summary
 from tracker.counting import daily_stats
-from tracker.insights import medication_steps
+from tracker.diary.services import medication_add, medication_step_add
+from tracker.insights.figures import medication_steps
 from tracker.models import CheckIn, MedicationStep
-from tracker.services import medication_add, medication_step_add
-from tracker.trial import TrialChoice, default_periods, default_step, step_key, step_windows, trial_summary
 
 from .factories import ClinicianFactory, EpisodeFactory, PatientFactory, grant_access
 

@@ -17,8 +17,8 @@ from django.utils import timezone
 from fhir.resources.bundle import Bundle
 
 from tracker.counting import daily_stats, window_of
+from tracker.diary.services import EpisodeDetails, LocationChoice, episode_create
 from tracker.models import CheckIn, EntryType, Episode, EpisodeLocation
-from tracker.services import EpisodeDetails, LocationChoice, episode_create
 
 from .factories import CaregiverFactory, EpisodeFactory, PatientFactory, grant_access, grant_care, term
 from .test_tally import tally_form

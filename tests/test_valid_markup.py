@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 import pytest
 from django.utils import timezone
 
-from tracker.services import EpisodeDetails, episode_create
+from tracker.diary.services import EpisodeDetails, episode_create
 
 from .factories import grant_access
 

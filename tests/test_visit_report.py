@@ -12,9 +12,9 @@ from django.utils import timezone
 
 from questionnaires.models import Instrument
 from questionnaires.services import response_record
+from tracker.diary.services import medication_add, medication_step_add, profile_update
 from tracker.models import AccessLog, EpisodeTerm
-from tracker.services import medication_add, medication_step_add, profile_update
-from tracker.sharing import note_add
+from tracker.sharing.services import note_add
 
 from .factories import (
     CaregiverFactory,

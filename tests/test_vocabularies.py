@@ -2,7 +2,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from tracker.forms import EpisodeForm
+from tracker.diary.forms import EpisodeForm
 from tracker.models import Term
 
 from .factories import PatientFactory, term

@@ -14,8 +14,8 @@ from django.utils import timezone
 
 from education.content import load_pages, shipped_pages
 from education.warning_signs import SIGNS, WARNING_SIGNS_PAGE, EntryFacts, Tier, tiers, warning_for
+from tracker.diary.services import medication_add, profile_for, profile_update
 from tracker.models import Episode, PatientCondition
-from tracker.services import medication_add, profile_for, profile_update
 
 from .factories import PatientFactory, grant_access, term
 

@@ -6,4 +6,5 @@ class TrackerConfig(AppConfig):
     verbose_name = "Cramp tracker"
 
     def ready(self):
-        from . import lookups, signals  # noqa: F401 (registers the lookup, connects the receivers)
+        from tracker import lookups  # noqa: F401 (registers the lookup)
+        from tracker.diary import signals  # noqa: F401 (connects the receivers)

@@ -1,20 +1,10 @@
 from django.urls import path
 
-from .views import (
-    account,
-    caregiver,
-    checkins,
-    clinic,
-    dashboard,
-    episodes,
-    insights,
-    offline,
-    own_words,
-    portability,
-    profile,
-    sharing,
-    tallies,
-)
+from tracker.clinic import views as clinic
+from tracker.diary.views import account, caregiver, checkins, dashboard, episodes, offline, own_words, profile, tallies
+from tracker.insights import views as insights
+from tracker.portability import views as portability
+from tracker.sharing import views as sharing
 
 app_name = "tracker"
 

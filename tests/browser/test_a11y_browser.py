@@ -15,9 +15,9 @@ from playwright.sync_api import expect
 
 from tests.browser.test_insights_browser import seed_diary
 from tests.factories import TEST_PASSWORD, ClinicianFactory, PatientFactory, grant_access, term, totp_code
+from tracker.diary.services import EpisodeDetails, LocationChoice, episode_create
 from tracker.models import AccessLog
-from tracker.services import EpisodeDetails, LocationChoice, episode_create
-from tracker.sharing import invitation_create, note_add
+from tracker.sharing.services import invitation_create, note_add
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -8,8 +8,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.factories import TEST_PASSWORD, ClinicianFactory, EpisodeFactory, PatientFactory, grant_access
+from tracker.diary.services import profile_for
 from tracker.models import Episode
-from tracker.services import profile_for
 
 from .test_logging_browser import EPISODE_URL, choose
 from .test_sharing_browser import log_in

@@ -21,8 +21,8 @@ from tests.factories import (
     grant_access,
     grant_care,
 )
+from tracker.diary.services import medication_add
 from tracker.models import CheckIn
-from tracker.services import medication_add
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

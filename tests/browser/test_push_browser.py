@@ -24,8 +24,8 @@ from tests.browser.test_a11y_browser import violations
 from tests.browser.test_offline_browser import log_in, wait_for_service_worker
 from tests.factories import PatientFactory
 from tests.push_service import BrowserKeys
+from tracker.diary.services import profile_for
 from tracker.models import CheckIn, Medication
-from tracker.services import profile_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from tests.browser.test_sharing_browser import log_in
 from tests.factories import PatientFactory, term
+from tracker.diary.services import EpisodeDetails, LocationChoice, episode_create, medication_add
 from tracker.models import Episode
-from tracker.services import EpisodeDetails, LocationChoice, episode_create, medication_add
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

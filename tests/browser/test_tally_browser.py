@@ -8,8 +8,8 @@ from playwright.sync_api import expect
 
 from tests.browser.test_a11y_browser import SMALL_TARGETS, TOUCH_TARGET, log_in, violations
 from tests.factories import PatientFactory
+from tracker.diary.services import EpisodeDetails, episode_create
 from tracker.models import Episode
-from tracker.services import EpisodeDetails, episode_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from tests.factories import PatientFactory, term
+from tracker.diary.services import EpisodeDetails, LocationChoice, episode_create
 from tracker.models import Episode
-from tracker.services import EpisodeDetails, LocationChoice, episode_create
 
 from .conftest import PHONE
 from .test_sharing_browser import log_in

@@ -18,9 +18,9 @@ from questionnaires.models import Instrument
 from questionnaires.services import response_record
 from tests.browser.test_sharing_browser import log_in
 from tests.factories import ClinicianFactory, EpisodeFactory, PatientFactory, grant_access, term
+from tracker.diary.services import medication_add, medication_step_add, profile_update
 from tracker.models import CheckIn, EpisodeLocation, EpisodeTerm
-from tracker.services import medication_add, medication_step_add, profile_update
-from tracker.sharing import note_add
+from tracker.sharing.services import note_add
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

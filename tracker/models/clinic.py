@@ -34,7 +34,7 @@ class ClinicSummaryQuerySet(models.QuerySet):
 
 
 class ClinicSummary(models.Model):
-    """One patient's figures in the clinic list (tracker.review), stored so that a clinic of hundreds
+    """One patient's figures in the clinic list (tracker.clinic.review), stored so that a clinic of hundreds
     of patients is sorted without reading their episodes on every request.
 
     Never served stale: every write to the patient's log gives it a new `log_version`

@@ -14,6 +14,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from accounts.models import User, time_zone_names
+from tracker.diary.services import EpisodeDetails, ImportedWords, LocationChoice, check_episode_start, each_once
 
 from ..models import (
     MAX_DURATION_SECONDS,
@@ -30,7 +31,6 @@ from ..models import (
     Term,
 )
 from ..moments import parse_moment
-from ..services import EpisodeDetails, ImportedWords, LocationChoice, check_episode_start, each_once
 from .csv_export import (
     COLUMNS,
     COLUMNS_BEFORE_IDS,

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from questionnaires.fhir import questionnaire_entries
+from tracker.diary.tallies import slot_bounds
 
 from ..models import (
     CRAMP_KINDS,
@@ -32,7 +33,6 @@ from ..models import (
     PatientProfile,
     Side,
 )
-from ..tallies import slot_bounds
 from .record import instant
 
 FHIR_CONTENT_TYPE = "application/fhir+json; fhirVersion=4.0"

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from questionnaires.export import responses_document, schedules_document
+from tracker.diary.selectors import episodes_filtered
 
 from ..models import (
     CareGrant,
@@ -22,7 +23,6 @@ from ..models import (
     SideEffect,
     Term,
 )
-from ..selectors import episodes_filtered
 
 RECORD_FORMAT = "crampapp-record"
 # 2: ids for medicines and their steps, each step's dose, questionnaire schedules, the profile's injury level.

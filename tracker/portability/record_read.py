@@ -18,6 +18,7 @@ from accounts.models import User, time_zone_names, validate_time_zone
 from questionnaires.engine import check_answers
 from questionnaires.engine import score as engine_score
 from questionnaires.models import EVERY_WEEKS_MAX, EVERY_WEEKS_MIN, Instrument
+from tracker.diary.services import EpisodeDetails, ImportedWords, LocationChoice, each_once
 
 from ..models import (
     MAX_DOSE_LENGTH,
@@ -42,7 +43,6 @@ from ..models import (
     Term,
 )
 from ..moments import parse_moment
-from ..services import EpisodeDetails, ImportedWords, LocationChoice, each_once
 from .record import RECORD_FORMAT, RECORD_VERSION
 from .restore import (
     ImportRejected,

@@ -20,6 +20,14 @@ from django.template.defaultfilters import pluralize
 from accounts.models import User
 from accounts.names import isolated
 from questionnaires.models import Instrument, QuestionnaireResponse, Schedule
+from tracker.diary.services import (
+    EpisodeDetails,
+    NewEpisode,
+    each_once,
+    episodes_bulk_create,
+    own_words_store,
+    profile_for,
+)
 
 from ..models import (
     CRAMP_KINDS,
@@ -31,7 +39,6 @@ from ..models import (
     PatientCondition,
     Term,
 )
-from ..services import EpisodeDetails, NewEpisode, each_once, episodes_bulk_create, own_words_store, profile_for
 
 MAX_PROBLEMS_SHOWN = 50
 RESTORED, SAME, KEPT = "restored", "already here", "differs and was kept as it is"

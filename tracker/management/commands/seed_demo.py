@@ -13,6 +13,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from tracker.clinic.review import summaries_refresh
 from tracker.models import (
     CareGrant,
     CheckIn,
@@ -24,8 +25,7 @@ from tracker.models import (
     Side,
     Term,
 )
-from tracker.review import summaries_refresh
-from tracker.sharing import hash_code
+from tracker.sharing.services import hash_code
 
 # Known on purpose: the command prints them, and refuses to run in production unless forced.
 DEMO_PASSWORD = "cramp-demo-2026"  # noqa: S105

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from tracker.reminders import send_due_reminders
+from tracker.diary.reminders import send_due_reminders
 
 
 class Command(BaseCommand):

@@ -1,0 +1,241 @@
+"""The clinician's side: patients who granted access, one patient's review, notes, visit report, CSV export."""
+
+import datetime as dt
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts.decorators import clinician_required
+from accounts.names import isolated
+from crampapp.dates import when
+from crampapp.replica import reads_from_replica
+from questionnaires import selectors as questionnaires
+from tracker.clinic.review import clinic_patients, summary_for
+from tracker.clinic.trial import trial_summary
+from tracker.clinic.trial_windows import TrialSection, trial_windows
+from tracker.clinic.visit_report import visit_report
+from tracker.diary.forms import EpisodeFilterForm
+from tracker.diary.selectors import CountedPaginator, episodes_filtered, table_entries
+from tracker.insights.charts import charts_for
+from tracker.insights.factors import factors_for
+from tracker.insights.figures import (
+    course_steps,
+    days_between,
+    insights_for,
+    medication_courses,
+    medications_with_steps,
+)
+from tracker.insights.periods import period_from
+from tracker.models import MAX_NOTES_LENGTH, AccessLog, ClinicianNote, Episode
+from tracker.portability.csv_export import csv_lines
+from tracker.sharing.access import access_patient
+from tracker.sharing.forms import AcceptInvitationForm, NoteForm
+from tracker.sharing.services import access_log_record, invitation_accept, note_add
+from tracker.warnings import PatientContext, contexts_for, with_warnings
+
+PATIENTS_PER_PAGE = 25
+# Twenty rows, each with its own note form: a phone draws the page quickly (Lighthouse, README).
+EPISODES_PER_PAGE = 20
+DEFAULT_REVIEW_DAYS = 90
+
+
+@reads_from_replica
+@clinician_required
+@require_safe
+def clinic(request: HttpRequest) -> HttpResponse:
+    sort = request.GET.get("sort", "-recent")
+    page = Paginator(clinic_patients(request.user, sort), PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "clinic/patient_list.html",
+        {"page": page, "sort": sort, "today": timezone.localdate(), "query": f"sort={sort}"},
+    )
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def accept(request: HttpRequest) -> HttpResponse:
+    """A clinician enters a patient's invitation code (or follows the link) and confirms."""
+    form = AcceptInvitationForm(
+        request.POST if request.method == "POST" else None, initial={"code": request.GET.get("code", "")[:40]}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            grant = invitation_accept(clinician=request.user, code=form.cleaned_data["code"])
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, f"{isolated(grant.patient.full_name)} now shares their cramp log with you.")
+            return redirect("tracker:patient_review", patient_id=grant.patient_id)
+    status = 403 if not request.user.is_clinician else 200
+    return render(request, "clinic/accept.html", {"form": form}, status=status)
+
+
+def _period(request: HttpRequest, patient, days: int):
+    """The chosen period, or the patient's last `days` local days."""
+    end = patient.today()
+    return period_from(request, end - dt.timedelta(days=days - 1), end)
+
+
+def _logged_period(request: HttpRequest, patient, action: str):
+    """The period of a review, report or export; a clinician's look at it goes into the access log."""
+    period_form, start, end = _period(request, patient, DEFAULT_REVIEW_DAYS)
+    if request.user != patient:
+        access_log_record(
+            request=request, patient=patient, action=action, detail=f"{when(start, 'day')} to {when(end, 'day')}"
+        )
+    return period_form, start, end
+
+
+# The review table's filters that narrow it beyond the charts' period and event kind.
+NARROWING_FILTERS = {"severity_min", "severity_max", "location"}
+
+
+def _entry_page(request: HttpRequest, patient, episodes, filters: dict, insights, context: PatientContext) -> Page:
+    """The page of the review's table, its entries with their places, terms and notes. It counts the period's
+    entries that the charts read already, unless a filter narrows the table further."""
+    if NARROWING_FILTERS & filters.keys():
+        paginator = Paginator(episodes, EPISODES_PER_PAGE)
+    else:
+        paginator = CountedPaginator(episodes, EPISODES_PER_PAGE, insights.entry_count)
+    page = paginator.get_page(request.GET.get("page"))
+    page.object_list = with_warnings(patient, table_entries(patient, page.object_list), context)
+    return page
+
+
+@reads_from_replica
+@login_required
+@require_safe
+def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request.user, patient_id)
+    period_form, start, end = _logged_period(request, patient, AccessLog.Action.VIEW_REVIEW)
+    filter_form = EpisodeFilterForm(request.GET or None, patient=patient)
+    filters = {**filter_form.filters(), "date_from": start, "date_to": end}
+    query = request.GET.copy()
+    query.pop("page", None)
+    today = patient.today()
+    medications = medications_with_steps(patient)
+    courses = medication_courses(patient, today, medications)
+    steps = course_steps(courses)
+    trial_form, choice = trial_windows(request, today, steps)
+    insights = insights_for(
+        patient,
+        start,
+        end,
+        today,
+        kind=filters.get("kind", ""),
+        courses=courses,
+        also=[choice.baseline, choice.treatment],
+    )
+    trial = trial_summary(patient, choice, steps, days=insights.days)
+    episodes = episodes_filtered(patient, **filters).for_table()
+    patient_context = contexts_for([patient], medications)[patient.pk]
+    context = {
+        "patient": patient,
+        "insights": insights,
+        "charts": charts_for(insights),
+        "summary": summary_for(patient),
+        "questionnaires": questionnaires.summary_for(patient, start, end),
+        "trial": TrialSection(form=trial_form, summary=trial),
+        "period_form": period_form,
+        "filter_form": filter_form,
+        "start": start,
+        "end": end,
+        "page": _entry_page(request, patient, episodes, filters, insights, patient_context),
+        "query": query.urlencode(),
+        "conditions": patient_context.condition_labels,
+        "medications": medications,
+        "notes": ClinicianNote.objects.filter(patient=patient, episode=None).select_related("author")[:20],
+        "note_form": NoteForm(),
+        "note_max_length": MAX_NOTES_LENGTH,
+    }
+    return render(request, "clinic/patient_review.html", context)
+
+
+@clinician_required
+@require_POST
+def note_new(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request.user, patient_id)
+    form = NoteForm(request.POST)
+    if not form.is_valid():
+        for field, errors in form.errors.items():
+            messages.error(request, f"The note was not saved: {' '.join(errors)}" if field == "text" else errors[0])
+        return redirect("tracker:patient_review", patient_id=patient.pk)
+    episode = None
+    if form.cleaned_data["episode"]:
+        episode = Episode.objects.for_patient(patient).filter(uuid=form.cleaned_data["episode"]).first()
+        if episode is None:
+            messages.error(request, "The note was not saved: that entry is not in this patient's log.")
+            return redirect("tracker:patient_review", patient_id=patient.pk)
+    try:
+        note_add(author=request.user, patient=patient, text=form.cleaned_data["text"], episode=episode)
+    except ValidationError as error:
+        messages.error(request, f"The note was not saved: {' '.join(error.messages)}")
+    else:
+        access_log_record(request=request, patient=patient, action=AccessLog.Action.ADD_NOTE)
+        messages.success(request, "Note saved. The patient can read it.")
+    return redirect("tracker:patient_review", patient_id=patient.pk)
+
+
+@reads_from_replica
+@login_required
+@require_safe
+def report(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """A printable visit report for a chosen period: a clinician's, or the patient's own copy, which leaves
+    out the clinicians' notes."""
+    patient = access_patient(request.user, patient_id)
+    period_form, start, end = _logged_period(request, patient, AccessLog.Action.VIEW_REPORT)
+    own_copy = request.user == patient
+    today = patient.today()
+    medications = medications_with_steps(patient)
+    courses = medication_courses(patient, today, medications)
+    steps = course_steps(courses)
+    trial_form, choice = trial_windows(request, today, steps)
+    # The period's days, the medicines' windows and the trial windows' in one query.
+    insights = insights_for(
+        patient, start, end, today, courses=courses, also=[choice.baseline, choice.treatment], terms=False
+    )
+    days = insights.days
+    report_data = visit_report(
+        patient,
+        start,
+        end,
+        stats=days_between(days, start, end),
+        medications=medications,
+        courses=courses,
+        with_notes=not own_copy,
+    )
+    scores = questionnaires.summary_for(patient, start, end)
+    context = {
+        "patient": patient,
+        "own_copy": own_copy,
+        "period_form": period_form,
+        "insights": insights,
+        "charts": charts_for(insights),
+        # What seems to matter: the same figures as the insights page's for the same period.
+        "factors": factors_for(patient, insights),
+        **report_data,
+        # The questionnaires answered in the period, with their scores; those scheduled but not answered, named.
+        "questionnaires": [summary for summary in scores if summary.points],
+        "unanswered": [summary.instrument for summary in scores if summary.scheduled and not summary.points],
+        "trial": TrialSection(form=trial_form, summary=trial_summary(patient, choice, steps, days=days)),
+    }
+    return render(request, "clinic/report.html", context)
+
+
+@reads_from_replica
+@login_required
+@require_safe
+def export_csv(request: HttpRequest, patient_id: int) -> HttpResponse:
+    patient = access_patient(request.user, patient_id)
+    _, start, end = _logged_period(request, patient, AccessLog.Action.EXPORT_CSV)
+    episodes = episodes_filtered(patient, date_from=start, date_to=end)
+    response = StreamingHttpResponse(csv_lines(episodes, patient), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="cramps-{patient.pk}-{start}-to-{end}.csv"'
+    return response

@@ -1,0 +1,45 @@
+"""The daily check-in: a patient's answer for one local day, and the cramps that day already has."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from accounts.models import User
+from tracker.diary.services.episode_details import HISTORY_BEFORE_JOINING
+from tracker.models import CRAMP_KINDS, CheckIn, ClinicSummary, Episode
+
+
+@transaction.atomic
+def checkin_record(*, patient: User, created_by: User, day: dt.date, status: str) -> CheckIn:
+    """Answer the check-in for one local day, as `created_by`: the patient, or a caregiver the caller let in.
+
+    Today's answer can be changed; an earlier day can be filled in once. "No cramps" is refused
+    for a day that has cramps logged. A new or changed answer records who gave it; the answer the day
+    already has, sent again, changes nothing (so it stays whoever's it was).
+    """
+    today = patient.today()
+    if status not in CheckIn.Status.values:
+        raise ValidationError({"status": "Choose “No cramps” or “I had cramps”."})
+    if day > today:
+        raise ValidationError({"day": "You can only check in for today or earlier days."})
+    if day < patient.local_day(patient.date_joined - HISTORY_BEFORE_JOINING):
+        raise ValidationError({"day": "That day is too long before you joined CrampApp."})
+    existing = CheckIn.objects.filter(patient=patient, day=day).first()
+    if existing is not None and day < today and existing.status != status:
+        raise ValidationError({"day": "This day is already recorded. Log or edit a cramp to change it."})
+    if status == CheckIn.Status.NO_CRAMPS and cramps_on_day(patient, day) > 0:
+        raise ValidationError({"status": "You logged cramps on this day. Delete them first if they were a mistake."})
+    if existing is not None and existing.status == status:
+        return existing
+    checkin, _ = CheckIn.objects.update_or_create(
+        patient=patient, day=day, defaults={"status": status, "created_by": created_by}
+    )
+    ClinicSummary.objects.log_changed(patient.pk)
+    return checkin
+
+
+def cramps_on_day(patient: User, day: dt.date) -> int:
+    """The entries of cramps (tracker.models.CRAMP_KINDS) on a local day (each in its own zone): a spasm or a
+    twitch leaves it cramp-free."""
+    return Episode.objects.for_patient(patient).on_local_days(day, day).filter(event_kind__in=CRAMP_KINDS).count()

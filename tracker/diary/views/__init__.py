@@ -1,0 +1,1 @@
+"""The diary's pages: one module per page family."""

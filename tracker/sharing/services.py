@@ -1,0 +1,302 @@
+"""Sharing a record with clinicians and caregivers: invitations, grants, notes and the access log.
+
+Both kinds of invitation work alike (a one-time code, kept only as a hash, valid 7 days, accepted
+at most ten tries in 15 minutes per account); each is accepted only by its own kind of account.
+"""
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+from functools import partial
+from urllib.parse import urljoin
+
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.audit import audit
+from accounts.models import User
+from crampapp.mail import absolute_url, deliver, subject_line
+from tracker.models import AccessLog, CareGrant, ClinicianNote, Episode, PatientProfile
+
+INVITATION_VALID_FOR = dt.timedelta(days=7)
+# No 0/O or 1/I/L: codes are read out loud and typed on phones.
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+CODE_LENGTH = 10
+ACCEPT_ATTEMPTS = 10
+ACCEPT_WINDOW_SECONDS = 15 * 60
+
+
+@dataclass(frozen=True)
+class NewInvitation:
+    grant: CareGrant
+    code: str
+
+
+def hash_code(code: str) -> str:
+    normalised = "".join(char for char in code.upper() if char.isalnum())
+    return hashlib.sha256(normalised.encode()).hexdigest()
+
+
+def format_code(code: str) -> str:
+    """ABCDEFGHJK -> ABCDE-FGHJK, easier to read out."""
+    return f"{code[:5]}-{code[5:]}"
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    patient: User,
+    invited_email: str = "",
+    access_ends_on: dt.date | None = None,
+    role: str = CareGrant.Role.CLINICIAN,
+) -> NewInvitation:
+    """A one-time code (valid 7 days) the patient gives one clinician, or one caregiver (`role`);
+    e-mailed to them if an address is given."""
+    if not patient.is_patient:
+        raise ValidationError("Only patients can share their record.")
+    today = timezone.localdate(timezone.now(), patient.zone)
+    if access_ends_on is not None and access_ends_on < today:
+        raise ValidationError({"access_ends_on": "The end date is in the past."})
+    code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    grant = CareGrant(
+        patient=patient,
+        role=role,
+        code_hash=hash_code(code),
+        invited_email=invited_email,
+        invitation_expires_at=timezone.now() + INVITATION_VALID_FOR,
+        access_ends_on=access_ends_on,
+    )
+    grant.full_clean()
+    grant.save()
+    audit("grant_invited", patient_id=patient.pk, grant=grant.uuid, role=role, emailed=bool(invited_email))
+    return NewInvitation(grant=grant, code=format_code(code))
+
+
+def invitation_email(*, grant: CareGrant, code: str, accept_url: str) -> bool:
+    """Tell the invited clinician or caregiver how to accept, and how to sign up first if they are new (a
+    clinician: that staff verify them); False when the e-mail could not be sent. Called once the invitation is
+    stored, so a failure leaves a valid invitation whose code the patient sees."""
+    context = {
+        "for_caregiver": grant.is_for_caregiver,
+        "patient_name": grant.patient.full_name,
+        "accept_url": accept_url,
+        "signup_url": urljoin(accept_url, reverse("account_signup")),
+        "code": code,
+        "valid_days": INVITATION_VALID_FOR.days,
+    }
+    email = EmailMessage(
+        subject=subject_line("[CrampApp] " + render_to_string("tracker/email/invitation_subject.txt", context)),
+        body=render_to_string("tracker/email/invitation_body.txt", context),
+        to=[grant.invited_email],
+    )
+    return deliver(email, what="invitation")
+
+
+def _check_attempts(user: User) -> None:
+    """One budget of tries per account, whichever accept page (clinician or caregiver) it uses."""
+    key = f"caregrant-accept-attempts:{user.pk}"
+    # add() starts the window only if none is open; incr() counts atomically in the shared cache, so two
+    # requests at once (or two workers) cannot both take the last try.
+    cache.add(key, 0, ACCEPT_WINDOW_SECONDS)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # the window closed between the two calls: this try opens the next one
+        cache.add(key, 1, ACCEPT_WINDOW_SECONDS)
+        attempts = 1
+    if attempts > ACCEPT_ATTEMPTS:
+        raise ValidationError({"code": "Too many tries. Wait 15 minutes, then enter the code again."})
+
+
+def _check_still_open(grant: CareGrant) -> None:
+    if grant.status != CareGrant.Status.INVITED:
+        raise ValidationError({"code": "This code has already been used or was cancelled. Ask for a new one."})
+    if grant.invitation_expires_at <= timezone.now():
+        raise ValidationError({"code": "This code has expired (codes last 7 days). Ask for a new one."})
+
+
+@transaction.atomic
+def invitation_accept(*, clinician: User, code: str) -> CareGrant:
+    """Turn a patient's invitation into active access for this verified clinician."""
+    if not clinician.is_clinician:
+        raise ValidationError(
+            {"code": f"Only clinician accounts can accept invitations. This is a {clinician.role} account."}
+        )
+    if not clinician.is_verified_clinician:
+        raise ValidationError(
+            {"code": "Your clinician account is waiting for verification. You can accept once our staff verify it."}
+        )
+    _check_attempts(clinician)
+    grant = CareGrant.objects.select_for_update().filter(code_hash=hash_code(code)).select_related("patient").first()
+    if grant is None:
+        raise ValidationError({"code": "No invitation has this code. Check it with your patient."})
+    if grant.is_for_caregiver:
+        raise ValidationError(
+            {
+                "code": "This code invites a caregiver, not a clinician, so it does not work here. "
+                "Ask your patient for a clinician invitation."
+            }
+        )
+    _check_still_open(grant)
+    if (
+        CareGrant.objects.for_patient(grant.patient)
+        .filter(clinician=clinician, status=CareGrant.Status.ACTIVE)
+        .exists()
+    ):
+        raise ValidationError({"code": "You already have access to this patient's log."})
+    return _activate(grant, "clinician", clinician, already="You already have access to this patient's log.")
+
+
+def _activate(grant: CareGrant, role: str, grantee: User, *, already: str) -> CareGrant:
+    """Give the invitation's access to `grantee` (as its "clinician" or "caregiver"). The database's
+    one-active-grant-per-pair constraint settles a race with `already`, the message for a second one."""
+    setattr(grant, role, grantee)
+    grant.status = CareGrant.Status.ACTIVE
+    grant.accepted_at = timezone.now()
+    try:
+        with transaction.atomic():
+            grant.save(update_fields=[role, "status", "accepted_at"])
+    except IntegrityError:
+        raise ValidationError({"code": already}) from None
+    audit("grant_accepted", patient_id=grant.patient_id, grant=grant.uuid, **{f"{role}_id": grantee.pk})
+    return grant
+
+
+def _check_caregiver_account(user: User, code: str) -> None:
+    """A clear word for the accounts that cannot accept a caregiver invitation, before any code is tried."""
+    if user.is_caregiver:
+        return
+    if user.is_patient and CareGrant.objects.for_patient(user).filter(code_hash=hash_code(code)).exists():
+        raise ValidationError(
+            {
+                "code": "This is your own invitation. Give the code to the person who helps you: "
+                "they accept it with their own caregiver account."
+            }
+        )
+    raise ValidationError(
+        {
+            "code": f"Caregiver invitations are accepted with a caregiver account, and this is a {user.role} "
+            "account. Log out, then sign up as a caregiver with another e-mail address."
+        }
+    )
+
+
+@transaction.atomic
+def caregiver_invitation_accept(*, caregiver: User, code: str) -> CareGrant:
+    """Turn a patient's caregiver invitation into active access for this caregiver account."""
+    _check_caregiver_account(caregiver, code)
+    _check_attempts(caregiver)
+    grant = CareGrant.objects.select_for_update().filter(code_hash=hash_code(code)).select_related("patient").first()
+    if grant is None:
+        raise ValidationError({"code": "No invitation has this code. Check it with the person you help."})
+    if not grant.is_for_caregiver:
+        raise ValidationError(
+            {
+                "code": "This code invites a clinician, not a caregiver, so it does not work here. "
+                "Ask for a caregiver invitation."
+            }
+        )
+    _check_still_open(grant)
+    already = f"You already help {grant.patient.full_name} with their log."
+    helping = CareGrant.objects.for_patient(grant.patient).filter(caregiver=caregiver, status=CareGrant.Status.ACTIVE)
+    if helping.exists():
+        raise ValidationError({"code": already})
+    return _activate(grant, "caregiver", caregiver, already=already)
+
+
+@transaction.atomic
+def grant_end(*, grant: CareGrant) -> CareGrant:
+    """Revoke active access, or cancel a pending invitation, with immediate effect."""
+    if grant.status == CareGrant.Status.ACTIVE:
+        grant.status = CareGrant.Status.REVOKED
+    elif grant.status == CareGrant.Status.INVITED:
+        grant.status = CareGrant.Status.CANCELLED
+    else:
+        return grant
+    grant.ended_at = timezone.now()
+    grant.save(update_fields=["status", "ended_at"])
+    audit(
+        "grant_ended",
+        patient_id=grant.patient_id,
+        clinician_id=grant.clinician_id,
+        caregiver_id=grant.caregiver_id,
+        status=grant.status,
+    )
+    return grant
+
+
+def client_ip(request: HttpRequest) -> str | None:
+    """The address the request came from (the proxy's, unless it is trusted to set X-Forwarded-For)."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def access_log_record(*, request: HttpRequest, patient: User, action: str, detail: str = "") -> AccessLog:
+    """Record that the signed-in clinician or caregiver looked at, exported, annotated or added to this
+    patient's data (exports also go to the audit log)."""
+    if action.startswith("export"):
+        audit(action, request=request, patient_id=patient.pk, clinician_id=request.user.pk)
+    viewer_role = AccessLog.ViewerRole.CAREGIVER if request.user.is_caregiver else AccessLog.ViewerRole.CLINICIAN
+    return AccessLog.objects.create(
+        patient=patient,
+        clinician=request.user,
+        viewer_role=viewer_role,
+        action=action,
+        detail=detail[:200],
+        ip_address=client_ip(request),
+    )
+
+
+@transaction.atomic
+def note_add(*, author: User, patient: User, text: str, episode: Episode | None = None) -> ClinicianNote:
+    if episode is not None and episode.patient_id != patient.pk:
+        raise ValidationError("That episode belongs to another patient.")
+    note = ClinicianNote(author=author, patient=patient, episode=episode, text=text)
+    note.full_clean()
+    note.save()
+    if PatientProfile.objects.filter(patient=patient, note_emails=True).exists():
+        transaction.on_commit(partial(note_email, note))
+    return note
+
+
+def note_email(note: ClinicianNote) -> bool:
+    """Tell the patient, who asked for it on their profile, that a clinician wrote a note: who, and a link. The
+    note's words stay in CrampApp. False when the e-mail could not be sent (the note is saved all the same)."""
+    read_url = (
+        reverse("tracker:episode_detail", args=[note.episode.uuid])
+        if note.episode is not None
+        else reverse("tracker:sharing")
+    )
+    context = {
+        "patient_name": note.patient.full_name,
+        "author_name": note.author.full_name,
+        "about_entry": note.episode is not None,
+        "read_url": absolute_url(read_url),
+        "profile_url": absolute_url(reverse("tracker:profile")),
+    }
+    email = EmailMessage(
+        subject=subject_line("[CrampApp] " + render_to_string("tracker/email/note_subject.txt", context)),
+        body=render_to_string("tracker/email/note_body.txt", context),
+        to=[note.patient.email],
+    )
+    return deliver(email, what="note notice")
+
+
+def new_notes(patient: User):
+    """The notes written since the patient last marked their notes read, newest first, with their authors (one
+    query)."""
+    return (
+        ClinicianNote.objects.filter(patient=patient, created_at__gt=F("patient__patient_profile__notes_seen_at"))
+        .select_related("author", "episode")
+        .order_by("-created_at")
+    )
+
+
+def notes_mark_read(patient: User) -> None:
+    PatientProfile.objects.filter(patient=patient).update(notes_seen_at=timezone.now())
