@@ -130,6 +130,11 @@ class TestTheWordsPage:
         word = Term.objects.get(owner=patient)
         assert (word.label, word.slug) == ("Икра", "икра")
 
+    def test_invisible_characters_that_would_reorder_the_page_are_left_out(self, client, patient):
+        client.force_login(patient)
+        client.post(WORDS_URL, {"kind": "trigger", "label": "\u202eLong\tdrive\u2066"})
+        assert Term.objects.get(owner=patient).label == "Long drive"
+
     def test_coming_from_the_cramp_form_it_goes_back_there(self, client, patient):
         client.force_login(patient)
         page = client.get(NEW_URL).content.decode()

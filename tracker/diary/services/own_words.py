@@ -32,8 +32,14 @@ def own_word_slug(label: str) -> str:
     return slugify(label, allow_unicode=True)[:SLUG_LENGTH]
 
 
+# Characters that change how the text around them is drawn or read, invisibly: the controls, and the bidirectional
+# embeddings, overrides and isolates (an override in a word would reorder the words beside it on every page).
+INVISIBLE = {chr(code) for code in [*range(0x20), *range(0x7F, 0xA0), *range(0x202A, 0x202F), *range(0x2066, 0x206A)]}
+
+
 def _tidy(label: str) -> str:
-    return " ".join(label.split())
+    """The label with its invisible characters left out and its spaces made single."""
+    return " ".join("".join(" " if char in INVISIBLE else char for char in label).split())
 
 
 def _check_label(label: str) -> None:
