@@ -178,6 +178,7 @@ def run_pages(requests: int, User, Episode, Client) -> list[dict]:
                 ("export CSV", Page(patient_client, "get", "/export/csv/")),
                 ("clinician list", Page(clinician_client, "get", "/clinic/")),
                 ("clinician review", Page(clinician_client, "get", f"/clinic/patients/{reviewed.pk}/")),
+                ("clinician entries", Page(clinician_client, "get", f"/clinic/patients/{reviewed.pk}/entries/")),
                 ("visit report", Page(clinician_client, "get", f"/clinic/patients/{reviewed.pk}/report/")),
                 (
                     "POST new episode",
@@ -205,6 +206,8 @@ LIMITS_TO_BASELINE = {
     "clinician list": 5,
     "insights": 8,
     "clinician review": 12,
+    # The review's entry table on its own page (issue 20's design change): as the patient's episode list.
+    "clinician entries": 5,
     "visit report": 12,
     "POST new episode": 3,
 }

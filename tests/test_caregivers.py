@@ -656,7 +656,7 @@ class TestTallies:
         for url in (reverse("tracker:episode_list"), reverse("tracker:episode_detail", args=[tally.uuid])):
             assert client.get(url).content.decode().count(ENTERED_BY) == 1, url
         client.force_login(clinician)
-        html = client.get(reverse("tracker:patient_review", args=[patient.pk])).content.decode()
+        html = client.get(reverse("tracker:patient_entries", args=[patient.pk])).content.decode()
         assert html.count(ENTERED_BY) == 1
         assert "4 cramps (night tally)" in html
 
@@ -746,7 +746,7 @@ class TestProvenance:
 
     def test_the_clinician_sees_who_entered_it(self, client, patient, clinician, entries):
         client.force_login(clinician)
-        html = client.get(reverse("tracker:patient_review", args=[patient.pk])).content.decode()
+        html = client.get(reverse("tracker:patient_entries", args=[patient.pk])).content.decode()
         assert html.count(ENTERED_BY) == 1
 
     def test_the_caregiver_sees_who_entered_it_and_no_clinician_notes(self, client, patient, caregiver, entries):
@@ -783,6 +783,14 @@ class TestAuditTrail:
         assert "<bdi>Cara Giver</bdi> (caregiver)" in html
         assert "Opened the log" in html
         assert "Logged a cramp" in html
+
+    def test_a_caregiver_gets_the_same_404_on_the_clinicians_entries_page_as_on_the_review(
+        self, client, patient, caregiver, helping
+    ):
+        client.force_login(caregiver)
+        for name in ("tracker:patient_review", "tracker:patient_entries"):
+            assert client.get(reverse(name, args=[patient.pk])).status_code == 404, name
+        assert not AccessLog.objects.exists()
 
     def test_a_clinicians_look_is_still_marked_as_a_clinicians(self, client, patient, clinician):
         grant_access(patient, clinician)

@@ -13,7 +13,7 @@ from education.warning_signs import Tier
 from tracker.diary.selectors import table_entries
 from tracker.diary.services import EpisodeDetails, episode_create, profile_update
 from tracker.diary.tallies import Overlap
-from tracker.models import ClinicianNote, Episode, EpisodeLocation, EpisodeTerm
+from tracker.models import AccessLog, ClinicianNote, Episode, EpisodeLocation, EpisodeTerm
 
 from .factories import (
     CaregiverFactory,
@@ -37,6 +37,14 @@ def days_ago(days, hours=0):
 
 def rows(response):
     return list(response.context["page"].object_list)
+
+
+def review_url(patient):
+    return reverse("tracker:patient_review", args=[patient.pk])
+
+
+def entries_url(patient):
+    return reverse("tracker:patient_entries", args=[patient.pk])
 
 
 @pytest.fixture
@@ -178,7 +186,8 @@ class TestReview:
         response = client.get(reverse("tracker:patient_review", args=[rising.pk]))
         html = response.content.decode()
         assert response.context["summary"].recent == 6
-        assert response.context["page"].paginator.count == 7
+        assert response.context["insights"].entry_count == 7
+        assert "7 entries from" in html
         assert "Baclofen" in html
         assert "Rita Rising" in html
 
@@ -205,7 +214,7 @@ class TestReview:
         ]
         assert "<li>&lt;b&gt;Low thyroid&lt;/b&gt;</li>" in response.content.decode()
 
-    def test_the_tables_count_is_that_of_its_entries_with_or_without_a_filter(self, client, clinician, clinic):
+    def test_the_entries_pages_count_is_that_of_its_entries_with_or_without_a_filter(self, client, clinician, clinic):
         rising = clinic["rising"]
         night = timezone.localdate(timezone.now(), rising.zone) - dt.timedelta(days=8)
         described = dt.datetime.combine(night, dt.time(23), tzinfo=rising.zone)
@@ -217,7 +226,7 @@ class TestReview:
                 patient=rising, created_by=rising, client_id=uuid.uuid4(), details=details, overlap=Overlap.PART
             )
         client.force_login(clinician)
-        url = reverse("tracker:patient_review", args=[rising.pk])
+        url = entries_url(rising)
         for filters in ({}, {"kind": "cramp"}, {"kind": "none"}, {"severity_min": 6}, {"location": ""}):
             page = client.get(url, filters).context["page"]
             assert page.paginator.count == len(page.object_list), filters
@@ -257,10 +266,10 @@ class TestReview:
         assert read[2].note_list == []
         assert len(read[0].note_list) == 2
 
-    def test_the_review_filters_by_date_range_and_severity(self, client, clinician, clinic):
+    def test_the_entries_page_filters_by_date_range_and_severity(self, client, clinician, clinic):
         rising = clinic["rising"]
         client.force_login(clinician)
-        url = reverse("tracker:patient_review", args=[rising.pk])
+        url = entries_url(rising)
         today = timezone.localdate()
         response = client.get(url, {"start": (today - dt.timedelta(days=3)).isoformat(), "end": today.isoformat()})
         assert response.context["page"].paginator.count == 3
@@ -271,44 +280,67 @@ class TestReview:
         grant_access(patient, clinician)
         EpisodeFactory(patient=patient, started_at=dt.datetime(2026, 11, 1, 15, 0, tzinfo=dt.UTC))
         client.force_login(clinician)
-        url = reverse("tracker:patient_review", args=[patient.pk])
-        html = client.get(url, {"start": "2026-10-01", "end": "2026-11-20"}).content.decode()
+        html = client.get(entries_url(patient), {"start": "2026-10-01", "end": "2026-11-20"}).content.decode()
         assert "Mon 2 Nov 2026, 00:00" in html
 
     @pytest.mark.parametrize("size", [2, 60])
     def test_the_review_query_count_is_fixed(self, client, clinician, django_assert_num_queries, size):
         patient = PatientFactory()
         grant_access(patient, clinician)
-        for episode in EpisodeFactory.create_batch(size, patient=patient):
+        for number, episode in enumerate(EpisodeFactory.create_batch(size, patient=patient)):
             EpisodeLocation.objects.create(
                 patient=patient, episode=episode, location=term("location", "calf"), side="left"
             )
+            if number % 3 == 0:
+                EpisodeTerm.objects.create(patient=patient, episode=episode, term=term("symptom", "weakness"))
         client.force_login(clinician)
-        url = reverse("tracker:patient_review", args=[patient.pk])
+        url = review_url(patient)
         # session, user, authenticator-app check, grant (gate, with the stored summary: on this first look none
         # yet, so counted with the rules' figures (seven queries, as in the clinic list), stored and read),
         # access log insert; the medicines, listed and charted (no steps to
         # read: there are none); the charts: one statement for the days (and check-ins) of the period and of the
         # trial-style summary's two windows, the period's entries (ids and hours), their places, triggers and
-        # relief (one statement); questionnaires (with their schedules and answers in the period); episodes
-        # (counted by the charts' read of the period's entries), their places, tags and clinicians' notes (one
-        # statement); the patient's profile with their conditions (shown, and read by the warning signs with
-        # the medicines listed above), general notes (with their authors), filter
-        # options; and the session's new idle expiry (savepoint, update, release)
-        with django_assert_num_queries(28):
-            client.get(url)
+        # relief (one statement); questionnaires (with their schedules and answers in the period); the
+        # patient's profile with their conditions (shown, and read by the warning signs with the medicines
+        # listed above); the period's entries with their places, tags and clinicians' notes (one statement),
+        # for those with warning signs; general notes (with their authors); and the session's new idle expiry
+        # (savepoint, update, release)
+        with django_assert_num_queries(27):
+            response = client.get(url)
+        assert len(response.context["flagged"]) == min(5, len(range(0, size, 3)))
         # Looking again: the summary read with the patient is current, the idle expiry moved on a moment ago.
-        with django_assert_num_queries(15):
+        with django_assert_num_queries(14):
             client.get(url)
 
+    @pytest.mark.parametrize("size", [2, 60])
+    def test_the_entries_page_query_count_is_fixed(self, client, clinician, django_assert_num_queries, size):
+        patient = PatientFactory()
+        grant_access(patient, clinician)
+        for episode in EpisodeFactory.create_batch(size, patient=patient, started_at=days_ago(1)):
+            EpisodeLocation.objects.create(
+                patient=patient, episode=episode, location=term("location", "calf"), side="left"
+            )
+            EpisodeTerm.objects.create(patient=patient, episode=episode, term=term("symptom", "weakness"))
+            ClinicianNote.objects.create(patient=patient, episode=episode, author=clinician, text="Seen")
+        client.force_login(clinician)
+        # session, user, authenticator-app check, grant (gate), access log insert; the entries counted, one
+        # page of them, their places, tags and clinicians' notes (one statement); for their warning signs the
+        # patient's profile with their conditions, and their medicines; the place filter's options; and the
+        # session's new idle expiry (savepoint, update, release)
+        with django_assert_num_queries(14):
+            response = client.get(entries_url(patient), {"severity_min": 0})
+        assert len(rows(response)) == min(size, 20)
+        assert all(entry.warning for entry in rows(response))
 
-class TestReviewNotes:
+
+class TestEntryNotes:
     def test_each_entry_has_a_note_form_carrying_the_page_s_csrf_token(self, clinician, patient):
         grant_access(patient, clinician)
         entries = EpisodeFactory.create_batch(3, patient=patient, started_at=days_ago(1))
         client = Client(enforce_csrf_checks=True)
         client.force_login(clinician)
-        html = client.get(reverse("tracker:patient_review", args=[patient.pk])).content.decode()
+        page = f"{entries_url(patient)}?severity_min=0"
+        html = client.get(page).content.decode()
         note_url = reverse("tracker:note_new", args=[patient.pk])
         for entry in entries:
             row = html.split(f'<tr id="episode-{entry.uuid}">')[1].split("</tr>")[0]
@@ -316,15 +348,19 @@ class TestReviewNotes:
             # Each form carries its own masking of the session's token (Django masks it anew every time).
             assert re.search(r'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]+">', row)
             assert f'<input type="hidden" name="episode" value="{entry.uuid}">' in row
+            assert '<input type="hidden" name="next" value="/clinic/patients/' in row
             assert f'<label class="form-label" for="note-{entry.uuid}">Note on this entry</label>' in row
             assert f'id="note-{entry.uuid}" name="text"' in row
         # The token the rows carry is accepted: the note is saved on its entry.
         row = html.split(f'<tr id="episode-{entries[1].uuid}">')[1].split("</tr>")[0]
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', row)[1]
+        back = re.search(r'name="next" value="([^"]+)"', row)[1]
+        assert back == page
         response = client.post(
-            note_url, {"csrfmiddlewaretoken": token, "episode": str(entries[1].uuid), "text": "Seen"}
+            note_url, {"csrfmiddlewaretoken": token, "episode": str(entries[1].uuid), "text": "Seen", "next": back}
         )
-        assert response.status_code == 302
+        # Back to the entries page, with its filters.
+        assert response["Location"] == page
         assert ClinicianNote.objects.get().episode == entries[1]
 
     def test_an_entry_s_notes_are_shown_escaped_in_its_row(self, client, clinician, patient):
@@ -334,7 +370,7 @@ class TestReviewNotes:
         )
         ClinicianNote.objects.create(patient=patient, episode=entry, author=clinician, text="<script>alert(1)</script>")
         client.force_login(clinician)
-        html = client.get(reverse("tracker:patient_review", args=[patient.pk])).content.decode()
+        html = client.get(entries_url(patient)).content.decode()
         row = html.split(f'<tr id="episode-{entry.uuid}">')[1].split("</tr>")[0]
         assert "<strong>Took:</strong> &lt;b&gt;Quinine&lt;/b&gt;" in row
         assert "&lt;i&gt;Bad&lt;/i&gt;<br>night" in row
@@ -346,10 +382,12 @@ class TestReviewNotes:
         entry = EpisodeFactory(patient=patient, started_at=days_ago(1))
         ClinicianNote.objects.create(patient=patient, episode=entry, author=clinician, text="Keep stretching")
         client.force_login(patient)
-        html = client.get(reverse("tracker:patient_review", args=[patient.pk])).content.decode()
+        html = client.get(entries_url(patient)).content.decode()
         assert "Keep stretching" in html
         assert f'id="note-{entry.uuid}"' not in html
 
+
+class TestReviewNotes:
     def test_the_note_on_the_patient_has_a_labelled_field_tied_to_its_help(self, client, clinician, patient):
         grant_access(patient, clinician)
         client.force_login(clinician)
@@ -370,6 +408,189 @@ class TestReviewNotes:
         assert (
             '<div id="id_text_helptext" class="form-text">The patient can read this note, with your name.</div>' in form
         )
+
+
+def flag(entry):
+    """Give `entry` a warning sign: new weakness."""
+    EpisodeTerm.objects.create(patient=entry.patient, episode=entry, term=term("symptom", "weakness"))
+    return entry
+
+
+class TestReviewEntriesSection:
+    def test_the_review_counts_the_periods_entries_and_links_to_them_for_the_same_period_and_kind(
+        self, client, clinician, patient
+    ):
+        grant_access(patient, clinician)
+        EpisodeFactory.create_batch(3, patient=patient, started_at=days_ago(2))
+        EpisodeFactory(patient=patient, started_at=days_ago(2), event_kind="twitch")
+        client.force_login(clinician)
+        period = {"start": (timezone.localdate() - dt.timedelta(days=9)).isoformat(), "end": timezone.localdate()}
+        html = client.get(review_url(patient), period).content.decode()
+        assert "4 entries from" in html
+        link = f"{entries_url(patient)}?start={period['start']}&amp;end={period['end'].isoformat()}"
+        assert f'<a href="{link}">See the entries and add notes to them</a>' in html
+        html = client.get(review_url(patient), {**period, "kind": "twitch"}).content.decode()
+        assert "1 entry from" in html
+        assert f'<a href="{link}&amp;kind=twitch">' in html
+        assert "review-table" not in html
+
+    def test_the_review_names_the_newest_five_entries_with_warning_signs_each_linked_to_its_row(
+        self, client, clinician, patient
+    ):
+        grant_access(patient, clinician)
+        flagged = [flag(EpisodeFactory(patient=patient, started_at=days_ago(day))) for day in range(1, 8)]
+        EpisodeFactory.create_batch(25, patient=patient, started_at=days_ago(0, hours=1))
+        client.force_login(clinician)
+        response = client.get(review_url(patient))
+        shown = response.context["flagged"]
+        assert [item.entry for item in shown] == flagged[:5]
+        assert response.context["flagged_count"] == 7
+        html = response.content.decode()
+        assert "The newest 5 of 7 entries of any kind with warning signs in this period." in html
+        assert html.count("Warning sign: same day") + html.count("Warning sign: soon") == 5
+        # The 25 entries of today fill the first page and five of the second: the first flagged entry is the
+        # 26th, on the second page.
+        assert f"&amp;page=2#episode-{flagged[0].uuid}" in html
+        assert f"episode-{flagged[5].uuid}" not in html
+        entries_page = client.get(f"{entries_url(patient)}?page=2")
+        assert flagged[0] in rows(entries_page)
+
+    def test_the_review_reads_the_signs_of_the_newest_three_pages_only_and_says_so(self, client, clinician, patient):
+        grant_access(patient, clinician)
+        older = flag(EpisodeFactory(patient=patient, started_at=days_ago(3)))
+        EpisodeFactory.create_batch(60, patient=patient, started_at=days_ago(1))
+        client.force_login(clinician)
+        response = client.get(review_url(patient))
+        assert response.context["flagged"] == []
+        assert (
+            "None with warning signs among the newest 60 entries of this period: the entries page shows the signs "
+            "of every entry." in response.content.decode()
+        )
+        entries_page = client.get(f"{entries_url(patient)}?page=4")
+        assert older in rows(entries_page)
+
+    def test_a_period_without_warning_signs_says_so(self, client, clinician, patient):
+        grant_access(patient, clinician)
+        EpisodeFactory(patient=patient, started_at=days_ago(1))
+        flag(EpisodeFactory(patient=patient, started_at=days_ago(120)))
+        client.force_login(clinician)
+        response = client.get(review_url(patient))
+        assert response.context["flagged"] == []
+        assert "None with warning signs in this period." in response.content.decode()
+
+    @pytest.mark.parametrize(
+        "old_filters",
+        [
+            {"severity_min": "6"},
+            {"severity_max": "2", "location": "1"},
+            {"severity_min": "abc", "location": "999999", "page": "3"},
+            {"severity_min": "9", "severity_max": "1", "date_from": "nonsense"},
+        ],
+    )
+    def test_an_old_review_url_with_the_tables_filters_still_shows_the_review_and_ignores_them(
+        self, client, clinician, clinic, old_filters
+    ):
+        rising = clinic["rising"]
+        client.force_login(clinician)
+        response = client.get(review_url(rising), old_filters)
+        assert response.status_code == 200
+        assert response.context["insights"].entry_count == 7
+        assert "Severity at least" not in response.content.decode()
+
+
+class TestEntriesPage:
+    def test_the_entries_page_shows_the_patient_the_period_and_a_way_back_to_the_review(
+        self, client, clinician, patient
+    ):
+        grant_access(patient, clinician)
+        EpisodeFactory(patient=patient, started_at=days_ago(1))
+        client.force_login(clinician)
+        period = {"start": "2026-01-05", "end": "2026-03-01", "kind": "cramp"}
+        html = client.get(entries_url(patient), period).content.decode()
+        assert f"<bdi>{patient.full_name}</bdi>: entries from 5 Jan 2026 to 1 Mar 2026</h1>" in html
+        back = f"{review_url(patient)}?start=2026-01-05&amp;end=2026-03-01&amp;kind=cramp"
+        assert f'<a href="{back}">Back to the review</a>' in html
+        for field in ("start", "end", "severity_min", "severity_max", "location", "kind"):
+            assert f'for="id_{field}" class="form-label' in html, field
+        assert "No episode in this period matches the filter." in html
+
+    def test_an_empty_period_says_so(self, client, clinician, patient):
+        grant_access(patient, clinician)
+        client.force_login(clinician)
+        assert "No episode in this period." in client.get(entries_url(patient)).content.decode()
+
+    def test_the_pages_links_keep_the_filters(self, client, clinician, patient):
+        grant_access(patient, clinician)
+        EpisodeFactory.create_batch(25, patient=patient, started_at=days_ago(1), severity=7)
+        EpisodeFactory(patient=patient, started_at=days_ago(1), severity=2)
+        client.force_login(clinician)
+        response = client.get(entries_url(patient), {"severity_min": 5})
+        assert response.context["page"].paginator.count == 25
+        html = response.content.decode()
+        assert 'href="?severity_min=5&amp;page=2">Next page</a>' in html
+        page_two = client.get(entries_url(patient), {"severity_min": 5, "page": 2})
+        assert len(rows(page_two)) == 5
+        assert 'href="?severity_min=5&amp;page=1">Previous page</a>' in page_two.content.decode()
+
+    def test_the_patient_reads_their_own_entries_page_without_note_forms_and_unlogged(self, client, patient):
+        entry = EpisodeFactory(patient=patient, started_at=days_ago(1))
+        client.force_login(patient)
+        response = client.get(entries_url(patient))
+        assert response.status_code == 200
+        assert f'<tr id="episode-{entry.uuid}">' in response.content.decode()
+        assert f'id="note-{entry.uuid}"' not in response.content.decode()
+        assert not AccessLog.objects.exists()
+
+
+class TestNoteRoundTrip:
+    def test_a_note_from_a_row_comes_back_to_the_entries_page_with_its_filters_and_page(
+        self, client, clinician, patient
+    ):
+        grant_access(patient, clinician)
+        entries = EpisodeFactory.create_batch(22, patient=patient, started_at=days_ago(1), severity=6)
+        client.force_login(clinician)
+        page = f"{entries_url(patient)}?severity_min=5&page=2"
+        entry = rows(client.get(page))[0]
+        response = client.post(
+            reverse("tracker:note_new", args=[patient.pk]),
+            {"episode": str(entry.uuid), "text": "Seen on the second page", "next": page},
+            follow=True,
+        )
+        assert response.redirect_chain == [(page, 302)]
+        html = response.content.decode()
+        assert "Note saved. The patient can read it." in html
+        row = html.split(f'<tr id="episode-{entry.uuid}">')[1].split("</tr>")[0]
+        assert "Seen on the second page" in row
+        assert ClinicianNote.objects.get().episode in entries
+
+    def test_a_refused_note_from_a_row_comes_back_to_the_entries_page_too(self, client, clinician, patient):
+        grant_access(patient, clinician)
+        entry = EpisodeFactory(patient=patient, started_at=days_ago(1))
+        client.force_login(clinician)
+        page = f"{entries_url(patient)}?kind=cramp"
+        response = client.post(
+            reverse("tracker:note_new", args=[patient.pk]), {"episode": str(entry.uuid), "text": "", "next": page}
+        )
+        assert response["Location"] == page
+        assert not ClinicianNote.objects.exists()
+
+    def test_a_note_from_the_reviews_form_comes_back_to_the_review(self, client, clinician, patient):
+        grant_access(patient, clinician)
+        client.force_login(clinician)
+        html = client.get(review_url(patient)).content.decode()
+        assert 'name="next"' not in html
+        response = client.post(reverse("tracker:note_new", args=[patient.pk]), {"text": "Doing well"})
+        assert response["Location"] == review_url(patient)
+
+    @pytest.mark.parametrize(
+        "elsewhere",
+        ["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)", "clinic/", " /x"],
+    )
+    def test_a_note_never_sends_the_clinician_off_the_site(self, client, clinician, patient, elsewhere):
+        grant_access(patient, clinician)
+        client.force_login(clinician)
+        response = client.post(reverse("tracker:note_new", args=[patient.pk]), {"text": "Seen", "next": elsewhere})
+        assert response["Location"] == review_url(patient)
 
 
 class TestNotes:

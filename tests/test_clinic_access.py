@@ -54,6 +54,7 @@ def cast(patient, other_patient, unverified_clinician, staff):
 def patient_urls(patient):
     return [
         reverse("tracker:patient_review", args=[patient.pk]),
+        reverse("tracker:patient_entries", args=[patient.pk]),
         reverse("tracker:report", args=[patient.pk]),
         reverse("tracker:export_csv", args=[patient.pk]),
     ]
@@ -97,8 +98,9 @@ def test_only_a_granted_clinician_can_write_a_note(client, cast, patient, who):
 @pytest.mark.parametrize("patient_id", ["999999", "0", "-1", "abc", "1 OR 1=1"])
 def test_a_tampered_patient_id_is_a_404(client, cast, patient_id):
     client.force_login(cast["granted_clinician"])
-    response = client.get(f"/clinic/patients/{patient_id}/")
-    assert response.status_code == 404
+    for page in ("", "entries/"):
+        response = client.get(f"/clinic/patients/{patient_id}/{page}")
+        assert response.status_code == 404
 
 
 def test_every_clinician_look_is_logged_with_what_and_from_where(client, cast, patient):
@@ -110,6 +112,7 @@ def test_every_clinician_look_is_logged_with_what_and_from_where(client, cast, p
     actions = list(AccessLog.objects.filter(patient=patient, clinician=clinician).values_list("action", "ip_address"))
     assert sorted(actions) == [
         ("export_csv", "203.0.113.9"),
+        ("view_log", "203.0.113.9"),
         ("view_report", "203.0.113.9"),
         ("view_review", "203.0.113.9"),
     ]
@@ -124,7 +127,27 @@ def test_a_patient_looking_at_their_own_report_is_not_logged(client, patient):
 def test_a_refused_look_is_not_logged(client, cast, patient):
     client.force_login(cast["revoked_clinician"])
     client.get(reverse("tracker:patient_review", args=[patient.pk]))
+    client.get(reverse("tracker:patient_entries", args=[patient.pk]))
     assert not AccessLog.objects.exists()
+
+
+def test_a_look_at_the_entries_is_logged_with_its_period_and_shown_in_the_patients_trail(client, cast, patient):
+    client.force_login(cast["granted_clinician"])
+    response = client.get(
+        reverse("tracker:patient_entries", args=[patient.pk]),
+        {"start": "2026-01-01", "end": "2026-01-31", "severity_min": 5},
+    )
+    assert response.status_code == 200
+    look = AccessLog.objects.get(patient=patient)
+    assert (look.clinician, look.action, look.detail) == (
+        cast["granted_clinician"],
+        "view_log",
+        "1 Jan 2026 to 31 Jan 2026",
+    )
+    client.force_login(patient)
+    trail = client.get(reverse("tracker:sharing")).content.decode()
+    assert "Opened the log" in trail
+    assert "Dr Granted" in trail
 
 
 def test_the_access_log_cannot_be_changed_or_deleted(cast, patient):

@@ -673,10 +673,13 @@ def assert_new_episodes_are_shown_escaped(client: Client, patient: User, before:
         assert_shown_escaped(client.get(f"/episodes/{episode.uuid}/"), *texts)
         if clinician is not None and has_payload(*texts):
             reviewer = signed_in(clinician)
-            # The review shows each cramp's notes (not the medication taken for it), for the day it was on.
+            # The page of entries shows each cramp's notes (and the medication taken for it), for the day it was on.
             day = patient.local_day(episode.started_at).isoformat()
-            review = reviewer.get(f"/clinic/patients/{patient.pk}/", {"start": day, "end": day})
-            assert_shown_escaped(review, episode.notes)
+            entries = reviewer.get(f"/clinic/patients/{patient.pk}/entries/", {"start": day, "end": day})
+            assert_shown_escaped(entries, *texts)
+            assert (
+                checked(reviewer.get(f"/clinic/patients/{patient.pk}/", {"start": day, "end": day})).status_code == 200
+            )
             # The visit report lists cramps without their notes: it must only never show them raw.
             assert checked(reviewer.get(f"/clinic/patients/{patient.pk}/report/")).status_code == 200
 
@@ -947,6 +950,11 @@ NOTE_FIELDS = {
         st.sampled_from(["", Ref("own_episode")]),
         st.sampled_from([Ref("other_episode"), Ref("random_uuid"), "not-a-uuid"]),
     ),
+    # The page the note was written on: a note from the page of entries goes back there (never off the site).
+    "next": field(
+        st.sampled_from(["", "/clinic/", "/episodes/?page=2"]),
+        st.sampled_from(["https://evil.example/", "//evil.example/", "/\\evil.example/", "javascript:alert(1)"]),
+    ),
 }
 
 
@@ -965,7 +973,9 @@ def test_a_granted_clinicians_notes_never_fail_and_are_shown_escaped_to_both(
         assert_record_keeps_its_rules(patient)
         for note in new_rows(ClinicianNote, before, patient=patient):
             assert note.author_id == clinician.pk
-            assert_shown_escaped(client.get(f"/clinic/patients/{patient.pk}/"), note.text)
+            # A note on an entry is shown in its row, on the page of entries; a note on the patient on the review.
+            clinic_page = f"/clinic/patients/{patient.pk}/{'entries/' if note.episode else ''}"
+            assert_shown_escaped(client.get(clinic_page), note.text)
             page = f"/episodes/{note.episode.uuid}/" if note.episode else "/sharing/"
             assert_shown_escaped(signed_in(patient).get(page), note.text)
 
@@ -1439,9 +1449,10 @@ def test_names_with_bidi_controls_never_fail_and_are_isolated_from_our_words(
         assert_isolated(client.get(f"/care/patients/{patient.pk}/"), patient_name)
         client.force_login(clinician)
         assert_isolated(client.get("/clinic/"), patient_name)
-        review = client.get(f"/clinic/patients/{patient.pk}/")
+        assert_isolated(client.get(f"/clinic/patients/{patient.pk}/"), patient_name)
+        entries = client.get(f"/clinic/patients/{patient.pk}/entries/")
         for name in (patient_name, caregiver_name, clinician_name):
-            assert_isolated(review, name)
+            assert_isolated(entries, name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1483,6 +1494,7 @@ ROLE_GATES = {"/sharing/{}/end/": "patient", "/clinic/patients/{}/notes/": "clin
             "/profile/medications/{}/",
             "/sharing/{}/end/",
             "/clinic/patients/{}/",
+            "/clinic/patients/{}/entries/",
             "/clinic/patients/{}/report/",
             "/clinic/patients/{}/notes/",
             "/clinic/patients/{}/export.csv",

@@ -216,9 +216,12 @@ class TestRightToLeftOverridesInNames:
         listing = client.get(reverse("tracker:clinic")).content.decode()
         assert_isolated(listing, patient.full_name)
         review = client.get(reverse("tracker:patient_review", args=[patient.pk])).content.decode()
-        for name in (patient.full_name, caregiver.full_name, clinician.full_name):
-            assert_isolated(review, name)
+        assert_isolated(review, patient.full_name)
         assert f"<title>\u2068{escape(patient.full_name)}\u2069: review" in review
+        entries = client.get(reverse("tracker:patient_entries", args=[patient.pk])).content.decode()
+        for name in (patient.full_name, caregiver.full_name, clinician.full_name):
+            assert_isolated(entries, name)
+        assert f"<title>\u2068{escape(patient.full_name)}\u2069: entries" in entries
         report = client.get(reverse("tracker:report", args=[patient.pk])).content.decode()
         assert_isolated(report, patient.full_name)
 

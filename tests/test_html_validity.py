@@ -110,6 +110,7 @@ def pages_of(cast) -> dict[str, list[str]]:
             reverse("tracker:clinic"),
             reverse("tracker:accept"),
             reverse("tracker:patient_review", args=[patient.pk]),
+            reverse("tracker:patient_entries", args=[patient.pk]),
             reverse("tracker:report", args=[patient.pk]),
         ],
         "caregiver": [

@@ -442,7 +442,7 @@ class TestPrivacy:
         grant_access(patient, clinician)
         client.force_login(clinician)
         for url in (
-            reverse("tracker:patient_review", args=[patient.pk]),
+            reverse("tracker:patient_entries", args=[patient.pk]),
             reverse("tracker:report", args=[patient.pk]),
         ):
             html = client.get(url).content.decode()

@@ -107,9 +107,21 @@ def review_entry(hostile_entry, **fields):
     return entry
 
 
-def review_rows(entries, note_url="", request=None):
-    context = {"episodes": entries, "note_url": note_url, "note_max_length": 2000}
+def review_rows(entries, note_url="", request=None, back=""):
+    context = {"episodes": entries, "note_url": note_url, "back": back, "note_max_length": 2000}
     return render_to_string("clinic/review_rows.html", context, request=request, using="jinja2")
+
+
+def test_a_rows_note_form_comes_back_to_its_page_with_the_address_escaped(hostile_entry):
+    entry = review_entry(hostile_entry)
+    back = '/clinic/patients/1/entries/?kind="><script>&page=2'
+    with timezone.override(entry.patient.zone):
+        html = str(review_rows([entry], "/clinic/patients/1/notes/", RequestFactory().get("/"), back))
+    assert (
+        '<input type="hidden" name="next" value="/clinic/patients/1/entries/?kind=&#34;&gt;&lt;script&gt;&amp;page=2">'
+        in html
+    )
+    assert 'name="next"' not in str(review_rows([entry], "/clinic/patients/1/notes/", RequestFactory().get("/")))
 
 
 def clinic_rows(patients, today):

@@ -218,10 +218,10 @@ class TestShownInItsZone:
         assert f"{recent.local_started_at:%H:%M}<" in html
         assert "(America/New_York)" not in html
 
-    def test_the_clinician_s_review_shows_03_10_with_its_zone(self, client, patient, clinician, night_cramp):
+    def test_the_clinician_s_entries_page_shows_03_10_with_its_zone(self, client, patient, clinician, night_cramp):
         grant_access(patient, clinician)
         client.force_login(clinician)
-        assert NIGHT_CRAMP in html_of(client.get(reverse("tracker:patient_review", args=[patient.pk])))
+        assert NIGHT_CRAMP in html_of(client.get(reverse("tracker:patient_entries", args=[patient.pk])))
 
     def test_the_caregiver_s_log_shows_03_10_with_its_zone(self, client, patient, night_cramp):
         caregiver = CaregiverFactory()

@@ -177,7 +177,7 @@ class TestShownAsUnknown:
         html = signed_in.get(reverse("tracker:episode_detail", args=[episode.uuid])).content.decode()
         assert re.search(rf"<dt[^>]*>Woke me from sleep</dt>\s*<dd[^>]*>{shown}</dd>", html)
 
-    @pytest.mark.parametrize("page", ["tracker:patient_review", "tracker:report"])
+    @pytest.mark.parametrize("page", ["tracker:patient_entries", "tracker:report"])
     def test_the_clinicians_table_says_not_recorded_for_unknown_and_no_for_no(self, client, clinician, patient, page):
         grant_access(patient, clinician)
         log(patient, timezone.now() - dt.timedelta(days=2), notes="Unanswered one")

@@ -62,6 +62,7 @@ urlpatterns = [
     path("clinic/", clinic.clinic, name="clinic"),
     path("clinic/accept/", clinic.accept, name="accept"),
     path("clinic/patients/<int:patient_id>/", clinic.patient_review, name="patient_review"),
+    path("clinic/patients/<int:patient_id>/entries/", clinic.patient_entries, name="patient_entries"),
     path("clinic/patients/<int:patient_id>/notes/", clinic.note_new, name="note_new"),
     path("clinic/patients/<int:patient_id>/report/", clinic.report, name="report"),
     path("clinic/patients/<int:patient_id>/export.csv", clinic.export_csv, name="export_csv"),

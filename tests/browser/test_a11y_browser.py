@@ -124,7 +124,12 @@ OTHER_PATIENT_PATHS = ["/profile/", "/profile/words/", "/import/", "/account/del
 
 
 def clinician_paths(patient) -> list[str]:
-    return ["/clinic/", f"/clinic/patients/{patient.pk}/", f"/clinic/patients/{patient.pk}/report/"]
+    return [
+        "/clinic/",
+        f"/clinic/patients/{patient.pk}/",
+        f"/clinic/patients/{patient.pk}/entries/",
+        f"/clinic/patients/{patient.pk}/report/",
+    ]
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

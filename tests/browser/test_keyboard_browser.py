@@ -5,8 +5,6 @@ must be visible (a solid outline on the element, or on the label drawn for a vis
 The patient's journey runs on a phone-sized page: one thumb, or a switch or keyboard paired with the phone.
 """
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
@@ -177,9 +175,14 @@ def test_clinician_reviews_a_patient_and_leaves_a_note_with_the_keyboard_only(pa
     page.keyboard.press("Enter")
     expect(weekly.get_by_role("table")).to_be_visible()
 
-    # A note on the worst entry.
-    episodes = page.get_by_role("region", name=re.compile(r"^Episodes from"))
-    worst = episodes.get_by_role("row").filter(has_text="8 out of 10")
+    # The entries, on their own page; a note on the worst one, and back to the same page.
+    entries = page.get_by_role("region", name="Entries")
+    expect(entries).to_contain_text("2 entries from")
+    tab_to(page, entries.get_by_role("link", name="See the entries and add notes to them"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Ada Cramp: entries from")
+    entries_url = page.url
+    worst = page.get_by_role("table").get_by_role("row").filter(has_text="8 out of 10")
     tab_to(page, worst.locator("summary"))
     page.keyboard.press("Enter")
     tab_to(page, worst.get_by_label("Note on this entry"))
@@ -187,8 +190,13 @@ def test_clinician_reviews_a_patient_and_leaves_a_note_with_the_keyboard_only(pa
     tab_to(page, worst.get_by_role("button", name="Save note"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text("Note saved")
+    expect(page).to_have_url(entries_url)
+    expect(worst).to_contain_text("Severe at night: try a stretch before bed.")
     assert ClinicianNote.objects.get(patient=patient).episode.severity == 8
 
+    tab_to(page, page.get_by_role("link", name="Back to the review"))
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Ada Cramp")
     tab_to(page, page.get_by_role("link", name="Visit report"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", level=1)).to_have_text("Cramp report: Ada Cramp")

@@ -148,15 +148,17 @@ def test_a_tally_a_caregivers_cramp_and_an_impact_check_reach_the_clinicians_rev
     expect(summary).to_contain_text(re.compile(r"Cramps, last 30 days\s*9"))
     expect(summary).to_contain_text("Too few days recorded")
     expect(clinic_page.get_by_role("region", name=re.compile(r"^Charts,"))).to_contain_text("9 cramps in 6 entries")
-    episodes = clinic_page.get_by_role("region", name=re.compile(r"^Episodes from")).get_by_role("row")
+    # The entries, on their own page: the tally with its cramps, and the caregiver's entry marked as theirs.
+    clinic_page.get_by_role("region", name="Entries").get_by_role("link", name="See the entries").click()
+    episodes = clinic_page.get_by_role("table").get_by_role("row")
     tally_row = episodes.filter(has_text=f"The night of {yesterday:%a} {day_label(yesterday)}")
     expect(tally_row).to_contain_text("4 cramps (night tally)")
     expect(tally_row).not_to_contain_text("entered by")
-
-    # The caregiver's entry is marked as theirs.
     carers_row = episodes.filter(has_text="Calf (left)")
     expect(carers_row).to_contain_text(f"{yesterday:%a} {day_label(yesterday)}, 12:00")
     expect(carers_row).to_contain_text("entered by Carl Carer (caregiver)")
+    clinic_page.get_by_role("link", name="Back to the review").click()
+    expect(clinic_page.get_by_role("heading", level=1)).to_have_text("Ada Cramp")
 
     # The impact score's trend: 8, then 6, then today's 4, in the chart and in its table.
     impact = (

@@ -72,8 +72,14 @@ def test_patient_shares_with_a_clinician_who_adds_a_note_then_revokes_and_the_cl
     clinic_page.get_by_role("table").get_by_role("link", name=patient.full_name).click()
     expect(clinic_page).to_have_url(review_url)
     review = clinic_page.url
-    episodes = clinic_page.get_by_role("region", name=re.compile(r"^Episodes from"))
-    expect(episodes.get_by_role("row")).to_have_count(2)  # the header and the one episode
+    # The one entry, on the page of entries, and back to the review.
+    entries = clinic_page.get_by_role("region", name="Entries")
+    expect(entries).to_contain_text("1 entry from")
+    entries.get_by_role("link", name="See the entries and add notes to them").click()
+    expect(clinic_page).to_have_url(re.compile(rf"/clinic/patients/{patient.pk}/entries/\?start="))
+    expect(clinic_page.get_by_role("table").get_by_role("row")).to_have_count(2)  # the header and the one episode
+    clinic_page.get_by_role("link", name="Back to the review").click()
+    expect(clinic_page).to_have_url(re.compile(rf"/clinic/patients/{patient.pk}/\?start="))
     notes = clinic_page.get_by_role("region", name="Notes on this patient")
     notes.get_by_label("Note*").fill(NOTE)
     notes.get_by_role("button", name="Add note").click()
@@ -90,10 +96,12 @@ def test_patient_shares_with_a_clinician_who_adds_a_note_then_revokes_and_the_cl
     patient_notes = patient_page.get_by_role("region", name="Notes from your clinicians")
     expect(patient_notes).to_contain_text(NOTE)
     expect(patient_notes).to_contain_text("Dr Nora Nerve")
-    # Three looks: after accepting and from the list of patients (one visit, twice), and after saving the note.
+    # Four looks at the review: after accepting and from the list of patients (one visit, twice), back from the
+    # entries, and after saving the note (a visit each: the entries and the note came between); one at the entries.
     trail = patient_page.get_by_role("region", name="Access trail").get_by_role("row").filter(has_text="Dr Nora Nerve")
-    expect(trail.filter(has_text="Opened the review")).to_have_count(2)
+    expect(trail.filter(has_text="Opened the review")).to_have_count(3)
     expect(trail.filter(has_text="Opened the review").filter(has_text="2 times")).to_have_count(1)
+    expect(trail.filter(has_text="Opened the log")).to_have_count(1)
     expect(trail.filter(has_text="Wrote a note")).to_have_count(1)
     who = patient_page.get_by_role("region", name="Who can see your log")
     expect(who).to_contain_text("Dr Nora Nerve")
@@ -123,4 +131,4 @@ def test_patient_shares_with_a_clinician_who_adds_a_note_then_revokes_and_the_cl
     assert grant.status == CareGrant.Status.REVOKED
     assert grant.ended_at is not None
     actions = sorted(AccessLog.objects.filter(patient=patient, clinician=clinician).values_list("action", flat=True))
-    assert actions == [AccessLog.Action.ADD_NOTE] + [AccessLog.Action.VIEW_REVIEW] * 3
+    assert actions == [AccessLog.Action.ADD_NOTE, AccessLog.Action.VIEW_LOG] + [AccessLog.Action.VIEW_REVIEW] * 4

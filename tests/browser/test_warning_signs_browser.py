@@ -2,6 +2,7 @@
 is shown improving in the clinic list, with their warning signs marked apart."""
 
 import datetime as dt
+import re
 
 import pytest
 from django.utils import timezone
@@ -53,6 +54,12 @@ def test_a_patient_whose_rate_halves_shows_as_improving_with_a_separate_warning_
     screenshot(page, "clinic-list")
 
     row.get_by_role("link", name="Ivy Improving").click()
+    # The review names the entry with its warning sign; its link opens the entry's row on the page of entries.
+    flagged = page.get_by_role("region", name="Entries").get_by_role("listitem")
+    expect(flagged).to_have_count(1)
+    expect(flagged).to_contain_text("Warning sign: soon")
+    flagged.get_by_role("link").click()
+    expect(page).to_have_url(re.compile(rf"/clinic/patients/{improving.pk}/entries/\?start=.*#episode-{episode.uuid}$"))
     entry_row = page.locator(f"#episode-{episode.uuid}")
     expect(entry_row).to_contain_text("Warning sign: soon")
     expect(entry_row).to_contain_text("New or increasing weakness")

@@ -1,4 +1,5 @@
-"""What the trial-grade summary compares, as the clinician chooses it."""
+"""What the review shows, as the clinician chooses it: the kind of event its charts count, and what the
+trial-grade summary compares."""
 
 import datetime as dt
 
@@ -6,10 +7,18 @@ from django import forms
 
 from crampapp.dates import when
 from tracker.clinic.trial import MAX_TITRATION_DAYS, TITRATION_DAYS, TrialChoice, step_key, step_windows
+from tracker.diary.forms.filters import EventKindFilterForm, kind_filter_field
 from tracker.fields import DiaryDateField
 from tracker.models import MedicationStep
 
 MAX_TRIAL_WINDOW_DAYS = 366
+
+
+class ReviewKindForm(EventKindFilterForm):
+    """The review's event-kind picker: its charts count cramps, and its entries of any kind, unless one is
+    chosen."""
+
+    kind = kind_filter_field()
 
 
 class TrialWindowsForm(forms.Form):

@@ -3,6 +3,7 @@ passing time changes them, so that the clinic list sorts hundreds of patients wi
 
 import datetime as dt
 import uuid
+from dataclasses import dataclass
 
 from django.db.models import (
     Case,
@@ -21,9 +22,10 @@ from django.utils import timezone
 
 from accounts.models import User
 from tracker.counting import mean_daily_worst
+from tracker.diary.selectors import episodes_filtered, table_entries
 from tracker.models import CareGrant, CheckIn, ClinicSummary, Episode, TrendDirection, times_woken_sum
 from tracker.trends import local_days_for, trend_from_days
-from tracker.warnings import contexts_for, warnings_by_patient
+from tracker.warnings import PatientContext, contexts_for, warnings_by_patient, with_warnings
 
 WINDOW_DAYS = 30
 WINDOW = dt.timedelta(days=WINDOW_DAYS)
@@ -230,3 +232,37 @@ def summary_for(patient: User) -> ClinicSummary:
         _recount([patient.pk], now)
         summary = ClinicSummary.objects.get(patient=patient)
     return summary
+
+
+@dataclass(frozen=True)
+class FlaggedEntry:
+    """An entry with warning signs (its `warning` read), and the page of the period's entries that lists it."""
+
+    entry: Episode
+    page: int
+
+
+@dataclass(frozen=True)
+class Flagged:
+    """The entries with warning signs among the period's newest `scanned` entries; `partial` when the period has
+    more entries than were read."""
+
+    entries: list[FlaggedEntry]
+    scanned: int
+    partial: bool
+
+
+def flagged_entries(
+    patient: User, start: dt.date, end: dt.date, context: PatientContext, *, per_page: int, scan: int
+) -> Flagged:
+    """The entries of the patient's local days start..end, of every kind, that carry warning signs, newest first,
+    among the period's newest `scan` entries (so that the review's time does not grow with the period), each with
+    the page that lists it among the period's entries, `per_page` a page: the entries, then their places and
+    terms in one statement (table_entries); the rules (tracker.warnings) read them in Python."""
+    newest = list(episodes_filtered(patient, date_from=start, date_to=end)[: scan + 1])
+    entries = with_warnings(patient, table_entries(patient, newest[:scan]), context)
+    return Flagged(
+        entries=[FlaggedEntry(entry, index // per_page + 1) for index, entry in enumerate(entries) if entry.warning],
+        scanned=len(entries),
+        partial=len(newest) > scan,
+    )

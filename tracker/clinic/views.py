@@ -5,10 +5,12 @@ import datetime as dt
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Page, Paginator
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import clinician_required
@@ -16,12 +18,13 @@ from accounts.names import isolated
 from crampapp.dates import when
 from crampapp.replica import reads_from_replica
 from questionnaires import selectors as questionnaires
-from tracker.clinic.review import clinic_patients, summary_for
+from tracker.clinic.forms import ReviewKindForm
+from tracker.clinic.review import clinic_patients, flagged_entries, summary_for
 from tracker.clinic.trial import trial_summary
 from tracker.clinic.trial_windows import TrialSection, trial_windows
 from tracker.clinic.visit_report import visit_report
 from tracker.diary.forms import EpisodeFilterForm
-from tracker.diary.selectors import CountedPaginator, episodes_filtered, table_entries
+from tracker.diary.selectors import episodes_filtered, table_entries
 from tracker.insights.charts import charts_for
 from tracker.insights.factors import factors_for
 from tracker.insights.figures import (
@@ -37,12 +40,16 @@ from tracker.portability.csv_export import csv_lines
 from tracker.sharing.access import access_patient
 from tracker.sharing.forms import AcceptInvitationForm, NoteForm
 from tracker.sharing.services import access_log_record, invitation_accept, note_add
-from tracker.warnings import PatientContext, contexts_for, with_warnings
+from tracker.warnings import contexts_for, with_warnings
 
 PATIENTS_PER_PAGE = 25
 # Twenty rows, each with its own note form: a phone draws the page quickly (Lighthouse, README).
 EPISODES_PER_PAGE = 20
 DEFAULT_REVIEW_DAYS = 90
+# The review names the newest entries with warning signs among the period's newest three pages of entries (its
+# time does not grow with the period); the entries page lists every entry with its signs.
+FLAGGED_SHOWN = 5
+FLAGGED_SCAN = 3 * EPISODES_PER_PAGE
 
 
 @reads_from_replica
@@ -93,49 +100,25 @@ def _logged_period(request: HttpRequest, patient, action: str):
     return period_form, start, end
 
 
-# The review table's filters that narrow it beyond the charts' period and event kind.
-NARROWING_FILTERS = {"severity_min", "severity_max", "location"}
-
-
-def _entry_page(request: HttpRequest, patient, episodes, filters: dict, insights, context: PatientContext) -> Page:
-    """The page of the review's table, its entries with their places, terms and notes. It counts the period's
-    entries that the charts read already, unless a filter narrows the table further."""
-    if NARROWING_FILTERS & filters.keys():
-        paginator = Paginator(episodes, EPISODES_PER_PAGE)
-    else:
-        paginator = CountedPaginator(episodes, EPISODES_PER_PAGE, insights.entry_count)
-    page = paginator.get_page(request.GET.get("page"))
-    page.object_list = with_warnings(patient, table_entries(patient, page.object_list), context)
-    return page
-
-
 @reads_from_replica
 @login_required
 @require_safe
 def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
     patient = access_patient(request.user, patient_id)
     period_form, start, end = _logged_period(request, patient, AccessLog.Action.VIEW_REVIEW)
-    filter_form = EpisodeFilterForm(request.GET or None, patient=patient)
-    filters = {**filter_form.filters(), "date_from": start, "date_to": end}
-    query = request.GET.copy()
-    query.pop("page", None)
+    kind_form = ReviewKindForm(request.GET or None)
+    kind = kind_form.chosen_kind()
     today = patient.today()
     medications = medications_with_steps(patient)
     courses = medication_courses(patient, today, medications)
     steps = course_steps(courses)
     trial_form, choice = trial_windows(request, today, steps)
     insights = insights_for(
-        patient,
-        start,
-        end,
-        today,
-        kind=filters.get("kind", ""),
-        courses=courses,
-        also=[choice.baseline, choice.treatment],
+        patient, start, end, today, kind=kind, courses=courses, also=[choice.baseline, choice.treatment]
     )
     trial = trial_summary(patient, choice, steps, days=insights.days)
-    episodes = episodes_filtered(patient, **filters).for_table()
     patient_context = contexts_for([patient], medications)[patient.pk]
+    flagged = flagged_entries(patient, start, end, patient_context, per_page=EPISODES_PER_PAGE, scan=FLAGGED_SCAN)
     context = {
         "patient": patient,
         "insights": insights,
@@ -144,11 +127,13 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
         "questionnaires": questionnaires.summary_for(patient, start, end),
         "trial": TrialSection(form=trial_form, summary=trial),
         "period_form": period_form,
-        "filter_form": filter_form,
+        "kind_form": kind_form,
+        "kind": kind,
         "start": start,
         "end": end,
-        "page": _entry_page(request, patient, episodes, filters, insights, patient_context),
-        "query": query.urlencode(),
+        "flagged": flagged.entries[:FLAGGED_SHOWN],
+        "flagged_count": len(flagged.entries),
+        "flagged_scan": flagged,
         "conditions": patient_context.condition_labels,
         "medications": medications,
         "notes": ClinicianNote.objects.filter(patient=patient, episode=None).select_related("author")[:20],
@@ -156,6 +141,48 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
         "note_max_length": MAX_NOTES_LENGTH,
     }
     return render(request, "clinic/patient_review.html", context)
+
+
+@reads_from_replica
+@login_required
+@require_safe
+def patient_entries(request: HttpRequest, patient_id: int) -> HttpResponse:
+    """The review's entry table on its own page: the period's entries, narrowed by severity, place and kind,
+    twenty a page, each with the clinicians' notes on it and, for a clinician, a form to add one."""
+    patient = access_patient(request.user, patient_id)
+    period_form, start, end = _logged_period(request, patient, AccessLog.Action.VIEW_LOG)
+    filter_form = EpisodeFilterForm(request.GET or None, patient=patient)
+    filters = {**filter_form.filters(), "date_from": start, "date_to": end}
+    page = Paginator(episodes_filtered(patient, **filters).for_table(), EPISODES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    page.object_list = with_warnings(patient, table_entries(patient, page.object_list))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "patient": patient,
+        "period_form": period_form,
+        "filter_form": filter_form,
+        "kind": filters.get("kind", ""),
+        "start": start,
+        "end": end,
+        "page": page,
+        "query": query.urlencode(),
+        "note_max_length": MAX_NOTES_LENGTH,
+    }
+    return render(request, "clinic/patient_entries.html", context)
+
+
+def _way_back(request: HttpRequest, patient) -> str:
+    """Where a note's form was (`next`: the entries page, with its filters and page), if it is a path on this
+    site; else the review."""
+    back = request.POST.get("next", "")
+    on_site = url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if on_site and back.startswith("/"):
+        return back
+    return reverse("tracker:patient_review", args=[patient.pk])
 
 
 @clinician_required
@@ -166,13 +193,13 @@ def note_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     if not form.is_valid():
         for field, errors in form.errors.items():
             messages.error(request, f"The note was not saved: {' '.join(errors)}" if field == "text" else errors[0])
-        return redirect("tracker:patient_review", patient_id=patient.pk)
+        return redirect(_way_back(request, patient))
     episode = None
     if form.cleaned_data["episode"]:
         episode = Episode.objects.for_patient(patient).filter(uuid=form.cleaned_data["episode"]).first()
         if episode is None:
             messages.error(request, "The note was not saved: that entry is not in this patient's log.")
-            return redirect("tracker:patient_review", patient_id=patient.pk)
+            return redirect(_way_back(request, patient))
     try:
         note_add(author=request.user, patient=patient, text=form.cleaned_data["text"], episode=episode)
     except ValidationError as error:
@@ -180,7 +207,7 @@ def note_new(request: HttpRequest, patient_id: int) -> HttpResponse:
     else:
         access_log_record(request=request, patient=patient, action=AccessLog.Action.ADD_NOTE)
         messages.success(request, "Note saved. The patient can read it.")
-    return redirect("tracker:patient_review", patient_id=patient.pk)
+    return redirect(_way_back(request, patient))
 
 
 @reads_from_replica
