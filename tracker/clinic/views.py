@@ -10,12 +10,12 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import clinician_required
 from accounts.names import isolated
 from crampapp.dates import when
+from crampapp.redirects import path_on_this_site
 from crampapp.replica import reads_from_replica
 from questionnaires import selectors as questionnaires
 from tracker.clinic.forms import ReviewKindForm
@@ -176,13 +176,9 @@ def patient_entries(request: HttpRequest, patient_id: int) -> HttpResponse:
 def _way_back(request: HttpRequest, patient) -> str:
     """Where a note's form was (`next`: the entries page, with its filters and page), if it is a path on this
     site; else the review."""
-    back = request.POST.get("next", "")
-    on_site = url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    return path_on_this_site(request, request.POST.get("next", "")) or reverse(
+        "tracker:patient_review", args=[patient.pk]
     )
-    if on_site and back.startswith("/"):
-        return back
-    return reverse("tracker:patient_review", args=[patient.pk])
 
 
 @clinician_required

@@ -6,10 +6,10 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import patient_required
+from crampapp.redirects import path_on_this_site
 from tracker.diary.forms import OwnWordForm, add_service_error
 from tracker.diary.selectors import own_word_lists
 from tracker.diary.services import MAX_OWN_WORDS, OWN_WORD_NAMES, own_word_add, own_word_rename, own_word_set_active
@@ -18,11 +18,7 @@ from tracker.sharing.access import access_own_word
 
 def _way_back(request: HttpRequest) -> str:
     """The page the patient came from to add a word (`next`, a path on this site), or ""."""
-    back = request.GET.get("next", "")
-    allowed = url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    )
-    return back if allowed and back.startswith("/") else ""
+    return path_on_this_site(request, request.GET.get("next", ""))
 
 
 @patient_required
