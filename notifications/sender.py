@@ -30,7 +30,7 @@ from pywebpush import WebPushException, webpush
 
 from accounts.models import User
 from tracker.diary.reminders import checkin_reminders_due, claim_reminder_day, release_reminder_day, reminder_profiles
-from tracker.models import Medication, PatientProfile
+from tracker.models import Medication
 
 from .models import MedicationReminder, PushSettings, PushSubscription
 from .selectors import patients_with_checkin_push
@@ -143,27 +143,44 @@ def _seconds_until(moment: dt.datetime, local_now: dt.datetime) -> int:
     return max(MIN_TTL_SECONDS, int((moment - local_now).total_seconds()))
 
 
+def _send_due(due, now: dt.datetime, *, claim, release, ends, message, urgency: str, session) -> int:
+    """Send each due reminder (a profile's check-in or a medicine's; each has its `patient`) once on the patient's
+    local day: none in their quiet hours, none for a day another run claimed first, and the day given back when no
+    device took it. The notification lives until `ends(item, day)`. Returns how many went."""
+    _with_devices([item.patient for item in due])
+    sent = 0
+    for item in due:
+        patient = item.patient
+        local_now = now.astimezone(patient.zone)
+        day = local_now.date()
+        if _is_quiet(patient, local_now.time()) or not claim(item, day):
+            continue
+        ttl = _seconds_until(ends(item, day), local_now)
+        if _push_to(patient, message(item, day), ttl=ttl, urgency=urgency, session=session):
+            sent += 1
+        else:
+            release(item, day)
+    return sent
+
+
 def send_checkin_pushes(now: dt.datetime, *, session: requests.Session) -> int:
-    """Send the check-in reminders due at `now`; returns how many patients got one."""
+    """Send the check-in reminders due at `now`, each until the patient's midnight; returns how many patients got
+    one."""
     profiles = (
         reminder_profiles().filter(patient__in=patients_with_checkin_push()).select_related("patient__push_settings")
     )
-    due: list[PatientProfile] = checkin_reminders_due(now, profiles)
-    _with_devices([profile.patient for profile in due])
-    sent = 0
-    for profile in due:
-        patient = profile.patient
-        local_now = now.astimezone(patient.zone)
-        day = local_now.date()
-        if _is_quiet(patient, local_now.time()) or not claim_reminder_day(profile=profile, day=day):
-            continue
-        midnight = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=patient.zone)
-        ttl = _seconds_until(midnight, local_now)
-        if _push_to(patient, checkin_message(day), ttl=ttl, urgency="normal", session=session):
-            sent += 1
-        else:
-            release_reminder_day(profile=profile, day=day)
-    return sent
+    return _send_due(
+        checkin_reminders_due(now, profiles),
+        now,
+        claim=lambda profile, day: claim_reminder_day(profile=profile, day=day),
+        release=lambda profile, day: release_reminder_day(profile=profile, day=day),
+        ends=lambda profile, day: dt.datetime.combine(
+            day + dt.timedelta(days=1), dt.time.min, tzinfo=profile.patient.zone
+        ),
+        message=lambda profile, day: checkin_message(day),
+        urgency="normal",
+        session=session,
+    )
 
 
 def medication_reminders_due(now: dt.datetime) -> list[MedicationReminder]:
@@ -207,23 +224,20 @@ def release_medication_day(*, reminder: MedicationReminder, day: dt.date) -> Non
 
 
 def send_medication_pushes(now: dt.datetime, *, session: requests.Session) -> int:
-    """Send the medicine reminders due at `now`; returns how many went."""
-    due = medication_reminders_due(now)
-    _with_devices([reminder.patient for reminder in due])
-    sent = 0
-    for reminder in due:
-        patient = reminder.patient
-        local_now = now.astimezone(patient.zone)
-        day = local_now.date()
-        if _is_quiet(patient, local_now.time()) or not claim_medication_day(reminder=reminder, day=day):
-            continue
-        window_end = dt.datetime.combine(day, reminder.time_of_day, tzinfo=patient.zone) + MEDICATION_WINDOW
-        ttl = _seconds_until(window_end, local_now)
-        if _push_to(patient, medication_message(reminder), ttl=ttl, urgency="high", session=session):
-            sent += 1
-        else:
-            release_medication_day(reminder=reminder, day=day)
-    return sent
+    """Send the medicine reminders due at `now`, each until MEDICATION_WINDOW after its time; returns how many
+    went."""
+    return _send_due(
+        medication_reminders_due(now),
+        now,
+        claim=lambda reminder, day: claim_medication_day(reminder=reminder, day=day),
+        release=lambda reminder, day: release_medication_day(reminder=reminder, day=day),
+        ends=lambda reminder, day: (
+            dt.datetime.combine(day, reminder.time_of_day, tzinfo=reminder.patient.zone) + MEDICATION_WINDOW
+        ),
+        message=lambda reminder, day: medication_message(reminder),
+        urgency="high",
+        session=session,
+    )
 
 
 @dataclass(frozen=True)
