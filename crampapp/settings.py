@@ -83,8 +83,6 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
-    "crispy_forms",
-    "crispy_bootstrap5",
     "csp",
     "accounts",
     "education",
@@ -144,7 +142,7 @@ TEMPLATES = [
 ]
 
 # Form widgets are drawn with Jinja2 where Django ships their templates for it (see crampapp.renderers).
-FORM_RENDERER = "crampapp.renderers.WidgetRenderer"
+FORM_RENDERER = "crampapp.renderers.FormRenderer"
 
 # Database: SQLite in the project folder unless DATABASE_URL names another one.
 # PostgreSQL connections are kept open between requests and checked before reuse.
@@ -332,8 +330,6 @@ STORAGES = {
 WHITENOISE_ROOT = BASE_DIR / "pwa"
 WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
 
-CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
-CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # Security headers. The policy allows no inline script or style anywhere.
 CONTENT_SECURITY_POLICY = {

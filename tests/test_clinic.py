@@ -394,14 +394,14 @@ class TestReviewNotes:
         html = client.get(reverse("tracker:patient_review", args=[patient.pk])).content.decode()
         form = html.split(f'<form method="post" action="{reverse("tracker:note_new", args=[patient.pk])}"')[-1]
         form = " ".join(form.split("</form>")[0].split())
-        assert '<label for="id_text" class="form-label requiredField"> Note<span class="asteriskField">*</span>' in form
+        assert '<label for="id_text" class="form-label requiredField">Note<span class="asteriskField">*</span>' in form
         textarea = re.search(r"<textarea [^>]*>", form)[0]
         for attribute in (
             'name="text"',
             'id="id_text"',
             'maxlength="2000"',
             "required",
-            'class="textarea form-control"',
+            'class="form-control"',
         ):
             assert attribute in textarea
         assert 'aria-describedby="id_text_helptext"' in textarea

@@ -1,11 +1,10 @@
-"""Filter bars and one-field forms are drawn by crispy's Bootstrap 5 field template like every other form: each field
-with its label, the place list read once and escaped, and an error tied to its field."""
+"""Filter bars and one-field forms are drawn by the one field template like every other form (crampapp.renderers):
+each field with its label, the place list read once and escaped, and an error tied to its field."""
 
 import datetime as dt
 from html.parser import HTMLParser
 
 import pytest
-from crispy_forms.utils import render_crispy_form
 from django import forms
 from django.urls import reverse
 
@@ -118,7 +117,7 @@ def test_the_diary_date_field_draws_a_date_picker_with_an_iso_date():
     class Form(forms.Form):
         day = DiaryDateField(label="Day")
 
-    page = Fields(render_crispy_form(Form(initial={"day": dt.date(2026, 11, 26)})))
+    page = Fields(str(Form(initial={"day": dt.date(2026, 11, 26)})))
     attrs = page.fields["id_day"]
     assert (attrs["type"], attrs["value"], attrs["name"]) == ("date", "2026-11-26", "day")
     assert "required" in attrs
