@@ -345,7 +345,7 @@ class TestEntryNotes:
         for entry in entries:
             row = html.split(f'<tr id="episode-{entry.uuid}">')[1].split("</tr>")[0]
             assert f'<form method="post" action="{note_url}">' in row
-            # Each form carries its own masking of the session's token (Django masks it anew every time).
+            # Each form carries the session's token, masked once for the page.
             assert re.search(r'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]+">', row)
             assert f'<input type="hidden" name="episode" value="{entry.uuid}">' in row
             assert '<input type="hidden" name="next" value="/clinic/patients/' in row
