@@ -32,18 +32,22 @@ class BootstrapBoundField(BoundField):
         widget = widget or self.field.widget
         if widget.is_hidden:
             return attrs
-        if self.kind == "choices":
-            # A list drawn as buttons (the chips) keeps its own class.
-            classes = [widget.attrs.get("class") or "form-check-input"]
-        else:
-            classes = [widget.attrs.get("class", ""), BOOTSTRAP_CLASSES[self.kind]]
+        classes = widget.attrs.get("class", "").split()
+        # A list of choices drawn as buttons (the chips) keeps its own class.
+        if not (classes and self.kind == "choices") and BOOTSTRAP_CLASSES[self.kind] not in classes:
+            classes.append(BOOTSTRAP_CLASSES[self.kind])
         if self.errors:
             classes.append("is-invalid")
-        attrs["class"] = " ".join(name for name in classes if name)
+        attrs["class"] = " ".join(classes)
         return attrs
 
 
-BOOTSTRAP_CLASSES = {"checkbox": "form-check-input", "select": "form-select", "input": "form-control"}
+BOOTSTRAP_CLASSES = {
+    "choices": "form-check-input",
+    "checkbox": "form-check-input",
+    "select": "form-select",
+    "input": "form-control",
+}
 
 
 class FormRenderer(Jinja2):

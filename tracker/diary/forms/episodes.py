@@ -209,7 +209,7 @@ class QuickLogForm(EpisodeFormBase):
     """Severity, and the time if it was not just now; where is optional, the rest can follow later."""
 
     started_at = LocalDateTimeField(label="When did it start?", required=False, help_text="Leave as is for now.")
-    location = LocationSideField(label="Where? (optional)", widget=forms.Select(attrs={"class": "form-select"}))
+    location = LocationSideField(label="Where? (optional)")
 
     def clean_started_at(self):
         if self.cleaned_data.get("started_at") is None:

@@ -70,7 +70,7 @@ class TallyForm(OverlapAnswerMixin, forms.Form):
         min_value=1,
         max_value=MAX_TALLY_CRAMPS,
         error_messages=COUNT_ERRORS,
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "form-control form-control-lg count-input"}),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "form-control-lg count-input"}),
     )
     overlap = overlap_field()
     overlap_key = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -92,7 +92,7 @@ class TallyForm(OverlapAnswerMixin, forms.Form):
         max_value=MAX_TALLY_CRAMPS,
         error_messages=WOKEN_ERRORS,
         help_text="For a night. Leave empty if you do not know.",
-        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "form-control form-control-lg count-input"}),
+        widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "form-control-lg count-input"}),
     )
     event_kind = event_kind_field()
     notes = forms.CharField(
