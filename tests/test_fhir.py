@@ -55,10 +55,17 @@ MCODE_LATERALITY = (
     "HL7 mCODE STU4 LateralityQualifierVS, https://hl7.org/fhir/us/mcode/ValueSet-mcode-laterality-qualifier-vs.html"
 )
 R4 = "https://hl7.org/fhir/R4/"
+IPS_PROBLEMS = (
+    "HL7 IPS ValueSet Problems - SNOMED CT IPS Free Set 1.1.0 (SNOMED CT 20220731), "
+    "https://hl7.org/fhir/uv/ips/ValueSet-problems-snomed-ct-ips-free-set.html "
+    "(github.com/HL7/fhir-ips input/fsh/valuesets/ProblemsSnomedCtIpsFreeSet.fsh at 57c3299)"
+)
 
 # Every code the export uses: (code system, code) -> (display as published, where it is published).
 CODE_TABLE = {
     (SNOMED, "55300003"): ("Cramp (finding)", f"{IG_INDEX}; ValueSet CommonSymptomCodes"),
+    (SNOMED, "45352006"): ("Spasm", IPS_PROBLEMS),
+    (SNOMED, "82470000"): ("Muscle fasciculation", IPS_PROBLEMS),
     (SNOMED, "53840002"): ("Calf of leg", DICOM_BODY_PARTS),
     (SNOMED, "56459004"): ("Foot", DICOM_BODY_PARTS),
     (SNOMED, "77568009"): ("Back", DICOM_BODY_PARTS),
@@ -455,11 +462,11 @@ class TestSymptoms:
 
     def test_a_spasm_and_a_twitch_are_not_cramps_and_carry_no_pain_score_code(self, client, patient, record):
         observations = by_id(json.loads(exported(client, patient)))
-        for name, words in (("spasm", "spasm"), ("twitch", "fasciculations")):
+        for name, words, code in (("spasm", "spasm", "45352006"), ("twitch", "fasciculations", "82470000")):
             observation = observations[str(record[name].uuid)]
             assert observation["category"][0]["coding"][0]["code"] == "symptom"
             assert observation["code"]["coding"][0]["code"] == "75325-1"
-            assert "55300003" not in json.dumps(observation["valueCodeableConcept"])
+            assert [coding["code"] for coding in observation["valueCodeableConcept"]["coding"]] == [code]
             assert words in observation["valueCodeableConcept"]["text"]
             assert "72514-3" not in json.dumps(observation)
             [severity] = components(observation, LOINC, "64750-3")

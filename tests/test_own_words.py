@@ -5,6 +5,7 @@ signs."""
 import datetime as dt
 import io
 import json
+import re
 import uuid
 
 import pytest
@@ -397,6 +398,31 @@ class TestLogging:
         with django_assert_num_queries(18):
             response = client.post(NEW_URL, entry)
         assert response.status_code == 302
+
+    def test_the_quick_log_offers_the_patients_own_places_last_and_refuses_anothers(
+        self, client, patient, other_patient, words
+    ):
+        client.force_login(patient)
+        dashboard = client.get(reverse("tracker:dashboard")).content.decode()
+        options = re.findall(r'<option value="(\d+:\w+)">([^<]*)</option>', dashboard.split('name="location"')[1])
+        jaw = words["location"].pk
+        assert options[-3:] == [
+            (f"{jaw}:left", "Jaw, left"),
+            (f"{jaw}:right", "Jaw, right"),
+            (f"{jaw}:both", "Jaw, both sides"),
+        ]
+        quick = reverse("tracker:episode_new") + "?mode=quick"
+        client.post(
+            quick, {"client_id": str(uuid.uuid4()), "severity": "5", "location": f"{words['location'].pk}:left"}
+        )
+        assert [place.label for place in Episode.objects.get(patient=patient).places] == ["Jaw (left)"]
+        theirs = own_word(other_patient, "location", "Elbow")
+        response = client.post(
+            quick, {"client_id": str(uuid.uuid4()), "severity": "5", "location": f"{theirs.pk}:left"}
+        )
+        assert response.status_code == 200
+        assert "Choose a place from the list." in response.content.decode()
+        assert Episode.objects.filter(patient=patient).count() == 1
 
 
 class TestPrivacy:

@@ -83,11 +83,13 @@ OTHER_EVENT = _concept(SYMPTOM_IG_CODES, "OTHEREVENT", "Other Events", "Activity
 # only; a twitch or a spasm can be painless, so its rating travels under our own words.
 PAIN_SCORE = _concept(LOINC, "72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported")
 CRAMP = _concept(SNOMED, "55300003", "Cramp (finding)", "Muscle cramp")
-# No published source for the SNOMED CT concepts of spasm and of fasciculation was at hand: they travel as
-# the patient's words, in the guide's pattern (valueCodeableConcept.text), until a sourced code is added here.
+# Spasm and fasciculation as HL7's IPS problem list publishes them (SNOMED CT preferred terms); the text keeps
+# the patient's own words. "Not sure" has no concept: it travels as words only.
 EVENT_KIND_VALUES = {
-    EventKind.SPASM: {"text": "Muscle spasm or stiffness (as the patient described it)"},
-    EventKind.TWITCH: {"text": "Muscle twitching, fasciculations (as the patient described it)"},
+    EventKind.SPASM: _concept(SNOMED, "45352006", "Spasm", "Muscle spasm or stiffness (as the patient described it)"),
+    EventKind.TWITCH: _concept(
+        SNOMED, "82470000", "Muscle fasciculation", "Muscle twitching, fasciculations (as the patient described it)"
+    ),
     EventKind.UNSURE: {"text": "Cramp, spasm or twitch: the patient was not sure"},
 }
 # How a tally's number is counted, by kind: (unit in words, UCUM annotation).

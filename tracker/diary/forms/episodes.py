@@ -167,27 +167,33 @@ class EpisodeFormBase(OverlapAnswerMixin, forms.Form):
 
 
 class LocationSideChoices(BaseChoiceIterator):
-    """Each body location with each side, read once per form (Django's callable choices query at every use)."""
+    """Each offered place with each side, read once per form (Django's callable choices query at every use)."""
 
-    def __init__(self):
-        self.choices = None
+    def __init__(self, places):
+        self.places, self.choices = places, None
 
     def __iter__(self):
         if self.choices is None:
-            places = vocabulary("location")
             self.choices = [("", "Not now")] + [
                 (f"{place.pk}:{side}", f"{place.label}, {label.lower()}")
-                for place in places
+                for place in self.places
                 for side, label in Side.choices
             ]
         yield from self.choices
 
 
 class LocationSideField(forms.ChoiceField):
-    """One body location with its side, posted as "<term id>:<side>"; cleaned to a LocationChoice or None."""
+    """One body location with its side, posted as "<term id>:<side>"; cleaned to a LocationChoice or None. It
+    offers the shared places until told the patient's (offer())."""
 
     def __init__(self, **kwargs):
-        super().__init__(choices=LocationSideChoices(), required=False, **kwargs)
+        self.places = vocabulary("location")
+        super().__init__(choices=LocationSideChoices(self.places), required=False, **kwargs)
+
+    def offer(self, places) -> None:
+        """Offer `places` (a queryset of location terms) and accept only them."""
+        self.places = places
+        self.choices = LocationSideChoices(places)
 
     def validate(self, value):
         # The choice is looked up once, in clean(), rather than by listing every choice first.
@@ -199,7 +205,7 @@ class LocationSideField(forms.ChoiceField):
             return None
         place_id, _, side = value.partition(":")
         check_ids([place_id])
-        place = vocabulary("location").filter(pk=place_id).first()
+        place = self.places.filter(pk=place_id).first()
         if place is None or side not in Side.values:
             raise ValidationError("Choose a place from the list.", code="invalid_choice")
         return LocationChoice(location=place, side=side)
@@ -210,6 +216,11 @@ class QuickLogForm(EpisodeFormBase):
 
     started_at = LocalDateTimeField(label="When did it start?", required=False, help_text="Leave as is for now.")
     location = LocationSideField(label="Where? (optional)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The patient's own words for places come after the shared places, as on the full form.
+        self.fields["location"].offer(vocabulary_for(self.patient, "location"))
 
     def clean_started_at(self):
         if self.cleaned_data.get("started_at") is None:
