@@ -350,7 +350,7 @@ def test_the_day_strip_gives_each_day_its_name_date_and_state_in_words():
         DayStats(dt.date(2026, 11, 3), checkin=CheckIn.Status.NO_CRAMPS),
         DayStats(dt.date(2026, 11, 4)),
     ]
-    html = " ".join(render_to_string("tracker/partials/day_strip.html", {"days": days}).split())
+    html = " ".join(render_to_string("tracker/day_strip.html", {"days": days}, using="jinja2").split())
     assert '<ol class="day-strip list-unstyled" aria-label="The last 3 days">' in html
     assert (
         '<li class="day day-cramps"><span class="day-name">Mon</span> <span class="day-mark" aria-hidden="true">3'
