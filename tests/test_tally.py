@@ -354,7 +354,9 @@ class TestCountingRule:
         night_start, night_end = slot_bounds(diary["tally"].zone, EntryType.NIGHT, diary["night_n"])
         assert (tally.effectivePeriod.start, tally.effectivePeriod.end) == (night_start, night_end)
         spasm = observations[str(diary["separate"].uuid)]
-        assert spasm.valueCodeableConcept.coding is None
+        assert [(coding.code, coding.display) for coding in spasm.valueCodeableConcept.coding] == [
+            ("45352006", "Spasm")
+        ]
         assert "spasm" in spasm.valueCodeableConcept.text
         cramp = observations[str(diary["tally"].uuid)].valueCodeableConcept.coding[0]
         assert cramp.code == "55300003"
