@@ -141,7 +141,8 @@ TEMPLATES = [
     },
 ]
 
-# Form widgets are drawn with Jinja2 where Django ships their templates for it (see crampapp.renderers).
+# Forms are drawn through one Jinja2 field template, with Bootstrap 5's classes, and Django's widget templates in
+# Jinja2 where Django ships them (see crampapp.renderers).
 FORM_RENDERER = "crampapp.renderers.FormRenderer"
 
 # Database: SQLite in the project folder unless DATABASE_URL names another one.
@@ -329,7 +330,6 @@ STORAGES = {
 # cover every page, and the manifest names its icons by plain URLs (pwa/).
 WHITENOISE_ROOT = BASE_DIR / "pwa"
 WHITENOISE_MIMETYPES = {".webmanifest": "application/manifest+json"}
-
 
 # Security headers. The policy allows no inline script or style anywhere.
 CONTENT_SECURITY_POLICY = {

@@ -200,6 +200,14 @@ class TestPages:
         assert response.status_code == 200
         assert "<script>alert(1)</script>" not in response.content.decode()
 
+    def test_a_search_too_long_says_so_next_to_the_box_and_keeps_the_words(self, client, pages):
+        html = client.get(reverse("education:index"), {"q": "cramp " * 20}).content.decode()
+        box = re.search(r'<input type="search"[^>]*>', html)[0]
+        assert 'aria-describedby="id_q_error"' in box
+        assert 'value="cramp cramp' in box
+        error = re.search(r'<div id="id_q_error" class="invalid-feedback d-block">(.*?)</div>', html)[1]
+        assert "at most 100 characters" in error
+
     def test_a_page_shows_its_body_sources_review_date_disclaimer_and_related_pages(self, client, pages):
         response = client.get(reverse("education:page", args=["hydration"]))
         html = response.content.decode()
