@@ -1,6 +1,7 @@
 // The notice that the phone's time zone is not the profile's (templates/tracker/partials/zone_notice.html):
 // shown only when they differ, until the patient switches or dismisses it for these two zones. Without this
-// script the notice stays hidden, and times are saved in the profile's zone as always.
+// script the notice stays hidden, and times are saved in the profile's zone as always. Loaded without defer
+// right after the notice, it shows the notice before the rest of the page is drawn: nothing moves.
 "use strict";
 
 (() => {

@@ -2,6 +2,7 @@
 zone, and dismissing the notice (issue 22). Chromium's zone is set per browser context (`timezone_id`)."""
 
 import datetime as dt
+import time
 import uuid
 import zoneinfo
 
@@ -107,3 +108,32 @@ def test_no_notice_when_the_phone_and_the_profile_agree(phone_in, londoner):
     log_in(page, londoner, "Hello, Ada Cramp")
     expect(page.get_by_role("region", name="Log a cramp")).to_be_visible()
     expect(page.get_by_role("region", name=NOTICE)).to_have_count(0)
+
+
+# The sum of the page's layout shifts as Chrome reports them, from its first paint (buffered).
+LAYOUT_SHIFT = """() => new Promise((resolve) => {
+  let total = 0;
+  new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      if (!entry.hadRecentInput) total += entry.value;
+    }
+  }).observe({type: "layout-shift", buffered: true});
+  setTimeout(() => resolve(total), 500);
+})"""
+
+
+@pytest.mark.parametrize("path", ["/dashboard/", "/episodes/new/"])
+def test_the_notice_appears_without_moving_the_page_under_the_patients_thumb(phone_in, live_server, londoner, path):
+    page = phone_in("Asia/Tokyo")
+    log_in(page, londoner, "Hello, Ada Cramp")
+
+    def slow_network(route):
+        # As on a slow phone connection: the page is drawn before the script arrives.
+        time.sleep(0.4)
+        route.continue_()
+
+    page.route("**/zone-notice*.js", slow_network)
+    page.goto(path)
+    expect(page.get_by_role("heading", name=NOTICE)).to_be_visible()
+    page.wait_for_load_state("load")
+    assert page.evaluate(LAYOUT_SHIFT) < 0.01
