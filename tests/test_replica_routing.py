@@ -251,6 +251,20 @@ class TestAReplicaThatCannotServe:
             assert client.get(reverse("tracker:insights")).status_code == 200
         assert mentioning(asked["replica"], "tracker_episode")
 
+    def test_a_review_read_again_from_the_primary_is_logged_once(self, client, routed, record):
+        patient, clinician = record
+        client.force_login(clinician)
+
+        def cancelled(execute, sql, params, many, context):
+            if "tracker_episode" in sql:
+                raise OperationalError("canceling statement due to conflict with recovery")
+            return execute(sql, params, many, context)
+
+        with connections["replica"].execute_wrapper(cancelled), reads() as asked:
+            assert client.get(reverse("tracker:patient_review", args=[patient.pk])).status_code == 200
+        assert mentioning(asked["primary"], "tracker_episode")
+        assert AccessLog.objects.filter(patient=patient, clinician=clinician).count() == 1
+
     def test_when_the_primary_fails_too_the_page_says_nothing_was_saved(self, client, routed, record):
         patient, _ = record
         client.force_login(patient)
