@@ -62,6 +62,17 @@ def mentioning(statements: list[str], table: str) -> list[str]:
     return [sql for sql in statements if f'"{table}"' in sql]
 
 
+def failing_episode_reads(message: str):
+    """An execute wrapper under which every statement reading episodes fails as PostgreSQL fails it."""
+
+    def wrapper(execute, sql, params, many, context):
+        if "tracker_episode" in sql:
+            raise OperationalError(message)
+        return execute(sql, params, many, context)
+
+    return wrapper
+
+
 def fetched(response) -> bytes:
     return b"".join(response.streaming_content) if response.streaming else response.content
 
@@ -238,10 +249,7 @@ class TestAReplicaThatCannotServe:
         patient, _ = record
         client.force_login(patient)
 
-        def cancelled(execute, sql, params, many, context):
-            if "tracker_episode" in sql:
-                raise OperationalError("canceling statement due to conflict with recovery")
-            return execute(sql, params, many, context)
+        cancelled = failing_episode_reads("canceling statement due to conflict with recovery")
 
         with connections["replica"].execute_wrapper(cancelled), reads() as asked:
             assert client.get(reverse("tracker:insights")).status_code == 200
@@ -255,10 +263,7 @@ class TestAReplicaThatCannotServe:
         patient, clinician = record
         client.force_login(clinician)
 
-        def cancelled(execute, sql, params, many, context):
-            if "tracker_episode" in sql:
-                raise OperationalError("canceling statement due to conflict with recovery")
-            return execute(sql, params, many, context)
+        cancelled = failing_episode_reads("canceling statement due to conflict with recovery")
 
         with connections["replica"].execute_wrapper(cancelled), reads() as asked:
             assert client.get(reverse("tracker:patient_review", args=[patient.pk])).status_code == 200
@@ -270,10 +275,7 @@ class TestAReplicaThatCannotServe:
         client.force_login(patient)
         client.raise_request_exception = False
 
-        def down(execute, sql, params, many, context):
-            if "tracker_episode" in sql:
-                raise OperationalError("the database system is shutting down")
-            return execute(sql, params, many, context)
+        down = failing_episode_reads("the database system is shutting down")
 
         with connections["replica"].execute_wrapper(down), connections["default"].execute_wrapper(down):
             response = client.get(reverse("tracker:insights"))
