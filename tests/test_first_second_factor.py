@@ -51,3 +51,18 @@ def test_changing_second_factors_that_exist_always_asks_for_the_password(client,
     client.post(reverse("mfa_authenticate"), {"code": totp_code(clinician.totp_secret)})
     response = client.get(reverse("mfa_deactivate_totp"))
     assert response["Location"].startswith(REAUTHENTICATE_URL)
+
+
+@pytest.mark.parametrize(
+    ("page", "field", "answer"),
+    [("account_reauthenticate", "password", None), ("mfa_reauthenticate", "code", "totp")],
+)
+def test_each_way_to_confirm_it_is_you_sends_its_form_to_its_own_page(client, page, field, answer):
+    clinician = ClinicianFactory()
+    client.force_login(clinician)
+    url = reverse(page)
+    html = client.get(url).content.decode()
+    assert f'<form method="post" action="{url}" novalidate>' in html
+    assert f'name="{field}"' in html
+    value = totp_code(clinician.totp_secret) if answer else TEST_PASSWORD
+    assert client.post(url, {field: value}).status_code == 302
