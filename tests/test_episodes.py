@@ -157,6 +157,21 @@ class TestQuickLog:
         assert not episode.needs_details
         assert Episode.objects.count() == 1
 
+    def test_a_place_no_longer_offered_is_named_next_to_the_place_and_the_rating_is_kept(self, signed_in):
+        retired = term("location", "calf")
+        retired.is_active = False
+        retired.save(update_fields=["is_active"])
+        data = {"client_id": str(uuid.uuid4()), "severity": "6", "location": f"{retired.pk}:left"}
+        html = signed_in.post(QUICK_URL, data).content.decode()
+        assert '<a class="alert-link" href="#div_id_location">' in html
+        place = html[html.index('<div id="div_id_location"') :].split("</select>")[1]
+        assert "Choose a place from the list." in place
+        assert (
+            '<input type="radio" name="severity" value="6" class="btn-check" id="id_severity_6" required checked>'
+            in html
+        )
+        assert not Episode.objects.exists()
+
     def test_quick_log_from_the_dashboard_buttons(self, signed_in):
         dashboard = signed_in.get(reverse("tracker:dashboard")).content.decode()
         assert f'action="{QUICK_URL}"' in dashboard
