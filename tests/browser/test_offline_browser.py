@@ -121,6 +121,7 @@ def test_a_patient_opening_the_app_offline_can_still_log_a_cramp_from_the_offlin
     patient = PatientFactory()
     log_in(page, patient)
     wait_for_service_worker(page)
+    wait_for_the_patient_kept(page, patient)
 
     page.context.set_offline(True)
     page.goto("/dashboard/")
@@ -158,12 +159,19 @@ LAST_PATIENT = """() => new Promise((resolve) => {
 })"""
 
 
+def wait_for_the_patient_kept(page, patient) -> None:
+    """Until the page has kept its patient in IndexedDB, which it does once it has loaded (the offline page logs
+    for them). The database is read only once the page made it: opening it first would make an empty one."""
+    made = "(await indexedDB.databases()).some((db) => db.name === 'crampapp-offline')"
+    eventually(page, f"async () => {made} && (await ({LAST_PATIENT})()) === {patient.pk}")
+
+
 def test_signing_out_empties_the_caches_and_the_offline_page_no_longer_logs_for_the_patient(phone_page):
     page = phone_page
     patient = PatientFactory()
     log_in(page, patient)
     wait_for_service_worker(page)
-    assert page.evaluate(LAST_PATIENT) == patient.pk
+    wait_for_the_patient_kept(page, patient)
 
     page.get_by_role("button", name="Show menu").click()
     log_out = page.get_by_role("button", name="Log out")
