@@ -87,11 +87,10 @@ def signed_in(patient) -> str:
 def seed(sizes: list[int]) -> dict[int, str]:
     """A patient for each size and a small one to warm up with, by size; then, as autovacuum would some time
     after a bulk load, fresh planner statistics and visibility map."""
-    from django.db import connection
+    from crampapp.vacuum import after_bulk_load
 
     sessions = {size: signed_in(seed_patient(f"bench-{size}@example.org", size)) for size in [WARM_UP_ENTRIES, *sizes]}
-    with connection.cursor() as cursor:
-        cursor.execute("VACUUM (ANALYZE)")
+    after_bulk_load()
     return sessions
 
 

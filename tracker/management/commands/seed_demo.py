@@ -9,10 +9,11 @@ from allauth.mfa.totp.internal.auth import TOTP
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from crampapp.vacuum import after_bulk_load
 from tracker.clinic.review import summaries_refresh
 from tracker.models import (
     CareGrant,
@@ -73,7 +74,7 @@ class Command(BaseCommand):
             self._grants(patients, clinicians, options["grants"])
             # The bulk inserts go around the write services: count the clinic summaries they would have left.
             summaries_refresh(User.objects.filter(pk__in=[patient.pk for patient in patients]), timezone.now())
-        self._refresh_statistics()
+        after_bulk_load((User, Episode, EpisodeLocation, EpisodeTerm, CheckIn, CareGrant, ClinicSummary))
         first_patient = patients[0].email if patients else "-"
         first_clinician = clinicians[0].email if clinicians else "-"
         self.stdout.write(
@@ -83,19 +84,6 @@ class Command(BaseCommand):
             f"  clinician: {first_clinician} / {DEMO_PASSWORD} "
             f"(authenticator app secret {DEMO_TOTP_SECRET})"
         )
-
-    def _refresh_statistics(self) -> None:
-        """On PostgreSQL, do at once what autovacuum does some time after a bulk load: update the
-        planner's statistics and the visibility map, so that plans and index-only scans are the
-        ones a live database gets."""
-        if connection.vendor != "postgresql":
-            return
-        models = (User, Episode, EpisodeLocation, EpisodeTerm, CheckIn, CareGrant, ClinicSummary)
-        tables = [model._meta.db_table for model in models]
-        names = ", ".join(connection.ops.quote_name(table) for table in tables)
-        with connection.cursor() as cursor:
-            # VACUUM cannot run inside a transaction (a test's, for one); ANALYZE can.
-            cursor.execute(f"ANALYZE {names}" if connection.in_atomic_block else f"VACUUM (ANALYZE) {names}")
 
     def _users(self, emails: list[str], **fields) -> list[User]:
         password = make_password(DEMO_PASSWORD)
