@@ -136,13 +136,19 @@ def test_a_bar_s_value_sits_just_above_it_and_its_title_gives_the_week():
     bar = chart.bars[0]
     assert (float(value.get("x")), float(value.get("y"))) == (bar.x + bar.width / 2, round(bar.y - 3, 1))
     assert value.text == "3"
-    assert "Week of 2 Nov: 3 cramps" in titles(svg)
+    assert "Week of 2 Nov: 3 cramps on 2 recorded days" in titles(svg)
+
+
+def test_a_week_without_a_recorded_day_is_not_recorded_not_zero():
+    [svg] = svgs(drawn("weekly", weekly_chart(weeks())))
+    assert "Week of 9 Nov: not recorded" in titles(svg)
+    assert not any(title.startswith("Week of 9 Nov: 0") for title in titles(svg))
 
 
 def test_the_tables_list_every_week():
     assert table_rows(drawn("weekly", weekly_chart(weeks()))) == [
         ["2 Nov 2026", "3", "1", "5"],
-        ["9 Nov 2026", "0", "0", "7"],
+        ["9 Nov 2026", "Not recorded", "0", "7"],
     ]
     assert table_rows(drawn("severity", severity_chart(weeks()))) == [
         ["2 Nov 2026", "7.0", "7"],
@@ -164,6 +170,14 @@ def test_the_tables_say_when_no_place_is_recorded_and_count_every_hour():
     assert len(hours) == 24
     assert hours[0] == ["00:00", "0"]
     assert hours[-1] == ["23:00", "4"]
+
+
+def test_a_single_cramp_is_one_cramp_in_every_title():
+    [hours] = svgs(drawn("hours", hours_chart([1] + [0] * 23)))
+    assert "00:00: 1 cramp" in titles(hours)
+    days = [DayStats(MONDAY, cramps=1, entries=1, worst=4)]
+    [weekly] = svgs(drawn("weekly", weekly_chart([Week(MONDAY, days)])))
+    assert {"Week of 2 Nov: 1 cramp on 1 recorded day", "Mon 2 Nov 2026: 1 cramp"} <= set(titles(weekly))
 
 
 def test_the_relief_legend_names_every_answer_in_the_bars_order():

@@ -5,6 +5,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from crampapp.dates import when
 from tracker.counting import daily_stats, days_stats
 from tracker.diary.services import checkin_record, medication_add
 from tracker.diary.tallies import slot_bounds
@@ -236,6 +237,23 @@ class TestPage:
         assert response.status_code == 200
         assert response.context["period_form"].errors[field]
         assert len(response.context["insights"].weeks) == 26
+
+    def test_a_period_may_end_today_but_not_after_it(self, client, patient):
+        """Days to come have no record yet: counted, they would read as days not recorded."""
+        client.force_login(patient)
+        today = patient.today()
+        start = (today - dt.timedelta(days=6)).isoformat()
+        response = client.get(INSIGHTS_URL, {"start": start, "end": today.isoformat()})
+        assert response.context["period_form"].errors == {}
+        assert response.context["insights"].end == today
+        tomorrow = (today + dt.timedelta(days=1)).isoformat()
+        response = client.get(INSIGHTS_URL, {"start": start, "end": tomorrow})
+        assert response.context["period_form"].errors["end"] == [
+            f"Choose an end date up to today, {when(today, 'day')}."
+        ]
+        assert response.context["insights"].end == today
+        html = response.content.decode()
+        assert f'value="{tomorrow}"' in html
 
     def test_the_clinician_sees_the_same_charts_in_the_review(self, client, patient, clinician):
         EpisodeFactory(patient=patient, started_at=timezone.now() - dt.timedelta(days=1))

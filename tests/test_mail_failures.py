@@ -198,6 +198,20 @@ def test_a_newline_in_the_patients_name_cannot_break_the_invitation_subject(clie
     assert mail.outbox[0].to == ["dr@example.org"]
 
 
+@pytest.mark.parametrize("role", ["clinician", "caregiver"])
+def test_the_invitation_subject_is_plain_text_not_html(client, role):
+    patient = PatientFactory(full_name="Seán O'Brien & <Ann>")
+    data = (
+        {"invited_email": "dr@example.org"}
+        if role == "clinician"
+        else {"role": role, "caregiver-invited_email": "dr@example.org"}
+    )
+    client.force_login(patient)
+    with override_settings(EMAIL_BACKEND=LOCMEM):
+        client.post(SHARING_URL, data)
+    assert mail.outbox[0].subject.startswith("[CrampApp] Seán O'Brien & <Ann> ")
+
+
 @pytest.mark.parametrize(
     ("text", "line"),
     [

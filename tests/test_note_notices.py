@@ -74,6 +74,16 @@ def test_a_patient_who_asked_gets_an_email_naming_the_author_without_the_note(
     assert "/sharing/" in message.body
 
 
+def test_the_note_email_subject_is_plain_text_not_html(sharing, django_capture_on_commit_callbacks):
+    patient, clinician = sharing
+    clinician.full_name = "Dr Niamh O'Neill & <Partners>"
+    clinician.save()
+    PatientProfile.objects.filter(patient=patient).update(note_emails=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        note_add(author=clinician, patient=patient, text="A note.")
+    assert mail.outbox[0].subject == "[CrampApp] Dr Niamh O'Neill & <Partners> wrote a note on your cramp log"
+
+
 def test_the_profile_turns_the_emails_on_and_off(client, sharing):
     patient, _ = sharing
     client.force_login(patient)

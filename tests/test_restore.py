@@ -384,6 +384,10 @@ class TestBadBackups:
             ),
             (b"[" * 100_000, "This file is nested far deeper than a CrampApp backup."),
             (
+                b'{"format": "crampapp-record", "version": ' + b"9" * 5000 + b"}",
+                "This file holds a number far longer than any in a CrampApp backup.",
+            ),
+            (
                 b'{"format": "crampapp-record", "version": "2"}',
                 "version: must be the whole number the export wrote, such as 2.",
             ),

@@ -219,6 +219,21 @@ def test_an_effect_window_without_cramps_shows_zero_cramps_a_week_not_a_dash():
     assert cells[1:] == ["5 of 7", "0", "0.0", "\N{EN DASH}"]
 
 
+def test_an_effect_window_without_a_recorded_day_says_not_recorded_not_zero():
+    window = Window(
+        label="Before",
+        first=dt.date(2026, 11, 2),
+        last=dt.date(2026, 11, 29),
+        days=28,
+        recorded_days=0,
+        cramps=0,
+        mean_severity=None,
+    )
+    html = render_to_string("tracker/partials/effect_window_row.html", {"window": window})
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", html)
+    assert cells[1:] == ["0 of 28", "Not recorded", "\N{EN DASH}", "\N{EN DASH}"]
+
+
 def test_an_effect_window_without_a_day_says_why():
     window = Window(
         label="After",

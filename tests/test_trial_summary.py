@@ -284,6 +284,16 @@ class TestPages:
         assert "Not a responder" not in html
         assert "-52%" not in html
 
+    def test_a_window_without_a_recorded_day_has_its_cramps_not_recorded_not_zero(self, client, clinician, diary):
+        grant_access(diary, clinician)
+        client.force_login(clinician)
+        response = client.get(
+            review(diary), {**WINDOWS, "treatment_start": "2026-11-01", "treatment_end": "2026-11-07"}
+        )
+        html = re.sub(r">\s+<", "><", response.content.decode())
+        assert "<td>6 of 7</td><td>0 of 7</td>" in html
+        assert '<th scope="row">Cramps logged</th><td>5</td><td>Not recorded</td>' in html
+
     def test_the_default_is_the_latest_settled_step_with_its_label(self, client, clinician, patient):
         today = patient.today()
         started = today - dt.timedelta(days=40)

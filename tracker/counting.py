@@ -145,6 +145,12 @@ class Week:
         return sum(day.state == "unrecorded" for day in self.days)
 
     @property
+    def recorded_days(self) -> int:
+        """The week's days that say how many cramps there were (DayStats.recorded): with none, the week's
+        cramps are not recorded, never 0."""
+        return sum(day.recorded for day in self.days)
+
+    @property
     def mean_severity(self) -> float | None:
         return mean_daily_worst(self.days)
 

@@ -491,6 +491,9 @@ def read_record(upload: UploadedFile) -> dict:
         ) from None
     except RecursionError:
         raise ImportRejected(["This file is nested far deeper than a CrampApp backup."]) from None
+    except ValueError:
+        # Python refuses to read an integer of more than 4,300 digits (a guard against slow conversions).
+        raise ImportRejected(["This file holds a number far longer than any in a CrampApp backup."]) from None
     if not isinstance(document, dict):
         raise ImportRejected(["This JSON file is not a CrampApp backup: it must be one object ({ … })."])
     return document

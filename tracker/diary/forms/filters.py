@@ -1,9 +1,12 @@
 """Forms that choose what a page shows: the filters of the episode lists and of the insights, and a period for
 a summary. The windows of the trial-grade summary have their form in tracker.clinic.forms."""
 
+import datetime as dt
+
 from django import forms
 
 from accounts.models import User
+from crampapp.dates import when
 from tracker.fields import DiaryDateField, TermChoiceField, vocabulary, vocabulary_for
 from tracker.models import KIND_NOT_SAID, EventKind
 
@@ -71,10 +74,15 @@ MAX_REPORT_DAYS = 2 * 366
 
 
 class DateRangeForm(forms.Form):
-    """A period in the patient's local dates, at most two years long."""
+    """A period in the patient's local dates, at most two years long, ending by the patient's `today` (days to
+    come are not days without a record, and would be counted as such)."""
 
     start = DiaryDateField(label="From")
     end = DiaryDateField(label="To")
+
+    def __init__(self, *args, today: dt.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
 
     def clean(self):
         cleaned = super().clean()
@@ -82,6 +90,8 @@ class DateRangeForm(forms.Form):
         if start and end:
             if end < start:
                 self.add_error("end", "The end date is before the start date.")
+            elif end > self.today:
+                self.add_error("end", f"Choose an end date up to today, {when(self.today, 'day')}.")
             elif (end - start).days > MAX_REPORT_DAYS:
                 self.add_error("start", "Choose a period of at most two years.")
         return cleaned

@@ -26,8 +26,8 @@ def scaled(value: float, largest: float, height: float = PLOT_HEIGHT) -> float:
 
 @dataclass(frozen=True)
 class Bar:
-    """A vertical bar of `value`, labelled under the axis when `labelled`; `day` is its week's first day
-    (week bars) and `hour` its hour (the hours chart)."""
+    """A vertical bar of `value`, labelled under the axis when `labelled`; `day` is its week's first day and
+    `recorded_days` its days that were recorded (week bars), `hour` its hour (the hours chart)."""
 
     x: float
     y: float
@@ -36,6 +36,7 @@ class Bar:
     value: int
     labelled: bool
     day: dt.date | None = None
+    recorded_days: int | None = None
     hour: int | None = None
 
     @property

@@ -36,6 +36,7 @@ def _week_bars(weeks: list[Week], height: int) -> list[Bar]:
                 cramps,
                 labelled=index % label_every == 0,
                 day=week.first_day,
+                recorded_days=week.recorded_days,
             )
         )
     return bars
