@@ -415,6 +415,10 @@ class TestImport:
             ({"woke_from_sleep": "maybe"}, "Row 3: woke_from_sleep must be yes or no, or empty when not recorded."),
             ({"relief_effect": "Brilliant"}, "Row 3: relief_effect must be one of Not at all, A little"),
             ({"notes": "x" * 2001}, "Row 3: notes can be at most 2000 characters"),
+            (
+                {"severity_0_10": "0", "symptoms": "Trouble breathing or swallowing"},
+                "Row 3: severity is 0 (no pain) but the row notes warning signs (trouble breathing",
+            ),
         ],
     )
     def test_a_bad_row_is_named_and_nothing_is_imported(self, client, patient, cells, message):
@@ -425,6 +429,17 @@ class TestImport:
         assert errors[0].startswith(message), errors
         assert "Nothing was imported." in response.content.decode()
         assert not Episode.objects.exists()
+
+    def test_a_painless_twitch_with_warning_signs_or_a_painless_cramp_without_imports(self, client, patient):
+        """Only a cramp rated 0 with warning signs contradicts itself, as on the entry form."""
+        client.force_login(patient)
+        rows = [
+            cramp_row(severity_0_10="0", event_kind="twitch", symptoms="Trouble breathing or swallowing"),
+            cramp_row(severity_0_10="0", started_local="2026-12-01T10:00+00:00"),
+        ]
+        response = import_file(client, csv_upload(rows))
+        assert "Nothing was imported." not in response.content.decode()
+        assert Episode.objects.filter(patient=patient, severity=0).count() == 2
 
     def test_every_bad_row_is_listed_up_to_fifty(self, client, patient):
         client.force_login(patient)

@@ -360,6 +360,23 @@ class TestBadBackups:
             "questionnaire_responses[0].questionnaire: “nosuch” is not one of our questionnaires",
         ]
 
+    def test_a_painless_cramp_with_warning_signs_and_a_null_character_are_refused_as_on_the_form(
+        self, client, other, content
+    ):
+        def spoil(document):
+            document["account"]["email"] = other.email
+            single = [index for index, entry in enumerate(document["episodes"]) if entry["entry_type"] == "single"]
+            cramp = document["episodes"][single[0]]
+            cramp.update(severity_0_10=0, event_kind="cramp", symptoms=[{"slug": "trouble-breathing-swallowing"}])
+            document["episodes"][single[1]]["notes"] = "a\x00b"
+
+        problems = self.refused(client, other, edited(content, spoil))
+        assert len(problems) == 2
+        assert problems[0].endswith(
+            ".severity_0_10: is 0 (no pain) but the entry notes warning signs (trouble breathing or swallowing)"
+        )
+        assert problems[1].endswith(".notes: holds a null character, which text cannot")
+
     def test_questionnaire_answers_are_checked_and_scored_again(self, client, other, content):
         def spoil(document):
             document["questionnaire_responses"][0]["answers"][0]["value"] = 99

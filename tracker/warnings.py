@@ -16,7 +16,7 @@ from django.db.models import Min
 from accounts.models import User
 from education.warning_signs import SIGNS, EntryFacts, EntryWarning, warning_for
 
-from .models import Episode, EpisodeTerm, Medication, PatientProfile, Term
+from .models import Episode, EpisodeTerm, EventKind, Medication, PatientProfile, Term
 
 # The symptoms whose first appearance matters, and the diagnoses for which it does: those of the signs that a
 # diagnosis can explain.
@@ -129,6 +129,35 @@ def facts_of(episode: Episode, context: PatientContext) -> EntryFacts:
             if slug not in context.first_seen or episode.started_at <= context.first_seen[slug]
         ),
     )
+
+
+def painless_with_signs(
+    *,
+    severity: int | None,
+    event_kind: str,
+    symptoms: Iterable[Term],
+    triggers: Iterable[Term],
+    places: Iterable[Term],
+    duration_seconds: int | None,
+    relief_effect: str,
+) -> str | None:
+    """The warning signs, in a sentence, of a cramp (or an entry that does not say what it was) rated 0 (no pain)
+    that notes them: a contradiction worth a second look, which the entry form and the imports refuse. A twitch or
+    a spasm can be painless. None when there is no contradiction."""
+    if severity != 0 or event_kind in (EventKind.TWITCH, EventKind.SPASM):
+        return None
+    symptom_slugs = shared_slugs(symptoms)
+    facts = EntryFacts(
+        symptoms=symptom_slugs,
+        triggers=shared_slugs(triggers),
+        places=shared_slugs(places),
+        duration_seconds=duration_seconds,
+        relief_effect=relief_effect or "",
+        new_symptoms=symptom_slugs,
+    )
+    if (warning := warning_for(facts)) is None:
+        return None
+    return "; ".join(sign.in_sentence for sign in warning.signs)
 
 
 def warning_of(episode: Episode, context: PatientContext) -> EntryWarning | None:

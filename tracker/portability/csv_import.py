@@ -121,7 +121,12 @@ class _RowReader:
             values.update(self.entry(cells.get("entry_type", ""), cells.get("cramps", ""), cells["started_local"]))
         except _BadCell as problem:
             problems.append(str(problem))
-        return (None, problems) if problems else (EpisodeDetails(**values), [])
+        if problems:
+            return None, problems
+        details = EpisodeDetails(**values)
+        if signs := details.painless_signs():
+            return None, [f"severity is 0 (no pain) but the row notes warning signs ({signs}): check the rating"]
+        return details, []
 
     def entry(self, type_text: str, cramps_text: str, started_text: str) -> dict:
         """What kind of entry the row is and how many cramps it counts. A tally's date is that of its start

@@ -106,6 +106,8 @@ def _string(item: dict, key: str, path: str, limit: int) -> str:
         raise _Bad(f"{path}.{key}", "must be text")
     if len(value) > limit:
         raise _Bad(f"{path}.{key}", f"can be at most {limit} characters (this one has {len(value)})")
+    if "\x00" in value:
+        raise _Bad(f"{path}.{key}", "holds a null character, which text cannot")
     return value
 
 
@@ -250,6 +252,8 @@ class _Reader:
             part_of_tally=item.get("part_of_tally_id") is not None,
             time_zone=_zone(item, "time_zone", path),
         )
+        if signs := details.painless_signs():
+            raise _Bad(f"{path}.severity_0_10", f"is 0 (no pain) but the entry notes warning signs ({signs})")
         if details.part_of_tally:
             _uuid(item, "part_of_tally_id", path)
         return RestoredEpisode(where=path, record_id=_uuid(item, "id", path), details=details)

@@ -12,7 +12,6 @@ from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
 
 from accounts.models import User
-from education.warning_signs import EntryFacts, warning_for
 from tracker.body_places import PickView, body_pick
 from tracker.diary.services import (
     FUTURE_TOLERANCE,
@@ -41,7 +40,7 @@ from tracker.models import (
     ReliefEffect,
     Side,
 )
-from tracker.warnings import shared_slugs
+from tracker.warnings import painless_with_signs
 
 SEVERITY_CHOICES = [(value, str(value)) for value in range(SEVERITY_MIN, SEVERITY_MAX + 1)]
 SEVERITY_ERRORS = {
@@ -354,21 +353,16 @@ class EpisodeForm(EpisodeFormBase):
             )
 
     def _check_pain_with_signs(self, cleaned: dict) -> None:
-        """A cramp rated 0 (no pain) with warning signs is a contradiction worth a second look; a twitch or a
-        spasm can be painless, so only a cramp (or an entry that does not say) is checked."""
-        if cleaned.get("severity") != 0 or cleaned.get("event_kind") in (EventKind.TWITCH, EventKind.SPASM):
-            return
-        symptoms = shared_slugs(cleaned.get("symptoms") or [])
-        facts = EntryFacts(
-            symptoms=symptoms,
-            triggers=shared_slugs(cleaned.get("triggers") or []),
-            places=shared_slugs(choice.location for choice in cleaned.get("locations") or []),
+        signs = painless_with_signs(
+            severity=cleaned.get("severity"),
+            event_kind=cleaned.get("event_kind", ""),
+            symptoms=cleaned.get("symptoms") or [],
+            triggers=cleaned.get("triggers") or [],
+            places=[choice.location for choice in cleaned.get("locations") or []],
             duration_seconds=cleaned.get("duration"),
             relief_effect=cleaned.get("relief_effect") or "",
-            new_symptoms=symptoms,
         )
-        if (warning := warning_for(facts)) is not None:
-            signs = "; ".join(sign.in_sentence for sign in warning.signs)
+        if signs:
             self.add_error(
                 "severity",
                 f"You rated this 0 (no pain) but noted warning signs ({signs}). Check the rating, or the signs.",

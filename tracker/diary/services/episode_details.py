@@ -16,6 +16,7 @@ from accounts.models import User, validate_time_zone
 from tracker.diary.tallies import slot_bounds, slot_of
 from tracker.models import TALLY_TYPES, EntryType, Side, Term
 from tracker.moments import check_utc_offset
+from tracker.warnings import painless_with_signs
 
 FUTURE_TOLERANCE = dt.timedelta(minutes=5)
 HISTORY_BEFORE_JOINING = dt.timedelta(days=5 * 365)
@@ -65,6 +66,21 @@ class EpisodeDetails:
     @property
     def is_tally(self) -> bool:
         return self.entry_type in TALLY_TYPES
+
+    def painless_signs(self) -> str | None:
+        """The warning signs of a single cramp rated 0 (no pain) that notes them (painless_with_signs), which the
+        imports refuse as the entry form does; None when there is no such contradiction."""
+        if self.entry_type != EntryType.SINGLE:
+            return None
+        return painless_with_signs(
+            severity=self.severity,
+            event_kind=self.event_kind,
+            symptoms=self.symptoms,
+            triggers=self.triggers,
+            places=[choice.location for choice in self.locations],
+            duration_seconds=self.duration_seconds,
+            relief_effect=self.relief_effect,
+        )
 
 
 # What the patient writes about an entry in their own words. A caregiver who logged the entry may change the
