@@ -121,13 +121,30 @@ class TestFigures:
         per_day = measures["Cramps per recorded day"]
         # 0.4 - 0.83, and that of 0.83
         assert (per_day.baseline, per_day.treatment, per_day.change, per_day.percent_change) == (0.83, 0.4, -0.43, -52)
+        # 3 of 5 recorded days cramp-free against 2 of 6: 4.2 against 2.33 a week, +80% (from the rounded 2.3,
+        # +83%).
         free = measures["Cramp-free days per week"]
-        assert (free.change, free.percent_change) == (1.9, 83)
+        assert (free.baseline, free.treatment, free.change, free.percent_change) == (2.3, 4.2, 1.9, 80)
+        # 3.5 against 21 / 4 = 5.25 (shown 5.2): -1.75, shown -1.8, and -33%.
         severity = measures["Mean of each day's worst severity (0\N{EN DASH}10)"]
-        assert (severity.change, severity.percent_change) == (round(3.5 - round(21 / 4, 1), 2), -33)
+        assert (severity.baseline, severity.change, severity.percent_change) == (5.2, -1.8, -33)
         # Twitching fell from 0.17 to 0 per recorded day: -100%.
         assert measures["Twitching per recorded day"].percent_change == -100
         # 0.4 is at most half of 0.83: a responder.
+        assert summary.responder is True
+
+    def test_cramps_exactly_halved_are_a_response_of_minus_50_percent(self, patient):
+        """2 cramps in 6 recorded days against 1 in 6: shown 0.33 and 0.17, which would read as -48% and not a
+        responder if the change were worked out from the rounded rates."""
+        august = [dt.date(2026, 8, day) for day in range(1, 16)]
+        cramp(patient, august[0], 10, severity=5)
+        cramp(patient, august[3], 10, severity=5)
+        no_cramps(patient, august[1], august[2], august[4], august[5])
+        cramp(patient, august[9], 10, severity=5)
+        no_cramps(patient, *august[10:15])
+        summary = trial_summary(patient, TrialChoice((august[0], august[5]), (august[9], august[14])), [])
+        per_day = next(measure for measure in summary.measures if measure.label == "Cramps per recorded day")
+        assert (per_day.baseline, per_day.treatment, per_day.change, per_day.percent_change) == (0.33, 0.17, -0.17, -50)
         assert summary.responder is True
 
     def test_a_fall_of_less_than_half_is_not_a_response(self, diary):

@@ -181,6 +181,9 @@ class Window:
     # The mean of the days' worst ratings (mean_daily_worst), and the worst of all.
     mean_severity: float | None
     worst_severity: int | None = None
+    # The days with a rated cramp and the sum of their worst ratings: the mean's exact parts.
+    rated_days: int = 0
+    worst_total: int = 0
     cramp_free_days: int = 0
     spasms: int = 0
     twitches: int = 0
@@ -243,6 +246,8 @@ def window_of(label: str, days: dict[dt.date, DayStats], first: dt.date, last: d
         cramps=sum(day.cramps for day in stats),
         mean_severity=mean_daily_worst(stats),
         worst_severity=max((day.worst for day in stats if day.worst is not None), default=None),
+        rated_days=sum(day.worst is not None for day in stats),
+        worst_total=sum(day.worst for day in stats if day.worst is not None),
         cramp_free_days=sum(day.cramp_free for day in stats),
         spasms=sum(day.spasms for day in stats),
         twitches=sum(day.twitches for day in stats),

@@ -10,6 +10,7 @@ recorded is shown, but not compared.
 
 import datetime as dt
 from dataclasses import dataclass
+from fractions import Fraction
 
 from accounts.models import User
 from tracker.counting import DayStats, Window, days_stats, window_of
@@ -19,7 +20,7 @@ TRIAL_WINDOW_DAYS = 28
 TITRATION_DAYS = 14
 MAX_TITRATION_DAYS = 90
 # A responder's cramps per recorded day fell by at least this share.
-RESPONDER_FALL = 0.5
+RESPONDER_FALL = Fraction(1, 2)
 # The steps a trial can pivot on, most useful first when the default is chosen.
 TRIAL_STEP_KINDS = (MedicationStep.Kind.STARTED, MedicationStep.Kind.DOSE_CHANGED)
 
@@ -83,25 +84,47 @@ class TrialStep:
     position: str
 
 
+def _rate(count: int, days: int, per: int = 1) -> Fraction | None:
+    """`per` times `count` over `days`, exactly; None without a day."""
+    return Fraction(per * count, days) if days else None
+
+
+def _shown(value: Fraction | None, digits: int) -> float | int | None:
+    if value is None:
+        return None
+    return round(float(value), digits) if digits else round(value)
+
+
 @dataclass(frozen=True)
 class Measure:
-    """One figure of both windows, and how it changed."""
+    """One figure of both windows, and how it changed. The change and the % change are worked out from the exact
+    figures and only then rounded, as each figure is shown (to `digits` decimals): from rounded rates, 2 cramps in
+    6 days against 1 in 6 (0.33 against 0.17) read as -48%, not -50%."""
 
     label: str
-    baseline: float | None
-    treatment: float | None
+    exact_baseline: Fraction | None
+    exact_treatment: Fraction | None
+    digits: int
 
     @property
-    def change(self) -> float | None:
-        if self.baseline is None or self.treatment is None:
+    def baseline(self) -> float | int | None:
+        return _shown(self.exact_baseline, self.digits)
+
+    @property
+    def treatment(self) -> float | int | None:
+        return _shown(self.exact_treatment, self.digits)
+
+    @property
+    def change(self) -> float | int | None:
+        if self.exact_baseline is None or self.exact_treatment is None:
             return None
-        return round(self.treatment - self.baseline, 2)
+        return _shown(self.exact_treatment - self.exact_baseline, self.digits)
 
     @property
     def percent_change(self) -> int | None:
-        if self.change is None or not self.baseline:
+        if self.exact_treatment is None or not self.exact_baseline:
             return None
-        return round(100 * self.change / self.baseline)
+        return round(100 * (self.exact_treatment - self.exact_baseline) / self.exact_baseline)
 
 
 @dataclass(frozen=True)
@@ -125,23 +148,24 @@ class TrialSummary:
     def measures(self) -> list[Measure]:
         """The figures compared, cramps first; the other kinds of event in their own rows."""
         rows = [
-            ("Cramps per recorded day", "cramps_per_day"),
-            ("Cramps per week", "cramps_per_week"),
-            ("Cramp-free days per week", "cramp_free_days_per_week"),
-            ("Mean of each day's worst severity (0\N{EN DASH}10)", "mean_severity"),
-            ("Nights disturbed per recorded night (%)", "night_share"),
-            ("Spasms or stiffness per recorded day", "spasms_per_day"),
-            ("Twitching per recorded day", "twitches_per_day"),
+            ("Cramps per recorded day", lambda w: _rate(w.cramps, w.recorded_days), 2),
+            ("Cramps per week", lambda w: _rate(w.cramps, w.recorded_days, 7), 1),
+            ("Cramp-free days per week", lambda w: _rate(w.cramp_free_days, w.recorded_days, 7), 1),
+            ("Mean of each day's worst severity (0\N{EN DASH}10)", lambda w: _rate(w.worst_total, w.rated_days), 1),
+            ("Nights disturbed per recorded night (%)", lambda w: _rate(w.nights_disturbed, w.nights_answered, 100), 0),
+            ("Spasms or stiffness per recorded day", lambda w: _rate(w.spasms, w.recorded_days), 2),
+            ("Twitching per recorded day", lambda w: _rate(w.twitches, w.recorded_days), 2),
         ]
         if self.baseline.unsure or self.treatment.unsure:
-            rows.append(("Not sure what kind, per recorded day", "unsure_per_day"))
-        return [Measure(label, getattr(self.baseline, name), getattr(self.treatment, name)) for label, name in rows]
+            rows.append(("Not sure what kind, per recorded day", lambda w: _rate(w.unsure, w.recorded_days), 2))
+        return [Measure(label, figure(self.baseline), figure(self.treatment), digits) for label, figure, digits in rows]
 
     @property
     def responder(self) -> bool | None:
         """Whether cramps per recorded day fell by at least half; None when the windows cannot be compared
         or the baseline had no cramps."""
-        before, after = self.baseline.cramps_per_day, self.treatment.cramps_per_day
+        before = _rate(self.baseline.cramps, self.baseline.recorded_days)
+        after = _rate(self.treatment.cramps, self.treatment.recorded_days)
         if not self.comparable or not before or after is None:
             return None
         return after <= (1 - RESPONDER_FALL) * before
