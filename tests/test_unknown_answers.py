@@ -272,6 +272,22 @@ class TestNights:
         assert "<td>1 of 2 answered nights</td>" in html
         assert "<td>1 (1 entry does not say)</td>" in html
 
+    def test_the_clinic_list_the_review_and_the_report_say_how_many_entries_do_not_say_they_woke(
+        self, client, clinician, patient
+    ):
+        """Three quick logs (not asked) and one cramp that woke the patient: 1 time woken, and 3 entries do not
+        say, on every page; never a bare 0 for quick logs that were not asked."""
+        grant_access(patient, clinician)
+        now = timezone.now()
+        for days in (1, 2, 3):
+            log(patient, now - dt.timedelta(days=days, hours=1))
+        log(patient, now - dt.timedelta(days=4), woke_from_sleep=True)
+        client.force_login(clinician)
+        shown = "1 (3 entries do not say)"
+        assert shown in client.get(reverse("tracker:clinic")).content.decode()
+        assert shown in client.get(reverse("tracker:patient_review", args=[patient.pk])).content.decode()
+        assert shown in client.get(reverse("tracker:report", args=[patient.pk])).content.decode()
+
     def test_a_night_tally_with_its_wakings_counted_answers_its_night(self, patient):
         night = patient.today() - dt.timedelta(days=3)
         morning = night + dt.timedelta(days=1)

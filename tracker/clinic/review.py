@@ -23,7 +23,15 @@ from django.utils import timezone
 from accounts.models import User
 from tracker.counting import mean_daily_worst
 from tracker.diary.selectors import episodes_filtered, table_entries
-from tracker.models import CareGrant, CheckIn, ClinicSummary, Episode, TrendDirection, times_woken_sum
+from tracker.models import (
+    CareGrant,
+    CheckIn,
+    ClinicSummary,
+    Episode,
+    TrendDirection,
+    times_woken_sum,
+    woke_not_said_count,
+)
 from tracker.trends import local_days_for, trend_from_days
 from tracker.warnings import PatientContext, contexts_for, warnings_by_patient, with_warnings
 
@@ -60,6 +68,7 @@ def with_summaries(patients: QuerySet, now: dt.datetime) -> QuerySet:
         )
     ).annotate(
         times_woken=times_woken_sum("last_30__"),
+        woke_not_said=woke_not_said_count("last_30__"),
         oldest_recent=Min("last_30__started_at"),
         last_entry=Subquery(
             Episode.objects.filter(patient=OuterRef("pk")).order_by("-started_at").values("started_at")[:1]
@@ -70,6 +79,7 @@ def with_summaries(patients: QuerySet, now: dt.datetime) -> QuerySet:
 
 COUNTED = [
     "times_woken",
+    "woke_not_said",
     "last_entry",
     "last_checkin",
 ]

@@ -37,7 +37,15 @@ from .entries import (
     Side,
     stored_event_kind,
 )
-from .counting_rule import CRAMP_KINDS, counted, counted_kind, cramps_only, cramps_sum, times_woken_sum
+from .counting_rule import (
+    CRAMP_KINDS,
+    counted,
+    counted_kind,
+    cramps_only,
+    cramps_sum,
+    times_woken_sum,
+    woke_not_said_count,
+)
 from .episodes import LOCAL_DAY, LOCAL_HOUR, LOCAL_START, Episode, EpisodeLocation, EpisodeQuerySet, EpisodeTerm
 from .checkins import CheckIn
 from .clinic import ClinicianNote, ClinicSummary, ClinicSummaryQuerySet, TrendDirection
@@ -94,4 +102,5 @@ __all__ = [
     "cramps_sum",
     "stored_event_kind",
     "times_woken_sum",
+    "woke_not_said_count",
 ]

@@ -55,6 +55,8 @@ class ClinicSummary(models.Model):
     mean_severity = models.FloatField(null=True, blank=True)
     worst_severity = models.PositiveSmallIntegerField(null=True, blank=True)
     times_woken = models.PositiveIntegerField(default=0)
+    # Single cramps and night tallies that do not say whether they woke the patient: not counted as no.
+    woke_not_said = models.PositiveIntegerField(default=0)
     # Entries of the last 30 days with a warning sign, and the most urgent tier among them
     # (education.warning_signs.Tier); none when there is no such entry.
     warning_entries = models.PositiveIntegerField(default=0)
