@@ -316,10 +316,11 @@ class TestRevoking:
         assert Episode.objects.filter(pk=entry.pk).exists()
 
     def test_an_end_date_closes_the_pages_after_that_day(self, client, patient, caregiver):
-        grant_care(patient, caregiver, access_ends_on=timezone.now().date())
+        grant = grant_care(patient, caregiver, access_ends_on=patient.today())
         client.force_login(caregiver)
         assert client.get(log_url(patient)).status_code == 200
-        CareGrant.objects.update(access_ends_on=timezone.now().date() - dt.timedelta(days=1))
+        grant.access_ends_on = patient.today() - dt.timedelta(days=1)
+        grant.save()
         assert client.get(log_url(patient)).status_code == 403
         assert client.get(checkin_url(patient)).status_code == 403
 

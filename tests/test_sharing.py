@@ -1,5 +1,6 @@
 import datetime as dt
 import re
+import zoneinfo
 from unittest import mock
 
 import pytest
@@ -171,12 +172,24 @@ class TestRevoking:
         assert "record has ended" in response.content.decode()
 
     def test_an_access_end_date_ends_access_after_that_day(self, client, patient, clinician):
-        grant_access(patient, clinician, access_ends_on=timezone.now().date())
+        grant = grant_access(patient, clinician, access_ends_on=patient.today())
         client.force_login(clinician)
         review = reverse("tracker:patient_review", args=[patient.pk])
         assert client.get(review).status_code == 200
-        CareGrant.objects.update(access_ends_on=timezone.now().date() - dt.timedelta(days=1))
+        grant.access_ends_on = patient.today() - dt.timedelta(days=1)
+        grant.save()
         assert client.get(review).status_code == 403
+
+    @pytest.mark.parametrize("zone", ["America/Los_Angeles", "Pacific/Auckland", "UTC"])
+    def test_access_ends_at_the_midnight_after_its_last_day_in_the_patients_zone(self, patient, clinician, zone):
+        """Not at midnight UTC: in Los Angeles that cut access 8 hours early, in Auckland it ran 13 hours late."""
+        patient.time_zone = zone
+        patient.save(update_fields=["time_zone"])
+        grant = grant_access(patient, clinician, access_ends_on=dt.date(2026, 12, 7))
+        midnight = dt.datetime(2026, 12, 8, tzinfo=zoneinfo.ZoneInfo(zone))
+        in_force = CareGrant.objects.active
+        assert in_force(midnight - dt.timedelta(seconds=1)).filter(pk=grant.pk).exists()
+        assert not in_force(midnight).filter(pk=grant.pk).exists()
 
     def test_a_patient_cannot_end_another_patients_grant(self, client, patient, other_patient, clinician):
         grant = grant_access(patient, clinician)

@@ -219,7 +219,7 @@ def clinic_patients(clinician: User, sort: str = DEFAULT_SORT) -> PatientSummari
     """The clinician's patients with an active grant, getting-worse first, then by `sort`; their summaries are
     brought up to date first (summaries_refresh), so sorting them reads no episode."""
     now = timezone.now()
-    granted = CareGrant.objects.active(now.date()).filter(clinician=clinician).values("patient_id")
+    granted = CareGrant.objects.active(now).filter(clinician=clinician).values("patient_id")
     patients = User.objects.filter(pk__in=granted, is_active=True)
     count = summaries_refresh(patients, now)
     descending = sort.startswith("-")

@@ -100,10 +100,9 @@ def record_counts(patient: User) -> RecordCounts:
 
 def people_with_access(patient: User) -> dict[str, int]:
     """How many clinicians and how many caregivers lose access when the account goes (one query)."""
-    today = timezone.localdate(timezone.now(), patient.zone)
     return (
         CareGrant.objects.for_patient(patient)
-        .active(today)
+        .active(timezone.now())
         .aggregate(
             clinicians=Count("pk", filter=Q(role=CareGrant.Role.CLINICIAN)),
             caregivers=Count("pk", filter=Q(role=CareGrant.Role.CAREGIVER)),

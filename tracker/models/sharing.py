@@ -1,6 +1,8 @@
 """Sharing a record: a patient's grants to a clinician or a caregiver, and the append-only log of what they
 looked at or entered."""
 
+import datetime as dt
+import zoneinfo
 from uuid import uuid4
 
 from django.conf import settings
@@ -14,10 +16,11 @@ class CareGrantQuerySet(models.QuerySet):
     def pending(self, now) -> "CareGrantQuerySet":
         return self.filter(status=CareGrant.Status.INVITED, invitation_expires_at__gt=now)
 
-    def active(self, today) -> "CareGrantQuerySet":
-        """Grants in force on `today` (a date): accepted, not revoked, not past their end date."""
+    def active(self, now: dt.datetime) -> "CareGrantQuerySet":
+        """Grants in force at `now`: accepted, not revoked, not past the end of their last day in the patient's
+        time zone (access_ends_at)."""
         return self.filter(status=CareGrant.Status.ACTIVE).filter(
-            models.Q(access_ends_on__isnull=True) | models.Q(access_ends_on__gte=today)
+            models.Q(access_ends_at__isnull=True) | models.Q(access_ends_at__gt=now)
         )
 
     def for_clinicians(self) -> "CareGrantQuerySet":
@@ -25,6 +28,14 @@ class CareGrantQuerySet(models.QuerySet):
 
     def for_caregivers(self) -> "CareGrantQuerySet":
         return self.filter(role=CareGrant.Role.CAREGIVER)
+
+
+def access_end_moment(last_day: dt.date | None, time_zone: str) -> dt.datetime | None:
+    """The moment a grant whose last day is `last_day` ends: the next midnight in `time_zone`, in UTC."""
+    if last_day is None:
+        return None
+    midnight = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time(), tzinfo=zoneinfo.ZoneInfo(time_zone))
+    return midnight.astimezone(dt.UTC)
 
 
 class CareGrant(models.Model):
@@ -57,6 +68,9 @@ class CareGrant(models.Model):
     invited_email = models.EmailField("clinician's e-mail", blank=True)
     invitation_expires_at = models.DateTimeField()
     access_ends_on = models.DateField("access ends on", null=True, blank=True)
+    # The moment access ends: the end of `access_ends_on` in the patient's time zone when the grant was made
+    # (access_end_moment), so that every reader, whatever its own zone, ends it at the same instant.
+    access_ends_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)
@@ -118,6 +132,12 @@ class CareGrant(models.Model):
 
     def __str__(self) -> str:
         return f"Care grant #{self.pk}"
+
+    def save(self, *args, **kwargs):
+        self.access_ends_at = access_end_moment(self.access_ends_on, self.patient.time_zone)
+        if (fields := kwargs.get("update_fields")) is not None and "access_ends_on" in fields:
+            kwargs["update_fields"] = {*fields, "access_ends_at"}
+        super().save(*args, **kwargs)
 
     @property
     def grantee(self):

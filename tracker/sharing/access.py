@@ -73,7 +73,7 @@ def access_patient(user: User, patient_id: int | str) -> User:
     if user.is_verified_clinician:
         # At most one grant is active per patient and clinician (a constraint): no order to sort them in.
         grants = (
-            CareGrant.objects.active(timezone.now().date())
+            CareGrant.objects.active(timezone.now())
             .for_clinicians()
             .filter(clinician=user, patient_id=patient_id, patient__is_active=True)
             .select_related("patient__clinic_summary")
@@ -105,7 +105,7 @@ def access_patient_as_caregiver(user: User, patient_id: int | str) -> User:
     if not (user.is_authenticated and user.is_caregiver):
         raise Http404("No such patient.")
     grant = (
-        CareGrant.objects.active(timezone.now().date())
+        CareGrant.objects.active(timezone.now())
         .for_caregivers()
         .filter(caregiver=user, patient_id=_patient_id(patient_id), patient__is_active=True)
         .select_related("patient")

@@ -17,7 +17,7 @@ from tracker.models import CareGrant, CheckIn
 def patients_helped(caregiver: User):
     """The caregiver's grants in force, with their patients, by name."""
     return (
-        CareGrant.objects.active(timezone.now().date())
+        CareGrant.objects.active(timezone.now())
         .for_caregivers()
         .filter(caregiver=caregiver, patient__is_active=True)
         .select_related("patient")

@@ -73,8 +73,8 @@ def sharing(request: HttpRequest) -> HttpResponse:
         "new_invitation": request.session.pop(NEW_INVITATION_KEY, None),
         "pending": pending,
         "unsent": [(grant, unsent[str(grant.uuid)]["code"]) for grant in pending if str(grant.uuid) in unsent],
-        "active": grants.active(now.date()).for_clinicians().select_related("clinician"),
-        "caregivers": grants.active(now.date()).for_caregivers().select_related("caregiver"),
+        "active": grants.active(now).for_clinicians().select_related("clinician"),
+        "caregivers": grants.active(now).for_caregivers().select_related("caregiver"),
         "trail": trail_page(patient, request.GET.get("page"), TRAIL_PER_PAGE),
         "notes": ClinicianNote.objects.filter(patient=patient, episode=None).select_related("author")[:20],
     }
