@@ -9,6 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from crampapp.dates import when
 from education.warning_signs import Tier
 from tracker.diary.selectors import table_entries
 from tracker.diary.services import EpisodeDetails, episode_create, profile_update
@@ -122,6 +123,25 @@ def test_an_improving_patient_with_a_warning_sign_is_improving_and_flagged_never
     assert "1 entry with warning signs, highest: soon" in row
     assert "More frequent" not in row
     assert 'class="worsening"' not in row
+
+
+def test_the_list_and_the_review_give_a_patients_dates_in_the_patients_zone(client, clinician):
+    """Not the clinician's: a cramp at 12:00 UTC is the next day in Kiritimati (UTC+14), and their check-in
+    of their yesterday is yesterday, on the list as on the review."""
+    patient = PatientFactory(time_zone="Pacific/Kiritimati")
+    grant_access(patient, clinician)
+    started = (timezone.now() - dt.timedelta(days=3)).replace(hour=12, minute=0, second=0, microsecond=0)
+    EpisodeFactory(patient=patient, started_at=started)
+    checked_in_cramp_free(patient, [1])
+    client.force_login(clinician)
+    row = re.sub(r"\s+", " ", client.get(CLINIC_URL).content.decode())
+    local_day = when(patient.local_day(started), "day")
+    assert f"<td>{local_day}</td>" in row
+    assert "<td>yesterday</td>" in row
+    # The review's figures are those of today, whatever period is chosen.
+    old_period = {"start": "2026-01-01", "end": "2026-01-31"}
+    review = re.sub(r"\s+", " ", client.get(review_url(patient), old_period).content.decode())
+    assert '<dt class="col-6 col-md-3">Last check-in</dt><dd class="col-6 col-md-3">yesterday</dd>' in review
 
 
 def test_the_list_sorts_by_a_column_in_both_directions(client, clinician, clinic):

@@ -225,7 +225,9 @@ def clinic_patients(clinician: User, sort: str = DEFAULT_SORT) -> PatientSummari
     descending = sort.startswith("-")
     column = SORTS.get(sort.lstrip("-"), SORTS["recent"])
     order = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
-    summarised = patients.only("pk", "full_name").annotate(**{name: F(f"clinic_summary__{name}") for name in FIGURES})
+    summarised = patients.only("pk", "full_name", "time_zone").annotate(
+        **{name: F(f"clinic_summary__{name}") for name in FIGURES}
+    )
     worse_first = Case(When(trend=TrendDirection.WORSE, then=Value(0)), default=Value(1))
     return PatientSummaries(count, summarised.order_by(worse_first, order, "full_name", "pk"))
 

@@ -9,7 +9,6 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.decorators import clinician_required
@@ -61,7 +60,7 @@ def clinic(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "clinic/patient_list.html",
-        {"page": page, "sort": sort, "today": timezone.localdate(), "query": f"sort={sort}"},
+        {"page": page, "sort": sort, "query": f"sort={sort}"},
     )
 
 
@@ -124,6 +123,7 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
         "insights": insights,
         "charts": charts_for(insights),
         "summary": summary_for(patient),
+        "today": today,
         "questionnaires": questionnaires.summary_for(patient, start, end),
         "trial": TrialSection(form=trial_form, summary=trial),
         "period_form": period_form,
