@@ -124,8 +124,8 @@ def test_a_rows_note_form_comes_back_to_its_page_with_the_address_escaped(hostil
     assert 'name="next"' not in str(review_rows([entry], "/clinic/patients/1/notes/", RequestFactory().get("/")))
 
 
-def clinic_rows(patients, today):
-    html = render_to_string("clinic/patient_rows.html", {"patients": patients, "today": today}, using="jinja2")
+def clinic_rows(patients):
+    html = render_to_string("clinic/patient_rows.html", {"patients": patients}, using="jinja2")
     return "\n".join(" ".join(row.split()) + "</tr>" for row in html.split("</tr>") if row.strip())
 
 
@@ -250,12 +250,15 @@ def test_an_effect_window_without_a_day_says_why():
 
 def clinic_row(**figures):
     """A patient as the clinic list reads one: the user with their stored figures."""
-    patient = PatientFactory(full_name=figures.pop("full_name", "Pat Patient"))
+    patient = PatientFactory(
+        full_name=figures.pop("full_name", "Pat Patient"), time_zone=figures.pop("time_zone", "Europe/London")
+    )
     values = {
         "recent": 0,
         "mean_severity": None,
         "worst_severity": None,
         "times_woken": 0,
+        "woke_not_said": 0,
         "warning_entries": 0,
         "warning_tier": None,
         "trend": "unknown",
@@ -273,7 +276,6 @@ def clinic_row(**figures):
 
 
 def test_clinic_rows_escape_the_name_and_mark_a_patient_getting_worse_in_words():
-    today = dt.date(2026, 11, 26)
     patient = clinic_row(
         full_name=HOSTILE,
         recent=7,
@@ -285,7 +287,7 @@ def test_clinic_rows_escape_the_name_and_mark_a_patient_getting_worse_in_words()
         previous_recorded_days=10,
         recent_recorded_days=12,
     )
-    html = clinic_rows([patient], today)
+    html = clinic_rows([patient])
     assert HOSTILE not in html
     assert "&lt;img src=x onerror=&#34;alert(1)&#34;&gt;</bdi></a>" in html
     assert html.startswith('<tr class="worsening"> <th scope="row">')
@@ -298,9 +300,9 @@ def test_clinic_rows_escape_the_name_and_mark_a_patient_getting_worse_in_words()
 
 
 def test_clinic_rows_show_a_dash_for_no_severity_but_a_zero_as_zero_and_say_never():
-    today = dt.date(2026, 11, 26)
-    quiet = clinic_row(mean_severity=0.0, worst_severity=0, last_checkin=today - dt.timedelta(days=1))
-    first, second = clinic_rows([quiet, clinic_row()], today).split("\n")
+    quiet = clinic_row(mean_severity=0.0, worst_severity=0)
+    quiet.last_checkin = quiet.today() - dt.timedelta(days=1)
+    first, second = clinic_rows([quiet, clinic_row()]).split("\n")
     assert first.startswith("<tr> <th")
     assert "More frequent" not in first
     assert "Too few days recorded" in first
@@ -311,16 +313,16 @@ def test_clinic_rows_show_a_dash_for_no_severity_but_a_zero_as_zero_and_say_neve
 
 
 def test_clinic_rows_mark_warning_signs_apart_with_the_count_and_highest_tier():
-    html = clinic_rows([clinic_row(trend="better", warning_entries=2, warning_tier=2)], dt.date(2026, 11, 26))
+    html = clinic_rows([clinic_row(trend="better", warning_entries=2, warning_tier=2)])
     assert "Less frequent" in html
     assert "2 entries with warning signs, highest: same day" in html
     assert 'class="worsening"' not in html
 
 
-def test_clinic_rows_give_the_last_entry_s_date_in_the_viewer_s_zone():
+def test_clinic_rows_give_the_last_entry_s_date_in_the_patient_s_zone_not_the_viewer_s():
     entry = dt.datetime(2026, 11, 25, 23, 30, tzinfo=dt.UTC)
-    with timezone.override("Asia/Tokyo"):
-        html = clinic_rows([clinic_row(last_entry=entry)], dt.date(2026, 11, 26))
+    with timezone.override("America/Los_Angeles"):
+        html = clinic_rows([clinic_row(last_entry=entry, time_zone="Asia/Tokyo")])
     assert "<td>26 Nov 2026</td>" in html
 
 
