@@ -127,6 +127,16 @@ class TestRules:
         assert step.side_effects == ["drowsiness", "weakness", "other"]
         assert step.side_effect_labels == ["Drowsiness", "Weakness", "other: dry mouth"]
 
+    def test_the_same_dose_change_twice_on_one_date_is_refused_once_stored(self, baclofen):
+        """A form sent twice stores one step; another dose on that date is a step of its own."""
+        day = dt.date(2026, 9, 20)
+        add(baclofen, CHANGED, day, "20 mg")
+        with pytest.raises(ValidationError) as refused:
+            add(baclofen, CHANGED, day, " 20 mg ")
+        assert refused.value.message_dict == {"day": ["This medicine already changed to this dose on 20 Sep 2026."]}
+        add(baclofen, CHANGED, day, "25 mg")
+        assert [step.dose for step in baclofen.timeline() if step.day == day] == ["20 mg", "25 mg"]
+
     def test_steps_on_the_same_date_sort_start_first_and_stop_last(self, patient):
         medication = medication_add(patient=patient, name="Magnesium")
         add(medication, STOPPED, SEP_1)

@@ -42,6 +42,12 @@ def check_medication_step(*, step: MedicationStep, others: Sequence[MedicationSt
         raise ValidationError({"day": f"The stop cannot be before the last change ({when(last, 'day')})."})
     if step.kind == Kind.DOSE_CHANGED and not step.dose.strip():
         raise ValidationError({"dose": "Write the new dose, as your prescriber or the label says."})
+    if step.kind == Kind.DOSE_CHANGED and any(
+        other.kind == Kind.DOSE_CHANGED and other.day == step.day and other.dose.strip() == step.dose.strip()
+        for other in others
+    ):
+        # A form sent twice (a double tap, or back and send again) would draw the same step twice.
+        raise ValidationError({"day": f"This medicine already changed to this dose on {when(step.day, 'day')}."})
     if step.kind == Kind.STOPPED and step.dose:
         raise ValidationError({"dose": "Leave the dose empty when the medicine was stopped."})
     # Lengths and side effects; the medicine and patient are the caller's and not looked up again.
