@@ -70,6 +70,16 @@ class TestInviting:
         assert response.context["form"].errors[field]
         assert not CareGrant.objects.exists()
 
+    def test_an_invitation_to_ones_own_address_is_refused_next_to_the_field(self, client, patient):
+        client.force_login(patient)
+        response = client.post(SHARING_URL, {"invited_email": patient.email.upper()})
+        assert response.context["form"].errors["invited_email"] == [
+            "This is your own address: enter theirs, or leave it empty and give them the code."
+        ]
+        response = client.post(SHARING_URL, {"role": "caregiver", "caregiver-invited_email": patient.email})
+        assert response.context["caregiver_form"].errors["invited_email"]
+        assert not CareGrant.objects.exists()
+
     def test_a_pending_invitation_can_be_cancelled_and_its_code_stops_working(self, client, patient, clinician):
         _, new = invite(client, patient)
         grant = CareGrant.objects.get()

@@ -65,6 +65,10 @@ def invitation_create(
     today = timezone.localdate(timezone.now(), patient.zone)
     if access_ends_on is not None and access_ends_on < today:
         raise ValidationError({"access_ends_on": "The end date is in the past."})
+    if invited_email and invited_email.casefold() == patient.email.casefold():
+        raise ValidationError(
+            {"invited_email": "This is your own address: enter theirs, or leave it empty and give them the code."}
+        )
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     grant = CareGrant(
         patient=patient,
