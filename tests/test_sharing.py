@@ -28,6 +28,10 @@ def invite(client, patient, **data):
     return response, response.context["new_invitation"]
 
 
+def messages_of(response) -> list[str]:
+    return [str(message) for message in response.context["messages"]]
+
+
 class TestInviting:
     def test_patient_creates_an_invitation_and_sees_the_code_and_link_once(self, client, patient):
         response, new = invite(client, patient)
@@ -79,6 +83,15 @@ class TestInviting:
         response = client.post(SHARING_URL, {"role": "caregiver", "caregiver-invited_email": patient.email})
         assert response.context["caregiver_form"].errors["invited_email"]
         assert not CareGrant.objects.exists()
+
+    def test_ending_a_grant_a_second_time_says_it_had_ended_already(self, client, patient, clinician):
+        grant = grant_access(patient, clinician)
+        client.force_login(patient)
+        end = reverse("tracker:grant_end", args=[grant.uuid])
+        assert messages_of(client.post(end, follow=True)) == [f"{clinician} can no longer see your log."]
+        assert messages_of(client.post(end, follow=True)) == ["This access had already ended."]
+        grant.refresh_from_db()
+        assert grant.status == CareGrant.Status.REVOKED
 
     def test_a_pending_invitation_can_be_cancelled_and_its_code_stops_working(self, client, patient, clinician):
         _, new = invite(client, patient)

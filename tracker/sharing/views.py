@@ -114,12 +114,15 @@ def invitation_resend(request: HttpRequest, grant_id: uuid.UUID) -> HttpResponse
 @require_POST
 def grant_end_view(request: HttpRequest, grant_id: uuid.UUID) -> HttpResponse:
     grant = access_own_grant(request.user, grant_id)
-    was_active = grant.status == CareGrant.Status.ACTIVE
+    was = grant.status
     grant_end(grant=grant)
-    if was_active and grant.is_for_caregiver:
+    if was == CareGrant.Status.ACTIVE and grant.is_for_caregiver:
         messages.success(request, f"{grant.grantee} can no longer see your log or log cramps for you.")
-    elif was_active:
+    elif was == CareGrant.Status.ACTIVE:
         messages.success(request, f"{grant.grantee} can no longer see your log.")
-    else:
+    elif was == CareGrant.Status.INVITED:
         messages.success(request, "The invitation is cancelled; its code no longer works.")
+    else:
+        # Sent twice (two tabs, a double tap): it had ended already.
+        messages.info(request, "This access had already ended.")
     return redirect("tracker:sharing")
