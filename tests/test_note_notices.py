@@ -110,3 +110,26 @@ def test_a_mail_server_that_refuses_does_not_lose_the_note(
     assert note.pk is not None
     client.force_login(patient)
     assert "Saved whatever the mail does." in notice(client)
+
+
+def test_every_note_can_be_read_page_by_page_on_the_review_and_the_sharing_page(client, sharing):
+    """The newest 20 first, then the older ones: none is out of reach."""
+    patient, clinician = sharing
+    for number in range(1, 26):
+        note_add(author=clinician, patient=patient, text=f"Note number {number}.")
+    period = {"start": "2026-11-01", "end": "2026-11-30"}
+    for who, url, params in [
+        (clinician, reverse("tracker:patient_review", args=[patient.pk]), period),
+        (patient, reverse("tracker:sharing"), {}),
+    ]:
+        client.force_login(who)
+        first = client.get(url, params).content.decode()
+        assert "Note number 25." in first
+        assert "Note number 6." in first
+        assert "Note number 5." not in first
+        older = f"?{'start=2026-11-01&amp;end=2026-11-30&amp;' if params else ''}notes_page=2#notes-heading"
+        assert f'<a class="page-link" href="{older}">Next page</a>' in first
+        second = client.get(url, {**params, "notes_page": 2}).content.decode()
+        assert "Note number 5." in second
+        assert "Note number 1." in second
+        assert "Note number 6." not in second

@@ -34,11 +34,11 @@ from tracker.insights.figures import (
     medications_with_steps,
 )
 from tracker.insights.periods import period_from
-from tracker.models import MAX_NOTES_LENGTH, AccessLog, ClinicianNote, Episode
+from tracker.models import MAX_NOTES_LENGTH, AccessLog, Episode
 from tracker.portability.csv_export import csv_lines
 from tracker.sharing.access import access_patient
 from tracker.sharing.forms import AcceptInvitationForm, NoteForm
-from tracker.sharing.services import access_log_record, invitation_accept, note_add
+from tracker.sharing.services import access_log_record, invitation_accept, note_add, notes_page
 from tracker.warnings import contexts_for, with_warnings
 
 PATIENTS_PER_PAGE = 25
@@ -136,7 +136,7 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
         "flagged_scan": flagged,
         "conditions": patient_context.condition_labels,
         "medications": medications,
-        "notes": ClinicianNote.objects.filter(patient=patient, episode=None).select_related("author")[:20],
+        "notes": notes_page(request, patient),
         "note_form": NoteForm(),
         "note_max_length": MAX_NOTES_LENGTH,
     }

@@ -14,6 +14,7 @@ from urllib.parse import urljoin
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
+from django.core.paginator import Page, Paginator
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.http import HttpRequest
@@ -297,6 +298,20 @@ def note_email(note: ClinicianNote) -> bool:
         to=[note.patient.email],
     )
     return deliver(email, what="note notice")
+
+
+NOTES_PER_PAGE = 20
+
+
+def notes_page(request: HttpRequest, patient: User) -> Page:
+    """One page (?notes_page=) of the notes on the patient's record as a whole, newest first, with their authors;
+    `page.query` keeps the request's other parameters for the page's links."""
+    notes = ClinicianNote.objects.filter(patient=patient, episode=None).select_related("author")
+    page = Paginator(notes, NOTES_PER_PAGE).get_page(request.GET.get("notes_page"))
+    others = request.GET.copy()
+    others.pop("notes_page", None)
+    page.query = others.urlencode()
+    return page
 
 
 def new_notes(patient: User):

@@ -15,11 +15,11 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import patient_required
-from tracker.models import CareGrant, ClinicianNote
+from tracker.models import CareGrant
 from tracker.sharing.access import access_own_grant
 from tracker.sharing.access_trail import trail_page
 from tracker.sharing.forms import InvitationForm
-from tracker.sharing.services import grant_end, invitation_create, invitation_email
+from tracker.sharing.services import grant_end, invitation_create, invitation_email, notes_page
 
 TRAIL_PER_PAGE = 25
 NEW_INVITATION_KEY = "tracker.new_invitation"
@@ -76,7 +76,7 @@ def sharing(request: HttpRequest) -> HttpResponse:
         "active": grants.active(now).for_clinicians().select_related("clinician"),
         "caregivers": grants.active(now).for_caregivers().select_related("caregiver"),
         "trail": trail_page(patient, request.GET.get("page"), TRAIL_PER_PAGE),
-        "notes": ClinicianNote.objects.filter(patient=patient, episode=None).select_related("author")[:20],
+        "notes": notes_page(request, patient),
     }
     return render(request, "tracker/sharing.html", context)
 
