@@ -353,6 +353,11 @@ class TestPages:
             ({"treatment_end": "2099-01-01"}, "treatment_end", "This is after today"),
             ({"baseline_start": "2025-09-01"}, "baseline_end", "at most a year (366 days) long"),
             ({"treatment_start": "2026-10-05"}, "treatment_start", "The windows overlap"),
+            (
+                {"treatment_start": "2026-09-01", "treatment_end": "2026-09-07"},
+                "treatment_start",
+                "The treatment window comes after the baseline, which starts on 1 Oct 2026.",
+            ),
             ({"treatment_start": ""}, "treatment_start", "Choose a date, or a medication step above."),
             ({"baseline_start": "yesterday"}, "baseline_start", "Enter a valid date."),
             ({"baseline_start": "0001-01-01"}, "baseline_start", "Enter a date between 1900 and 2100."),

@@ -81,6 +81,13 @@ class TrialWindowsForm(forms.Form):
                     f"The windows overlap: the baseline runs from {when(baseline_start, 'day')} "
                     f"to {when(baseline_end, 'day')}. Choose windows that share no day.",
                 )
+            elif end < baseline_start:
+                # The change and the responder read from the baseline to the treatment: backwards, a rise would
+                # read as a fall.
+                self.add_error(
+                    "treatment_start",
+                    f"The treatment window comes after the baseline, which starts on {when(baseline_start, 'day')}.",
+                )
         return cleaned
 
     def choice(self) -> TrialChoice:
