@@ -113,9 +113,23 @@ class AccountAdapter(DefaultAccountAdapter):
         return user
 
 
+# What setting up a first factor leads to once the app is added: the recovery codes made with it.
+FIRST_FACTOR_PAGES = frozenset({"mfa_view_recovery_codes", "mfa_download_recovery_codes"})
+
+
 def _setting_up_first_factor_after_signing_in(request: HttpRequest) -> bool:
+    """Signed in with a password less than FIRST_FACTOR_GRACE_SECONDS ago, with no second factor then, and
+    adding the first (or reading the recovery codes that came with it)."""
     user = request.user
-    if not user.is_authenticated or Authenticator.objects.filter(user=user).exists():
+    if not user.is_authenticated:
         return False
     records = get_authentication_records(request, user)
-    return bool(records) and time.time() - records[-1]["at"] < FIRST_FACTOR_GRACE_SECONDS
+    if not records or time.time() - records[-1]["at"] >= FIRST_FACTOR_GRACE_SECONDS:
+        return False
+    factors = list(Authenticator.objects.filter(user=user).values_list("created_at", flat=True))
+    if not factors:
+        return True
+    signed_in = records[-1]["at"]
+    added_since = all(created.timestamp() > signed_in for created in factors)
+    match = request.resolver_match
+    return added_since and match is not None and match.url_name in FIRST_FACTOR_PAGES

@@ -28,8 +28,15 @@ def test_right_after_sign_up_the_app_is_set_up_without_the_password_again(client
     assert response.redirect_chain[-1][0] == ACTIVATE_URL
     assert response.status_code == 200
     secret = client.session["mfa.totp.secret"]
-    assert client.post(ACTIVATE_URL, {"code": totp_code(secret)}).status_code == 302
+    response = client.post(ACTIVATE_URL, {"code": totp_code(secret)})
+    assert response.status_code == 302
+    # The recovery codes made with the app are shown without the password either.
+    codes = client.get(response["Location"])
+    assert codes.status_code == 200, codes.get("Location")
+    assert client.get(reverse("mfa_download_recovery_codes")).status_code == 200
     assert client.get("/clinic/").status_code == 200
+    # Changing the factor that now exists asks for it.
+    assert client.get(reverse("mfa_deactivate_totp"))["Location"].startswith(REAUTHENTICATE_URL)
 
 
 def test_right_after_signing_in_a_first_app_needs_no_password_again(client):
