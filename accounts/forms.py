@@ -6,6 +6,7 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 
 from .models import User, time_zone_names
+from .names import refuse_direction_controls
 
 
 class SignupForm(AllauthSignupForm):
@@ -16,6 +17,7 @@ class SignupForm(AllauthSignupForm):
         max_length=User._meta.get_field("full_name").max_length,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
         help_text="Shown to the people you share a cramp log with.",
+        validators=[refuse_direction_controls],
     )
     role = forms.ChoiceField(
         label="I am signing up as",

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from accounts.names import refuse_direction_controls
+
 
 @cache
 def time_zone_names() -> frozenset[str]:
@@ -58,7 +60,9 @@ class User(AbstractBaseUser, PermissionsMixin):
         STAFF = "staff", "Staff"
 
     email = models.EmailField("e-mail address", unique=True)
-    full_name = models.CharField("name", max_length=150, help_text="How you would like to be addressed.")
+    full_name = models.CharField(
+        "name", max_length=150, help_text="How you would like to be addressed.", validators=[refuse_direction_controls]
+    )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
     professional_details = models.CharField(
         max_length=300,

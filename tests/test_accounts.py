@@ -128,7 +128,7 @@ class TestSignup:
         assert field_errors(response, "password2") == ["You must type the same password each time."]
         assert not User.objects.exists()
 
-    @pytest.mark.parametrize("name", ["", "   ", "x" * 151])
+    @pytest.mark.parametrize("name", ["", "   ", "x" * 151, "Pat \u202eevil"])
     def test_bad_name_is_reported(self, client, name):
         response = client.post(SIGNUP_URL, signup_data(full_name=name))
         assert field_errors(response, "full_name")

@@ -389,6 +389,7 @@ class TestPages:
             ({"side_effects": ["itching"]}, "side_effects"),
             ({"dose": "x" * 121}, "dose"),
             ({"dose": ""}, "dose"),
+            ({"dose": "20 mg\u202e"}, "dose"),
         ],
     )
     def test_bad_input_is_shown_next_to_the_field_keeps_what_was_typed_and_writes_nothing(

@@ -107,6 +107,26 @@ def test_bad_medication_input_is_refused(client, patient, data):
     assert not Medication.objects.exists()
 
 
+# A pill in Hebrew, with an emoji.
+PILL = "\N{HEBREW LETTER KAF}\N{HEBREW LETTER DALET}\N{HEBREW LETTER VAV}\N{HEBREW LETTER RESH} \N{PILL}"
+
+
+@pytest.mark.parametrize("field", ["name", "dose"])
+def test_a_medicine_with_invisible_direction_controls_is_refused_next_to_the_field(client, patient, field):
+    """An override in a medicine's name reversed the words after it wherever it was shown ("Remove … tsil ym
+    morf"); a name in a right-to-left script is kept as typed."""
+    client.force_login(patient)
+    data = {"name": PILL, "dose": "10 mg", field: "\u202e" + PILL}
+    response = client.post(NEW_MEDICATION_URL, data)
+    assert response.context["form"].errors[field] == [
+        "This text holds invisible characters that change the direction of the words around it. "
+        "Type it again without them."
+    ]
+    assert not Medication.objects.exists()
+    client.post(NEW_MEDICATION_URL, {"name": PILL, "dose": "10 mg"})
+    assert Medication.objects.get(patient=patient).name == PILL
+
+
 def test_another_patients_medication_is_not_found(client, patient, other_patient):
     medication = Medication.objects.create(patient=other_patient, name="Pregabalin")
     client.force_login(patient)

@@ -8,6 +8,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from accounts.names import refuse_direction_controls
+
 
 class MedicationQuerySet(models.QuerySet):
     def for_patient(self, patient) -> "MedicationQuerySet":
@@ -26,8 +28,13 @@ class Medication(models.Model):
 
     uuid = models.UUIDField(default=uuid4, editable=False)
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="medications")
-    name = models.CharField(max_length=120)
-    dose = models.CharField(max_length=120, blank=True, help_text="As written on the label, e.g. '10 mg at night'.")
+    name = models.CharField(max_length=120, validators=[refuse_direction_controls])
+    dose = models.CharField(
+        max_length=120,
+        blank=True,
+        help_text="As written on the label, e.g. '10 mg at night'.",
+        validators=[refuse_direction_controls],
+    )
     started_on = models.DateField("start date", null=True, blank=True)
     stopped_on = models.DateField("stop date", null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -123,9 +130,16 @@ class MedicationStep(models.Model):
     medication = models.ForeignKey(Medication, on_delete=models.CASCADE, related_name="steps")
     kind = models.CharField("what changed", max_length=16, choices=Kind)
     day = models.DateField("date", help_text="The date in your own time zone.")
-    dose = models.CharField(max_length=MAX_DOSE_LENGTH, blank=True, help_text="As written on the label.")
+    dose = models.CharField(
+        max_length=MAX_DOSE_LENGTH,
+        blank=True,
+        help_text="As written on the label.",
+        validators=[refuse_direction_controls],
+    )
     side_effects = models.JSONField(default=list, blank=True, validators=[check_side_effects])
-    side_effect_other = models.CharField("other side effect", max_length=MAX_SIDE_EFFECT_LENGTH, blank=True)
+    side_effect_other = models.CharField(
+        "other side effect", max_length=MAX_SIDE_EFFECT_LENGTH, blank=True, validators=[refuse_direction_controls]
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -4,6 +4,8 @@ diagnosed conditions), edited by staff; and each patient's own words, added to t
 from django.conf import settings
 from django.db import models
 
+from accounts.names import refuse_direction_controls
+
 # The vocabularies a patient may add their own words to. The others stay shared: the warning signs read
 # symptoms, and conditions and activities are what clinicians compare across patients.
 OWN_WORD_KINDS = ("trigger", "relief", "location")
@@ -47,7 +49,7 @@ class Term(models.Model):
     kind = models.CharField(max_length=16, choices=Kind.choices)
     # A patient's own word is slugged from its label, in any script.
     slug = models.SlugField(max_length=60, allow_unicode=True)
-    label = models.CharField(max_length=80)
+    label = models.CharField(max_length=80, validators=[refuse_direction_controls])
     sort_order = models.PositiveSmallIntegerField(default=0)
     is_active = models.BooleanField(default=True, help_text="Inactive items stay on old entries but are not offered.")
     # Empty for the shared vocabularies. Indexed by the unique constraint on own words, which leads with it and

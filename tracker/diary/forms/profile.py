@@ -8,6 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.models import User, time_zone_names, validate_time_zone
+from accounts.names import refuse_direction_controls
 from tracker.diary.reminders import reminder_time_choices
 from tracker.diary.services import MAX_OWN_WORD_LENGTH, OWN_WORD_NAMES, check_own_word, check_room_for_own_words
 from tracker.fields import CHIP, DiaryDateField, VocabularyChoiceField, add_service_error
@@ -168,6 +169,7 @@ class MedicationStepForm(forms.Form):
         max_length=MAX_DOSE_LENGTH,
         required=False,
         help_text="For a start or a change of dose, e.g. '10 mg at night'. Leave empty for a stop.",
+        validators=[refuse_direction_controls],
         error_messages={"max_length": f"Write the dose in at most {MAX_DOSE_LENGTH} characters."},
     )
     side_effects = forms.MultipleChoiceField(
