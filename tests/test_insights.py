@@ -2,6 +2,7 @@ import datetime as dt
 import zoneinfo
 
 import pytest
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
@@ -9,6 +10,7 @@ from crampapp.dates import when
 from tracker.counting import daily_stats, days_stats
 from tracker.diary.services import checkin_record, medication_add
 from tracker.diary.tallies import slot_bounds
+from tracker.insights.charts.weeks import weekly_chart
 from tracker.insights.figures import default_period, insights_for
 from tracker.models import CheckIn, Episode, EpisodeLocation, EpisodeTerm, Medication
 
@@ -39,6 +41,17 @@ class TestWeeks:
             5,
         )
         assert (second.first_day, second.cramps) == (dt.date(2026, 11, 9), 1)
+
+    def test_a_had_cramps_check_in_with_none_logged_is_a_day_left_out_of_the_rates_in_the_table_too(self):
+        """It says cramps happened, not how many: the trend and the rates leave it out, and so does the table's
+        count of days recorded; its mark says cramps, none logged."""
+        patient = PatientFactory(time_zone="UTC")
+        CheckIn.objects.create(patient=patient, day=dt.date(2026, 11, 3), status="cramps")
+        CheckIn.objects.create(patient=patient, day=dt.date(2026, 11, 4), status="none")
+        [week] = insights_for(patient, dt.date(2026, 11, 2), dt.date(2026, 11, 8), dt.date(2026, 11, 8)).weeks
+        assert (week.recorded_days, week.cramp_free_days, week.unrecorded_days) == (1, 1, 6)
+        html = render_to_string("tracker/charts/day_marks.html", {"chart": weekly_chart([week])}, using="jinja2")
+        assert "<title>Tue 3 Nov 2026: cramps (none logged)</title>" in html
 
     def test_a_week_across_the_clocks_going_back_keeps_its_cramps(self):
         patient = PatientFactory(time_zone="Europe/London")

@@ -142,7 +142,9 @@ class Week:
 
     @property
     def unrecorded_days(self) -> int:
-        return sum(day.state == "unrecorded" for day in self.days)
+        """The days left out of the rates: nothing recorded, or checked in as "had cramps" with none logged
+        (DayStats.recorded)."""
+        return self.day_count - self.recorded_days
 
     @property
     def recorded_days(self) -> int:
