@@ -239,6 +239,19 @@ class TestSharingPage:
         assert "next@example.org" in html
         assert "Opened the review" in html
 
+    def test_a_clinician_whose_verification_was_withdrawn_is_shown_as_unable_to_see_the_log(
+        self, client, patient, clinician
+    ):
+        grant_access(patient, clinician)
+        client.force_login(patient)
+        notice = "Cannot see your log for now: our staff are checking this clinician's registration again."
+        assert notice not in client.get(SHARING_URL).content.decode()
+        clinician.clinician_verified_at = None
+        clinician.save(update_fields=["clinician_verified_at"])
+        assert notice in client.get(SHARING_URL).content.decode()
+        client.force_login(clinician)
+        assert client.get(reverse("tracker:patient_review", args=[patient.pk])).status_code in (403, 404)
+
     def test_clinician_notes_reach_the_patient_with_the_authors_name(self, client, patient, clinician):
         episode = EpisodeFactory(patient=patient)
         grant_access(patient, clinician)
