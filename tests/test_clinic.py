@@ -295,6 +295,15 @@ class TestReview:
         assert response.context["page"].paginator.count == 3
         assert client.get(url, {"severity_max": 2}).context["page"].paginator.count == 1
 
+    def test_a_filter_pair_that_contradicts_itself_is_explained_and_ignored_whole(self, client, clinician, clinic):
+        rising = clinic["rising"]
+        client.force_login(clinician)
+        everything = client.get(entries_url(rising)).context["page"].paginator.count
+        response = client.get(entries_url(rising), {"severity_min": 8, "severity_max": 2})
+        assert response.context["filter_form"].errors["severity_max"] == ["The highest severity is below the lowest."]
+        assert response.context["page"].paginator.count == everything
+        assert 'value="8"' in response.content.decode()
+
     def test_times_show_in_the_patients_zone(self, client, clinician):
         patient = PatientFactory(time_zone="Asia/Tokyo")
         grant_access(patient, clinician)

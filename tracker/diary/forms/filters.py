@@ -45,11 +45,14 @@ class EpisodeFilterForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        # A pair that contradicts itself is ignored whole: its other half alone is not what was asked for.
         if cleaned.get("date_from") and cleaned.get("date_to") and cleaned["date_from"] > cleaned["date_to"]:
             self.add_error("date_to", "The end date is before the start date.")
+            cleaned.pop("date_from")
         low, high = cleaned.get("severity_min"), cleaned.get("severity_max")
         if low is not None and high is not None and low > high:
             self.add_error("severity_max", "The highest severity is below the lowest.")
+            cleaned.pop("severity_min")
         return cleaned
 
     def filters(self) -> dict:
