@@ -124,6 +124,15 @@ def test_a_patient_looking_at_their_own_report_is_not_logged(client, patient):
     assert not AccessLog.objects.exists()
 
 
+def test_a_head_request_gets_no_data_and_is_not_logged_as_a_look(client, cast, patient):
+    client.force_login(cast["granted_clinician"])
+    for url in patient_urls(patient):
+        response = client.head(url)
+        assert response.status_code == 200
+        assert (b"".join(response.streaming_content) if response.streaming else response.content) == b""
+    assert not AccessLog.objects.exists()
+
+
 def test_a_refused_look_is_not_logged(client, cast, patient):
     client.force_login(cast["revoked_clinician"])
     client.get(reverse("tracker:patient_review", args=[patient.pk]))

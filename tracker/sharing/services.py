@@ -242,10 +242,13 @@ def client_ip(request: HttpRequest) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def access_log_record(*, request: HttpRequest, patient: User, action: str, detail: str = "") -> AccessLog:
+def access_log_record(*, request: HttpRequest, patient: User, action: str, detail: str = "") -> AccessLog | None:
     """Record that the signed-in clinician or caregiver looked at, exported, annotated or added to this
     patient's data (exports also go to the audit log). Once per request: a page that a failing read replica
-    makes read again from the primary (crampapp.replica) runs its view twice, and was opened once."""
+    makes read again from the primary (crampapp.replica) runs its view twice, and was opened once. Not for a
+    HEAD request, which gets the page's headers and none of its data."""
+    if request.method == "HEAD":
+        return None
     key = (patient.pk, action, detail[:200])
     if not hasattr(request, "access_logged"):
         request.access_logged = {}
