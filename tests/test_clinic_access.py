@@ -82,6 +82,16 @@ def test_patient_data_pages_answer_each_member_of_the_cast(client, cast, patient
             assert response.status_code == 404, (url, who)
 
 
+def test_the_patient_reading_their_own_review_is_not_led_to_the_clinicians_list(client, patient):
+    client.force_login(patient)
+    for url in (
+        reverse("tracker:patient_review", args=[patient.pk]),
+        reverse("tracker:patient_entries", args=[patient.pk]),
+    ):
+        html = client.get(url).content.decode()
+        assert f'href="{reverse("tracker:clinic")}"' not in html
+
+
 @pytest.mark.parametrize("who", CAST)
 def test_only_a_granted_clinician_can_write_a_note(client, cast, patient, who):
     user = cast[who]
