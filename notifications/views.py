@@ -71,6 +71,10 @@ def _reminders_page(
 def reminders(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return _reminders_page(request)
+    if not push_available():
+        # The page shows no form then; a page drawn before, or a hand-made request, is told why nothing changed.
+        messages.error(request, NOT_SET_UP)
+        return redirect("notifications:reminders")
     form = PushSettingsForm(request.POST)
     if form.is_valid():
         try:
@@ -87,6 +91,9 @@ def reminders(request: HttpRequest) -> HttpResponse:
 @require_POST
 def medication_reminder_new(request: HttpRequest, medication_id: uuid.UUID) -> HttpResponse:
     medication = access_own_medication(request.user, medication_id)
+    if not push_available():
+        messages.error(request, NOT_SET_UP)
+        return redirect("notifications:reminders")
     form = MedicationReminderForm(request.POST, medication=medication)
     if form.is_valid():
         try:

@@ -154,6 +154,26 @@ def test_without_vapid_keys_the_page_says_reminders_come_by_email(client, patien
     assert not PushSubscription.objects.exists()
 
 
+def test_without_vapid_keys_a_reminder_sent_anyway_is_refused_with_the_reason(client, patient, settings):
+    """The page shows no form then; a page drawn before the keys went, or a hand-made request, is told why
+    nothing was saved instead of a page with no visible error."""
+    settings.VAPID_PUBLIC_KEY = settings.VAPID_PRIVATE_KEY = settings.VAPID_SUBJECT = ""
+    medicine = baclofen(patient, started_on=dt.date(2025, 1, 1))
+    client.force_login(patient)
+    for url, data in [
+        (PAGE_URL, {"quiet_start": "22:00:00"}),
+        (
+            reverse("notifications:medication_reminder_new", args=[medicine.uuid]),
+            {f"medicine-{medicine.uuid}-time_of_day": "08:00"},
+        ),
+    ]:
+        response = client.post(url, data, follow=True)
+        assert [str(message) for message in response.context["messages"]] == [
+            "Notifications are not set up on this server. Your check-in reminder comes by e-mail."
+        ]
+    assert not MedicationReminder.objects.exists()
+
+
 def test_without_a_current_medicine_the_page_says_where_to_add_one(signed_in, patient):
     baclofen(patient, started_on=dt.date(2025, 1, 1), stopped_on=dt.date(2025, 6, 1))
     html = signed_in.get(PAGE_URL).content.decode()
