@@ -134,9 +134,12 @@ class CareGrant(models.Model):
         return f"Care grant #{self.pk}"
 
     def save(self, *args, **kwargs):
-        self.access_ends_at = access_end_moment(self.access_ends_on, self.patient.time_zone)
-        if (fields := kwargs.get("update_fields")) is not None and "access_ends_on" in fields:
-            kwargs["update_fields"] = {*fields, "access_ends_at"}
+        fields = kwargs.get("update_fields")
+        if fields is None or "access_ends_on" in fields:
+            zone = self.patient.time_zone if self.access_ends_on is not None else "UTC"
+            self.access_ends_at = access_end_moment(self.access_ends_on, zone)
+            if fields is not None:
+                kwargs["update_fields"] = {*fields, "access_ends_at"}
         super().save(*args, **kwargs)
 
     @property
