@@ -127,7 +127,7 @@ class TestFigures:
         assert (free.baseline, free.treatment, free.change, free.percent_change) == (2.3, 4.2, 1.9, 80)
         # 3.5 against 21 / 4 = 5.25 (shown 5.2): -1.75, shown -1.8, and -33%.
         severity = measures["Mean of each day's worst severity (0\N{EN DASH}10)"]
-        assert (severity.baseline, severity.change, severity.percent_change) == (5.2, -1.8, -33)
+        assert (severity.baseline, severity.change, severity.percent_change) == (5.2, -1.8, -33.3)
         # Twitching fell from 0.17 to 0 per recorded day: -100%.
         assert measures["Twitching per recorded day"].percent_change == -100
         # 0.4 is at most half of 0.83: a responder.
@@ -146,6 +146,21 @@ class TestFigures:
         per_day = next(measure for measure in summary.measures if measure.label == "Cramps per recorded day")
         assert (per_day.baseline, per_day.treatment, per_day.change, per_day.percent_change) == (0.33, 0.17, -0.17, -50)
         assert summary.responder is True
+
+    def test_a_fall_just_short_of_half_reads_as_such_and_is_not_a_response(self, patient):
+        """9 cramps on 5 recorded days against 19 on 21: -49.7%, which a whole percentage would show as -50%."""
+        days = [dt.date(2026, 8, 1) + dt.timedelta(days=offset) for offset in range(40)]
+        for day in days[:5]:
+            cramp(patient, day, 9, severity=4)
+        for day in days[:4]:
+            cramp(patient, day, 15, severity=4)
+        for day in days[10:29]:
+            cramp(patient, day, 9, severity=4)
+        no_cramps(patient, days[29], days[30])
+        summary = trial_summary(patient, TrialChoice((days[0], days[4]), (days[10], days[30])), [])
+        per_day = next(measure for measure in summary.measures if measure.label == "Cramps per recorded day")
+        assert (per_day.baseline, per_day.treatment, per_day.percent_change) == (1.8, 0.9, -49.7)
+        assert summary.responder is False
 
     def test_a_fall_of_less_than_half_is_not_a_response(self, diary):
         # 18 to 21 Oct: 1 cramp on 2 recorded days (19 and 20 Oct), 0.5 per day, against 0.83.
@@ -276,7 +291,7 @@ class TestPages:
         assert "The medication changed around them" in html
         assert "Baclofen dose changed, 10 mg (side effects noted: Drowsiness)" in html
         assert "<td>0.83</td><td>0.4</td>" in html
-        assert "-52%" in html
+        assert "-52.0%" in html
         assert "<strong>Responder:</strong> cramps per recorded day fell by 50% or more." in html
         assert "Twitching per recorded day" in html
         assert "Observational data, not a trial." in html
@@ -299,7 +314,7 @@ class TestPages:
         assert "the treatment window has 2 of 5" in html
         assert "<strong>Responder" not in html
         assert "Not a responder" not in html
-        assert "-52%" not in html
+        assert "-52.0%" not in html
 
     def test_a_window_without_a_recorded_day_has_its_cramps_not_recorded_not_zero(self, client, clinician, diary):
         grant_access(diary, clinician)

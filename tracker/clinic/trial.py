@@ -121,10 +121,11 @@ class Measure:
         return _shown(self.exact_treatment - self.exact_baseline, self.digits)
 
     @property
-    def percent_change(self) -> int | None:
+    def percent_change(self) -> float | None:
+        """To one decimal: a fall of 49.7% shown as "-50%" would read as a responder."""
         if self.exact_treatment is None or not self.exact_baseline:
             return None
-        return round(100 * (self.exact_treatment - self.exact_baseline) / self.exact_baseline)
+        return round(float(100 * (self.exact_treatment - self.exact_baseline) / self.exact_baseline), 1)
 
 
 @dataclass(frozen=True)
