@@ -256,9 +256,9 @@ def _observation(episode: Episode, subject: dict, performer: dict, members: list
 
 
 def _cramp_free_day(checkin: CheckIn, patient: User, subject: dict, performer: dict) -> dict:
-    """A check-in "no cramps today" as the guide's Symptom Absent Observation over that local day."""
-    start = dt.datetime.combine(checkin.day, dt.time.min, tzinfo=patient.zone)
-    end = dt.datetime.combine(checkin.day + dt.timedelta(days=1), dt.time.min, tzinfo=patient.zone)
+    """A check-in "no cramps today" as the guide's Symptom Absent Observation on that local day. Its time is a
+    date (FHIR's dateTime to the day): a check-in keeps no zone, and the profile's zone now may not be the one
+    the day was lived in (a day in London written with New York's offset overlapped the next day's cramps)."""
     return {
         "resourceType": "Observation",
         "id": str(uuid.uuid5(PATIENT_ID_NAMESPACE, f"cramp-free:{patient.pk}:{checkin.day}")),
@@ -266,7 +266,7 @@ def _cramp_free_day(checkin: CheckIn, patient: User, subject: dict, performer: d
         "status": "final",
         "code": SYMPTOM_ABSENT,
         "subject": subject,
-        "effectivePeriod": {"start": start.isoformat(), "end": end.isoformat()},
+        "effectiveDateTime": checkin.day.isoformat(),
         "issued": instant(checkin.created_at),
         "performer": [performer],
         "valueCodeableConcept": CRAMP,
