@@ -3,7 +3,8 @@
 from django import forms
 
 from tracker.portability.csv_import import MAX_IMPORT_BYTES, MAX_IMPORT_ROWS
-from tracker.portability.record_read import MAX_RECORD_BYTES, MAX_RECORD_EPISODES
+from tracker.portability.record_file import MAX_RECORD_BYTES
+from tracker.portability.record_read import MAX_RECORD_EPISODES
 
 
 class EpisodeImportForm(forms.Form):

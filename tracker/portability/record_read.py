@@ -5,14 +5,12 @@ person who edited the file can find it. Nothing is written here: restore.py stor
 """
 
 import datetime as dt
-import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import UploadedFile
 
 from accounts.models import User, time_zone_names, validate_time_zone
 from questionnaires.engine import check_answers
@@ -54,7 +52,6 @@ from .restore import (
     StepPlan,
 )
 
-MAX_RECORD_BYTES = 64 * 1024 * 1024
 MAX_RECORD_EPISODES = 50_000
 # Ids for medicines and steps of a version 1 file, which had none: the same file gives the same ids.
 VERSION_1_NAMESPACE = uuid.UUID("6a1f3f0c-1c43-4f57-9a53-25e3c37e3a51")
@@ -472,32 +469,3 @@ def _as_uuid(value) -> uuid.UUID | None:
         return uuid.UUID(value)
     except (TypeError, ValueError, AttributeError):
         return None
-
-
-def read_record(upload: UploadedFile) -> dict:
-    """An uploaded file parsed as JSON, or ImportRejected saying where it breaks."""
-    too_big = f"This file is larger than {MAX_RECORD_BYTES // (1024 * 1024)} MB, more than one import can take."
-    if upload.size is not None and upload.size > MAX_RECORD_BYTES:
-        raise ImportRejected([too_big])
-    content = upload.read(MAX_RECORD_BYTES + 1)
-    if len(content) > MAX_RECORD_BYTES:
-        raise ImportRejected([too_big])
-    try:
-        document = json.loads(content.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise ImportRejected(["This file is not UTF-8 text, so it is not a backup CrampApp wrote."]) from None
-    except json.JSONDecodeError as error:
-        raise ImportRejected(
-            [
-                f"This file is not complete JSON: it breaks at line {error.lineno}, column {error.colno} "
-                f"({error.msg}). Was it cut short or edited? Export it again, or fix it there."
-            ]
-        ) from None
-    except RecursionError:
-        raise ImportRejected(["This file is nested far deeper than a CrampApp backup."]) from None
-    except ValueError:
-        # Python refuses to read an integer of more than 4,300 digits (a guard against slow conversions).
-        raise ImportRejected(["This file holds a number far longer than any in a CrampApp backup."]) from None
-    if not isinstance(document, dict):
-        raise ImportRejected(["This JSON file is not a CrampApp backup: it must be one object ({ … })."])
-    return document

@@ -17,7 +17,8 @@ from tracker.portability.csv_import import episodes_import_csv
 from tracker.portability.fhir import FHIR_CONTENT_TYPE, fhir_bundle_json
 from tracker.portability.forms import EpisodeImportForm
 from tracker.portability.record import record_json
-from tracker.portability.record_read import read_record, record_plan
+from tracker.portability.record_file import read_record
+from tracker.portability.record_read import record_plan
 from tracker.portability.restore import ImportRejected, NotYourRecord, RestoreResult, record_restore
 from tracker.sharing.access import access_patient
 from tracker.sharing.services import access_log_record
