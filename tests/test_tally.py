@@ -839,7 +839,10 @@ class TestEventKind:
         # The two entries without a kind are both cramps of night N's tally, which counts them: none here.
         not_said = signed_in.get(INSIGHTS_URL, {"kind": "none"}).context["insights"]
         assert (not_said.total, not_said.entries, sum(not_said.hours), not_said.untimed) == (0, 0, 0, {})
-        assert "only entries marked “Spasm or stiffness”" in response.content.decode()
+        lead = f"{SPASMS} counted in 2 entries marked “Spasm or stiffness”"
+        html = response.content.decode()
+        assert lead in html
+        assert f"{SPASMS} cramps in" not in html
         twitches = signed_in.get(INSIGHTS_URL, {"kind": "twitch"}).context["insights"]
         assert (twitches.total, twitches.entries, twitches.hours[14]) == (TWITCHES, 1, 1)
         # A kind that is not one of ours is ignored: the cramps, as without a filter.
