@@ -69,7 +69,7 @@ def test_the_demo_patient_can_log_in_and_sees_their_diary(client):
         reverse("account_login"), {"login": "demo-patient-1@example.org", "password": DEMO_PASSWORD}, follow=True
     )
     assert response.context["user"].is_authenticated
-    assert "Recent cramps" in response.content.decode()
+    assert "Recent entries" in response.content.decode()
 
 
 def test_it_refuses_to_run_in_production_without_force():

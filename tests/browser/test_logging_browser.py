@@ -73,7 +73,7 @@ def test_patient_quick_logs_a_cramp_on_a_phone_adds_details_and_checks_in_the_ne
     expect(row).to_contain_text("6 out of 10")
 
     open_from_menu(page, "Dashboard")
-    recent = page.get_by_role("region", name="Recent cramps")
+    recent = page.get_by_role("region", name="Recent entries")
     expect(recent.get_by_role("listitem")).to_have_count(1)
     expect(recent).to_contain_text("Calf (left)")
     expect(recent).to_contain_text("6 out of 10")

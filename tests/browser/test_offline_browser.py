@@ -239,7 +239,7 @@ def test_the_dashboards_figures_catch_up_once_cramps_kept_offline_are_saved(phon
     log_in(page, PatientFactory())
     quick_log = page.get_by_role("region", name="Log a cramp")
     expect(quick_log.locator("form[data-offline='ready']")).to_have_count(1)
-    recent = page.get_by_role("region", name="Recent cramps")
+    recent = page.get_by_role("region", name="Recent entries")
     expect(recent).to_contain_text("No cramps logged yet")
     page.context.set_offline(True)
     quick_log.get_by_role("button", name="Severity 8").click()
