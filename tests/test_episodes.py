@@ -234,10 +234,18 @@ class TestBadInput:
         notes = "cramp." * 400
         response = signed_in.post(NEW_URL, full_entry(notes=notes))
         assert errors_of(response, "notes") == [
-            "Notes can be at most 2000 characters; these have 2400. Shorten them, then save again."
+            "Notes can be at most 2,000 characters; these have 2400. Shorten them, then save again."
         ]
         assert notes.strip() in response.content.decode()
         assert not Episode.objects.exists()
+
+    def test_notes_of_2000_characters_with_line_breaks_fit_as_the_page_counts_them(self, signed_in):
+        """A browser sends a text box's line breaks as CR LF; the page's counter counts each as one."""
+        typed = "\n".join(["x" * 49] * 40)
+        assert len(typed) == 1999
+        response = signed_in.post(NEW_URL, full_entry(notes=typed.replace("\n", "\r\n")))
+        assert response.status_code == 302
+        assert Episode.objects.get().notes == typed
 
     def test_a_trigger_posted_as_a_location_is_refused(self, signed_in):
         dehydration = term("trigger", "dehydration")

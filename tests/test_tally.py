@@ -430,6 +430,21 @@ def last_night(patient) -> dt.date:
 
 
 class TestTallyForm:
+    def test_notes_are_counted_as_the_page_counts_them_and_never_cut(self, signed_in, paris_patient):
+        """No `maxlength` that a browser would cut pasted notes at: a counter, and the app's message when they are
+        too long; a line break (sent as CR LF) counts as one."""
+        night = last_night(paris_patient)
+        html = signed_in.get(TALLY_URL).content.decode()
+        assert 'data-limit="2000"' in html
+        assert 'maxlength="2000"' not in html
+        too_long = signed_in.post(TALLY_URL, tally_form(night, notes="x" * 2001))
+        assert too_long.context["form"].errors["notes"] == [
+            "Notes can be at most 2,000 characters; these have 2001. Shorten them, then save again."
+        ]
+        typed = "\n".join(["x" * 49] * 40)
+        assert signed_in.post(TALLY_URL, tally_form(night, notes=typed.replace("\n", "\r\n"))).status_code == 302
+        assert Episode.objects.get(patient=paris_patient).notes == typed
+
     def test_the_form_offers_last_night_with_large_choices_and_the_education_link(self, signed_in, paris_patient):
         response = signed_in.get(TALLY_URL)
         assert response.status_code == 200

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from accounts.models import User
-from tracker.models import MAX_ID, Term
+from tracker.models import MAX_ID, MAX_NOTES_LENGTH, Term
 from tracker.moments import parse_moment
 
 LOCAL_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
@@ -57,6 +57,29 @@ class DiaryDateField(forms.DateField):
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", date_input())
         super().__init__(**kwargs)
+
+
+class NotesField(forms.CharField):
+    """Text in a patient's or a clinician's own words, at most MAX_NOTES_LENGTH characters. A line break counts as
+    one, as the page's counter counts it (a browser sends a text box's as two, CR LF). The box has no `maxlength`,
+    with which a browser cuts pasted text without a word: the page counts instead (app.js reads `data-limit`), and
+    a note that is too long comes back with a message and every character written."""
+
+    default_error_messages = {
+        "max_length": f"Notes can be at most {MAX_NOTES_LENGTH:,} characters; these have %(show_value)s. "
+        "Shorten them, then save again."
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(max_length=MAX_NOTES_LENGTH, **kwargs)
+
+    def to_python(self, value):
+        return super().to_python(value).replace("\r\n", "\n")
+
+    def widget_attrs(self, widget):
+        attrs = super().widget_attrs(widget)
+        attrs["data-limit"] = attrs.pop("maxlength")
+        return attrs
 
 
 def date_input() -> forms.DateInput:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tests.factories import TEST_PASSWORD, PatientFactory
+from tests.factories import TEST_PASSWORD, EpisodeFactory, PatientFactory
 from tracker.models import CheckIn, Episode
 
 from .mailbox import confirm_address_from_email
@@ -132,3 +132,18 @@ def test_pasted_notes_are_kept_whole_and_counted_against_their_limit(page):
     assert len(notes.input_value()) == 2050
     notes.fill("a" * 20)
     expect(page.get_by_text("20 of 2,000 characters.")).to_be_visible()
+
+
+def test_a_long_link_in_the_notes_wraps_on_a_phone_instead_of_widening_the_page(phone_page):
+    """A pasted address of 400 characters without a space made the entry's page 4,000 px wide, and its Delete
+    button out of reach."""
+    page = phone_page
+    patient = PatientFactory(full_name="Lin Link")
+    link = "https://www.example.org/forum/threads/" + "nightcramps" * 36
+    episode = EpisodeFactory(patient=patient, notes=f"See {link} for what I read.")
+    log_in(page, patient, "Hello, Lin Link")
+    page.goto(f"/episodes/{episode.uuid}/")
+    expect(page.get_by_text(link, exact=False)).to_be_visible()
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= page.viewport_size["width"]
+    delete = page.get_by_role("link", name="Delete", exact=True).bounding_box()
+    assert delete["x"] + delete["width"] <= page.viewport_size["width"]

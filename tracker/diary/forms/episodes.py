@@ -25,6 +25,7 @@ from tracker.fields import (
     CHIP,
     DiaryDateField,
     LocalDateTimeField,
+    NotesField,
     TermChoiceField,
     VocabularyChoiceField,
     check_ids,
@@ -273,16 +274,11 @@ class EpisodeForm(EpisodeFormBase):
     )
     medication_taken = forms.CharField(label="Medication taken for this cramp", max_length=200, required=False)
     event_kind = event_kind_field()
-    notes = forms.CharField(
+    notes = NotesField(
         label="Notes",
-        max_length=MAX_NOTES_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=f"Anything else worth telling your clinician (up to {MAX_NOTES_LENGTH:,} characters).",
-        error_messages={
-            "max_length": "Notes can be at most %(limit_value)s characters; these have %(show_value)s. "
-            "Shorten them, then save again."
-        },
     )
 
     # The questions a patient can answer in their own words too (tracker.diary.services.own_words).
@@ -295,10 +291,6 @@ class EpisodeForm(EpisodeFormBase):
         self.fields["locations"].set_terms(vocabulary_for(self.patient, "location", on_entry["locations"]))
         for name in ("triggers", "relief_measures"):
             self.fields[name].queryset = vocabulary_for(self.patient, self.OWN_WORD_FIELDS[name], on_entry[name])
-        # A browser cuts pasted text at `maxlength` without a word: the page counts instead (app.js), and a
-        # note that is too long comes back with a message and every character the patient wrote.
-        notes = self.fields["notes"].widget.attrs
-        notes["data-limit"] = notes.pop("maxlength")
 
     def _initial_term_ids(self, name: str) -> list[int]:
         """The ids of the items an entry being changed has for a question ("<id>:<side>" for a place)."""

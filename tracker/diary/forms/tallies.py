@@ -27,7 +27,7 @@ from tracker.diary.tallies import (
     slot_key,
     tally_of_slot,
 )
-from tracker.fields import vocabulary_for
+from tracker.fields import NotesField, vocabulary_for
 from tracker.models import MAX_NOTES_LENGTH, MAX_TALLY_CRAMPS, SEVERITY_MAX, EntryType, Episode, Side
 
 COUNT_PRESETS = range(1, 11)
@@ -95,11 +95,11 @@ class TallyForm(OverlapAnswerMixin, forms.Form):
         widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "form-control-lg count-input"}),
     )
     event_kind = event_kind_field()
-    notes = forms.CharField(
+    notes = NotesField(
         label="Notes (optional)",
-        max_length=MAX_NOTES_LENGTH,
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=f"Up to {MAX_NOTES_LENGTH:,} characters.",
     )
 
     def __init__(self, *args, patient: User, episode: Episode | None = None, **kwargs):
