@@ -180,9 +180,8 @@ def test_smtp_connections_give_up_after_email_timeout():
     assert get_connection("django.core.mail.backends.smtp.EmailBackend").timeout == 10
 
 
-@pytest.mark.parametrize("role", ["clinician", "caregiver"])
-def test_a_newline_in_the_patients_name_cannot_break_the_invitation_subject(client, role):
-    patient = PatientFactory(full_name="Pat\r\nBcc: someone@example.net\u202e")
+def invite_by_email(client, patient, role: str):
+    """`patient` invites dr@example.org as their clinician or caregiver, the e-mail kept in mail.outbox."""
     data = (
         {"invited_email": "dr@example.org"}
         if role == "clinician"
@@ -190,7 +189,12 @@ def test_a_newline_in_the_patients_name_cannot_break_the_invitation_subject(clie
     )
     client.force_login(patient)
     with override_settings(EMAIL_BACKEND=LOCMEM):
-        response = client.post(SHARING_URL, data, follow=True)
+        return client.post(SHARING_URL, data, follow=True)
+
+
+@pytest.mark.parametrize("role", ["clinician", "caregiver"])
+def test_a_newline_in_the_patients_name_cannot_break_the_invitation_subject(client, role):
+    response = invite_by_email(client, PatientFactory(full_name="Pat\r\nBcc: someone@example.net\u202e"), role)
     assert response.status_code == 200
     subject = mail.outbox[0].subject
     assert subject.startswith("[CrampApp] Pat Bcc: someone@example.net ")
@@ -200,15 +204,7 @@ def test_a_newline_in_the_patients_name_cannot_break_the_invitation_subject(clie
 
 @pytest.mark.parametrize("role", ["clinician", "caregiver"])
 def test_the_invitation_subject_is_plain_text_not_html(client, role):
-    patient = PatientFactory(full_name="Seán O'Brien & <Ann>")
-    data = (
-        {"invited_email": "dr@example.org"}
-        if role == "clinician"
-        else {"role": role, "caregiver-invited_email": "dr@example.org"}
-    )
-    client.force_login(patient)
-    with override_settings(EMAIL_BACKEND=LOCMEM):
-        client.post(SHARING_URL, data)
+    invite_by_email(client, PatientFactory(full_name="Seán O'Brien & <Ann>"), role)
     assert mail.outbox[0].subject.startswith("[CrampApp] Seán O'Brien & <Ann> ")
 
 

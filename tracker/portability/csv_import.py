@@ -40,6 +40,7 @@ from .csv_export import (
     ENTRY_TYPE_TEXT,
     cell_text,
 )
+from .record_file import read_at_most
 from .restore import ImportRejected, RestoredEpisode, RestoreResult, episodes_restore
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
@@ -285,11 +286,7 @@ class _RowReader:
 
 def _decoded(upload: UploadedFile) -> str:
     too_big = f"This file is larger than {MAX_IMPORT_BYTES // (1024 * 1024)} MB. Split it into smaller files."
-    if upload.size is not None and upload.size > MAX_IMPORT_BYTES:
-        raise ImportRejected([too_big])
-    content = upload.read(MAX_IMPORT_BYTES + 1)
-    if len(content) > MAX_IMPORT_BYTES:
-        raise ImportRejected([too_big])
+    content = read_at_most(upload, MAX_IMPORT_BYTES, too_big)
     if b"\x00" in content:
         raise ImportRejected(["This is not a CSV file (it looks like an image, a spreadsheet or another binary file)."])
     try:

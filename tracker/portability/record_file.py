@@ -10,14 +10,21 @@ from .restore import ImportRejected
 MAX_RECORD_BYTES = 64 * 1024 * 1024
 
 
+def read_at_most(upload: UploadedFile, limit: int, too_big: str) -> bytes:
+    """The upload's bytes, or ImportRejected([too_big]) when it has more than `limit`: refused by its stated size
+    before it is read, and read no further than one byte past the limit."""
+    if upload.size is not None and upload.size > limit:
+        raise ImportRejected([too_big])
+    content = upload.read(limit + 1)
+    if len(content) > limit:
+        raise ImportRejected([too_big])
+    return content
+
+
 def read_record(upload: UploadedFile) -> dict:
     """An uploaded file parsed as JSON, or ImportRejected saying where it breaks."""
     too_big = f"This file is larger than {MAX_RECORD_BYTES // (1024 * 1024)} MB, more than one import can take."
-    if upload.size is not None and upload.size > MAX_RECORD_BYTES:
-        raise ImportRejected([too_big])
-    content = upload.read(MAX_RECORD_BYTES + 1)
-    if len(content) > MAX_RECORD_BYTES:
-        raise ImportRejected([too_big])
+    content = read_at_most(upload, MAX_RECORD_BYTES, too_big)
     try:
         document = json.loads(content.decode("utf-8-sig"))
     except UnicodeDecodeError:
