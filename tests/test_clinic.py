@@ -177,11 +177,12 @@ def test_the_list_query_count_does_not_grow_with_the_number_of_patients(client, 
     client.force_login(clinician)
     # session, user, the authenticator-app check, the patients counted with how many summaries are out of date
     # (all of them, on a first read), which ones, their figures counted; the rules' figures: their profiles
-    # and diagnoses, medicines (and first symptoms, for a patient with a diagnosis that explains a sign),
+    # and diagnoses with their medicines (one statement; and first symptoms, for a patient with a diagnosis that
+    # explains a sign),
     # entries of the last 30 days with their places and terms, and
     # the trend's entries and check-ins; stored (one upsert), the page of patients with their figures, and the
     # session's new idle expiry (savepoint, update, release)
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(17):
         response = client.get(CLINIC_URL)
     assert len(rows(response)) == min(count, 25)
     # Reading it again: the patients counted with how many summaries are out of date (none), the page.
@@ -325,7 +326,7 @@ class TestReview:
         client.force_login(clinician)
         url = review_url(patient)
         # session, user, authenticator-app check, grant (gate, with the stored summary: on this first look none
-        # yet, so counted with the rules' figures (seven queries, as in the clinic list), stored and read),
+        # yet, so counted with the rules' figures (six queries, as in the clinic list), stored and read),
         # access log insert; the medicines, listed and charted (no steps to
         # read: there are none); the charts: one statement for the days (and check-ins) of the period and of the
         # trial-style summary's two windows, the period's entries (ids and hours), their places, triggers and
@@ -334,7 +335,7 @@ class TestReview:
         # listed above); the period's entries with their places, tags and clinicians' notes (one statement),
         # for those with warning signs; general notes (with their authors); and the session's new idle expiry
         # (savepoint, update, release)
-        with django_assert_num_queries(27):
+        with django_assert_num_queries(26):
             response = client.get(url)
         assert len(response.context["flagged"]) == min(5, len(range(0, size, 3)))
         # Looking again: the summary read with the patient is current, the idle expiry moved on a moment ago.
@@ -354,9 +355,9 @@ class TestReview:
         client.force_login(clinician)
         # session, user, authenticator-app check, grant (gate), access log insert; the entries counted, one
         # page of them, their places, tags and clinicians' notes (one statement); for their warning signs the
-        # patient's profile with their conditions, and their medicines; the place filter's options; and the
-        # session's new idle expiry (savepoint, update, release)
-        with django_assert_num_queries(14):
+        # patient's profile with their conditions and their medicines (one statement); the place filter's options;
+        # and the session's new idle expiry (savepoint, update, release)
+        with django_assert_num_queries(13):
             response = client.get(entries_url(patient), {"severity_min": 0})
         assert len(rows(response)) == min(size, 20)
         assert all(entry.warning for entry in rows(response))

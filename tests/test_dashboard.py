@@ -88,8 +88,8 @@ def test_dashboard_query_count_does_not_grow_with_history(client, django_assert_
     EpisodeFactory.create_batch(count, patient=patient, started_at=now - dt.timedelta(hours=5))
     client.force_login(patient)
     # session, user, the cramps and the check-ins of the last 28 local days (two light statements: the strip
-    # and the trend), questionnaires due, the quick log's places, last five episodes, their locations, their symptoms,
-    # triggers and relief, and for their warning signs the patient's profile with diagnoses, and medicines; the
-    # clinicians' notes new to the patient
-    with django_assert_num_queries(12):
+    # and the trend), questionnaires due, the quick log's places, last five episodes, their places with their
+    # symptoms, triggers and relief (one statement), and for their warning signs the patient's profile with
+    # diagnoses and their medicines (one statement); the clinicians' notes new to the patient
+    with django_assert_num_queries(10):
         client.get(DASHBOARD_URL)

@@ -122,8 +122,8 @@ def test_list_query_count_does_not_grow_with_the_number_of_episodes(client, djan
     client.force_login(patient)
     calf = term("location", "calf").pk
     # session, user, the filter's location (validation), the count with the cramps it holds, page of
-    # episodes, their locations (with the location item), their symptoms, triggers and relief; for their
-    # warning signs the patient's profile with diagnoses, and medicines; the filter's options
-    with django_assert_num_queries(10):
+    # episodes, their places with their symptoms, triggers and relief (one statement); for their warning signs
+    # the patient's profile with diagnoses and their medicines (one statement); the filter's options
+    with django_assert_num_queries(8):
         response = client.get(LIST_URL, {"location": calf})
     assert len(listed(response)) == min(count, 20)

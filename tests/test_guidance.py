@@ -194,8 +194,9 @@ class TestGuidanceForAnEntry:
         episode = log(patient, locations=["calf", "shin"], triggers=["dehydration", "cold"], symptoms=["weakness"])
         client.force_login(patient)
         # session, user, episode with activity, its locations, its tags, clinician notes; for its warning
-        # signs and its guidance the patient's profile with diagnoses, and medicines; guidance links with pages
-        with django_assert_num_queries(9):
+        # signs and its guidance the patient's profile with diagnoses and their medicines (one statement); guidance
+        # links with pages
+        with django_assert_num_queries(8):
             client.get(reverse("tracker:episode_detail", args=[episode.uuid]))
 
 

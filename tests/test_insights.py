@@ -294,9 +294,9 @@ class TestPage:
         client.force_login(patient)
         # session, user; the first recorded day (the default period); medicines, their steps; one statement for
         # the days of the period and of the windows around the steps with their check-ins; the period's entries
-        # (ids and hours); their places, triggers and relief (one statement); their triggers and relief by day
-        # (what seems to matter)
-        with django_assert_num_queries(9):
+        # (ids and hours); their places, and their triggers and relief by day, which the charts add up and
+        # "what seems to matter" compares (one statement)
+        with django_assert_num_queries(8):
             response = client.get(INSIGHTS_URL)
         # 25 minutes apart, all of them fall within the default 26 weeks.
         assert response.context["insights"].total == size

@@ -19,7 +19,9 @@ counts as a cramp, a recorded day and a day's severity.
 """
 
 import datetime as dt
+import operator
 from dataclasses import dataclass, field
+from functools import reduce
 
 from django.db.models import (
     BooleanField,
@@ -331,11 +333,13 @@ def _entry_days(patient: User, arm: int, first: dt.date, last: dt.date, kind: st
     )
 
 
-def _checkin_days(patient: User, first: dt.date, last: dt.date) -> QuerySet:
-    """The check-ins of the days first..last, in the columns of _entry_days."""
+def _checkin_days(patient: User, spans: list[tuple[dt.date, dt.date]]) -> QuerySet:
+    """The check-ins of the spans of days, in the columns of _entry_days: a patient has one a day at most, so
+    one SELECT reads them all through the (patient, day) index."""
     zero, no = Value(0, output_field=IntegerField()), Value(False, output_field=BooleanField())
     return (
-        CheckIn.objects.filter(patient=patient, day__range=(first, last))
+        CheckIn.objects.filter(patient=patient)
+        .filter(reduce(operator.or_, (Q(day__range=span) for span in spans)))
         .annotate(
             event_kind=Value("", output_field=CharField()),
             chosen=no,
@@ -357,7 +361,7 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
     A night runs from local noon to noon and belongs to the day of its morning, so the entries of the
     afternoon and evening before a range (a night tally's too) count for the night before its first day; the
     morning before is read with them and left out. The days are read in one statement: one SELECT per span of
-    days, each bounded by the (patient, started_at) index, and one per span's check-ins. Spans that touch are
+    days, each bounded by the (patient, started_at) index, and one of the spans' check-ins. Spans that touch are
     joined, so each day's rows come from one SELECT; days between the ranges are read with them (see
     JOIN_GAP), their figures not kept.
     """
@@ -370,7 +374,7 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
     if not joined:
         return days
     parts = [_entry_days(patient, arm, first, last, kind) for arm, (first, last) in enumerate(joined)]
-    parts += [_checkin_days(patient, first, last) for first, last in joined]
+    parts.append(_checkin_days(patient, joined))
     for day, event_kind, chosen, late, cramps, entries, worst, woken, answers, arm, checkin in parts[0].union(
         *parts[1:], all=True
     ):

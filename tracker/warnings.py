@@ -2,7 +2,7 @@
 
 An entry's facts come from the entry (its symptoms, triggers, places, duration, relief) and from its patient
 (diagnoses, spinal injury level, medicines taken that day, the symptoms noted before). The patient's part is
-read once for a whole page, or for many patients at once for the clinic list, in two queries (a third for the
+read once for a whole page, or for many patients at once for the clinic list, in one query (a second for the
 symptoms noted before, only when a diagnosis explains a sign: contexts_for).
 """
 
@@ -11,7 +11,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db.models import Min
+from django.db.models import CharField, DateField, IntegerField, Min, Value
 
 from accounts.models import User
 from education.warning_signs import SIGNS, EntryFacts, EntryWarning, warning_for
@@ -61,30 +61,79 @@ class PatientContext:
         return [*self.conditions.values(), *([self.other_conditions] if self.other_conditions else [])]
 
 
+def _profile_and_medicine_rows(ids: list[int], medicines: bool):
+    """The patients' diagnoses (one row each, or one for a profile without any) and, with `medicines`, their
+    medicines (a row each), in one statement: (arm, patient, injury level, other conditions, diagnosis slug,
+    label and order, medicine name, start, stop), NULL where an arm has no value."""
+    none_date = Value(None, output_field=DateField())
+    profiles = (
+        PatientProfile.objects.filter(patient_id__in=ids)
+        .annotate(arm=Value("profile"), medicine=Value(None, output_field=CharField()), started=none_date)
+        .annotate(stopped=none_date)
+        .values_list(
+            "arm",
+            "patient_id",
+            "spinal_injury_level",
+            "other_conditions",
+            "conditions__slug",
+            "conditions__label",
+            "conditions__sort_order",
+            "medicine",
+            "started",
+            "stopped",
+        )
+        .order_by()
+    )
+    if not medicines:
+        return profiles
+    none_text = Value(None, output_field=CharField())
+    courses = (
+        Medication.objects.filter(patient_id__in=ids)
+        .annotate(arm=Value("medicine"), level=none_text, others=none_text, slug=none_text, label=none_text)
+        .annotate(sort_order=Value(None, output_field=IntegerField()))
+        .values_list(
+            "arm", "patient_id", "level", "others", "slug", "label", "sort_order", "name", "started_on", "stopped_on"
+        )
+        .order_by()
+    )
+    return profiles.union(courses, all=True)
+
+
+def _course_order(course: MedicineCourse) -> tuple:
+    return (course.stopped_on is None, course.stopped_on or dt.date.min, course.name)
+
+
 def contexts_for(
     patients: Iterable[User], medications: Iterable[Medication] | None = None
 ) -> dict[int, PatientContext]:
-    """Each patient's context, in two queries whatever the number of patients (one when the caller has read
-    their `medications` already), and one more when a patient has a diagnosis that explains a sign."""
+    """Each patient's context, in one query whatever the number of patients (their diagnoses with their
+    medicines, or only the diagnoses when the caller has read the `medications` already), and one more when a
+    patient has a diagnosis that explains a sign."""
     contexts = {patient.pk: PatientContext() for patient in patients}
     ids = list(contexts)
     if not ids:
         return contexts
-    profiles = PatientProfile.objects.filter(patient_id__in=ids).values_list(
-        "patient_id", "spinal_injury_level", "other_conditions", "conditions__slug", "conditions__label"
-    )
-    for patient_id, level, others, slug, label in profiles.order_by("conditions__sort_order", "conditions__label"):
+    diagnoses, courses = [], []
+    for arm, patient_id, level, others, slug, label, order, name, started, stopped in _profile_and_medicine_rows(
+        ids, medicines=medications is None
+    ):
+        if arm == "medicine":
+            courses.append((patient_id, MedicineCourse(name, started, stopped)))
+            continue
         contexts[patient_id].spinal_injury_level = level
         contexts[patient_id].other_conditions = others
         if slug:
-            contexts[patient_id].conditions[slug] = label
-    if medications is None:
-        medications = Medication.objects.filter(patient_id__in=ids).only(
-            "patient_id", "name", "started_on", "stopped_on"
-        )
-    for medication in medications:
-        course = MedicineCourse(medication.name, medication.started_on, medication.stopped_on)
-        contexts[medication.patient_id].medicines.append(course)
+            diagnoses.append((order, label, patient_id, slug))
+    for _, label, patient_id, slug in sorted(diagnoses):
+        contexts[patient_id].conditions[slug] = label
+    if medications is not None:
+        courses = [
+            (medication.patient_id, MedicineCourse(medication.name, medication.started_on, medication.stopped_on))
+            for medication in medications
+        ]
+    # In Medication's order (stopped_on, name), a medicine still taken last, as PostgreSQL sorts it.
+    for patient_id, course in sorted(courses, key=lambda item: _course_order(item[1])):
+        contexts[patient_id].medicines.append(course)
     explained = [pk for pk, context in contexts.items() if not EXPLAINING_CONDITIONS.isdisjoint(context.conditions)]
     if not explained:
         return contexts

@@ -113,7 +113,7 @@ def _judged(patients: list[User], now: dt.datetime) -> dict[int, dict]:
     """The figures the clinical rules give for each patient: their cramps, the mean of each day's worst severity
     and the worst of the last 30 local days (tracker.counting), the entries of the last 30 days with a warning
     sign and the most urgent tier (education.warning_signs), and the trend over recorded days (tracker.trends).
-    Six queries whatever the number of patients."""
+    Six queries whatever the number of patients (a seventh when one has a diagnosis that explains a sign)."""
     contexts = contexts_for(patients)
     episodes = Episode.objects.filter(
         patient__in=patients, started_at__gte=now - dt.timedelta(days=WINDOW_DAYS), started_at__lte=now

@@ -221,9 +221,7 @@ def report(request: HttpRequest, patient_id: int) -> HttpResponse:
     steps = course_steps(courses)
     trial_form, choice = trial_windows(request, today, steps)
     # The period's days, the medicines' windows and the trial windows' in one query.
-    insights = insights_for(
-        patient, start, end, today, courses=courses, also=[choice.baseline, choice.treatment], terms=False
-    )
+    insights = insights_for(patient, start, end, today, courses=courses, also=[choice.baseline, choice.treatment])
     days = insights.days
     report_data = visit_report(
         patient,
@@ -242,7 +240,7 @@ def report(request: HttpRequest, patient_id: int) -> HttpResponse:
         "insights": insights,
         "charts": charts_for(insights),
         # What seems to matter: the same figures as the insights page's for the same period.
-        "factors": factors_for(patient, insights),
+        "factors": factors_for(insights),
         **report_data,
         # The questionnaires answered in the period, with their scores; those scheduled but not answered, named.
         "questionnaires": [summary for summary in scores if summary.points],

@@ -63,10 +63,10 @@ def _nothing(*fields) -> dict:
     return {name: Value(None, output_field=field) for name, field in fields}
 
 
-def _table_links(patient: User, ids: list[int]):
-    """One union of three querysets, each row one link of an entry: a clinician's note, a trigger, symptom or
-    relief term, or a place. The notes come first: PostgreSQL types a column of NULLs in the first arm of a
-    UNION by the arms after it, one at a time."""
+def _table_links(patient: User, ids: list[int], *, notes: bool):
+    """One union of querysets, each row one link of an entry: a trigger, symptom or relief term, a place, or
+    (with `notes`) a clinician's note. The notes come first: PostgreSQL types a column of NULLs in the first arm
+    of a UNION by the arms after it, one at a time."""
     term_columns = [f"term__{name}" for name in TERM_FIELDS]
     place_columns = [f"location__{name}" for name in TERM_FIELDS]
     no_term = _nothing(*((f"no_{name}", Term._meta.get_field(name)) for name in TERM_FIELDS))
@@ -76,7 +76,7 @@ def _table_links(patient: User, ids: list[int]):
         ("author_id", IntegerField()),
         ("author_name", CharField()),
     )
-    notes = (
+    note_rows = (
         ClinicianNote.objects.filter(patient=patient, episode__any_of=ids)
         .annotate(arm=Value("note"), link_side=Value(None, output_field=CharField()), **no_term)
         .annotate(note_text=F("text"), noted_at=F("created_at"), author_name=F("author__full_name"))
@@ -92,14 +92,17 @@ def _table_links(patient: User, ids: list[int]):
         .annotate(arm=Value("place"), link_side=F("side"), **no_note)
         .values_list("arm", "link_side", *place_columns, "episode_id", "id", *NOTE_COLUMNS)
     )
-    return notes.order_by().union(tags.order_by(), places.order_by(), all=True)
+    if notes:
+        return note_rows.order_by().union(tags.order_by(), places.order_by(), all=True)
+    return tags.order_by().union(places.order_by(), all=True)
 
 
-def table_entries(patient: User, episodes) -> list[Episode]:
-    """The entries of a clinician's table (read for_table), each with its places, its triggers, symptoms and
-    relief, and the clinicians' notes on it with their authors' names (`place_list`, `term_list` and
-    `note_list`: Episode.places, Episode.triggers ...), read for the whole table in one statement: Django's
-    prefetch of the three relations would take three, each costing more than the table's own read."""
+def table_entries(patient: User, episodes, *, notes: bool = True) -> list[Episode]:
+    """The entries of a table or list (read for_table), each with its places, its triggers, symptoms and relief,
+    and (with `notes`, a clinician's table) the clinicians' notes on it with their authors' names (`place_list`,
+    `term_list` and `note_list`: Episode.places, Episode.triggers ...), read for the whole table in one
+    statement: Django's prefetch of the relations would take one query each, each costing more than the
+    table's own read."""
     entries = list(episodes)
     for entry in entries:
         entry.place_list, entry.term_list, entry.note_list = [], [], []
@@ -107,7 +110,7 @@ def table_entries(patient: User, episodes) -> list[Episode]:
         return entries
     by_id = {entry.pk: entry for entry in entries}
     width = len(TERM_FIELDS)
-    for arm, side, *values in _table_links(patient, list(by_id)):
+    for arm, side, *values in _table_links(patient, list(by_id), notes=notes):
         episode_id, link_id, text, created_at, author_id, author_name = values[width:]
         entry = by_id[episode_id]
         if arm == "note":

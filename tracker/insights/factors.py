@@ -21,16 +21,13 @@ tries that say how well relief worked, how many eased a lot or completely, in th
 ease by themselves within minutes, and one answer covers everything tried on a cramp: the caveats say so.
 
 The thresholds and the words shown with the figures, with their sources, are in tracker.insights.factor_rules. The
-figures cost one query (the period's entries' triggers and relief by day) whatever the number of days or terms.
+figures cost no query of their own: the insights read the period's entries' triggers and relief by day, in the
+statement that counts them for the charts, whatever the number of days or terms.
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Count
-
-from accounts.models import User
-from tracker.counting import counted_day
 from tracker.insights.factor_rules import (
     EASED,
     MIN_DAYS_WITH,
@@ -41,8 +38,8 @@ from tracker.insights.factor_rules import (
     RULES,
     FactorRule,
 )
-from tracker.insights.figures import Insights
-from tracker.models import CRAMP_KINDS, EpisodeTerm, Term, stored_event_kind
+from tracker.insights.figures import Insights, TermDay
+from tracker.models import CRAMP_KINDS, Term, stored_event_kind
 
 
 def _per_day(cramps: int, days: int) -> float:
@@ -143,44 +140,32 @@ class Factors:
         return MIN_RATED_TRIES
 
 
-def _noted(patient: User, entry_ids: list[int], cramp_days: set[dt.date]) -> dict[tuple[str, str], _Noted]:
-    """The triggers and relief measures of the entries, on the days with cramps, by (kind, slug): one query.
-
-    The entries are looked up by id through the (patient, episode) index, as the insights' terms are; the term's
-    kind is sorted out here, as a filter on it would lead the planner to read every patient's uses of a term."""
+def _noted(term_days: list[TermDay], cramp_days: set[dt.date]) -> dict[tuple[str, str], _Noted]:
+    """The triggers and relief measures of the entries, on the days with cramps, by (kind, slug)."""
     noted: dict[tuple[str, str], _Noted] = {}
-    if not entry_ids:
-        return noted
-    rows = (
-        EpisodeTerm.objects.filter(patient=patient, episode__any_of=entry_ids)
-        .annotate(day=counted_day("episode__"))
-        .values("day", "term__kind", "term__slug", "term__label", "term__sort_order", "episode__relief_effect")
-        .annotate(entries=Count("pk"))
-        .values_list(
-            "day", "term__kind", "term__slug", "term__label", "term__sort_order", "episode__relief_effect", "entries"
-        )
-        .order_by()
-    )
-    for day, kind, slug, label, sort_order, relief_effect, entries in rows:
-        if kind not in (Term.Kind.TRIGGER, Term.Kind.RELIEF) or (kind, slug) in NOT_A_FACTOR or day not in cramp_days:
+    for row in term_days:
+        if row.kind not in (Term.Kind.TRIGGER, Term.Kind.RELIEF) or (row.kind, row.slug) in NOT_A_FACTOR:
             continue
-        item = noted.setdefault((kind, slug), _Noted(kind, label, sort_order))
-        item.days.add(day)
-        item.tries += entries
-        item.rated += entries if relief_effect else 0
-        item.eased += entries if relief_effect in EASED else 0
+        if row.day not in cramp_days:
+            continue
+        item = noted.setdefault((row.kind, row.slug), _Noted(row.kind, row.label, row.sort_order))
+        item.days.add(row.day)
+        item.tries += row.entries
+        item.rated += row.entries if row.relief_effect else 0
+        item.eased += row.entries if row.relief_effect in EASED else 0
     return noted
 
 
-def factors_for(patient: User, insights: Insights) -> Factors:
-    """What seems to matter over the insights' period: its days, and its entries' triggers and relief (one
-    query). Nothing when the insights count another kind of event than cramps."""
+def factors_for(insights: Insights) -> Factors:
+    """What seems to matter over the insights' period: its days, and its entries' triggers and relief by day, as
+    the insights read them (no query of its own). Nothing when the insights count another kind of event than
+    cramps."""
     if stored_event_kind(insights.kind) not in CRAMP_KINDS:
         return Factors(counts_cramps=False)
     days = {stats.day: stats for week in insights.weeks for stats in week.days}
     cramp_days = {day for day, stats in days.items() if stats.cramps}
     noted = sorted(
-        _noted(patient, insights.chosen_ids, cramp_days).values(),
+        _noted(insights.term_days, cramp_days).values(),
         key=lambda item: (-len(item.days), item.sort_order, item.label),
     )
     triggers, relief = [], []

@@ -11,11 +11,13 @@ on single cramps only (a tally has none), so those charts count every single cra
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.db.models import (
     BooleanField,
     CharField,
     Count,
+    DateField,
     ExpressionWrapper,
     IntegerField,
     OuterRef,
@@ -25,7 +27,16 @@ from django.db.models import (
 )
 
 from accounts.models import User
-from tracker.counting import DayStats, Week, Window, days_between, days_stats, weeks_of, window_of
+from tracker.counting import (
+    DayStats,
+    Week,
+    Window,
+    counted_day,
+    days_between,
+    days_stats,
+    weeks_of,
+    window_of,
+)
 from tracker.models import (
     KIND_NOT_SAID,
     LOCAL_DAY,
@@ -91,9 +102,9 @@ class Insights:
     days: dict[dt.date, DayStats] = field(default_factory=dict)
     # Every entry of the period (of the kind), a tally's described cramps included: a list of them has this many.
     entry_count: int = 0
-    # The ids of the period's entries of the kind counted (cramps by default), described ones too: those whose
-    # triggers and relief tracker.insights.factors reads.
-    chosen_ids: list[int] = field(default_factory=list)
+    # The triggers, symptoms and relief noted on the period's entries of the kind counted (cramps by default,
+    # described ones too), by day: what tracker.insights.factors compares.
+    term_days: list["TermDay"] = field(default_factory=list)
 
     @property
     def total(self) -> int:
@@ -215,78 +226,88 @@ def _period_entries(patient: User, first: dt.date, last: dt.date, kind: str = ""
     return entries
 
 
-@dataclass
-class TermCount:
+class TermDay(NamedTuple):
+    """A trigger, symptom or relief measure noted on the period's entries of the kind counted, on one local day
+    (counting.counted_day: a described cramp's on its tally's day), with how well relief worked: on how many
+    entries."""
+
+    day: dt.date
     kind: str
     slug: str
     label: str
     sort_order: int
     relief_effect: str
-    cramps: int
+    entries: int
 
 
-def _terms_and_places(patient: User, entries: PeriodEntries) -> tuple[list[TermCount], list[PlaceCount]]:
-    """The triggers and relief measures noted on the period's entries, counted by term (and, for relief,
-    by how well it worked), and the cramps by body location and side among the entries that carry the
-    count (a tally's cramps are where the tally says, its described cramps not again): one statement.
+def _terms_and_places(patient: User, entries: PeriodEntries) -> tuple[list[TermDay], list[PlaceCount]]:
+    """The triggers, symptoms and relief measures noted on the period's entries, by local day, term and (for
+    relief) how well it worked, which the charts add up and tracker.insights.factors compares day by day; and the
+    cramps by body location and side among the entries that carry the count (a tally's cramps are where the
+    tally says, its described cramps not again): one statement.
 
     Both read the entries' rows by the (patient, episode) indexes, the entries given as one list (`any_of`); a
     filter on the term's kind would lead the planner to read every patient's uses of each term instead."""
-    parts = []
-    if entries.chosen_ids:
-        parts.append(
-            EpisodeTerm.objects.filter(patient=patient, episode__any_of=entries.chosen_ids)
-            .values("term__kind", "term__slug", "term__label", "term__sort_order", "episode__relief_effect")
-            .annotate(cramps=Count("pk"))
-            .values_list(
-                "term__kind", "term__slug", "term__label", "term__sort_order", "episode__relief_effect", "cramps"
-            )
-            .order_by()
+    if not entries.chosen_ids:
+        return [], []
+    terms = (
+        EpisodeTerm.objects.filter(patient=patient, episode__any_of=entries.chosen_ids)
+        .annotate(day=counted_day("episode__"))
+        .values("day", "term__kind", "term__slug", "term__label", "term__sort_order", "episode__relief_effect")
+        .annotate(entries=Count("pk"))
+        .values_list(
+            "day", "term__kind", "term__slug", "term__label", "term__sort_order", "episode__relief_effect", "entries"
         )
+        .order_by()
+    )
+    # The entries counted are among those chosen: when there are none, the places are not read.
     if entries.counted_ids:
-        parts.append(
+        places = (
             EpisodeLocation.objects.filter(patient=patient, episode__any_of=entries.counted_ids)
             .values("location__slug", "location__label", "side")
             .annotate(
+                day=Value(None, output_field=DateField()),
                 kind=Value("", output_field=CharField()),
                 sort_order=Value(0, output_field=IntegerField()),
                 cramps=Sum("episode__cramp_count"),
             )
-            .values_list("kind", "location__slug", "location__label", "sort_order", "side", "cramps")
+            .values_list("day", "kind", "location__slug", "location__label", "sort_order", "side", "cramps")
             .order_by()
         )
-    if not parts:
-        return [], []
-    rows = list(parts[0].union(*parts[1:], all=True))
-    terms = [TermCount(*row) for row in rows if row[0]]
+        terms = terms.union(places, all=True)
+    rows = list(terms)
+    term_days = [TermDay._make(row) for row in rows if row[1]]
     sides: dict[tuple[str, str], dict[str, int]] = defaultdict(lambda: {"left": 0, "right": 0})
-    for _, slug, label, _, side, cramps in (row for row in rows if not row[0]):
+    for _, _, slug, label, _, side, cramps in (row for row in rows if not row[1]):
         counts = sides[(slug, label)]
         if side in (Side.LEFT, Side.BOTH):
             counts["left"] += cramps
         if side in (Side.RIGHT, Side.BOTH):
             counts["right"] += cramps
-    return terms, [PlaceCount(slug, label, counts["left"], counts["right"]) for (slug, label), counts in sides.items()]
+    return term_days, [
+        PlaceCount(slug, label, counts["left"], counts["right"]) for (slug, label), counts in sides.items()
+    ]
 
 
-def _triggers(term_counts: list[TermCount]) -> list[tuple[str, int]]:
+def _triggers(term_days: list[TermDay]) -> list[tuple[str, int]]:
     """The most frequent triggers, "none noticed" left out."""
     triggers: dict[str, int] = defaultdict(int)
-    for row in term_counts:
+    for row in term_days:
         if row.kind == Term.Kind.TRIGGER and row.slug != "none-noticed":
-            triggers[row.label] += row.cramps
+            triggers[row.label] += row.entries
     return sorted(triggers.items(), key=lambda item: (-item[1], item[0]))[:TOP_TRIGGERS]
 
 
-def _relief(term_counts: list[TermCount]) -> list[tuple[str, dict[str, int]]]:
+def _relief(term_days: list[TermDay]) -> list[tuple[str, dict[str, int]]]:
     """Each relief measure with the number of times it worked well, partly, not at all or was not rated."""
     measures: dict[str, dict[str, int]] = {}
     rows = sorted(
-        (row for row in term_counts if row.kind == Term.Kind.RELIEF), key=lambda row: (row.sort_order, row.label)
+        (row for row in term_days if row.kind == Term.Kind.RELIEF), key=lambda row: (row.sort_order, row.label)
     )
     for row in rows:
-        effects = measures.setdefault(row.label, dict.fromkeys(["", *ReliefEffect.values], 0))
-        effects[row.relief_effect] += row.cramps
+        if row.label not in measures:
+            measures[row.label] = dict.fromkeys(["", *ReliefEffect.values], 0)
+        measures[row.label][row.relief_effect] += row.entries
     return list(measures.items())
 
 
@@ -399,7 +420,6 @@ def insights_for(
     *,
     courses: list[tuple[Medication, list[MedicationStep]]] | None = None,
     also: list[tuple[dt.date, dt.date]] = (),
-    terms: bool = True,
 ) -> Insights:
     """The charts of the local days first..last, of one event kind when `kind` is given (the medicines'
     windows always count cramps).
@@ -418,20 +438,19 @@ def insights_for(
         cramps = days_stats(patient, [(first, last), *ranges])
         days = days_between(cramps, first, last)
     entries = _period_entries(patient, first, last, kind)
-    # The places, triggers and relief: a page that draws none of them (the visit report) skips their query.
-    term_counts, places = _terms_and_places(patient, entries) if terms else ([], [])
+    term_days, places = _terms_and_places(patient, entries)
     return Insights(
         start=first,
         end=last,
         weeks=weeks_of(days),
         hours=entries.hours,
         places=places,
-        triggers=_triggers(term_counts),
-        relief=_relief(term_counts),
+        triggers=_triggers(term_days),
+        relief=_relief(term_days),
         medications=windows.effects(cramps),
         untimed=entries.untimed,
         kind=kind,
         days=cramps,
         entry_count=len(entries.ids),
-        chosen_ids=entries.chosen_ids,
+        term_days=term_days,
     )

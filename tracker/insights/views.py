@@ -22,7 +22,7 @@ def insights(request: HttpRequest) -> HttpResponse:
     period_form, start, end = period_from(request, *default_period(patient, today))
     kind_form = EventKindFilterForm(request.GET if "kind" in request.GET else None)
     data = insights_for(patient, start, end, today, kind=kind_form.chosen_kind())
-    factors = factors_for(patient, data)
+    factors = factors_for(data)
     context = {
         "patient": patient,
         "period_form": period_form,

@@ -6,7 +6,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from accounts.decorators import patient_required
 from tracker.diary.forms import QuickLogForm
-from tracker.diary.selectors import STRIP_DAYS, recent_days
+from tracker.diary.selectors import STRIP_DAYS, recent_days, table_entries
 from tracker.models import Episode
 from tracker.sharing.services import new_notes, notes_mark_read
 from tracker.trends import WINDOWS_DAYS, trend_from_days
@@ -23,7 +23,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     patient = request.user
     # The last 28 days: the strip shows 14 of them, the trend compares both halves.
     days = recent_days(patient, WINDOWS_DAYS)
-    recent_episodes = with_warnings(patient, Episode.objects.for_patient(patient).with_signs()[:RECENT_EPISODES])
+    newest = Episode.objects.for_patient(patient).for_table()[:RECENT_EPISODES]
+    recent_episodes = with_warnings(patient, table_entries(patient, newest, notes=False))
     context = {
         "today": days[-1],
         "days": days[-STRIP_DAYS:],

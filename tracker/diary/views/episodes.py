@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from accounts.decorators import patient_required
 from tracker.diary.forms import EpisodeFilterForm, EpisodeForm, QuickLogForm
 from tracker.diary.guidance import guidance_for_episode
-from tracker.diary.selectors import CountedPaginator, episodes_filtered
+from tracker.diary.selectors import CountedPaginator, episodes_filtered, table_entries
 from tracker.diary.services import ClientIdReused, episode_delete, start_for_day
 from tracker.diary.tallies import Overlap, OverlapQuestion, slot_key
 from tracker.diary.views.tallies import episode_edit_save, episode_new_save, tally_edit
@@ -71,8 +71,8 @@ def episode_list(request: HttpRequest) -> HttpResponse:
     filters = filter_form.filters()
     episodes = episodes_filtered(request.user, **filters)
     entries, cramps = episodes.totals()
-    page = CountedPaginator(episodes.with_signs(), EPISODES_PER_PAGE, entries).get_page(request.GET.get("page"))
-    page.object_list = with_warnings(request.user, page.object_list)
+    page = CountedPaginator(episodes.for_table(), EPISODES_PER_PAGE, entries).get_page(request.GET.get("page"))
+    page.object_list = with_warnings(request.user, table_entries(request.user, page.object_list, notes=False))
     query = request.GET.copy()
     query.pop("page", None)
     context = {
