@@ -90,6 +90,8 @@ class EntryFacts:
     symptoms: frozenset[str] = frozenset()
     triggers: frozenset[str] = frozenset()
     places: frozenset[str] = frozenset()
+    # What the patient said it was: "cramp", "spasm", "twitch", "unsure" or "" (not said; tracker's EventKind).
+    event_kind: str = ""
     duration_seconds: int | None = None
     relief_effect: str = ""
     conditions: frozenset[str] = frozenset()
@@ -147,7 +149,14 @@ NHS_STROKE = "NHS: Stroke, symptoms (nhs.uk/conditions/stroke)"
 NHS_LEG_CRAMPS = "NHS: Leg cramps (nhs.uk/conditions/leg-cramps)"
 
 
+# Entries the patient said were not cramps: a long spasm or stiffness (spasticity) or long twitching is no sign
+# that a cramp is something else. An entry that does not say, or is "not sure", may be a cramp.
+NOT_CRAMPS = frozenset({"spasm", "twitch"})
+
+
 def _long_cramp(facts: EntryFacts) -> bool:
+    if facts.event_kind in NOT_CRAMPS:
+        return False
     lasted = facts.duration_seconds is not None and facts.duration_seconds > LONG_CRAMP_SECONDS
     return lasted and facts.relief_effect not in RELIEF_THAT_EASED
 

@@ -549,9 +549,9 @@ def test_the_review_reads_medicines_and_steps_in_a_fixed_number_of_queries(
     EpisodeFactory.create_batch(medicines * 5, patient=patient, woke_from_sleep=True)
     client.force_login(clinician)
     url = reverse("tracker:patient_review", args=[patient.pk])
-    # As in test_clinic's review count (27), with medicines: their steps (one prefetch); the days of the
+    # As in test_clinic's review count (26), with medicines: their steps (one prefetch); the days of the
     # windows around the steps are read in the same statement as the period's.
-    with django_assert_num_queries(28):
+    with django_assert_num_queries(27):
         response = client.get(url)
     assert len(response.context["insights"].medications) == medicines
     assert CareGrant.objects.filter(patient=patient).count() == 1

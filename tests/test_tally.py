@@ -902,9 +902,9 @@ class TestQueryCounts:
             log_single(paris_patient, local(night, 23))
             log_tally(paris_patient, night, 3, overlap=Overlap.PART, locations=calves())
         # session, user; the first recorded day (the default period); medicines (none, so no steps or windows);
-        # the days with their check-ins (one statement); the period's entries (ids and hours); their places,
-        # triggers and relief (one statement); their triggers and relief by day (what seems to matter)
-        with django_assert_num_queries(8):
+        # the days with their check-ins (one statement); the period's entries (ids and hours); their places, and
+        # their triggers and relief by day, for the charts and for what seems to matter (one statement)
+        with django_assert_num_queries(7):
             response = signed_in.get(INSIGHTS_URL)
         assert response.context["insights"].total == 3 * nights
 
@@ -918,7 +918,7 @@ class TestQueryCounts:
             log_tally(patient, patient.today() - dt.timedelta(days=2), 3 + index % 4)
         client.force_login(clinician)
         # As test_clinic's first read of the list: the summaries are counted and stored, then the page read.
-        with django_assert_num_queries(18):
+        with django_assert_num_queries(17):
             response = client.get(reverse("tracker:clinic"))
         assert sum(row.recent for row in response.context["page"].object_list) == sum(
             3 + index % 4 for index in range(min(size, 25))

@@ -386,7 +386,9 @@ class TestSwitchZone:
         assert patient.time_zone == "UTC"
         assert messages_of(response) == ["That time zone is not one we know, so your profile still uses UTC."]
 
-    @pytest.mark.parametrize("back", ["https://evil.example/", "//evil.example/", "", "tracker:profile"])
+    @pytest.mark.parametrize(
+        "back", ["https://evil.example/", "//evil.example/", "", "tracker:profile", "foo", "profile"]
+    )
     def test_it_goes_back_only_to_a_page_of_this_site(self, signed_in, back):
         response = signed_in.post(SWITCH_URL, {"time_zone": "Europe/Madrid", "next": back})
         assert response["Location"] == DASHBOARD_URL

@@ -436,6 +436,6 @@ def test_the_review_reads_the_summary_in_a_fixed_number_of_queries(client, clini
         cramp(patient, today - dt.timedelta(days=day % 60), 23, severity=day % 11, woke=True)
     client.force_login(clinician)
     # As test_medication_steps' review count: the summary reuses the steps the charts read.
-    with django_assert_num_queries(28):
+    with django_assert_num_queries(27):
         response = client.get(review(patient), WINDOWS)
     assert response.context["trial"].summary.baseline.first == BASELINE[0]

@@ -13,9 +13,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from education.content import load_pages, shipped_pages
-from education.warning_signs import SIGNS, WARNING_SIGNS_PAGE, EntryFacts, Tier, tiers, warning_for
+from education.warning_signs import NOT_CRAMPS, SIGNS, WARNING_SIGNS_PAGE, EntryFacts, Tier, tiers, warning_for
 from tracker.diary.services import medication_add, profile_for, profile_update
-from tracker.models import Episode, PatientCondition
+from tracker.models import Episode, EventKind, PatientCondition
 
 from .factories import PatientFactory, grant_access, term
 
@@ -336,6 +336,10 @@ class TestTheTableAndThePagesAgree:
         (EntryFacts(duration_seconds=601), ["long-cramp"]),
         (EntryFacts(duration_seconds=600), []),
         (EntryFacts(duration_seconds=601, relief_effect="lot"), []),
+        (EntryFacts(duration_seconds=601, event_kind="cramp"), ["long-cramp"]),
+        (EntryFacts(duration_seconds=601, event_kind="unsure"), ["long-cramp"]),
+        (EntryFacts(duration_seconds=1800, event_kind="twitch"), []),
+        (EntryFacts(duration_seconds=1800, event_kind="spasm"), []),
         (EntryFacts(symptoms=frozenset({"weakness"}), medicines=("Simvastatin 40 mg",)), ["new-weakness", "statin"]),
         (EntryFacts(symptoms=frozenset({"headache-flushing"})), []),
     ],
@@ -343,6 +347,27 @@ class TestTheTableAndThePagesAgree:
 def test_the_rules_read_an_entry_s_facts(facts, keys):
     warning = warning_for(facts)
     assert ([sign.key for sign in warning.signs] if warning else []) == keys
+
+
+def test_the_rules_name_the_event_kinds_the_diary_stores():
+    assert NOT_CRAMPS.issubset(EventKind.values)
+
+
+def test_a_long_twitch_raises_no_sign_on_its_page_or_in_the_clinic(client, patient, clinician):
+    grant_access(patient, clinician)
+    client.force_login(patient)
+    for kind in ("twitch", "cramp"):
+        client.post(NEW_URL, {**entry(patient, minutes=30, severity=2), "event_kind": kind})
+    twitch, cramp = (Episode.objects.get(patient=patient, event_kind=kind) for kind in ("twitch", "cramp"))
+    twitch_page = client.get(reverse("tracker:episode_detail", args=[twitch.uuid])).content.decode()
+    cramp_page = client.get(reverse("tracker:episode_detail", args=[cramp.uuid])).content.decode()
+    assert "did not ease" not in twitch_page
+    assert re.search(r"<h1[^>]*>Twitching on <time", twitch_page)
+    assert re.search(r"<h1[^>]*>Cramp on <time", cramp_page)
+    assert "A cramp that lasted more than 10 minutes and did not ease" in cramp_page
+    client.force_login(clinician)
+    [row] = client.get(reverse("tracker:clinic")).context["page"].object_list
+    assert (row.clinic_summary.warning_entries, row.clinic_summary.warning_tier) == (1, Tier.SAME_DAY)
 
 
 def test_the_readme_lists_every_sign_with_its_tier_and_source():

@@ -40,7 +40,7 @@ def test_back_after_saving_the_full_form_and_saving_again_stores_one_cramp(page)
     page.get_by_role("button", name="Save cramp").click()
 
     expect(page).to_have_url(saved)
-    expect(page.get_by_text("This cramp was already saved; it was not logged twice.")).to_be_visible()
+    expect(page.get_by_text("This entry was already saved; it was not logged twice.")).to_be_visible()
     assert Episode.objects.filter(patient=patient).count() == 1
 
 

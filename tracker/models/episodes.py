@@ -107,6 +107,10 @@ class EpisodeQuerySet(models.QuerySet):
         return self.with_signs().select_related("activity", "tally")
 
 
+# A single entry's name by what the patient said it was (Episode.noun); a cramp, or one not said, is a "Cramp".
+ENTRY_NOUNS = {EventKind.SPASM: "Spasm or stiffness", EventKind.TWITCH: "Twitching", EventKind.UNSURE: "Entry"}
+
+
 class Episode(models.Model):
     """One cramp as the patient logged it, or a tally of several ("last night: 4 cramps, the worst 7/10").
 
@@ -314,6 +318,11 @@ class Episode(models.Model):
     @property
     def is_tally(self) -> bool:
         return self.entry_type in TALLY_TYPES
+
+    @property
+    def noun(self) -> str:
+        """What it was, as a page's heading and messages name it: "Cramp" unless the patient said otherwise."""
+        return ENTRY_NOUNS.get(self.event_kind, "Cramp")
 
     @property
     def counted_cramps(self) -> int:

@@ -129,9 +129,9 @@ def care_episode_new(request: HttpRequest, patient_id: int) -> HttpResponse:
                 access_log_record(
                     request=request, patient=patient, action=AccessLog.Action.LOG_EPISODE, detail=_entry_detail(episode)
                 )
-                messages.success(request, f"Cramp logged for {isolated(patient.full_name)}.")
+                messages.success(request, f"{episode.noun} logged for {isolated(patient.full_name)}.")
             else:
-                messages.info(request, "This cramp was already saved; it was not logged twice.")
+                messages.info(request, "This entry was already saved; it was not logged twice.")
             return redirect(_log_url(patient))
         context = {"patient": patient, "form": form, "quick": quick, "overlap": question}
         return render(request, "care/episode_form.html", context)

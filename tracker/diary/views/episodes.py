@@ -53,11 +53,11 @@ def episode_new(request: HttpRequest) -> HttpResponse:
         return redirect("tracker:episode_detail", episode_id=reused.episode.uuid)
     if episode is not None:
         if not created:
-            messages.info(request, "This cramp was already saved; it was not logged twice.")
+            messages.info(request, "This entry was already saved; it was not logged twice.")
         elif quick:
-            messages.success(request, "Cramp logged. Add where it was and what helped now, or later.")
+            messages.success(request, f"{episode.noun} logged. Add where it was and what helped now, or later.")
         else:
-            messages.success(request, "Cramp logged.")
+            messages.success(request, f"{episode.noun} logged.")
         return redirect("tracker:episode_detail", episode_id=episode.uuid)
     question = asked or question
     context = {"form": form, "quick": quick, "overlap": question, "for_tally": tally}

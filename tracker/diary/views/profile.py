@@ -7,10 +7,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.decorators import patient_required
+from crampapp.redirects import path_on_this_site
 from tracker.diary.forms import MedicationForm, MedicationStepForm, ProfileForm, TimeZoneSwitchForm
 from tracker.diary.services import (
     medication_add,
@@ -59,9 +60,7 @@ def time_zone_switch(request: HttpRequest) -> HttpResponse:
     """Set the profile's zone to the phone's, from the notice that they differ (static/js/zone-notice.js), and go
     back to the page it was on."""
     form = TimeZoneSwitchForm(request.POST)
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = "tracker:dashboard"
+    back = path_on_this_site(request, request.POST.get("next", "")) or reverse("tracker:dashboard")
     if not form.is_valid():
         messages.error(
             request, f"That time zone is not one we know, so your profile still uses {request.user.time_zone}."
