@@ -441,5 +441,20 @@
     sendNow();
   }
 
+  // A tap on the quick log is a new cramp. Back (or Forward) to a page shows it as it was, with the key
+  // (client_id) of a tap the server has saved already: the next tap would be taken for that one and not
+  // stored. Shown again from the browser's history, the form gets a new key.
+  function renewQuickLogKey(event) {
+    const [navigation] = performance.getEntriesByType("navigation");
+    if (!event.persisted && !(navigation && navigation.type === "back_forward")) {
+      return;
+    }
+    const key = document.querySelector('form[data-offline-log] input[name="client_id"]');
+    if (key) {
+      key.value = newId();
+    }
+  }
+
+  window.addEventListener("pageshow", renewQuickLogKey);
   start().catch(() => undefined);
 })();

@@ -44,6 +44,27 @@ def test_back_after_saving_the_full_form_and_saving_again_stores_one_cramp(page)
     assert Episode.objects.filter(patient=patient).count() == 1
 
 
+def test_a_quick_log_tap_after_back_to_the_dashboard_is_a_new_cramp(page):
+    patient = PatientFactory()
+    log_in(page, patient, f"Hello, {patient.full_name}")
+    quick_log = page.get_by_role("region", name="Log a cramp")
+    quick_log.get_by_role("button", name="Severity 3").click()
+    expect(page).to_have_url(EPISODE_URL)
+    page.go_back()
+    expect(page.get_by_role("heading", name=f"Hello, {patient.full_name}")).to_be_visible()
+    quick_log.get_by_role("button", name="Severity 3").click()
+    expect(page).to_have_url(EPISODE_URL)
+    expect(page.get_by_text("Cramp logged.", exact=False)).to_be_visible()
+    assert Episode.objects.filter(patient=patient, severity=3).count() == 2
+    # Chromium here fetches the page again on Back; a browser that shows it from its back/forward cache fires
+    # `pageshow` with `persisted`, and the form must not keep the key of the tap already saved.
+    page.go_back()
+    key = quick_log.locator('input[name="client_id"]')
+    shown = key.input_value()
+    page.evaluate("window.dispatchEvent(new PageTransitionEvent('pageshow', {persisted: true}))")
+    assert key.input_value() not in ("", shown)
+
+
 def test_patients_stay_signed_in_by_default_and_can_end_the_session_with_the_browser(page):
     patient = PatientFactory()
     log_in(page, patient, f"Hello, {patient.full_name}")
