@@ -1,4 +1,5 @@
 import datetime as dt
+import uuid
 from unittest import mock
 
 import pytest
@@ -7,9 +8,10 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from crampapp.dates import when
 from tracker.diary.selectors import recent_days
-from tracker.diary.services import checkin_record
-from tracker.models import CheckIn
+from tracker.diary.services import EpisodeDetails, checkin_record, episode_create, episode_delete, episode_update
+from tracker.models import CheckIn, EventKind
 
 from .factories import CaregiverFactory, EpisodeFactory, PatientFactory, grant_care
 
@@ -157,3 +159,62 @@ def test_check_in_page_offers_buttons_only_for_unrecorded_earlier_days(client, p
     assert f'value="{(today - dt.timedelta(days=1)).isoformat()}"' not in html
     assert f'value="{(today - dt.timedelta(days=2)).isoformat()}"' in html
     assert f'value="{today.isoformat()}"' in html
+
+
+class TestDaysMarkedByCramps:
+    """A logged cramp marks its day "had cramps"; the mark goes when the day's cramps do, the patient's own answer
+    stays."""
+
+    @pytest.fixture
+    def cramp(self, patient):
+        day = patient.today() - dt.timedelta(days=3)
+        moment = dt.datetime.combine(day, dt.time(10), tzinfo=patient.zone)
+        episode, _ = episode_create(
+            patient=patient,
+            created_by=patient,
+            client_id=uuid.uuid4(),
+            details=EpisodeDetails(started_at=moment, severity=5),
+        )
+        return episode
+
+    def status_of(self, patient, day):
+        return CheckIn.objects.filter(patient=patient, day=day).values_list("status", "created_by").first()
+
+    def test_a_cramp_marks_its_day_and_deleting_it_leaves_the_day_to_answer(self, client, patient, cramp):
+        day = cramp.local_day
+        assert self.status_of(patient, day) == (CheckIn.Status.HAD_CRAMPS, None)
+        episode_delete(episode=cramp)
+        assert self.status_of(patient, day) is None
+        client.force_login(patient)
+        response = answer(client, day, "none")
+        assert page_messages(response) == [f"Recorded: no cramps on {when(day, 'weekday')}."]
+        assert self.status_of(patient, day) == (CheckIn.Status.NO_CRAMPS, patient.pk)
+
+    def test_a_cramp_moved_to_another_day_takes_its_mark_along(self, patient, cramp):
+        day = cramp.local_day
+        episode_update(
+            episode=cramp, details=EpisodeDetails(started_at=cramp.started_at - dt.timedelta(days=1), severity=5)
+        )
+        assert self.status_of(patient, day) is None
+        assert self.status_of(patient, day - dt.timedelta(days=1)) == (CheckIn.Status.HAD_CRAMPS, None)
+
+    def test_a_cramp_said_to_be_a_spasm_takes_its_mark_back(self, patient, cramp):
+        episode_update(
+            episode=cramp,
+            details=EpisodeDetails(started_at=cramp.started_at, severity=5, event_kind=EventKind.SPASM),
+        )
+        assert self.status_of(patient, cramp.local_day) is None
+
+    def test_another_cramp_of_the_day_keeps_the_mark(self, patient, cramp):
+        EpisodeFactory(patient=patient, started_at=cramp.started_at + dt.timedelta(hours=2))
+        episode_delete(episode=cramp)
+        assert self.status_of(patient, cramp.local_day)[0] == CheckIn.Status.HAD_CRAMPS
+
+    def test_the_patients_own_answer_stays_when_the_cramp_goes(self, patient):
+        today = patient.today()
+        checkin_record(patient=patient, created_by=patient, day=today, status=CheckIn.Status.HAD_CRAMPS)
+        episode, _ = episode_create(
+            patient=patient, created_by=patient, client_id=uuid.uuid4(), details=EpisodeDetails(None, severity=5)
+        )
+        episode_delete(episode=episode)
+        assert self.status_of(patient, today)[0] == CheckIn.Status.HAD_CRAMPS

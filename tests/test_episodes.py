@@ -407,8 +407,9 @@ class TestQueryCounts:
         term("location", "calf")  # the vocabulary is read before counting starts
         # session, user, the form's five vocabularies; in a transaction (a savepoint in the test): is the
         # id used, a tally of that night (to ask how to count it), the insert (in its own savepoint), its
-        # places, its tags, the day's check-in (one upsert), the log's new version for the clinic summary (one upsert)
-        with django_assert_num_queries(18):
+        # places, its tags, the day's check-in (a "no cramps" answer turned, then marked if not answered), the log's
+        # new version for the clinic summary (one upsert)
+        with django_assert_num_queries(19):
             response = signed_in.post(NEW_URL, entry)
         assert response.status_code == 302
         assert Episode.objects.filter(patient=london_patient).count() == history + 1

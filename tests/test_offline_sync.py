@@ -349,9 +349,9 @@ class TestWhoMaySync:
         EpisodeFactory.create_batch(history, patient=patient)
         entry = offline_entry(patient)
         # session, user, the place; in a transaction (a savepoint in the test): is the id used, a tally
-        # of that night, the insert (in its own savepoint), the place, the day's check-in (one upsert), the
-        # log's new version for the clinic summary (one upsert)
-        with django_assert_num_queries(13):
+        # of that night, the insert (in its own savepoint), the place, the day's check-in (a "no cramps" answer
+        # turned, then marked if not answered), the log's new version for the clinic summary (one upsert)
+        with django_assert_num_queries(14):
             assert send(signed_in, entry).status_code == 201
         # session, user, the place; in a transaction: is the id used, its stored places and tags
         with django_assert_num_queries(8):

@@ -215,7 +215,8 @@ class TestJsonRoundTrip:
         episode_delete(episode=second)
         client.force_login(record)
         message = success(restore(client, content))
-        assert message.startswith("Imported: 1 restored (1 entry with 4 cramps)")
+        # The deleted entry took back the "had cramps" it had marked its day with; the backup brings both back.
+        assert message.startswith("Imported: 2 restored (1 entry with 4 cramps, 1 check-in day)")
         assert "1 differs and was kept as it is (1 entry)" in message
         first.refresh_from_db()
         assert first.severity == 2

@@ -30,6 +30,7 @@ from tracker.insights.figures import insights_for
 from tracker.models import EntryType, Episode, EventKind
 
 from .factories import EpisodeFactory, PatientFactory, grant_access, term
+from .test_portability import cramp_row, csv_upload, file_errors, import_file
 
 pytestmark = pytest.mark.django_db
 
@@ -792,8 +793,64 @@ class TestOverlap:
         response = signed_in.post(reverse("tracker:episode_edit", args=[tally.uuid]), data)
         assert "counts at least 2" in response.context["form"].errors["cramp_count"][0]
 
+    def test_a_tally_whose_cramps_are_described_cannot_become_a_tally_of_spasms(self, signed_in, diary):
+        tally = diary["tally"]
+        data = tally_form(diary["night_n"], client_id=str(tally.client_id), event_kind="spasm")
+        response = signed_in.post(reverse("tracker:episode_edit", args=[tally.uuid]), data)
+        assert (
+            "2 entries it counts are described one by one as another kind"
+            in (response.context["form"].errors["event_kind"][0])
+        )
+        tally.refresh_from_db()
+        assert tally.event_kind == EventKind.CRAMP
+
 
 class TestEventKind:
+    def test_an_entry_of_another_kind_is_never_one_of_a_tally_s(self, paris_patient):
+        night = paris_patient.today() - dt.timedelta(days=3)
+        log_tally(paris_patient, night, 2, event_kind=EventKind.SPASM)
+        # Not asked whether it is one of the tally's: a cramp is not one of two spasms, and counts on its own.
+        cramp = log_single(paris_patient, local(night, 23), event_kind=EventKind.CRAMP)
+        assert cramp.tally_id is None
+        stats = daily_stats(paris_patient, night, night)[night]
+        assert (stats.cramps, stats.spasms) == (1, 2)
+
+    def test_a_described_cramp_said_to_be_a_spasm_leaves_its_tally_and_counts_apart(self, signed_in, diary):
+        after = diary["after"]
+        data = {
+            "client_id": str(after.client_id),
+            "started_at": after.started_at.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M"),
+            "severity": "5",
+            "locations": [f"{term('location', 'calf').pk}:left"],
+            "event_kind": "spasm",
+        }
+        signed_in.post(reverse("tracker:episode_edit", args=[after.uuid]), data)
+        after.refresh_from_db()
+        assert (after.event_kind, after.tally) == (EventKind.SPASM, None)
+        assert Episode.objects.for_patient(after.patient).cramp_total() == CRAMPS
+
+    def test_an_import_does_not_describe_a_cramp_as_one_of_a_tally_of_spasms(self, signed_in, paris_patient):
+        night = paris_patient.today() - dt.timedelta(days=3)
+        rows = [
+            cramp_row(
+                started_local=local(night, 20).isoformat(timespec="minutes"),
+                entry_type="night tally",
+                cramps="2",
+                severity_0_10="6",
+                event_kind="Spasm or stiffness",
+            ),
+            cramp_row(
+                started_local=local(night, 23).isoformat(timespec="minutes"),
+                entry_type="cramp of a tally",
+                cramps="0",
+                severity_0_10="4",
+                event_kind="Cramp",
+            ),
+        ]
+        response = import_file(signed_in, csv_upload(rows))
+        assert any("that tally counts another kind of event" in error for error in file_errors(response))
+        assert not Episode.objects.filter(patient=paris_patient).exists()
+
     def test_the_full_form_and_the_edit_page_offer_the_kind_with_the_education_link(self, signed_in, diary):
         for url in (NEW_URL, reverse("tracker:episode_edit", args=[diary["daytime"].uuid])):
             html = signed_in.get(url).content.decode()
@@ -887,8 +944,9 @@ class TestQueryCounts:
         # session, user, the body locations; the form's check of the night, so that every problem shows in one
         # answer: a tally of that night already, the single cramps logged in it (none); in a transaction (a
         # savepoint in the test): is the id used, the service's same two checks, the insert (in its own
-        # savepoint), its places, the day's check-in (one upsert), the log's new version for the clinic summary
-        with django_assert_num_queries(16):
+        # savepoint), its places, the day's check-in (a "no cramps" answer turned, then marked if not answered),
+        # the log's new version for the clinic summary
+        with django_assert_num_queries(17):
             response = signed_in.post(TALLY_URL, data)
         assert response.status_code == 302
 

@@ -16,7 +16,7 @@ from django.db.models import Count
 
 from accounts.models import User
 from crampapp.dates import when
-from tracker.models import TALLY_TYPES, EntryType, Episode
+from tracker.models import CRAMP_KINDS, TALLY_TYPES, EntryType, Episode
 
 NIGHT_FROM = dt.time(20)
 DAY_FROM = dt.time(8)
@@ -72,6 +72,14 @@ def tally_of_slot(patient: User, entry_type: str, day: dt.date) -> Episode | Non
     return Episode.objects.for_patient(patient).filter(entry_type=entry_type, tally_date=day).first()
 
 
+def same_kind(kind: str, other: str) -> bool:
+    """Whether entries of these event kinds can be one event, counted once: a cramp described as one of a
+    tally's is of the tally's kind (a cramp and an entry that does not say what it was are both cramps,
+    CRAMP_KINDS). A spasm is never one of a tally of cramps, nor a cramp one of a tally of spasms: counted in
+    it, it would be counted as neither."""
+    return kind == other or (kind in CRAMP_KINDS and other in CRAMP_KINDS)
+
+
 def tally_covering(patient: User, moment: dt.datetime, zone: dt.tzinfo) -> Episode | None:
     """The patient's tally for the night or day of `zone` that `moment` falls in, if there is one."""
     return tally_of_slot(patient, *slot_of(zone, moment))
@@ -121,18 +129,20 @@ def tally_for_single(
     overlap: str,
     *,
     zone: dt.tzinfo,
+    event_kind: str,
     episode: Episode | None = None,
 ) -> Episode | None:
     """The tally that a single cramp starting at `started_at` (in `zone`) is one of, by the patient's `overlap`
     answer.
 
-    None when no tally covers that time, or the cramp counts separately. Raises OverlapNeedsChoice when
+    None when no tally covers that time, the tally counts another kind of event (same_kind), or the cramp
+    counts separately. Raises OverlapNeedsChoice when
     the patient has not answered (a cramp already linked to the covering tally keeps its link), and
     ValidationError when every cramp of the tally is described already, or this one was worse than the
     tally's worst.
     """
     tally = tally_covering(patient, started_at, zone)
-    if tally is None:
+    if tally is None or not same_kind(tally.event_kind, event_kind):
         return None
     if overlap == ASK:
         if episode is None or episode.tally_id != tally.pk:
@@ -161,11 +171,26 @@ def tally_for_single(
 def singles_for_tally(patient: User, tally: Episode, overlap: str) -> list[Episode]:
     """The single cramps of the tally's night or day to link to it now, by the patient's `overlap` answer.
 
-    `tally` holds the new values (and its id, once stored). Raises OverlapNeedsChoice when cramps not yet
-    linked share its night and the patient has not answered, and ValidationError when the tally would
-    count fewer cramps than it includes.
+    `tally` holds the new values (and its id, once stored); entries of another kind of event (same_kind) are
+    not among its cramps. Raises OverlapNeedsChoice when cramps not yet linked share its night and the patient
+    has not answered, and ValidationError when the tally would count fewer cramps than it includes, or another
+    kind of event than the cramps described as its own.
     """
     singles = list(singles_in_slot(patient, tally))
+    other_kind = [
+        single
+        for single in singles
+        if tally.pk is not None and single.tally_id == tally.pk and not same_kind(single.event_kind, tally.event_kind)
+    ]
+    if other_kind:
+        described = "1 entry it counts is" if len(other_kind) == 1 else f"{len(other_kind)} entries it counts are"
+        raise ValidationError(
+            {
+                "event_kind": f"{described} described one by one as another kind of event. Count them separately "
+                "first (on their own pages), then change what this tally counts."
+            }
+        )
+    singles = [single for single in singles if same_kind(single.event_kind, tally.event_kind)]
     linked = [single for single in singles if tally.pk is not None and single.tally_id == tally.pk]
     loose = [single for single in singles if single.tally_id is None]
     if loose and overlap == ASK:
@@ -269,8 +294,13 @@ def link_imported_details(patient: User, tallies: list[Episode], episodes: list[
         started = f"{when(episode.started_at.astimezone(dt.UTC), 'day_time')} UTC"
         if tally is None or episode.started_at >= tally.started_at + LONGEST_SLOT:
             raise ValidationError(f"The cramp of {started} is marked as one of a tally's, but no tally covers it.")
-        tally.described += 1
         label = slot_label(tally.entry_type, tally.tally_date)
+        if not same_kind(episode.event_kind, tally.event_kind):
+            raise ValidationError(
+                f"The entry of {started} is marked as one of the tally for {label}'s, but that tally counts "
+                "another kind of event."
+            )
+        tally.described += 1
         if tally.described > tally.cramp_count:
             raise ValidationError(f"The tally for {label} counts {tally.cramp_count} cramps; more are described.")
         if episode.severity > tally.severity:

@@ -174,6 +174,7 @@ class TallyForm(OverlapAnswerMixin, forms.Form):
             time_zone=self.episode.time_zone if self.episode else self.patient.time_zone,
             cramp_count=MAX_TALLY_CRAMPS if count is None else count,
             severity=SEVERITY_MAX if worst is None else worst,
+            event_kind=cleaned.get("event_kind", ""),
         )
         try:
             singles_for_tally(self.patient, tally, self.overlap_answer())

@@ -1,5 +1,6 @@
 """Storing, changing and deleting a patient's entries, one at a time or many from an import."""
 
+import datetime as dt
 import uuid
 import zoneinfo
 from collections.abc import Sequence
@@ -26,7 +27,16 @@ from tracker.diary.tallies import (
     tally_for_single,
     tally_of_slot,
 )
-from tracker.models import CRAMP_KINDS, CheckIn, ClinicSummary, Episode, EpisodeLocation, EpisodeTerm, Term
+from tracker.models import (
+    CRAMP_KINDS,
+    LOCAL_DAY,
+    CheckIn,
+    ClinicSummary,
+    Episode,
+    EpisodeLocation,
+    EpisodeTerm,
+    Term,
+)
 
 # Rows per INSERT of an import: few round trips, within PostgreSQL's and SQLite's limits on parameters.
 BULK_BATCH = 2000
@@ -82,17 +92,36 @@ def _add_links(episode: Episode, details: EpisodeDetails) -> None:
 
 
 def _mark_day_with_cramps(patient: User, episode: Episode) -> None:
-    """The day of a cramp (tracker.models.CRAMP_KINDS), in its own zone, says "had cramps": one INSERT ... ON
-    CONFLICT UPDATE. A spasm or a twitch leaves the day's check-in as it is: a day with only those can be
-    cramp-free."""
-    if episode.event_kind not in CRAMP_KINDS:
+    """The day of a cramp (tracker.models.CRAMP_KINDS), in its own zone, says "had cramps": a day not answered
+    yet, or answered "no cramps" (which the cramp contradicts), is marked by the cramp (no `created_by`), a mark
+    that _unmark_days_without_cramps takes back when the day's cramps are gone; the patient's own "had cramps"
+    stays theirs. A spasm or a twitch leaves the day's check-in as it is: a day with only those can be
+    cramp-free. A cramp described as one of a tally's leaves it too: its tally marks the day it is counted on."""
+    if episode.event_kind not in CRAMP_KINDS or episode.tally_id is not None:
         return
-    CheckIn.objects.bulk_create(
-        [CheckIn(patient=patient, day=episode.local_day, status=CheckIn.Status.HAD_CRAMPS)],
-        update_conflicts=True,
-        unique_fields=["patient", "day"],
-        update_fields=["status", "updated_at"],
+    day = episode.local_day
+    CheckIn.objects.filter(patient=patient, day=day, status=CheckIn.Status.NO_CRAMPS).update(
+        status=CheckIn.Status.HAD_CRAMPS, created_by=None
     )
+    CheckIn.objects.bulk_create(
+        [CheckIn(patient=patient, day=day, status=CheckIn.Status.HAD_CRAMPS)], ignore_conflicts=True
+    )
+
+
+def _unmark_days_without_cramps(patient: User, days: set[dt.date]) -> None:
+    """Of `days`, those a cramp marked "had cramps" (_mark_day_with_cramps) and that no longer have a cramp
+    logged on them (it was deleted, moved to another day, or said to be another kind of event) are not
+    recorded again, so that the patient can answer for them; an answer the patient gave stays."""
+    with_cramps = set(
+        Episode.objects.for_patient(patient)
+        .on_local_days(min(days), max(days))
+        .filter(event_kind__in=CRAMP_KINDS)
+        .annotate(day=LOCAL_DAY)
+        .values_list("day", flat=True)
+    )
+    CheckIn.objects.filter(
+        patient=patient, day__in=days - with_cramps, status=CheckIn.Status.HAD_CRAMPS, created_by__isnull=True
+    ).delete()
 
 
 class ClientIdReused(ValidationError):
@@ -162,7 +191,9 @@ def episode_create(
     if details.is_tally:
         singles = singles_for_tally(patient, episode, overlap)
     else:
-        episode.tally = tally_for_single(patient, details.started_at, details.severity, overlap, zone=episode.zone)
+        episode.tally = tally_for_single(
+            patient, details.started_at, details.severity, overlap, zone=episode.zone, event_kind=details.event_kind
+        )
     try:
         with transaction.atomic():
             episode.save(force_insert=True)
@@ -225,9 +256,11 @@ def episodes_bulk_create(*, patient: User, created_by: User, entries: Sequence[N
         ),
         batch_size=BULK_BATCH,
     )
-    days = {episode.local_day for episode, _ in stored if episode.event_kind in CRAMP_KINDS}
+    days = {
+        episode.local_day for episode, _ in stored if episode.event_kind in CRAMP_KINDS and episode.tally_id is None
+    }
     checkins = CheckIn.objects.filter(patient=patient, day__in=days)
-    checkins.filter(status=CheckIn.Status.NO_CRAMPS).update(status=CheckIn.Status.HAD_CRAMPS)
+    checkins.filter(status=CheckIn.Status.NO_CRAMPS).update(status=CheckIn.Status.HAD_CRAMPS, created_by=None)
     answered = set(checkins.values_list("day", flat=True))
     marked = (CheckIn(patient=patient, day=day, status=CheckIn.Status.HAD_CRAMPS) for day in days - answered)
     CheckIn.objects.bulk_create(marked, batch_size=BULK_BATCH)
@@ -246,6 +279,7 @@ def episode_update(*, episode: Episode, details: EpisodeDetails, overlap: str = 
     patient = episode.patient
     if details.is_tally != episode.is_tally:
         raise ValidationError("A single cramp cannot become a tally, or a tally a single cramp.")
+    day_before = episode.local_day
     details = resolved_details(patient, replace(details, time_zone=details.time_zone or episode.time_zone))
     check_details(patient, details)
     check_tally_free(patient, details, episode)
@@ -264,7 +298,13 @@ def episode_update(*, episode: Episode, details: EpisodeDetails, overlap: str = 
     else:
         zone = zoneinfo.ZoneInfo(details.time_zone)
         episode.tally = tally_for_single(
-            patient, details.started_at, details.severity, overlap, zone=zone, episode=episode
+            patient,
+            details.started_at,
+            details.severity,
+            overlap,
+            zone=zone,
+            event_kind=details.event_kind,
+            episode=episode,
         )
         _apply_details(episode, details)
     _validate(episode)
@@ -282,12 +322,16 @@ def episode_update(*, episode: Episode, details: EpisodeDetails, overlap: str = 
     _replace_links(episode, details)
     Episode.objects.for_patient(patient).filter(pk__in=[single.pk for single in singles]).update(tally=episode)
     _mark_day_with_cramps(patient, episode)
+    _unmark_days_without_cramps(patient, {day_before, episode.local_day})
     ClinicSummary.objects.log_changed(patient.pk)
     return episode
 
 
 @transaction.atomic
 def episode_delete(*, episode: Episode) -> None:
-    """Delete an episode for good, with its locations and tags. The day's check-in stays as answered."""
+    """Delete an episode for good, with its locations and tags. The day's check-in stays as the patient answered
+    it; a "had cramps" that the cramp itself marked goes with the day's last cramp."""
+    day = episode.local_day
     episode.delete()
+    _unmark_days_without_cramps(episode.patient, {day})
     ClinicSummary.objects.log_changed(episode.patient_id)

@@ -19,6 +19,7 @@ from tracker.diary.tallies import (
     OverlapNeedsChoice,
     OverlapQuestion,
     TallyExists,
+    same_kind,
     slot_key,
     slot_of,
     tally_covering,
@@ -139,7 +140,7 @@ def episode_edit_save(form, patient: User, episode: Episode) -> tuple[bool, Over
     is one of the cramps of a tally of the same night. Returns (saved, the question to show)."""
     question = None
     covering = tally_covering(patient, episode.started_at, episode.zone)
-    if covering is not None:
+    if covering is not None and same_kind(covering.event_kind, episode.event_kind):
         # Asked before (or linked when described from the tally): the answer stands unless changed.
         form.initial["overlap"] = Overlap.PART if episode.tally_id == covering.pk else Overlap.SEPARATE
         question = OverlapQuestion(key=slot_key(*slot_of(episode.zone, episode.started_at)), tally=covering)
