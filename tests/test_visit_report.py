@@ -188,6 +188,15 @@ class TestTheClinicianReport:
         html = page_text(client.get(report_url(patient)))
         assert "Nothing to chart: no cramps or check-ins between" in html
         assert "<svg" not in html.split('id="report-charts-heading"')[1].split("</section>")[0]
+        # Nothing recorded: how often cramps woke the patient is not known, not 0.
+        assert '<th scope="row">Times woken by a cramp</th><td>Not recorded</td>' in html
+
+    def test_times_woken_is_counted_once_a_day_is_recorded(self, client, clinician, patient):
+        grant_access(patient, clinician)
+        EpisodeFactory(patient=patient, started_at=timezone.now() - dt.timedelta(days=2), woke_from_sleep=False)
+        client.force_login(clinician)
+        html = page_text(client.get(report_url(patient)))
+        assert '<th scope="row">Times woken by a cramp</th><td>0</td>' in html
 
     def test_it_shows_the_questionnaire_scores_over_time(self, client, clinician, patient, record):
         client.force_login(clinician)
