@@ -729,7 +729,7 @@ class TestReportAndExport:
         response = client.get(reverse("tracker:export_csv", args=[patient.pk]))
         assert response["Content-Type"] == "text/csv"
         assert "attachment" in response["Content-Disposition"]
-        table = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+        table = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
         assert table[0][:5] == ["started_local", "started_utc", "entry_type", "cramps", "severity_0_10"]
         assert len(table) == 2
         row = dict(zip(table[0], table[1], strict=True))

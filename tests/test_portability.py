@@ -36,7 +36,7 @@ def clinician_url(patient, export_format):
 
 def text_of(response) -> str:
     content = b"".join(response.streaming_content) if response.streaming else response.content
-    return content.decode()
+    return content.decode("utf-8-sig")
 
 
 def log_cramp(patient, started_at, **details) -> Episode:
@@ -164,9 +164,12 @@ class TestPatientDownloads:
     def test_the_csv_holds_every_cramp_of_the_patient_and_no_one_elses(self, client, patient, diary, strangers_cramp):
         client.force_login(patient)
         response = client.get(download_url("csv"))
-        assert response["Content-Type"] == "text/csv"
+        assert response["Content-Type"] == "text/csv; charset=utf-8"
         assert response["Content-Disposition"].startswith("attachment;")
-        content = text_of(response)
+        raw = b"".join(response.streaming_content)
+        # The byte-order mark, for Excel to read the file as UTF-8.
+        assert raw.startswith("\ufeff".encode())
+        content = raw.decode("utf-8-sig")
         table = list(csv.reader(io.StringIO(content)))
         assert table[0] == COLUMNS
         assert len(table) == 4

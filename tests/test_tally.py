@@ -296,7 +296,7 @@ class TestCountingRule:
     def test_the_csv_column_of_cramps_adds_up_to_the_count(self, client, diary):
         client.force_login(diary["tally"].patient)
         response = client.get(reverse("tracker:export_download", args=["csv"]))
-        table = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+        table = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode("utf-8-sig"))))
         # Each row adds its count to its own kind: the rows marked Cramp or with no kind add up to the cramps.
         by_kind: dict[str, int] = {}
         for row in table:

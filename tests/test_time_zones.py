@@ -55,7 +55,8 @@ def log(patient, started_at, **details) -> Episode:
 
 def download(client, export_format: str) -> str:
     response = client.get(reverse("tracker:export_download", args=[export_format]))
-    return b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    return content.decode("utf-8-sig")
 
 
 def html_of(response) -> str:

@@ -188,7 +188,7 @@ def test_patient_with_a_diary_sees_the_charts_changes_the_period_and_downloads_t
     assert download.suggested_filename == f"crampapp-my-record-{today}.csv"
     saved = tmp_path / download.suggested_filename
     download.save_as(saved)
-    with saved.open(newline="", encoding="utf-8") as file:
+    with saved.open(newline="", encoding="utf-8-sig") as file:
         header, *rows = list(csv.reader(file))
 
     assert header[:5] == ["started_local", "started_utc", "entry_type", "cramps", "severity_0_10"]

@@ -239,12 +239,17 @@ def _rows(episodes: QuerySet, patient: User) -> Iterator[list[str]]:
         ]
 
 
+# Excel (on Windows) reads a CSV file as UTF-8 only when it starts with the byte-order mark; without it, notes
+# such as "café" or in another script come out garbled. The import reads files with or without it.
+BYTE_ORDER_MARK = "\ufeff"
+
+
 def csv_lines(episodes: QuerySet, patient: User) -> Iterator[str]:
     """The header at once (the download starts before any episode is read), then rows in chunks."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(COLUMNS)
-    yield _taken(buffer)
+    yield BYTE_ORDER_MARK + _taken(buffer)
     for count, row in enumerate(_rows(episodes, patient), start=1):
         writer.writerow(row)
         if count % CHUNK_ROWS == 0:

@@ -36,7 +36,7 @@ def _download(patient: User, export_format: str, *, for_clinician: bool) -> Http
     ending, _ = EXPORT_FORMATS[export_format]
     if export_format == "csv":
         response = StreamingHttpResponse(
-            csv_lines(Episode.objects.for_patient(patient), patient), content_type="text/csv"
+            csv_lines(Episode.objects.for_patient(patient), patient), content_type="text/csv; charset=utf-8"
         )
     elif export_format == "json":
         response = StreamingHttpResponse(
