@@ -444,6 +444,15 @@ class TestImport:
         assert "Nothing was imported." not in response.content.decode()
         assert Episode.objects.filter(patient=patient, severity=0).count() == 2
 
+    def test_a_cramp_that_lasted_longer_than_it_has_been_going_is_refused_as_on_the_form(self, client, patient):
+        client.force_login(patient)
+        started = (timezone.now() - dt.timedelta(minutes=86)).isoformat(timespec="minutes")
+        response = import_file(client, csv_upload([cramp_row(started_local=started, duration_seconds="86400")]))
+        [error] = file_errors(response)
+        assert error.startswith("Row 2: duration_seconds: This cramp started 86 minutes ago, so it cannot have lasted")
+        assert error.endswith(" minutes yet.")
+        assert not Episode.objects.filter(patient=patient).exists()
+
     def test_every_bad_row_is_listed_up_to_fifty(self, client, patient):
         client.force_login(patient)
         rows = [cramp_row(severity_0_10="high") for _ in range(60)]

@@ -361,6 +361,19 @@ class TestBadBackups:
             "questionnaire_responses[0].questionnaire: “nosuch” is not one of our questionnaires",
         ]
 
+    def test_check_ins_and_cramps_that_the_forms_refuse_are_refused(self, client, other, content):
+        def spoil(document):
+            document["account"]["email"] = other.email
+            document["checkins"][0]["day"] = (other.today() + dt.timedelta(days=30)).isoformat()
+            single = next(entry for entry in document["episodes"] if entry["entry_type"] == "single")
+            # A cramp that started an hour ago and lasted 24 hours: it cannot have yet.
+            started = (timezone.now() - dt.timedelta(hours=1)).astimezone(dt.UTC)
+            single.update(started_at_utc=started.isoformat(timespec="seconds"), duration_seconds=24 * 3600)
+
+        problems = self.refused(client, other, edited(content, spoil))
+        assert "checkins[0].day: You can only check in for today or earlier days." in problems
+        assert any("so it cannot have lasted 1440 minutes yet" in problem for problem in problems), problems
+
     def test_a_painless_cramp_with_warning_signs_and_a_null_character_are_refused_as_on_the_form(
         self, client, other, content
     ):

@@ -14,7 +14,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
 from accounts.models import User, time_zone_names
-from tracker.diary.services import EpisodeDetails, ImportedWords, LocationChoice, check_episode_start, each_once
+from tracker.diary.services import (
+    EpisodeDetails,
+    ImportedWords,
+    LocationChoice,
+    check_duration_since,
+    check_episode_start,
+    each_once,
+)
 
 from ..models import (
     MAX_DURATION_SECONDS,
@@ -72,6 +79,11 @@ def _key(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def _sentence(text: str) -> str:
+    """A problem as a sentence: with its full stop, never two (some messages are the forms' own sentences)."""
+    return text if text.endswith((".", "?", "!")) else f"{text}."
+
+
 def _is_small_number(text: str) -> bool:
     """Plain digits, few enough for int() (which refuses thousands of digits)."""
     return text.isascii() and text.isdigit() and len(text) <= 9
@@ -125,6 +137,10 @@ class _RowReader:
         if problems:
             return None, problems
         details = EpisodeDetails(**values)
+        try:
+            check_duration_since(details.started_at, details.duration_seconds)
+        except ValidationError as error:
+            return None, [f"duration_seconds: {error.message_dict['duration_seconds'][0]}"]
         if signs := details.painless_signs():
             return None, [f"severity is 0 (no pain) but the row notes warning signs ({signs}): check the rating"]
         return details, []
@@ -371,7 +387,7 @@ def read_episodes_csv(*, patient: User, upload: UploadedFile) -> list[RestoredEp
         first = rows_of_id.setdefault(record_id, number) if record_id else number
         if first != number:
             cell_problems.append(f"id is the same as row {first}'s; each entry once, please")
-        problems += row_problems + [f"Row {number}: {problem}." for problem in cell_problems]
+        problems += row_problems + [f"Row {number}: {_sentence(problem)}" for problem in cell_problems]
         if details is not None:
             parsed.append(RestoredEpisode(f"Row {number}", record_id, details))
     if problems:

@@ -16,7 +16,14 @@ from accounts.models import User, time_zone_names, validate_time_zone
 from questionnaires.engine import check_answers
 from questionnaires.engine import score as engine_score
 from questionnaires.models import EVERY_WEEKS_MAX, EVERY_WEEKS_MIN, Instrument
-from tracker.diary.services import EpisodeDetails, ImportedWords, LocationChoice, each_once
+from tracker.diary.services import (
+    EpisodeDetails,
+    ImportedWords,
+    LocationChoice,
+    check_checkin_day,
+    check_duration_since,
+    each_once,
+)
 
 from ..models import (
     MAX_DOSE_LENGTH,
@@ -251,6 +258,10 @@ class _Reader:
         )
         if signs := details.painless_signs():
             raise _Bad(f"{path}.severity_0_10", f"is 0 (no pain) but the entry notes warning signs ({signs})")
+        try:
+            check_duration_since(details.started_at, details.duration_seconds)
+        except ValidationError as error:
+            raise _Bad(f"{path}.duration_seconds", error.message_dict["duration_seconds"][0]) from None
         if details.part_of_tally:
             _uuid(item, "part_of_tally_id", path)
         return RestoredEpisode(where=path, record_id=_uuid(item, "id", path), details=details)
@@ -316,9 +327,15 @@ class _Reader:
         )
 
     def checkin(self, item: dict, path: str) -> tuple[dt.date, str, bool, str]:
-        """(day, status, whether someone answered it rather than a cramp marking it, where)."""
+        """(day, status, whether someone answered it rather than a cramp marking it, where), for a day the
+        patient could check in for (a file from a zone ahead of theirs may be a day ahead)."""
         status = _code(item, "status", path, CHECKIN_STATUSES, blank_allowed=False)
-        return _day(item, "day", path), status, item.get("entered_by") is not None, path
+        day = _day(item, "day", path)
+        try:
+            check_checkin_day(self.patient, day, self.patient.today() + dt.timedelta(days=1))
+        except ValidationError as error:
+            raise _Bad(f"{path}.day", error.message_dict["day"][0]) from None
+        return day, status, item.get("entered_by") is not None, path
 
     def instrument(self, item: dict, path: str) -> Instrument:
         slug = item.get("questionnaire")

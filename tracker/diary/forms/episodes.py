@@ -14,10 +14,10 @@ from django.utils.choices import BaseChoiceIterator
 from accounts.models import User
 from tracker.body_places import PickView, body_pick
 from tracker.diary.services import (
-    FUTURE_TOLERANCE,
     PATIENTS_OWN_WORDS,
     EpisodeDetails,
     LocationChoice,
+    check_duration_since,
     check_episode_start,
 )
 from tracker.diary.tallies import ASK, Overlap, slot_key, slot_of
@@ -332,15 +332,13 @@ class EpisodeForm(EpisodeFormBase):
         cleaned["duration"] = total
 
     def _check_duration_since(self, started: dt.datetime, total: int) -> None:
-        """A cramp cannot have lasted longer than the time since it started."""
-        since = timezone.now() - started
-        # The same grace as for a start a little ahead: a device's clock may run a few minutes fast.
-        if dt.timedelta(seconds=total) > since + FUTURE_TOLERANCE:
-            minutes_ago = max(int(since.total_seconds()) // 60, 0)
+        """A cramp cannot have lasted longer than the time since it started (check_duration_since)."""
+        try:
+            check_duration_since(started, total)
+        except ValidationError as error:
             self.add_error(
                 "duration_minutes",
-                f"This cramp started {minutes_ago} minute{'s' if minutes_ago != 1 else ''} ago, so it cannot have "
-                f"lasted {round(total / 60)} minutes yet. If you are logging it after it ended, set the start "
+                f"{error.message_dict['duration_seconds'][0]} If you are logging it after it ended, set the start "
                 "time to when it began.",
             )
 

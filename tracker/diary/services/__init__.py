@@ -4,7 +4,7 @@ One module per area: episode_details (what an entry says and its rules), episode
 medications and own_words (a patient's own triggers, relief and body places). Callers import from here.
 """
 
-from tracker.diary.services.checkins import checkin_record, cramps_on_day
+from tracker.diary.services.checkins import check_checkin_day, checkin_record, cramps_on_day
 from tracker.diary.services.episode_details import (
     FUTURE_TOLERANCE,
     HISTORY_BEFORE_JOINING,
@@ -12,6 +12,7 @@ from tracker.diary.services.episode_details import (
     EpisodeDetails,
     LocationChoice,
     NewEpisode,
+    check_duration_since,
     check_episode_start,
     check_tally_date,
     start_for_day,
@@ -59,6 +60,8 @@ __all__ = [
     "ImportedWords",
     "LocationChoice",
     "NewEpisode",
+    "check_checkin_day",
+    "check_duration_since",
     "check_episode_start",
     "check_medication_step",
     "check_own_word",

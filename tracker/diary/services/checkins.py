@@ -21,10 +21,7 @@ def checkin_record(*, patient: User, created_by: User, day: dt.date, status: str
     today = patient.today()
     if status not in CheckIn.Status.values:
         raise ValidationError({"status": "Choose “No cramps” or “I had cramps”."})
-    if day > today:
-        raise ValidationError({"day": "You can only check in for today or earlier days."})
-    if day < patient.local_day(patient.date_joined - HISTORY_BEFORE_JOINING):
-        raise ValidationError({"day": "That day is too long before you joined CrampApp."})
+    check_checkin_day(patient, day, today)
     existing = CheckIn.objects.filter(patient=patient, day=day).first()
     if existing is not None and day < today and existing.status != status:
         raise ValidationError({"day": "This day is already recorded. Log or edit a cramp to change it."})
@@ -37,6 +34,15 @@ def checkin_record(*, patient: User, created_by: User, day: dt.date, status: str
     )
     ClinicSummary.objects.log_changed(patient.pk)
     return checkin
+
+
+def check_checkin_day(patient: User, day: dt.date, latest: dt.date) -> None:
+    """A check-in is for a day up to `latest` (the patient's today; an import from a zone ahead, a day more), and
+    no more than five years before the patient joined, as a cramp."""
+    if day > latest:
+        raise ValidationError({"day": "You can only check in for today or earlier days."})
+    if day < patient.local_day(patient.date_joined - HISTORY_BEFORE_JOINING):
+        raise ValidationError({"day": "That day is too long before you joined CrampApp."})
 
 
 def cramps_on_day(patient: User, day: dt.date) -> int:

@@ -128,6 +128,22 @@ def check_episode_start(*, patient: User, started_at: dt.datetime) -> None:
         )
 
 
+def check_duration_since(started_at: dt.datetime | None, duration_seconds: int | None) -> None:
+    """A cramp cannot have lasted longer than the time since it started (with the grace of a device's clock
+    running a few minutes fast)."""
+    if started_at is None or duration_seconds is None:
+        return
+    since = timezone.now() - started_at
+    if dt.timedelta(seconds=duration_seconds) > since + FUTURE_TOLERANCE:
+        minutes_ago = max(int(since.total_seconds()) // 60, 0)
+        raise ValidationError(
+            {
+                "duration_seconds": f"This cramp started {minutes_ago} minute{'s' if minutes_ago != 1 else ''} ago, "
+                f"so it cannot have lasted {round(duration_seconds / 60)} minutes yet."
+            }
+        )
+
+
 def check_tally_date(*, patient: User, entry_type: str, day: dt.date, zone: dt.tzinfo) -> None:
     """A tally's night or day (in `zone`) has started, and is not more than five years before the patient joined."""
     start, _ = slot_bounds(zone, entry_type, day)
@@ -214,6 +230,7 @@ def check_details(patient: User, details: EpisodeDetails) -> None:
     """The rules of one entry; `details` as resolved_details returns them."""
     _check_tally(details)
     check_episode_start(patient=patient, started_at=details.started_at)
+    check_duration_since(details.started_at, details.duration_seconds)
     check_owners(patient, [choice.location for choice in details.locations], "locations")
     check_owners(patient, details.triggers, "triggers")
     check_owners(patient, details.relief_measures, "relief_measures")
