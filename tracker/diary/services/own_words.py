@@ -5,12 +5,13 @@ Own words never feed the warning signs (tracker.warnings reads the shared items 
 body map (tracker.insights.charts.body draws the shared body locations).
 """
 
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils.text import slugify
 
 from accounts.models import User
@@ -42,6 +43,12 @@ def _tidy(label: str) -> str:
     return " ".join("".join(" " if char in INVISIBLE else char for char in label).split())
 
 
+def _word_key(label: str) -> str:
+    """What two labels must differ in to be two words: their letters and digits, in any script, ignoring case,
+    spaces, punctuation and characters that draw nothing ("Long drive", "long_drive", "Long\u200bdrive")."""
+    return "".join(char for char in unicodedata.normalize("NFKC", label).casefold() if char.isalnum())
+
+
 def _check_label(label: str) -> None:
     if not label:
         raise ValidationError({"label": "Type the word you want to add."})
@@ -61,13 +68,10 @@ def check_own_word(*, patient: User, kind: str, label: str, word: Term | None = 
         raise ValidationError({"kind": "Choose a trigger, a relief measure or a body place."})
     label = _tidy(label)
     _check_label(label)
-    same = (
-        Term.objects.available_to(patient)
-        .of_kind(kind)
-        .filter(Q(slug=own_word_slug(label)) | Q(label__iexact=label))
-        .order_by(F("owner_id").asc(nulls_first=True))
-    )
-    for other in same:
+    key = _word_key(label)
+    # The list's items first, then the patient's words: at most a few dozen, compared here by _word_key.
+    words = Term.objects.available_to(patient).of_kind(kind).order_by(F("owner_id").asc(nulls_first=True))
+    for other in (word for word in words if _word_key(word.label) == key):
         if word is not None and other.pk == word.pk:
             continue
         if not other.is_own:
