@@ -128,14 +128,22 @@ class TestRules:
         assert step.side_effect_labels == ["Drowsiness", "Weakness", "other: dry mouth"]
 
     def test_the_same_dose_change_twice_on_one_date_is_refused_once_stored(self, baclofen):
-        """A form sent twice stores one step; another dose on that date is a step of its own."""
+        """A form sent twice stores one step; another dose on that date would stand in no order beside it, and
+        the windows before and after each could not be told apart."""
         day = dt.date(2026, 9, 20)
         add(baclofen, CHANGED, day, "20 mg")
         with pytest.raises(ValidationError) as refused:
             add(baclofen, CHANGED, day, " 20 mg ")
         assert refused.value.message_dict == {"day": ["This medicine already changed to this dose on 20 Sep 2026."]}
-        add(baclofen, CHANGED, day, "25 mg")
-        assert [step.dose for step in baclofen.timeline() if step.day == day] == ["20 mg", "25 mg"]
+        with pytest.raises(ValidationError) as refused:
+            add(baclofen, CHANGED, day, "25 mg")
+        assert refused.value.message_dict == {
+            "day": [
+                "This medicine already changed dose on 20 Sep 2026 (to 20 mg). Edit that change, or put this one on "
+                "the day it was made."
+            ]
+        }
+        assert [step.dose for step in baclofen.timeline() if step.day == day] == ["20 mg"]
 
     def test_steps_on_the_same_date_sort_start_first_and_stop_last(self, patient):
         medication = medication_add(patient=patient, name="Magnesium")
@@ -562,3 +570,17 @@ def test_deleting_the_account_deletes_the_steps_with_the_medicines(baclofen):
     patient_account_delete(patient=patient)
     assert not MedicationStep.objects.exists()
     assert not Medication.objects.exists()
+
+
+def test_a_medicine_still_taken_is_not_added_twice(client, patient):
+    client.force_login(patient)
+    url = reverse("tracker:medication_new")
+    data = {"name": "Baclofen", "dose": "10 mg", "started_on": "2026-09-01"}
+    assert client.post(url, data).status_code == 302
+    response = client.post(url, {**data, "name": "baclofen ", "dose": "20 mg"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["name"] == [
+        "“Baclofen” is in your medications already, not stopped. For a new dose, open it and add a dose change."
+    ]
+    assert 'value="20 mg"' in response.content.decode()
+    assert Medication.objects.filter(patient=patient).count() == 1

@@ -42,12 +42,18 @@ def check_medication_step(*, step: MedicationStep, others: Sequence[MedicationSt
         raise ValidationError({"day": f"The stop cannot be before the last change ({when(last, 'day')})."})
     if step.kind == Kind.DOSE_CHANGED and not step.dose.strip():
         raise ValidationError({"dose": "Write the new dose, as your prescriber or the label says."})
-    if step.kind == Kind.DOSE_CHANGED and any(
-        other.kind == Kind.DOSE_CHANGED and other.day == step.day and other.dose.strip() == step.dose.strip()
-        for other in others
-    ):
-        # A form sent twice (a double tap, or back and send again) would draw the same step twice.
-        raise ValidationError({"day": f"This medicine already changed to this dose on {when(step.day, 'day')}."})
+    same_day = next((other for other in others if other.kind == Kind.DOSE_CHANGED and other.day == step.day), None)
+    if step.kind == Kind.DOSE_CHANGED and same_day is not None:
+        # A form sent twice (a double tap, or back and send again) would draw the same step twice; two doses on
+        # one day would stand in no order, and the windows before and after each could not be told apart.
+        if same_day.dose.strip() == step.dose.strip():
+            raise ValidationError({"day": f"This medicine already changed to this dose on {when(step.day, 'day')}."})
+        raise ValidationError(
+            {
+                "day": f"This medicine already changed dose on {when(step.day, 'day')} (to {same_day.dose}). "
+                "Edit that change, or put this one on the day it was made."
+            }
+        )
     if step.kind == Kind.STOPPED and step.dose:
         raise ValidationError({"dose": "Leave the dose empty when the medicine was stopped."})
     # Lengths and side effects; the medicine and patient are the caller's and not looked up again.
@@ -127,9 +133,18 @@ def _date_steps(medication: Medication, steps: list[MedicationStep], dose: str, 
 def medication_add(
     *, patient: User, name: str, dose: str = "", started_on: dt.date | None = None, stopped_on: dt.date | None = None
 ) -> Medication:
-    """Add a medicine; its start (on `dose`) and stop dates become its first steps."""
+    """Add a medicine; its start (on `dose`) and stop dates become its first steps. A medicine of the same name
+    still taken is refused (the form sent twice, or a new dose that belongs in its history as a step)."""
     medication = Medication(patient=patient, name=name, dose=dose)
     medication.full_clean()
+    taken = Medication.objects.for_patient(patient).filter(name__iexact=medication.name.strip(), stopped_on=None)
+    if stopped_on is None and (same := taken.first()) is not None:
+        raise ValidationError(
+            {
+                "name": f"“{same.name}” is in your medications already, not stopped. For a new dose, open it and add "
+                "a dose change."
+            }
+        )
     medication.save()
     steps, _ = _date_steps(medication, [], dose, started_on, stopped_on)
     for step in steps:
