@@ -277,6 +277,19 @@ class TestCsvRoundTrip:
         assert "2 already here" in success(restore(client, buffer.getvalue().encode(), "two.csv"))
         assert Episode.objects.for_patient(patient).count() == 2
 
+    def test_a_row_without_id_that_differs_from_its_stored_cramp_is_said_to_be_kept_as_it_is(self, client, patient):
+        started = (timezone.now() - dt.timedelta(days=1)).replace(second=0, microsecond=0).isoformat()
+        row = dict.fromkeys(COLUMNS, "") | {"started_local": started, "severity_0_10": "5", "locations": "Calf (left)"}
+        client.force_login(patient)
+        for severity in ("5", "9"):
+            buffer = io.StringIO()
+            writer = csv.DictWriter(buffer, COLUMNS)
+            writer.writeheader()
+            writer.writerow(row | {"severity_0_10": severity})
+            message = success(restore(client, buffer.getvalue().encode(), "one.csv"))
+        assert message == "Imported: 1 differs and was kept as it is (1 entry)."
+        assert list(Episode.objects.for_patient(patient).values_list("severity", flat=True)) == [5]
+
     def test_the_same_id_twice_in_a_csv_is_named_and_nothing_is_imported(self, client, record):
         rows = list(csv.reader(io.StringIO(exported(client, record, "csv").decode())))
         buffer = io.StringIO()

@@ -9,7 +9,7 @@ leaves the edited entries as they are now.
 
 import datetime as dt
 import uuid
-from collections import Counter
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -239,7 +239,8 @@ def _place_keys(details: EpisodeDetails) -> set[tuple[int, str]]:
 def episodes_restore(*, patient: User, created_by: User, entries: list[RestoredEpisode], result: RestoreResult) -> None:
     """Store the entries the diary lacks. An entry with an id is matched by it; one without (an older CSV) by
     its start and places, each stored entry matching one row, so that two cramps of the same minute and
-    place in a file are two cramps. A tally for a night or day that has another tally is kept out. The patient's
+    place in a file are two cramps; a row whose details differ from the entry it matches is counted as kept as it
+    is, never as the same. A tally for a night or day that has another tally is kept out. The patient's
     own words that the entries bring and the account lacks are stored first."""
     words = (
         term
@@ -254,12 +255,14 @@ def episodes_restore(*, patient: User, created_by: User, entries: list[RestoredE
         own_words_store(patient=patient, words=each_once(words))
     except ValidationError as error:
         raise ImportRejected(error.messages) from None
-    by_id, by_key, slots = {}, Counter(), set()
+    by_id, by_key, slots = {}, defaultdict(list), set()
     stored = Episode.objects.for_patient(patient).with_details()
     for episode in stored.iterator(chunk_size=2000):
-        by_id[episode.uuid] = (_stored_fingerprint(episode), episode.time_zone)
+        fingerprint = _stored_fingerprint(episode)
+        by_id[episode.uuid] = (fingerprint, episode.time_zone)
         places = {(place.location_id, place.side) for place in episode.places}
-        by_key[same_cramp_key(episode.started_at, places, episode.entry_type)] += 1
+        # Rows without an id are matched by the minute (an older file has no seconds): compared without the instant.
+        by_key[same_cramp_key(episode.started_at, places, episode.entry_type)].append(fingerprint[1:])
         if episode.is_tally:
             slots.add((episode.entry_type, episode.tally_date))
     new = []
@@ -273,8 +276,12 @@ def episodes_restore(*, patient: User, created_by: User, entries: list[RestoredE
             continue
         key = same_cramp_key(details.started_at, _place_keys(details), details.entry_type)
         if entry.record_id is None and by_key[key]:
-            by_key[key] -= 1
-            result.add("episodes", SAME)
+            # Each stored entry of that minute and place answers for one row: the same one if there is, else
+            # one that the row would change, which stays as it is.
+            fingerprint, matching = _fingerprint(details)[1:], by_key[key]
+            same = fingerprint in matching
+            matching.remove(fingerprint if same else matching[0])
+            result.add("episodes", SAME if same else KEPT)
             continue
         if details.is_tally and (details.entry_type, details.tally_date) in slots:
             result.add("episodes", KEPT)
