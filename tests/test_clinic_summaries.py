@@ -190,3 +190,23 @@ def test_every_write_gives_the_log_a_new_version_in_one_query(patient_in_clinic,
         assert summary.computed_version != summary.log_version
         versions.add(summary.log_version)
     assert len(versions) == 2
+
+
+def test_every_figure_of_the_row_counts_the_same_30_local_days():
+    """The cramps, the times woken, the entries that do not say and the warning signs: all over the patient's last
+    30 local days, so that the list, the review and the visit report of those days agree."""
+    patient = PatientFactory(time_zone="Europe/London")
+    zone = patient.zone
+    now = dt.datetime.combine(timezone.now().astimezone(zone).date(), dt.time(20, 35), tzinfo=zone)
+    first_day = now.date() - dt.timedelta(days=29)
+    # Late on the day before the window (less than 30 times 24 hours ago), and early on its first day.
+    before = dt.datetime.combine(first_day - dt.timedelta(days=1), dt.time(23, 39), tzinfo=zone)
+    inside = dt.datetime.combine(first_day, dt.time(0, 10), tzinfo=zone)
+    for started_at, woke in ((before, True), (inside, True)):
+        EpisodeFactory(patient=patient, started_at=started_at, woke_from_sleep=woke, duration_seconds=1800)
+    EpisodeFactory(patient=patient, started_at=before + dt.timedelta(minutes=5), woke_from_sleep=None)
+    figures = figures_now([patient.pk], now)[patient.pk]
+    assert (figures["recent"], figures["recorded_days"]) == (1, 1)
+    assert (figures["times_woken"], figures["woke_not_said"]) == (1, 0)
+    # The 30-minute cramps that did not ease: one in the window.
+    assert (figures["warning_entries"], figures["warning_tier"]) == (1, Tier.SAME_DAY)

@@ -255,6 +255,7 @@ def clinic_row(**figures):
     )
     values = {
         "recent": 0,
+        "recorded_days": 0,
         "mean_severity": None,
         "worst_severity": None,
         "times_woken": 0,
@@ -279,6 +280,7 @@ def test_clinic_rows_escape_the_name_and_mark_a_patient_getting_worse_in_words()
     patient = clinic_row(
         full_name=HOSTILE,
         recent=7,
+        recorded_days=22,
         mean_severity=6.25,
         worst_severity=9,
         trend="worse",
@@ -300,9 +302,14 @@ def test_clinic_rows_escape_the_name_and_mark_a_patient_getting_worse_in_words()
 
 
 def test_clinic_rows_show_a_dash_for_no_severity_but_a_zero_as_zero_and_say_never():
-    quiet = clinic_row(mean_severity=0.0, worst_severity=0)
+    quiet = clinic_row(mean_severity=0.0, worst_severity=0, recorded_days=1)
     quiet.last_checkin = quiet.today() - dt.timedelta(days=1)
     first, second = clinic_rows([quiet, clinic_row()]).split("\n")
+    # Cramps and wakings of recorded days are counted, 0 included; with no day recorded, they are not known.
+    assert "</a></th> <td>0</td>" in first
+    assert "</a></th> <td>Not recorded</td>" in second
+    assert "<td>0.0</td> <td>0</td> <td>0</td>" in first
+    assert "<td>\N{EN DASH}</td> <td>\N{EN DASH}</td> <td>Not recorded</td>" in second
     assert first.startswith("<tr> <th")
     assert "More frequent" not in first
     assert "Too few days recorded" in first

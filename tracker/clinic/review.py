@@ -9,8 +9,6 @@ from django.db.models import (
     Case,
     Count,
     F,
-    FilteredRelation,
-    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -29,14 +27,11 @@ from tracker.models import (
     ClinicSummary,
     Episode,
     TrendDirection,
-    times_woken_sum,
-    woke_not_said_count,
 )
 from tracker.trends import local_days_for, trend_from_days
 from tracker.warnings import PatientContext, contexts_for, warnings_by_patient, with_warnings
 
 WINDOW_DAYS = 30
-WINDOW = dt.timedelta(days=WINDOW_DAYS)
 
 # Column name in the table -> what it sorts by. Patients getting worse always come first.
 SORTS = {
@@ -52,24 +47,10 @@ SORTS = {
 DEFAULT_SORT = "-recent"
 
 
-def with_summaries(patients: QuerySet, now: dt.datetime) -> QuerySet:
-    """Annotate each patient with how often cramps woke them in the last 30 days, counted at `now`, when the
-    oldest entry among them started (it leaves the window, and the figure changes, 30 days after), and their
-    last entry and check-in.
-
-    One join to the patient's episodes of the last 30 days (the (patient, started_at) index finds them),
-    counted with FILTER clauses: no per-patient subquery over the episodes. The cramps, their severity and
-    the trend are counted over local days by tracker.counting's rule, in _judged.
-    """
+def with_summaries(patients: QuerySet) -> QuerySet:
+    """Annotate each patient with their last entry and check-in (the figures of the last 30 local days are the
+    rules', in _judged)."""
     return patients.annotate(
-        last_30=FilteredRelation(
-            "episodes",
-            condition=Q(episodes__started_at__gte=now - WINDOW, episodes__started_at__lte=now),
-        )
-    ).annotate(
-        times_woken=times_woken_sum("last_30__"),
-        woke_not_said=woke_not_said_count("last_30__"),
-        oldest_recent=Min("last_30__started_at"),
         last_entry=Subquery(
             Episode.objects.filter(patient=OuterRef("pk")).order_by("-started_at").values("started_at")[:1]
         ),
@@ -78,13 +59,14 @@ def with_summaries(patients: QuerySet, now: dt.datetime) -> QuerySet:
 
 
 COUNTED = [
-    "times_woken",
-    "woke_not_said",
     "last_entry",
     "last_checkin",
 ]
 JUDGED = [
     "recent",
+    "recorded_days",
+    "times_woken",
+    "woke_not_said",
     "mean_severity",
     "worst_severity",
     "warning_entries",
@@ -110,23 +92,31 @@ def _stale(now: dt.datetime) -> Q:
 
 
 def _judged(patients: list[User], now: dt.datetime) -> dict[int, dict]:
-    """The figures the clinical rules give for each patient: their cramps, the mean of each day's worst severity
-    and the worst of the last 30 local days (tracker.counting), the entries of the last 30 days with a warning
-    sign and the most urgent tier (education.warning_signs), and the trend over recorded days (tracker.trends).
-    Six queries whatever the number of patients (a seventh when one has a diagnosis that explains a sign)."""
+    """The figures the clinical rules give for each patient over their last 30 local days (each entry on the day
+    of the zone it happened in, as tracker.counting counts them): their cramps, the days recorded, the mean of
+    each day's worst severity and the worst, how often cramps woke them (and the entries that do not say), the
+    entries with a warning sign and the most urgent tier (education.warning_signs); and the trend over recorded
+    days (tracker.trends). Six queries whatever the number of patients (a seventh when one has a diagnosis that
+    explains a sign)."""
     contexts = contexts_for(patients)
-    episodes = Episode.objects.filter(
-        patient__in=patients, started_at__gte=now - dt.timedelta(days=WINDOW_DAYS), started_at__lte=now
-    ).with_signs()
-    warnings = warnings_by_patient(episodes, contexts)
     days_by_patient = local_days_for(patients, now, WINDOW_DAYS)
+    # Two days more than the window: the first local day of any zone an entry is in, as local_days_for reads.
+    episodes = Episode.objects.filter(
+        patient__in=patients, started_at__gte=now - dt.timedelta(days=WINDOW_DAYS + 2), started_at__lte=now
+    ).with_facts()
+    in_window = [episode for episode in episodes if episode.local_day in days_by_patient[episode.patient_id]]
+    warnings = warnings_by_patient(in_window, contexts)
     judged = {}
     for patient in patients:
         found = warnings.get(patient.pk, [])
         days = list(days_by_patient[patient.pk].values())
+        entries = [episode for episode in in_window if episode.patient_id == patient.pk]
         trend = trend_from_days(days, now.astimezone(patient.zone).date())
         judged[patient.pk] = {
             "recent": sum(day.cramps for day in days),
+            "recorded_days": sum(day.recorded for day in days),
+            "times_woken": sum(episode.wakings for episode in entries),
+            "woke_not_said": sum(episode.wakings_not_said for episode in entries),
             "mean_severity": mean_daily_worst(days),
             "worst_severity": max((day.worst for day in days if day.worst is not None), default=None),
             "warning_entries": len(found),
@@ -151,7 +141,7 @@ def figures_now(patient_ids: list[int], now: dt.datetime) -> dict[int, dict]:
     first moment they may change without a write (`stale_from`): the counts in one query, the rules' figures
     in a few more (_judged). The version is read in the same statement as the entries (a new one for a
     patient whose log no write has versioned yet)."""
-    counted_now = with_summaries(User.objects.filter(pk__in=patient_ids), now).annotate(
+    counted_now = with_summaries(User.objects.filter(pk__in=patient_ids)).annotate(
         version=F("clinic_summary__log_version"),
         next_entry=Subquery(
             Episode.objects.filter(patient=OuterRef("pk"), started_at__gt=now)
@@ -159,14 +149,13 @@ def figures_now(patient_ids: list[int], now: dt.datetime) -> dict[int, dict]:
             .values("started_at")[:1]
         ),
     )
-    rows = list(counted_now.values("pk", "time_zone", "version", "next_entry", "oldest_recent", *COUNTED))
+    rows = list(counted_now.values("pk", "time_zone", "version", "next_entry", *COUNTED))
     patients = [User(pk=row["pk"], time_zone=row["time_zone"]) for row in rows]
     judged = _judged(patients, now)
     figures = {}
     for row, patient in zip(rows, patients, strict=True):
+        # The window of local days moves on at the patient's midnight; an entry logged ahead of now enters it.
         moments = [row["next_entry"], _next_midnight(patient, now)]
-        if row["oldest_recent"]:
-            moments.append(row["oldest_recent"] + WINDOW)
         figures[patient.pk] = {
             "version": row["version"] or uuid.uuid4(),
             "stale_from": min(moment for moment in moments if moment),

@@ -8,7 +8,7 @@ from accounts.models import User
 from tracker.counting import DayStats, daily_stats, weeks_of, window_of
 from tracker.diary.selectors import episodes_filtered, table_entries
 from tracker.insights.figures import course_steps, medication_courses, medications_with_steps
-from tracker.models import ClinicianNote, EntryType, Medication, MedicationStep
+from tracker.models import ClinicianNote, Medication, MedicationStep
 from tracker.warnings import contexts_for, with_warnings
 
 
@@ -109,16 +109,9 @@ def visit_report(
             "spasms": period.spasms,
             "twitches": period.twitches,
             "unsure": period.unsure,
-            "times_woken": sum(
-                episode.times_woken if episode.times_woken is not None else episode.woke_from_sleep is True
-                for episode in counted
-            ),
+            "times_woken": sum(episode.wakings for episode in counted),
             # Single cramps and night tallies that do not say whether they woke the patient: not counted as no.
-            "woke_not_said": sum(
-                episode.times_woken is None and episode.woke_from_sleep is None
-                for episode in counted
-                if episode.entry_type != EntryType.DAY
-            ),
+            "woke_not_said": sum(episode.wakings_not_said for episode in counted),
             "nights_disturbed": period.nights_disturbed,
             "nights_answered": period.nights_answered,
         },

@@ -43,8 +43,6 @@ from .counting_rule import (
     counted_kind,
     cramps_only,
     cramps_sum,
-    times_woken_sum,
-    woke_not_said_count,
 )
 from .episodes import LOCAL_DAY, LOCAL_HOUR, LOCAL_START, Episode, EpisodeLocation, EpisodeQuerySet, EpisodeTerm
 from .checkins import CheckIn
@@ -101,6 +99,4 @@ __all__ = [
     "cramps_only",
     "cramps_sum",
     "stored_event_kind",
-    "times_woken_sum",
-    "woke_not_said_count",
 ]

@@ -51,7 +51,10 @@ class ClinicSummary(models.Model):
     log_version = models.UUIDField(default=uuid4)
     computed_version = models.UUIDField(null=True, blank=True)
     stale_from = models.DateTimeField(null=True, blank=True)
+    # The last 30 local days: cramps, and the days recorded (a cramp logged or a check-in; with none, the figures
+    # of those days are not recorded, never 0).
     recent = models.PositiveIntegerField(default=0)
+    recorded_days = models.PositiveSmallIntegerField(default=0)
     mean_severity = models.FloatField(null=True, blank=True)
     worst_severity = models.PositiveSmallIntegerField(null=True, blank=True)
     times_woken = models.PositiveIntegerField(default=0)

@@ -82,6 +82,15 @@ class EpisodeQuerySet(models.QuerySet):
             episodes = episodes.filter(started_at__lt=latest, local_day__lte=last)
         return episodes
 
+    def with_facts(self) -> "EpisodeQuerySet":
+        """What an entry's warning signs are read from (tracker.warnings) and nothing else: its places and its
+        triggers, symptoms and relief, in two queries. Not the tally it is counted in: joined for many entries,
+        that row made PostgreSQL read the whole table."""
+        return self.prefetch_related(
+            Prefetch("locations", queryset=EpisodeLocation.objects.select_related("location"), to_attr="place_list"),
+            Prefetch("terms", to_attr="term_list"),
+        )
+
     def with_summary(self) -> "EpisodeQuerySet":
         """What a row of the patient's list shows (its places, who entered it, the kind of tally it is counted
         in), in a fixed number of queries. The tally's kind is one joined column: a whole tally read with
@@ -329,6 +338,24 @@ class Episode(models.Model):
         """What this entry adds to a count of cramps (see `cramps_only`): nothing for a spasm, twitch or
         "not sure", nor for a cramp its tally counts already."""
         return 0 if self.tally_id or self.event_kind not in CRAMP_KINDS else self.cramp_count
+
+    @property
+    def wakings(self) -> int:
+        """How often its cramps woke the patient, counted as the cramps are (`counted_cramps`): a tally's
+        `times_woken`, one for a single cramp marked "woke me from sleep", none for an entry whose cramps are not
+        counted (a spasm, a twitch, a cramp its tally counts)."""
+        if not self.counted_cramps:
+            return 0
+        if self.times_woken is not None:
+            return self.times_woken
+        return 1 if self.woke_from_sleep is True else 0
+
+    @property
+    def wakings_not_said(self) -> bool:
+        """Whether it is one of the entries `wakings` adds up (a day tally aside, which does not ask) and does not
+        say whether a cramp woke the patient: its 0 is not recorded, not a no."""
+        not_said = self.times_woken is None and self.woke_from_sleep is None
+        return bool(self.counted_cramps) and self.entry_type != EntryType.DAY and not_said
 
     @property
     def count_label(self) -> str:
