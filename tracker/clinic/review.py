@@ -3,6 +3,7 @@ passing time changes them, so that the clinic list sorts hundreds of patients wi
 
 import datetime as dt
 import uuid
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.db.models import (
@@ -106,11 +107,14 @@ def _judged(patients: list[User], now: dt.datetime) -> dict[int, dict]:
     ).with_facts()
     in_window = [episode for episode in episodes if episode.local_day in days_by_patient[episode.patient_id]]
     warnings = warnings_by_patient(in_window, contexts)
+    entries_by_patient = defaultdict(list)
+    for episode in in_window:
+        entries_by_patient[episode.patient_id].append(episode)
     judged = {}
     for patient in patients:
         found = warnings.get(patient.pk, [])
         days = list(days_by_patient[patient.pk].values())
-        entries = [episode for episode in in_window if episode.patient_id == patient.pk]
+        entries = entries_by_patient[patient.pk]
         trend = trend_from_days(days, now.astimezone(patient.zone).date())
         judged[patient.pk] = {
             "recent": sum(day.cramps for day in days),
