@@ -915,6 +915,9 @@ class TestEventKind:
         html = response.content.decode()
         assert lead in html
         assert f"{SPASMS} cramps in" not in html
+        # The charts' titles and tables name what they count.
+        assert "Entries marked “Spasm or stiffness”: count per week" in html
+        assert '<th scope="col">Cramps</th>' not in html
         twitches = signed_in.get(INSIGHTS_URL, {"kind": "twitch"}).context["insights"]
         assert (twitches.total, twitches.entries, twitches.hours[14]) == (TWITCHES, 1, 1)
         # A kind that is not one of ours is ignored: the cramps, as without a filter.
