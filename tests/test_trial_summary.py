@@ -83,6 +83,16 @@ def named(steps, name, kind="started"):
 
 
 class TestFigures:
+    def test_a_spasm_on_a_day_not_recorded_is_counted_but_not_in_the_rate_per_recorded_day(self, diary):
+        # 5 Oct has nothing recorded (no cramp, no check-in): its spasm is one of the window's, not of the days
+        # its rate is over.
+        cramp(diary, october(5), 12, severity=3, kind="spasm")
+        summary = trial_summary(diary, PERIODS, [])
+        assert (summary.baseline.spasms, summary.baseline.recorded_days) == (2, 6)
+        assert summary.baseline.spasms_per_day == 0.17
+        spasms = next(measure for measure in summary.measures if measure.label.startswith("Spasms"))
+        assert spasms.baseline == 0.17
+
     def test_the_baseline_figures_count_cramps_only(self, diary):
         baseline = trial_summary(diary, PERIODS, []).baseline
         # Recorded: 1, 3, 4 and 7 Oct (cramps), 2 and 6 Oct (checked in as cramp-free); 5 Oct is not.

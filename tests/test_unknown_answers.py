@@ -356,3 +356,20 @@ class TestMigration:
         MIGRATION.unknown_to_no(apps, None)
         unknown.refresh_from_db()
         assert unknown.woke_from_sleep is False
+
+    @pytest.mark.parametrize(
+        ("answers", "answered", "disturbed"),
+        [((False, None), False, False), ((True, None), True, True), ((False, False), True, False)],
+    )
+    def test_a_night_is_known_undisturbed_only_when_every_entry_in_it_says_so(
+        self, patient, answers, answered, disturbed
+    ):
+        """An afternoon cramp that did not wake the patient says nothing of the cramp at 02:00 that was not asked:
+        the night is unknown, unless one of them woke the patient."""
+        morning = patient.today() - dt.timedelta(days=3)
+        afternoon = dt.datetime.combine(morning - dt.timedelta(days=1), dt.time(14), tzinfo=patient.zone)
+        small_hours = dt.datetime.combine(morning, dt.time(2), tzinfo=patient.zone)
+        for moment, woke in zip((afternoon, small_hours), answers, strict=True):
+            EpisodeFactory(patient=patient, started_at=moment, woke_from_sleep=woke)
+        days = daily_stats(patient, morning, morning)
+        assert (days[morning].night_answered, days[morning].night_disturbed) == (answered, disturbed)

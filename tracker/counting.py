@@ -99,10 +99,14 @@ class DayStats:
 
     @property
     def night_answered(self) -> bool:
-        """Whether it is known if a cramp woke the patient in the night before this day: an entry in it says
-        so (yes or no), or nothing was logged in it and the day was checked in as cramp-free. A night whose
-        entries do not say is unknown, not undisturbed."""
-        return self.night_answers > 0 or (self.night_entries == 0 and self.state == "none")
+        """Whether it is known if a cramp woke the patient in the night before this day: one did (an entry says
+        so), every entry in it says it did not, or nothing was logged in it and the day was checked in as
+        cramp-free. A night with an entry that does not say, and none that woke, is unknown, not undisturbed."""
+        if self.night_disturbed:
+            return True
+        if self.night_entries:
+            return self.night_answers == self.night_entries
+        return self.state == "none"
 
     @property
     def state_label(self) -> str:
@@ -192,6 +196,11 @@ class Window:
     spasms: int = 0
     twitches: int = 0
     unsure: int = 0
+    # The other kinds of event on the recorded days: what their rates per recorded day add up (a spasm on a day
+    # not recorded is counted above, not in a rate whose days leave that day out).
+    recorded_spasms: int = 0
+    recorded_twitches: int = 0
+    recorded_unsure: int = 0
     # Nights that say whether a cramp woke the patient (DayStats.night_answered), and those it did.
     nights_answered: int = 0
     nights_disturbed: int = 0
@@ -212,20 +221,11 @@ class Window:
 
     @property
     def spasms_per_day(self) -> float | None:
-        return _per_day(self.spasms, self.recorded_days)
+        return _per_day(self.recorded_spasms, self.recorded_days)
 
     @property
     def twitches_per_day(self) -> float | None:
-        return _per_day(self.twitches, self.recorded_days)
-
-    @property
-    def unsure_per_day(self) -> float | None:
-        return _per_day(self.unsure, self.recorded_days)
-
-    @property
-    def nights_disturbed_share(self) -> float | None:
-        """Disturbed nights per recorded (answered) night, 0 to 1."""
-        return round(self.nights_disturbed / self.nights_answered, 2) if self.nights_answered else None
+        return _per_day(self.recorded_twitches, self.recorded_days)
 
     @property
     def night_share(self) -> int | None:
@@ -256,6 +256,9 @@ def window_of(label: str, days: dict[dt.date, DayStats], first: dt.date, last: d
         spasms=sum(day.spasms for day in stats),
         twitches=sum(day.twitches for day in stats),
         unsure=sum(day.unsure for day in stats),
+        recorded_spasms=sum(day.spasms for day in stats if day.recorded),
+        recorded_twitches=sum(day.twitches for day in stats if day.recorded),
+        recorded_unsure=sum(day.unsure for day in stats if day.recorded),
         nights_answered=sum(day.night_answered for day in stats),
         nights_disturbed=sum(day.night_disturbed for day in stats),
         clipped=clipped,

@@ -154,11 +154,13 @@ class TrialSummary:
             ("Cramp-free days per week", lambda w: _rate(w.cramp_free_days, w.recorded_days, 7), 1),
             ("Mean of each day's worst severity (0\N{EN DASH}10)", lambda w: _rate(w.worst_total, w.rated_days), 1),
             ("Nights disturbed per recorded night (%)", lambda w: _rate(w.nights_disturbed, w.nights_answered, 100), 0),
-            ("Spasms or stiffness per recorded day", lambda w: _rate(w.spasms, w.recorded_days), 2),
-            ("Twitching per recorded day", lambda w: _rate(w.twitches, w.recorded_days), 2),
+            ("Spasms or stiffness per recorded day", lambda w: _rate(w.recorded_spasms, w.recorded_days), 2),
+            ("Twitching per recorded day", lambda w: _rate(w.recorded_twitches, w.recorded_days), 2),
         ]
         if self.baseline.unsure or self.treatment.unsure:
-            rows.append(("Not sure what kind, per recorded day", lambda w: _rate(w.unsure, w.recorded_days), 2))
+            rows.append(
+                ("Not sure what kind, per recorded day", lambda w: _rate(w.recorded_unsure, w.recorded_days), 2)
+            )
         return [Measure(label, figure(self.baseline), figure(self.treatment), digits) for label, figure, digits in rows]
 
     @property
