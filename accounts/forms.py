@@ -1,7 +1,9 @@
 from allauth.account.forms import ChangePasswordForm as AllauthChangePasswordForm
 from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.account.forms import ResetPasswordForm as AllauthResetPasswordForm
 from allauth.account.forms import ResetPasswordKeyForm as AllauthResetPasswordKeyForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
+from allauth.account.models import EmailAddress
 from django import forms
 from django.core.validators import MaxLengthValidator
 
@@ -100,3 +102,19 @@ class ResetPasswordKeyForm(AllauthResetPasswordKeyForm):
         super().__init__(*args, **kwargs)
         for name, label in NEW_PASSWORD_LABELS.items():
             self.fields[name].label = label
+
+
+class ResetPasswordForm(AllauthResetPasswordForm):
+    """A reset link goes only to an address that is the account's own: the one it signs in with, or one whose
+    owner confirmed it. An address added to an account and never confirmed may be anyone's: a link for that
+    account sent there would hand it to them. The page says the same whoever asks (no address is revealed)."""
+
+    def clean_email(self) -> str:
+        email = super().clean_email()
+        confirmed = set(
+            EmailAddress.objects.filter(user__in=self.users, email__iexact=email, verified=True).values_list(
+                "user_id", flat=True
+            )
+        )
+        self.users = [user for user in self.users if user.pk in confirmed or user.email.lower() == email.lower()]
+        return email

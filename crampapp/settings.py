@@ -227,6 +227,7 @@ ACCOUNT_FORMS = {
     "login": "accounts.forms.LoginForm",
     "signup": "accounts.forms.SignupForm",
     "change_password": "accounts.forms.ChangePasswordForm",
+    "reset_password": "accounts.forms.ResetPasswordForm",
     "reset_password_from_key": "accounts.forms.ResetPasswordKeyForm",
 }
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -243,6 +244,10 @@ ACCOUNT_PREVENT_ENUMERATION = True
 # The link in the confirmation e-mail, opened in the browser that signed up, also logs the user in.
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CrampApp] "
+# The account's owner is told by e-mail when its password or its addresses change, so that a change they did not
+# make does not go unnoticed (and accounts.forms.ResetPasswordForm never sends a reset link to an address added
+# to an account and not confirmed).
+ACCOUNT_EMAIL_NOTIFICATIONS = True
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
 # "Keep me signed in" (ticked unless the person unticks it, accounts.forms.LoginForm) keeps a session for 14
 # days; otherwise it ends with the browser.

@@ -174,6 +174,36 @@ class TestLogin:
         client.post(set_url, {"password1": "a-brand-new-passphrase", "password2": "a-brand-new-passphrase"})
         patient.refresh_from_db()
         assert patient.check_password("a-brand-new-passphrase")
+        # The owner is told, in case it was not them.
+        assert mail.outbox[-1].to == [patient.email]
+        assert "password" in mail.outbox[-1].subject.lower()
+
+    def test_no_reset_link_goes_to_an_address_added_to_an_account_and_never_confirmed(
+        self, client, patient, django_capture_on_commit_callbacks
+    ):
+        """A mistyped or hostile address added to an account is not the account's: a link for the account sent
+        there would let its reader take the account over."""
+        EmailAddress.objects.create(user=patient, email="someone-else@example.net", verified=False, primary=False)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("account_reset_password"), {"email": "someone-else@example.net"})
+        assert response.status_code == 302
+        assert not [message for message in mail.outbox if "/password/reset/key/" in message.body]
+        patient.refresh_from_db()
+        assert patient.check_password(TEST_PASSWORD)
+
+    def test_a_changed_password_is_announced_to_the_account_s_address(
+        self, client, patient, django_capture_on_commit_callbacks
+    ):
+        client.force_login(patient)
+        new = "another-long-passphrase"
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(
+                reverse("account_change_password"),
+                {"oldpassword": TEST_PASSWORD, "password1": new, "password2": new},
+            )
+        [notice] = mail.outbox
+        assert notice.to == [patient.email]
+        assert "password" in notice.subject.lower()
 
 
 @pytest.mark.django_db
