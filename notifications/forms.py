@@ -93,8 +93,11 @@ class PushSubscriptionForm(forms.Form):
         ValidationError when the body is not such an object."""
         try:
             subscription = json.loads(body)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, ValueError):
+            # A JSON error, or a number longer than Python reads.
             raise ValidationError("Send the subscription as JSON.") from None
+        except RecursionError:
+            raise ValidationError("Send the subscription as the browser gives it, not nested that deep.") from None
         keys = subscription.get("keys") if isinstance(subscription, dict) else None
         if not isinstance(keys, dict):
             raise ValidationError("Send the subscription as the browser gives it: an endpoint and its keys.")

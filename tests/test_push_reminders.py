@@ -396,3 +396,11 @@ def test_turning_a_device_off_forgets_only_the_patients_own(signed_in, patient, 
     response = post_json(signed_in, DELETE_URL, mine.subscription_json("https://fcm.googleapis.com/fcm/send/mine"))
     assert response.json() == {"deleted": 1}
     assert list(PushSubscription.objects.values_list("user", flat=True)) == [other_patient.pk]
+
+
+@pytest.mark.parametrize("url", [SAVE_URL, DELETE_URL])
+@pytest.mark.parametrize("body", ["[" * 1000, "1" * 5000, "{not json"])
+def test_a_body_that_is_not_a_subscription_is_refused_with_a_message_never_a_500(signed_in, url, body):
+    response = signed_in.post(url, body[:4000], content_type="application/json")
+    assert 400 <= response.status_code < 500
+    assert "subscription" in response.content.decode().lower()
