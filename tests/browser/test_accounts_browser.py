@@ -69,3 +69,8 @@ def test_signup_errors_appear_next_to_the_field_and_keep_what_was_typed(page):
     expect(page.get_by_label("Your name*")).to_have_value("Ada Cramp")
     expect(page.get_by_label("Email*")).to_have_value("ada@example.org")
     assert not User.objects.exists()
+    # The summary above the form is read first, and takes the keyboard to the field it names.
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    summary.get_by_role("link", name="Password (again)").click()
+    expect(page.locator("#id_password2")).to_be_focused()

@@ -78,6 +78,7 @@ def test_a_missing_answer_is_marked_next_to_its_question_and_the_chosen_ones_sta
     page.get_by_role("button", name="Save my answers").click()
     work = page.get_by_role("group", name=re.compile("your work or your usual role"))
     expect(work.get_by_role("alert")).to_have_text("Choose an answer to this question.")
+    expect(page.locator("#error-summary")).to_be_focused()
     expect(page.locator("#id_answer_sleep_2")).to_be_checked()
     assert serious_violations(page) == []
     assert not QuestionnaireResponse.objects.exists()
