@@ -7,7 +7,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from accounts.models import User
-from tests.factories import TEST_PASSWORD, EpisodeFactory, PatientFactory
+from tests.factories import TEST_PASSWORD, CaregiverFactory, EpisodeFactory, PatientFactory, grant_care
 from tracker.models import CheckIn, Episode
 
 from .mailbox import confirm_address_from_email
@@ -132,6 +132,19 @@ def test_pasted_notes_are_kept_whole_and_counted_against_their_limit(page):
     assert len(notes.input_value()) == 2050
     notes.fill("a" * 20)
     expect(page.get_by_text("20 of 2,000 characters.")).to_be_visible()
+
+
+def test_long_names_without_spaces_wrap_on_a_phone_instead_of_widening_the_pages(phone_page):
+    """Names of 150 letters (as the sign-up form allows) made the dashboard 3,200 px wide on a phone."""
+    page = phone_page
+    patient = PatientFactory(full_name="P" * 150)
+    caregiver = CaregiverFactory(full_name="C" * 150)
+    grant_care(patient, caregiver)
+    EpisodeFactory(patient=patient, created_by=caregiver)
+    log_in(page, patient, f"Hello, {patient.full_name}")
+    for path in ("/dashboard/", "/episodes/", "/sharing/"):
+        page.goto(path)
+        assert page.evaluate("document.scrollingElement.scrollWidth") <= page.viewport_size["width"], path
 
 
 def test_a_long_link_in_the_notes_wraps_on_a_phone_instead_of_widening_the_page(phone_page):
