@@ -8,7 +8,7 @@ from django import forms
 from django.core.validators import MaxLengthValidator
 
 from .models import User, time_zone_names
-from .names import refuse_direction_controls
+from .names import refuse_direction_controls, refuse_invisible_names
 
 
 class SignupForm(AllauthSignupForm):
@@ -19,7 +19,7 @@ class SignupForm(AllauthSignupForm):
         max_length=User._meta.get_field("full_name").max_length,
         widget=forms.TextInput(attrs={"autocomplete": "name"}),
         help_text="Shown to the people you share a cramp log with.",
-        validators=[refuse_direction_controls],
+        validators=[refuse_direction_controls, refuse_invisible_names],
     )
     role = forms.ChoiceField(
         label="I am signing up as",

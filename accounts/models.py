@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from accounts.names import refuse_direction_controls
+from accounts.names import refuse_direction_controls, refuse_invisible_names
 
 
 @cache
@@ -61,7 +61,10 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField("e-mail address", unique=True)
     full_name = models.CharField(
-        "name", max_length=150, help_text="How you would like to be addressed.", validators=[refuse_direction_controls]
+        "name",
+        max_length=150,
+        help_text="How you would like to be addressed.",
+        validators=[refuse_direction_controls, refuse_invisible_names],
     )
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.PATIENT)
     professional_details = models.CharField(

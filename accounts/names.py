@@ -1,5 +1,7 @@
 """People's names, and the names they give things, placed among our own words."""
 
+import unicodedata
+
 from django.core.exceptions import ValidationError
 
 # Unicode's invisible controls that set the direction of the text after them (embeddings, overrides, isolates):
@@ -22,3 +24,15 @@ def refuse_direction_controls(value: str) -> None:
             "Type it again without them.",
             code="direction_controls",
         )
+
+
+def refuse_invisible_names(value: str) -> None:
+    """A validator of people's names: a name shows at least one visible character, and holds no line break or
+    other control character (a name shown as "entered by  (caregiver)", or one that breaks an e-mail header,
+    names no one)."""
+    if any(unicodedata.category(char) == "Cc" for char in value):
+        raise ValidationError(
+            "A name is one line, without tabs or line breaks. Type it again on one line.", code="name_controls"
+        )
+    if not any(unicodedata.category(char)[0] not in "ZC" for char in value):
+        raise ValidationError("Type a name that can be seen: letters, not only spaces.", code="name_invisible")

@@ -58,6 +58,20 @@ class TestSignup:
         assert 'value="clinician"' in html
         assert response.context["form"]["role"].value() == "patient"
 
+    @pytest.mark.parametrize(
+        ("name", "message"),
+        [
+            ("\u200b\u200b", "Type a name that can be seen"),
+            ("Bob\r\nBcc: someone@example.net", "A name is one line"),
+            ("Ann\tLee", "A name is one line"),
+        ],
+    )
+    def test_a_name_that_cannot_be_seen_or_is_not_one_line_is_refused(self, client, name, message):
+        response = client.post(SIGNUP_URL, signup_data(full_name=name))
+        assert response.status_code == 200
+        assert field_errors(response, "full_name")[0].startswith(message)
+        assert not User.objects.exists()
+
     def test_patient_signs_up_confirms_the_address_and_lands_on_the_dashboard(self, client):
         response = sign_up_and_confirm(client, signup_data())
         user = User.objects.get(email="ada@example.org")

@@ -59,6 +59,7 @@ def test_patient_saves_time_zone_and_conditions(client, patient):
         ({"time_zone": ""}, "time_zone"),
         ({"time_zone": "UTC", "conditions": ["{trigger}"]}, "conditions"),
         ({"time_zone": "UTC", "other_conditions": "x" * 301}, "other_conditions"),
+        ({"time_zone": "UTC", "other_conditions": "\u202eHypothyroidism"}, "other_conditions"),
     ],
 )
 def test_bad_profile_input_is_shown_next_to_the_field_and_nothing_changes(client, patient, data, field):

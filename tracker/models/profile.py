@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts.names import refuse_direction_controls
+
 from .vocabulary import Term
 
 
@@ -20,7 +22,11 @@ class PatientProfile(models.Model):
     )
     conditions = models.ManyToManyField(Term, through="PatientCondition", blank=True, related_name="+")
     other_conditions = models.CharField(
-        "other conditions", max_length=300, blank=True, help_text="Anything not in the list, in your own words."
+        "other conditions",
+        max_length=300,
+        blank=True,
+        help_text="Anything not in the list, in your own words.",
+        validators=[refuse_direction_controls],
     )
     spinal_injury_level = models.CharField(
         "level of the spinal cord injury",

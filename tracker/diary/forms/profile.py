@@ -87,6 +87,7 @@ class ProfileForm(forms.Form):
         max_length=300,
         required=False,
         help_text="Anything not in the list, in your own words.",
+        validators=[refuse_direction_controls],
     )
     spinal_injury_level = forms.ChoiceField(
         label="If you have a spinal cord injury: its level",
