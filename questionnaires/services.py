@@ -187,3 +187,37 @@ def schedule_after_medication_step(*, step: MedicationStep) -> None:
         schedule.set_by = step.created_by
         schedule.full_clean(exclude=["patient", "instrument", "set_by"])
         schedule.save()
+
+
+@transaction.atomic
+def unschedule_after_medication_step(*, step: MedicationStep) -> None:
+    """Take back what schedule_after_medication_step set for a step now removed (entered by mistake, or with its
+    medicine): a schedule due 4 weeks after it is made due after the latest start or dose change still recorded
+    within those 4 weeks, or stopped when there is none. A schedule the patient or a clinician set otherwise
+    stands."""
+    if step.kind not in (MedicationStep.Kind.STARTED, MedicationStep.Kind.DOSE_CHANGED):
+        return
+    patient = User.objects.filter(pk=step.patient_id).first()
+    if patient is None:
+        return
+    latest = (
+        MedicationStep.objects.filter(
+            patient=patient,
+            kind__in=[MedicationStep.Kind.STARTED, MedicationStep.Kind.DOSE_CHANGED],
+            day__gte=patient.today() - AFTER_MEDICATION_STEP,
+        )
+        .order_by("-day")
+        .first()
+    )
+    schedules = Schedule.objects.select_for_update().filter(
+        patient=patient,
+        instrument__offered_to=Instrument.Offer.AFTER_MEDICATION_STEP,
+        active=True,
+        next_due=step.day + AFTER_MEDICATION_STEP,
+    )
+    for schedule in schedules:
+        if latest is not None:
+            schedule.next_due = latest.day + AFTER_MEDICATION_STEP
+        else:
+            schedule.active = False
+        schedule.save(update_fields=["next_due", "active", "updated_at"])

@@ -24,7 +24,7 @@ from questionnaires.models import Instrument, Item, QuestionnaireResponse, Sched
 from questionnaires.selectors import due_for, summary_for
 from questionnaires.services import response_record, schedule_set, schedule_stop
 from tracker.diary.account_deletion import patient_account_delete
-from tracker.diary.services import medication_add, medication_step_add, profile_for
+from tracker.diary.services import medication_add, medication_delete, medication_step_add, profile_for
 from tracker.models import AccessLog, CareGrant, EntryType, PatientCondition
 
 from .factories import ClinicianFactory, EpisodeFactory, PatientFactory, grant_access, term
@@ -317,6 +317,28 @@ class TestImpressionOfChange:
         medication_add(patient=patient, name="Gabapentin", started_on=today)
         medication_add(patient=patient, name="Baclofen", started_on=today - dt.timedelta(days=7))
         assert Schedule.objects.get(instrument=pgic).next_due == today + dt.timedelta(weeks=4)
+
+    def test_a_medicine_removed_takes_back_the_question_it_asked(self, patient, pgic):
+        today = patient.today()
+        earlier = medication_add(patient=patient, name="Baclofen", started_on=today - dt.timedelta(days=7))
+        mistake = medication_add(patient=patient, name="Gabapentin", started_on=today)
+        medication_delete(medication=mistake)
+        # The follow-up of the medicine still recorded, started a week ago.
+        schedule = Schedule.objects.get(instrument=pgic)
+        assert (schedule.active, schedule.next_due) == (True, today + dt.timedelta(days=21))
+        medication_delete(medication=earlier)
+        schedule.refresh_from_db()
+        assert schedule.active is False
+        assert due_for(patient) == []
+
+    def test_a_schedule_set_by_hand_stays_when_a_medicine_goes(self, patient, pgic):
+        today = patient.today()
+        medication = medication_add(patient=patient, name="Baclofen", started_on=today)
+        schedule_set(patient=patient, instrument=pgic, every_weeks=2, set_by=patient)
+        planned = Schedule.objects.get(instrument=pgic).next_due
+        medication_delete(medication=medication)
+        schedule = Schedule.objects.get(instrument=pgic)
+        assert (schedule.active, schedule.next_due) == (True, planned)
 
     @pytest.mark.parametrize("days_ago", [29, 400])
     def test_a_start_written_down_more_than_4_weeks_later_asks_nothing(self, patient, days_ago):
