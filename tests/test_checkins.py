@@ -74,6 +74,19 @@ def test_a_changed_answer_records_who_changed_it_and_the_same_answer_again_chang
     assert (checkin.status, checkin.created_by) == (CheckIn.Status.HAD_CRAMPS, patient)
 
 
+def test_the_patient_sees_which_days_a_caregiver_answered(client, patient):
+    caregiver = CaregiverFactory(full_name="Cara Giver")
+    grant_care(patient, caregiver)
+    today = patient.today()
+    checkin_record(patient=patient, created_by=caregiver, day=today - dt.timedelta(days=2), status="none")
+    checkin_record(patient=patient, created_by=patient, day=today - dt.timedelta(days=1), status="none")
+    client.force_login(patient)
+    html = " ".join(client.get(CHECKIN_URL).content.decode().split())
+    earlier = f"<strong>{when(today - dt.timedelta(days=2), 'weekday')}</strong>: No cramps, "
+    assert f'{earlier}<span class="entered-by">entered by <bdi>Cara Giver</bdi> (caregiver)</span>' in html
+    assert f"<strong>{when(today - dt.timedelta(days=1), 'weekday')}</strong>: No cramps</span>" in html
+
+
 def test_i_had_cramps_today_leads_to_the_quick_log(client, patient):
     client.force_login(patient)
     response = client.post(CHECKIN_URL, {"day": patient.today().isoformat(), "status": "cramps"})

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 
 from accounts.decorators import patient_required
+from accounts.models import User
 from crampapp.dates import when
 from tracker.diary.forms import CheckInForm
 from tracker.diary.selectors import recent_days
@@ -23,7 +24,17 @@ def checkin(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         return _record(request)
     days = recent_days(request.user)
-    return render(request, "tracker/checkin.html", {"today": days[-1], "earlier_days": days[-2::-1]})
+    # The answers a caregiver gave, named on the days they answered (a cramp's mark, or the patient's, names no one).
+    answered = CheckIn.objects.filter(
+        patient=request.user, day__gte=days[0].day, created_by__role=User.Role.CAREGIVER
+    ).select_related("created_by")
+    by_caregiver = {checkin.day: checkin for checkin in answered}
+    context = {
+        "today": days[-1],
+        "today_answer": by_caregiver.get(days[-1].day),
+        "earlier_days": [(record, by_caregiver.get(record.day)) for record in days[-2::-1]],
+    }
+    return render(request, "tracker/checkin.html", context)
 
 
 def _record(request: HttpRequest) -> HttpResponse:
