@@ -231,3 +231,27 @@ class TestDaysMarkedByCramps:
         )
         episode_delete(episode=episode)
         assert self.status_of(patient, today)[0] == CheckIn.Status.HAD_CRAMPS
+
+    def test_a_cramp_counted_into_a_tally_later_takes_back_the_mark_of_its_own_day(self, patient):
+        """A cramp at 02:00 marks its day; once a night tally of the evening before counts it, that day has no
+        cramp of its own, and is not recorded again (not stuck on "had cramps" with none logged)."""
+        night = patient.today() - dt.timedelta(days=4)
+        morning = night + dt.timedelta(days=1)
+        moment = dt.datetime.combine(morning, dt.time(2), tzinfo=patient.zone)
+        episode_create(
+            patient=patient,
+            created_by=patient,
+            client_id=uuid.uuid4(),
+            details=EpisodeDetails(started_at=moment, severity=5),
+        )
+        assert self.status_of(patient, morning) == (CheckIn.Status.HAD_CRAMPS, None)
+        episode_create(
+            patient=patient,
+            created_by=patient,
+            client_id=uuid.uuid4(),
+            details=EpisodeDetails(started_at=None, severity=6, entry_type="night", cramp_count=3, tally_date=night),
+            overlap="part",
+        )
+        assert self.status_of(patient, morning) is None
+        checkin_record(patient=patient, created_by=patient, day=morning, status=CheckIn.Status.NO_CRAMPS)
+        assert self.status_of(patient, morning) == (CheckIn.Status.NO_CRAMPS, patient.pk)

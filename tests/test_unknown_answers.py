@@ -373,3 +373,26 @@ class TestMigration:
             EpisodeFactory(patient=patient, started_at=moment, woke_from_sleep=woke)
         days = daily_stats(patient, morning, morning)
         assert (days[morning].night_answered, days[morning].night_disturbed) == (answered, disturbed)
+
+    def test_a_day_tally_leaves_the_night_before_it_as_answered(self, patient):
+        """A day tally (08:00 to 20:00) does not ask about waking, and says nothing of the night that ended that
+        morning: the night tally's answer stands."""
+        night = patient.today() - dt.timedelta(days=4)
+        morning = night + dt.timedelta(days=1)
+        EpisodeFactory(
+            patient=patient,
+            entry_type=EntryType.NIGHT,
+            tally_date=night,
+            cramp_count=3,
+            times_woken=0,
+            started_at=dt.datetime.combine(night, dt.time(20), tzinfo=patient.zone),
+        )
+        EpisodeFactory(
+            patient=patient,
+            entry_type=EntryType.DAY,
+            tally_date=morning,
+            cramp_count=2,
+            started_at=dt.datetime.combine(morning, dt.time(8), tzinfo=patient.zone),
+        )
+        days = daily_stats(patient, morning, morning)
+        assert (days[morning].night_answered, days[morning].night_disturbed) == (True, False)

@@ -43,7 +43,7 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from accounts.models import User
 
-from .models import LOCAL_HOUR, CheckIn, Episode, EventKind, counted, counted_kind
+from .models import LOCAL_HOUR, CheckIn, EntryType, Episode, EventKind, counted, counted_kind
 
 
 @dataclass
@@ -302,7 +302,22 @@ WOKEN = Case(
 )
 # An entry says whether it woke the patient: a single cramp by its answer, a night tally by its wakings.
 ANSWERED = Q(woke_from_sleep__isnull=False) | Q(times_woken__isnull=False)
-COLUMNS = ("day", "event_kind", "chosen", "late", "cramps", "entries", "worst", "woken", "answers", "arm", "checkin")
+COLUMNS = (
+    "day",
+    "event_kind",
+    "chosen",
+    "late",
+    "cramps",
+    "entries",
+    "worst",
+    "woken",
+    "night_entries",
+    "answers",
+    "arm",
+    "checkin",
+)
+# A day tally (08:00 to 20:00) says nothing of the night and does not ask about waking: not one of its entries.
+OF_THE_NIGHT = ~Q(entry_type=EntryType.DAY)
 # The other kinds of event, counted apart: DayStats' field for each.
 APART = {EventKind.SPASM: "spasms", EventKind.TWITCH: "twitches", EventKind.UNSURE: "unsure"}
 
@@ -327,7 +342,8 @@ def _entry_days(patient: User, arm: int, first: dt.date, last: dt.date, kind: st
             entries=Count("pk"),
             worst=Max("severity"),
             woken=Sum(WOKEN),
-            answers=Count("pk", filter=ANSWERED),
+            night_entries=Count("pk", filter=OF_THE_NIGHT),
+            answers=Count("pk", filter=ANSWERED & OF_THE_NIGHT),
             arm=Value(arm, output_field=IntegerField()),
             checkin=Value(None, output_field=CharField()),
         )
@@ -347,7 +363,7 @@ def _checkin_days(patient: User, spans: list[tuple[dt.date, dt.date]]) -> QueryS
             event_kind=Value("", output_field=CharField()),
             chosen=no,
             late=no,
-            **dict.fromkeys(["cramps", "entries", "woken", "answers"], zero),
+            **dict.fromkeys(["cramps", "entries", "woken", "night_entries", "answers"], zero),
             worst=Value(None, output_field=IntegerField()),
             arm=Value(-1, output_field=IntegerField()),
             checkin=F("status"),
@@ -378,9 +394,8 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
         return days
     parts = [_entry_days(patient, arm, first, last, kind) for arm, (first, last) in enumerate(joined)]
     parts.append(_checkin_days(patient, joined))
-    for day, event_kind, chosen, late, cramps, entries, worst, woken, answers, arm, checkin in parts[0].union(
-        *parts[1:], all=True
-    ):
+    rows = parts[0].union(*parts[1:], all=True)
+    for day, event_kind, chosen, late, cramps, entries, worst, woken, night_entries, answers, arm, checkin in rows:
         stats = days.get(day)
         if arm < 0:
             if stats is not None:
@@ -394,7 +409,7 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
             # From noon on, an entry belongs to the night that ends the next morning.
             night = days.get(day + dt.timedelta(days=1)) if late else stats
             if night is not None:
-                night.night_entries += entries
+                night.night_entries += night_entries
                 night.night_woken += woken
                 night.night_answers += answers
     return dict(sorted(days.items()))

@@ -7,7 +7,7 @@ from django.db import transaction
 
 from accounts.models import User
 from tracker.diary.services.episode_details import HISTORY_BEFORE_JOINING
-from tracker.models import CRAMP_KINDS, CheckIn, ClinicSummary, Episode
+from tracker.models import CRAMP_KINDS, CheckIn, ClinicSummary, Episode, counted
 
 
 @transaction.atomic
@@ -46,6 +46,12 @@ def check_checkin_day(patient: User, day: dt.date, latest: dt.date) -> None:
 
 
 def cramps_on_day(patient: User, day: dt.date) -> int:
-    """The entries of cramps (tracker.models.CRAMP_KINDS) on a local day (each in its own zone): a spasm or a
-    twitch leaves it cramp-free."""
-    return Episode.objects.for_patient(patient).on_local_days(day, day).filter(event_kind__in=CRAMP_KINDS).count()
+    """The entries of cramps (tracker.models.CRAMP_KINDS) counted on a local day (each in its own zone): a spasm
+    or a twitch leaves it cramp-free, and so does a cramp described as one of a tally's, which counts it on its
+    own day."""
+    return (
+        Episode.objects.for_patient(patient)
+        .on_local_days(day, day)
+        .filter(counted(), event_kind__in=CRAMP_KINDS)
+        .count()
+    )

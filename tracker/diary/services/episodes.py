@@ -36,6 +36,7 @@ from tracker.models import (
     EpisodeLocation,
     EpisodeTerm,
     Term,
+    counted,
 )
 
 # Rows per INSERT of an import: few round trips, within PostgreSQL's and SQLite's limits on parameters.
@@ -110,12 +111,15 @@ def _mark_day_with_cramps(patient: User, episode: Episode) -> None:
 
 def _unmark_days_without_cramps(patient: User, days: set[dt.date]) -> None:
     """Of `days`, those a cramp marked "had cramps" (_mark_day_with_cramps) and that no longer have a cramp
-    logged on them (it was deleted, moved to another day, or said to be another kind of event) are not
-    recorded again, so that the patient can answer for them; an answer the patient gave stays."""
+    counted on them (it was deleted, moved to another day, said to be another kind of event, or described as one
+    of a tally's, which counts it on its own day) are not recorded again, so that the patient can answer for
+    them; an answer the patient gave stays."""
+    if not days:
+        return
     with_cramps = set(
         Episode.objects.for_patient(patient)
         .on_local_days(min(days), max(days))
-        .filter(event_kind__in=CRAMP_KINDS)
+        .filter(counted(), event_kind__in=CRAMP_KINDS)
         .annotate(day=LOCAL_DAY)
         .values_list("day", flat=True)
     )
@@ -207,6 +211,8 @@ def episode_create(
     if singles:
         Episode.objects.for_patient(patient).filter(pk__in=[single.pk for single in singles]).update(tally=episode)
     _mark_day_with_cramps(patient, episode)
+    # The cramps the tally now counts no longer mark their own days.
+    _unmark_days_without_cramps(patient, {single.local_day for single in singles})
     ClinicSummary.objects.log_changed(patient.pk)
     return episode, True
 
@@ -322,7 +328,7 @@ def episode_update(*, episode: Episode, details: EpisodeDetails, overlap: str = 
     _replace_links(episode, details)
     Episode.objects.for_patient(patient).filter(pk__in=[single.pk for single in singles]).update(tally=episode)
     _mark_day_with_cramps(patient, episode)
-    _unmark_days_without_cramps(patient, {day_before, episode.local_day})
+    _unmark_days_without_cramps(patient, {day_before, episode.local_day, *(single.local_day for single in singles)})
     ClinicSummary.objects.log_changed(patient.pk)
     return episode
 
