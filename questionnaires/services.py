@@ -193,8 +193,8 @@ def schedule_after_medication_step(*, step: MedicationStep) -> None:
 def unschedule_after_medication_step(*, step: MedicationStep) -> None:
     """Take back what schedule_after_medication_step set for a step now removed (entered by mistake, or with its
     medicine): a schedule due 4 weeks after it is made due after the latest start or dose change still recorded
-    within those 4 weeks, or stopped when there is none. A schedule the patient or a clinician set otherwise
-    stands."""
+    within those 4 weeks; with none, one that the step created is stopped, and one that was set before it (by
+    the patient, a clinician or an earlier step) keeps asking. A schedule due at another date stands."""
     if step.kind not in (MedicationStep.Kind.STARTED, MedicationStep.Kind.DOSE_CHANGED):
         return
     patient = User.objects.filter(pk=step.patient_id).first()
@@ -218,6 +218,8 @@ def unschedule_after_medication_step(*, step: MedicationStep) -> None:
     for schedule in schedules:
         if latest is not None:
             schedule.next_due = latest.day + AFTER_MEDICATION_STEP
-        else:
+        elif schedule.created_at >= step.created_at:
             schedule.active = False
+        else:
+            continue
         schedule.save(update_fields=["next_due", "active", "updated_at"])

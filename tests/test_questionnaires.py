@@ -340,6 +340,12 @@ class TestImpressionOfChange:
         schedule = Schedule.objects.get(instrument=pgic)
         assert (schedule.active, schedule.next_due) == (True, planned)
 
+    def test_a_schedule_set_by_hand_before_a_medicine_keeps_asking_when_the_medicine_goes(self, patient, pgic):
+        schedule_set(patient=patient, instrument=pgic, every_weeks=4, set_by=patient)
+        medication = medication_add(patient=patient, name="Quinine", started_on=patient.today())
+        medication_delete(medication=medication)
+        assert Schedule.objects.get(instrument=pgic).active is True
+
     @pytest.mark.parametrize("days_ago", [29, 400])
     def test_a_start_written_down_more_than_4_weeks_later_asks_nothing(self, patient, days_ago):
         started = patient.today() - dt.timedelta(days=days_ago)
