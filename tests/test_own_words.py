@@ -22,6 +22,7 @@ from tracker.models import OWN_WORDS_SORT_ORDER, Episode, Side, Term
 from tracker.warnings import contexts_for
 
 from .factories import CaregiverFactory, grant_access, grant_care, own_word, term
+from .test_portability import cramp_row, csv_upload, import_file
 
 pytestmark = pytest.mark.django_db
 
@@ -636,6 +637,15 @@ class TestPortability:
         assert {place.label for place in restored.places} == {"Jaw (both sides)", "Calf (left)"}
         assert {term.label for term in restored.relief_measures} == {"Hot water bottle"}
         assert Term.objects.owned_by(other_patient).count() == 3
+
+    def test_an_import_finds_the_word_the_form_would_call_the_same(self, client, patient, words):
+        client.force_login(patient)
+        rows = [cramp_row(triggers="Longdrive"), cramp_row(triggers="long_drive", severity_0_10="6")]
+        response = import_file(client, csv_upload(rows))
+        assert "Nothing was imported." not in response.content.decode()
+        assert Term.objects.owned_by(patient).filter(kind="trigger").count() == 1
+        for episode in Episode.objects.for_patient(patient).with_details():
+            assert [term.label for term in episode.triggers] == ["Long drive"]
 
     def test_an_import_that_would_pass_the_limit_is_refused_whole(self, client, patient, other_patient, diary):
         for number in range(MAX_OWN_WORDS - 1):

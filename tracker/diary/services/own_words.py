@@ -152,22 +152,31 @@ def _key(text: str) -> str:
 class ImportedWords:
     """The words of an import, in the importing patient's terms: an item of the shared vocabularies or one of
     the patient's own words, found by label or by slug (ignoring case and spacing; a label wins over another
-    item's slug, a shared item over an own word); and a trigger, relief measure or body place that is neither
-    becomes a new own word, made once per word and stored with own_words_store. Inactive items are found too:
-    old entries keep them. One query."""
+    item's slug, a shared item over an own word), or else as check_own_word would refuse it as the same word
+    (_word_key: ignoring punctuation and invisible characters too); and a trigger, relief measure or body place
+    that is none of these becomes a new own word, made once per word and stored with own_words_store. Inactive
+    items are found too: old entries keep them. One query."""
 
     def __init__(self, patient: User):
         self.patient = patient
         self.names: dict[str, dict[str, Term]] = defaultdict(dict)
+        self.words: dict[str, dict[str, Term]] = defaultdict(dict)
         self.new: dict[tuple[str, str], Term] = {}
+        # Own words first, then the list's items: where two share a key, the item wins.
         terms = sorted(Term.objects.available_to(patient), key=lambda term: not term.is_own)
         for field in ("slug", "label"):
             for term in terms:
                 self.names[term.kind][_key(getattr(term, field))] = term
+        for term in terms:
+            self.words[term.kind][_word_key(term.label)] = term
 
     def find(self, kind: str, name: str) -> Term | None:
         """The item or own word of `kind` so named, or None."""
-        return self.names[kind].get(_key(name)) or self.names[kind].get(own_word_slug(name))
+        return (
+            self.names[kind].get(_key(name))
+            or self.names[kind].get(own_word_slug(name))
+            or self.words[kind].get(_word_key(name))
+        )
 
     def find_or_add(self, kind: str, name: str) -> Term:
         """The item or own word so named, or a new own word (not stored yet); ValidationError for a name that
@@ -177,4 +186,4 @@ class ImportedWords:
             return found
         label = _tidy(name)
         _check_label(label)
-        return self.new.setdefault((kind, own_word_slug(label)), _new_own_word(self.patient, kind, label))
+        return self.new.setdefault((kind, _word_key(label)), _new_own_word(self.patient, kind, label))
