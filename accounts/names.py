@@ -26,13 +26,24 @@ def refuse_direction_controls(value: str) -> None:
         )
 
 
+# Characters that Unicode counts as letters or symbols but that draw nothing: fillers of the Korean script and
+# the blank Braille pattern.
+BLANK_CHARACTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _visible(char: str) -> bool:
+    """Whether a character draws something on its own: not a space, a control or format character, a mark that
+    only sits on another character, or a blank letter."""
+    return unicodedata.category(char)[0] not in "ZCM" and char not in BLANK_CHARACTERS
+
+
 def refuse_invisible_names(value: str) -> None:
     """A validator of people's names: a name shows at least one visible character, and holds no line break or
     other control character (a name shown as "entered by  (caregiver)", or one that breaks an e-mail header,
     names no one)."""
-    if any(unicodedata.category(char) == "Cc" for char in value):
+    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in value):
         raise ValidationError(
             "A name is one line, without tabs or line breaks. Type it again on one line.", code="name_controls"
         )
-    if not any(unicodedata.category(char)[0] not in "ZC" for char in value):
+    if not any(_visible(char) for char in value):
         raise ValidationError("Type a name that can be seen: letters, not only spaces.", code="name_invisible")

@@ -62,6 +62,9 @@ class TestSignup:
         ("name", "message"),
         [
             ("\u200b\u200b", "Type a name that can be seen"),
+            ("\u3164", "Type a name that can be seen"),
+            ("\u2800\u0301", "Type a name that can be seen"),
+            ("Ann\u2028Lee", "A name is one line"),
             ("Bob\r\nBcc: someone@example.net", "A name is one line"),
             ("Ann\tLee", "A name is one line"),
         ],

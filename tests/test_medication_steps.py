@@ -584,3 +584,13 @@ def test_a_medicine_still_taken_is_not_added_twice(client, patient):
     ]
     assert 'value="20 mg"' in response.content.decode()
     assert Medication.objects.filter(patient=patient).count() == 1
+
+
+def test_a_medicine_renamed_as_another_still_taken_is_refused(patient):
+    medication_add(patient=patient, name="Quinine", started_on=dt.date(2026, 9, 1))
+    baclofen = medication_add(patient=patient, name="Baclofen", started_on=dt.date(2026, 9, 1))
+    with pytest.raises(ValidationError) as refused:
+        medication_update(medication=baclofen, name="quinine", dose="", started_on=dt.date(2026, 9, 1), stopped_on=None)
+    assert "“Quinine” is in your medications already" in refused.value.message_dict["name"][0]
+    baclofen.refresh_from_db()
+    assert baclofen.name == "Baclofen"

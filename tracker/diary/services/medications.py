@@ -133,24 +133,34 @@ def _date_steps(medication: Medication, steps: list[MedicationStep], dose: str, 
 def medication_add(
     *, patient: User, name: str, dose: str = "", started_on: dt.date | None = None, stopped_on: dt.date | None = None
 ) -> Medication:
-    """Add a medicine; its start (on `dose`) and stop dates become its first steps. A medicine of the same name
-    still taken is refused (the form sent twice, or a new dose that belongs in its history as a step)."""
+    """Add a medicine; its start (on `dose`) and stop dates become its first steps (one still taken is in the
+    list once: _check_not_taken_twice)."""
     medication = Medication(patient=patient, name=name, dose=dose)
     medication.full_clean()
-    taken = Medication.objects.for_patient(patient).filter(name__iexact=medication.name.strip(), stopped_on=None)
-    if stopped_on is None and (same := taken.first()) is not None:
-        raise ValidationError(
-            {
-                "name": f"“{same.name}” is in your medications already, not stopped. For a new dose, open it and add "
-                "a dose change."
-            }
-        )
+    _check_not_taken_twice(medication, stopped_on)
     medication.save()
     steps, _ = _date_steps(medication, [], dose, started_on, stopped_on)
     for step in steps:
         step.save()
     _sync_medication(medication, steps)
     return medication
+
+
+def _check_not_taken_twice(medication: Medication, stopped_on: dt.date | None) -> None:
+    """A medicine still taken is in the list once: another of the same name, not stopped, is refused (a form sent
+    twice, a rename, or a new dose that belongs in its history as a step)."""
+    if stopped_on is not None:
+        return
+    taken = Medication.objects.for_patient(medication.patient).filter(
+        name__iexact=medication.name.strip(), stopped_on=None
+    )
+    if (same := taken.exclude(pk=medication.pk).first()) is not None:
+        raise ValidationError(
+            {
+                "name": f"“{same.name}” is in your medications already, not stopped. For a new dose, open it and add "
+                "a dose change."
+            }
+        )
 
 
 @transaction.atomic
@@ -160,6 +170,7 @@ def medication_update(
     """Rename a medicine and move its start (with the dose it started on) and stop steps."""
     medication.name, medication.dose = name, dose
     medication.full_clean(exclude=["patient"])
+    _check_not_taken_twice(medication, stopped_on)
     steps, removed = _date_steps(medication, _saved_timeline(medication), dose, started_on, stopped_on)
     for step in removed:
         step.delete()
