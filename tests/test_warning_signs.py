@@ -364,6 +364,10 @@ def test_a_long_twitch_raises_no_sign_on_its_page_or_in_the_clinic(client, patie
     assert "did not ease" not in twitch_page
     assert re.search(r"<h1[^>]*>Twitching on <time", twitch_page)
     assert re.search(r"<h1[^>]*>Cramp on <time", cramp_page)
+    edit = client.get(reverse("tracker:episode_edit", args=[twitch.uuid])).content.decode()
+    assert "<h1>Edit this entry: twitching (fasciculations)</h1>" in edit
+    delete = client.get(reverse("tracker:episode_delete", args=[twitch.uuid])).content.decode()
+    assert "Delete this entry, twitching (fasciculations)?" in delete
     assert "A cramp that lasted more than 10 minutes and did not ease" in cramp_page
     client.force_login(clinician)
     [row] = client.get(reverse("tracker:clinic")).context["page"].object_list
