@@ -10,6 +10,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import uuid
 import zoneinfo
 
@@ -918,6 +919,10 @@ class TestEventKind:
         # The charts' titles and tables name what they count.
         assert "Entries marked “Spasm or stiffness”: count per week" in html
         assert '<th scope="col">Cramps</th>' not in html
+        # So do the marks' titles, which a screen reader reads out.
+        assert re.search(r"<title>Week of [^<]*: 4 counted on \d+ recorded days?</title>", html)
+        assert re.search(r"<title>22:00: 1 counted</title>", html)
+        assert "cramps logged each week" not in html
         twitches = signed_in.get(INSIGHTS_URL, {"kind": "twitch"}).context["insights"]
         assert (twitches.total, twitches.entries, twitches.hours[14]) == (TWITCHES, 1, 1)
         # A kind that is not one of ours is ignored: the cramps, as without a filter.
