@@ -1,6 +1,7 @@
 import datetime as dt
 import uuid
 from unittest import mock
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -255,3 +256,22 @@ class TestDaysMarkedByCramps:
         assert self.status_of(patient, morning) is None
         checkin_record(patient=patient, created_by=patient, day=morning, status=CheckIn.Status.NO_CRAMPS)
         assert self.status_of(patient, morning) == (CheckIn.Status.NO_CRAMPS, patient.pk)
+
+
+def test_no_cramps_is_refused_for_a_day_a_cramp_fell_on_by_the_patients_new_clock(client, patient):
+    """A cramp logged in Tokyo at 06:10 on 8 Dec is 21:10 on 7 Dec in London: after the patient switches their
+    profile to London, "no cramps" for 7 Dec would contradict it."""
+    london = ZoneInfo("Europe/London")
+    london_day = timezone.now().astimezone(london).date() - dt.timedelta(days=1)
+    # 20:00 in London is the next morning in Tokyo, where the cramp was logged.
+    moment = dt.datetime.combine(london_day, dt.time(20), tzinfo=london)
+    patient.time_zone = "Asia/Tokyo"
+    patient.save(update_fields=["time_zone"])
+    episode, _ = episode_create(
+        patient=patient, created_by=patient, client_id=uuid.uuid4(), details=EpisodeDetails(moment, 5)
+    )
+    assert episode.local_day == london_day + dt.timedelta(days=1)
+    patient.time_zone = "Europe/London"
+    patient.save(update_fields=["time_zone"])
+    with pytest.raises(ValidationError):
+        checkin_record(patient=patient, created_by=patient, day=london_day, status=CheckIn.Status.NO_CRAMPS)

@@ -48,10 +48,11 @@ def check_checkin_day(patient: User, day: dt.date, latest: dt.date) -> None:
 def cramps_on_day(patient: User, day: dt.date) -> int:
     """The entries of cramps (tracker.models.CRAMP_KINDS) counted on a local day (each in its own zone): a spasm
     or a twitch leaves it cramp-free, and so does a cramp described as one of a tally's, which counts it on its
-    own day."""
-    return (
-        Episode.objects.for_patient(patient)
-        .on_local_days(day, day)
-        .filter(counted(), event_kind__in=CRAMP_KINDS)
-        .count()
-    )
+    own day. With none, a cramp logged in another zone whose moment falls in this day of the patient's own clock
+    (they had moved, or had not yet set their zone) says the day had cramps too."""
+    cramps = Episode.objects.for_patient(patient).filter(counted(), event_kind__in=CRAMP_KINDS)
+    if on_their_day := cramps.on_local_days(day, day).count():
+        return on_their_day
+    start = dt.datetime.combine(day, dt.time.min, tzinfo=patient.zone)
+    end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=patient.zone)
+    return cramps.filter(started_at__gte=start, started_at__lt=end).count()
