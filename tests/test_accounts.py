@@ -169,7 +169,11 @@ class TestLogin:
     def test_wrong_password_is_refused(self, client, patient):
         response = client.post(LOGIN_URL, {"login": patient.email, "password": "not-the-password"})
         assert response.status_code == 200
-        assert "not correct" in response.content.decode()
+        html = response.content.decode()
+        assert "not correct" in html
+        # Said once, in the summary above the form, which says what happened rather than point at a field.
+        assert html.count("not correct") == 1
+        assert "You are not logged in yet." in html
         assert not response.context["user"].is_authenticated
 
     def test_logout_needs_a_post_and_ends_the_session(self, client, patient):
