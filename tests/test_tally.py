@@ -404,6 +404,16 @@ class TestCountingRule:
         assert Episode.objects.for_patient(patient).cramp_total() == CRAMPS - 4 + 2
 
 
+def edit_form(episode) -> dict:
+    """The edit form of a single cramp as its page sends it: its id and start, severity 5, the left calf."""
+    return {
+        "client_id": str(episode.client_id),
+        "started_at": episode.started_at.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M"),
+        "severity": "5",
+        "locations": [f"{term('location', 'calf').pk}:left"],
+    }
+
+
 def tally_form(night: dt.date, **changes) -> dict:
     calf = term("location", "calf")
     data = {
@@ -763,14 +773,7 @@ class TestOverlap:
         assert response.context["overlap"].tally == diary["tally"]
         html = response.content.decode()
         assert 'name="overlap_key"' in html
-        calf = term("location", "calf")
-        data = {
-            "client_id": str(after.client_id),
-            "started_at": after.started_at.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M"),
-            "severity": "5",
-            "locations": [f"{calf.pk}:left"],
-            "notes": "Edited",
-        }
+        data = {**edit_form(after), "notes": "Edited"}
         signed_in.post(url, data)
         after.refresh_from_db()
         assert (after.notes, after.tally) == ("Edited", diary["tally"])
@@ -818,14 +821,7 @@ class TestEventKind:
 
     def test_a_described_cramp_said_to_be_a_spasm_leaves_its_tally_and_counts_apart(self, signed_in, diary):
         after = diary["after"]
-        data = {
-            "client_id": str(after.client_id),
-            "started_at": after.started_at.astimezone(PARIS).strftime("%Y-%m-%dT%H:%M"),
-            "severity": "5",
-            "locations": [f"{term('location', 'calf').pk}:left"],
-            "event_kind": "spasm",
-        }
-        signed_in.post(reverse("tracker:episode_edit", args=[after.uuid]), data)
+        signed_in.post(reverse("tracker:episode_edit", args=[after.uuid]), {**edit_form(after), "event_kind": "spasm"})
         after.refresh_from_db()
         assert (after.event_kind, after.tally) == (EventKind.SPASM, None)
         assert Episode.objects.for_patient(after.patient).cramp_total() == CRAMPS

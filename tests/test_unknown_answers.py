@@ -244,6 +244,19 @@ class TestExports:
         ]
 
 
+def tally(patient, entry_type: str, day: dt.date, **fields):
+    """A night tally of 3 cramps from 20:00 on `day`, or a day tally from 08:00, in the patient's zone."""
+    starts = dt.time(20) if entry_type == EntryType.NIGHT else dt.time(8)
+    return EpisodeFactory(
+        patient=patient,
+        entry_type=entry_type,
+        tally_date=day,
+        cramp_count=3,
+        started_at=dt.datetime.combine(day, starts, tzinfo=patient.zone),
+        **fields,
+    )
+
+
 class TestNights:
     @pytest.fixture
     def three_nights(self, patient):
@@ -291,15 +304,7 @@ class TestNights:
     def test_a_night_tally_with_its_wakings_counted_answers_its_night(self, patient):
         night = patient.today() - dt.timedelta(days=3)
         morning = night + dt.timedelta(days=1)
-        EpisodeFactory(
-            patient=patient,
-            entry_type=EntryType.NIGHT,
-            tally_date=night,
-            cramp_count=3,
-            times_woken=0,
-            woke_from_sleep=False,
-            started_at=dt.datetime.combine(night, dt.time(20), tzinfo=patient.zone),
-        )
+        tally(patient, EntryType.NIGHT, night, times_woken=0, woke_from_sleep=False)
         days = daily_stats(patient, morning, morning)
         assert (days[morning].night_answered, days[morning].night_disturbed) == (True, False)
 
@@ -379,20 +384,7 @@ class TestMigration:
         morning: the night tally's answer stands."""
         night = patient.today() - dt.timedelta(days=4)
         morning = night + dt.timedelta(days=1)
-        EpisodeFactory(
-            patient=patient,
-            entry_type=EntryType.NIGHT,
-            tally_date=night,
-            cramp_count=3,
-            times_woken=0,
-            started_at=dt.datetime.combine(night, dt.time(20), tzinfo=patient.zone),
-        )
-        EpisodeFactory(
-            patient=patient,
-            entry_type=EntryType.DAY,
-            tally_date=morning,
-            cramp_count=2,
-            started_at=dt.datetime.combine(morning, dt.time(8), tzinfo=patient.zone),
-        )
+        tally(patient, EntryType.NIGHT, night, times_woken=0)
+        tally(patient, EntryType.DAY, morning)
         days = daily_stats(patient, morning, morning)
         assert (days[morning].night_answered, days[morning].night_disturbed) == (True, False)

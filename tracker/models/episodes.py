@@ -38,6 +38,11 @@ LOCAL_DAY = TruncDate(LOCAL_START, tzinfo=dt.UTC)
 LOCAL_HOUR = ExtractHour(LOCAL_START, tzinfo=dt.UTC)
 
 
+def _places() -> Prefetch:
+    """An entry's places with their vocabulary items, as `place_list` (Episode.places)."""
+    return Prefetch("locations", queryset=EpisodeLocation.objects.select_related("location"), to_attr="place_list")
+
+
 class EpisodeQuerySet(models.QuerySet):
     def for_patient(self, patient) -> "EpisodeQuerySet":
         return self.filter(patient=patient)
@@ -86,18 +91,13 @@ class EpisodeQuerySet(models.QuerySet):
         """What an entry's warning signs are read from (tracker.warnings) and nothing else: its places and its
         triggers, symptoms and relief, in two queries. Not the tally it is counted in: joined for many entries,
         that row made PostgreSQL read the whole table."""
-        return self.prefetch_related(
-            Prefetch("locations", queryset=EpisodeLocation.objects.select_related("location"), to_attr="place_list"),
-            Prefetch("terms", to_attr="term_list"),
-        )
+        return self.prefetch_related(_places(), Prefetch("terms", to_attr="term_list"))
 
     def with_summary(self) -> "EpisodeQuerySet":
         """What a row of the patient's list shows (its places, who entered it, the kind of tally it is counted
         in), in a fixed number of queries. The tally's kind is one joined column: a whole tally read with
         each row costs more than the rest of the row."""
-        return self.for_table().prefetch_related(
-            Prefetch("locations", queryset=EpisodeLocation.objects.select_related("location"), to_attr="place_list")
-        )
+        return self.for_table().prefetch_related(_places())
 
     def for_table(self) -> "EpisodeQuerySet":
         """Who entered each entry and the kind of tally it is counted in: what a row of a clinician's table
@@ -108,7 +108,7 @@ class EpisodeQuerySet(models.QuerySet):
     def with_signs(self) -> "EpisodeQuerySet":
         """What a row of the patient's log shows, and what its warning signs are read from (its triggers,
         symptoms and relief: tracker.warnings), in a fixed number of queries."""
-        return self.with_summary().prefetch_related(Prefetch("terms", to_attr="term_list"))
+        return self.for_table().with_facts()
 
     def with_details(self) -> "EpisodeQuerySet":
         """Everything a detail page or a full table shows (the tally itself and the activity too), in a fixed
