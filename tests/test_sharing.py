@@ -52,6 +52,27 @@ class TestInviting:
         assert new["code"] in mail.outbox[0].body
         assert new["link"] in mail.outbox[0].body
 
+    def test_inviting_the_same_address_again_cancels_the_earlier_code(self, client, patient):
+        _, first = invite(client, patient, invited_email="dr@example.org")
+        response, second = invite(client, patient, invited_email="DR@example.org")
+        assert second["replaced"] == 1
+        assert "Your earlier invitation to <bdi>DR@example.org</bdi> is cancelled" in response.content.decode()
+        earlier, newer = CareGrant.objects.filter(patient=patient).order_by("pk")
+        assert (earlier.status, newer.status) == (CareGrant.Status.CANCELLED, CareGrant.Status.INVITED)
+        assert list(response.context["pending"]) == [newer]
+        with pytest.raises(ValidationError):
+            invitation_accept(clinician=ClinicianFactory(), code=first["code"])
+        assert invitation_accept(clinician=ClinicianFactory(), code=second["code"]) == newer
+
+    def test_invitations_to_other_addresses_or_roles_or_without_one_are_kept(self, client, patient):
+        invite(client, patient, invited_email="dr@example.org")
+        invite(client, patient, invited_email="other@example.org")
+        invite(client, patient)
+        response, new = invite(client, patient, role="caregiver", **{"caregiver-invited_email": "dr@example.org"})
+        assert new["replaced"] == 0
+        assert "is cancelled" not in response.content.decode()
+        assert len(response.context["pending"]) == 4
+
     def test_the_invitation_tells_a_new_clinician_how_to_sign_up_and_that_staff_verify_them(
         self, client, patient, django_capture_on_commit_callbacks
     ):

@@ -39,6 +39,8 @@ ACCEPT_WINDOW_SECONDS = 15 * 60
 class NewInvitation:
     grant: CareGrant
     code: str
+    # The earlier invitations to the same address, for the same role, that this one replaced.
+    replaced: int = 0
 
 
 def hash_code(code: str) -> str:
@@ -60,7 +62,8 @@ def invitation_create(
     role: str = CareGrant.Role.CLINICIAN,
 ) -> NewInvitation:
     """A one-time code (valid 7 days) the patient gives one clinician, or one caregiver (`role`);
-    e-mailed to them if an address is given."""
+    e-mailed to them if an address is given. An earlier invitation to the same address for the same role that
+    is still open is cancelled: only the newest code works, so a lost e-mail is simply sent again."""
     if not patient.is_patient:
         raise ValidationError("Only patients can share their record.")
     today = timezone.localdate(timezone.now(), patient.zone)
@@ -80,9 +83,15 @@ def invitation_create(
         access_ends_on=access_ends_on,
     )
     grant.full_clean()
+    earlier = []
+    if invited_email:
+        open_ones = CareGrant.objects.for_patient(patient).pending(timezone.now())
+        earlier = list(open_ones.filter(role=role, invited_email__iexact=invited_email))
+    for replaced in earlier:
+        grant_end(grant=replaced)
     grant.save()
     audit("grant_invited", patient_id=patient.pk, grant=grant.uuid, role=role, emailed=bool(invited_email))
-    return NewInvitation(grant=grant, code=format_code(code))
+    return NewInvitation(grant=grant, code=format_code(code), replaced=len(earlier))
 
 
 def invitation_email(*, grant: CareGrant, code: str, accept_url: str) -> bool:

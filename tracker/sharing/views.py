@@ -59,7 +59,13 @@ def sharing(request: HttpRequest) -> HttpResponse:
         else:
             link = accept_url(request, invitation.code, role)
             # Shown once, on the next page: only a hash of the code is stored.
-            request.session[NEW_INVITATION_KEY] = {"code": invitation.code, "link": link, "role": role}
+            request.session[NEW_INVITATION_KEY] = {
+                "code": invitation.code,
+                "link": link,
+                "role": role,
+                "replaced": invitation.replaced,
+                "email": invitation.grant.invited_email,
+            }
             if invitation.grant.invited_email:
                 transaction.on_commit(partial(_email_invitation, request, invitation.grant, invitation.code, link))
             return redirect("tracker:sharing")
