@@ -132,6 +132,17 @@ class TestTheWordsPage:
         word = Term.objects.get(owner=patient)
         assert (word.label, word.slug) == ("Икра", "икра")
 
+    def test_words_that_differ_only_in_a_vowel_sign_are_two_words_with_two_keys(self, client, patient):
+        client.force_login(patient)
+        for label in ("काम", "कम", "किम"):  # work, less, and a third word
+            response = client.post(WORDS_URL, {"kind": "trigger", "label": label})
+            assert response.status_code == 302, response.context["form"].errors
+        slugs = Term.objects.owned_by(patient).values_list("slug", flat=True)
+        assert len(set(slugs)) == 3
+        assert client.post(WORDS_URL, {"kind": "trigger", "label": "काम!"}).context["form"].errors["label"] == [
+            "You have “काम” already."
+        ]
+
     def test_invisible_characters_that_would_reorder_the_page_are_left_out(self, client, patient):
         client.force_login(patient)
         client.post(WORDS_URL, {"kind": "trigger", "label": "\u202eLong\tdrive\u2066"})
@@ -168,6 +179,7 @@ class TestTheWordsPage:
             ({"kind": "trigger", "label": "long_drive"}, "label", "You have “Long drive” already."),
             ({"kind": "trigger", "label": "Long\u200bdrive"}, "label", "You have “Long drive” already."),
             ({"kind": "location", "label": "C.A.L.F."}, "label", "“Calf” is in the list of body places already"),
+            ({"kind": "relief", "label": "Ice; then heat"}, "label", "Leave out “;”: it separates the words"),
             ({"kind": "symptom", "label": "Buzzing"}, "kind", "Choose a trigger, a relief measure or a body place."),
             ({"label": "Buzzing"}, "kind", "Choose a trigger, a relief measure or a body place."),
         ],

@@ -23,6 +23,7 @@ from tracker.diary.services import (
     episode_update,
     medication_add,
     medication_step_add,
+    own_word_add,
     profile_for,
 )
 from tracker.models import (
@@ -34,6 +35,7 @@ from tracker.models import (
     MedicationStep,
     PatientCondition,
     SideEffect,
+    Term,
 )
 from tracker.portability.csv_export import COLUMNS
 
@@ -289,6 +291,26 @@ class TestCsvRoundTrip:
             message = success(restore(client, buffer.getvalue().encode(), "one.csv"))
         assert message == "Imported: 1 differs and was kept as it is (1 entry)."
         assert list(Episode.objects.for_patient(patient).values_list("severity", flat=True)) == [5]
+
+    @pytest.mark.parametrize("export_format", ["csv", "json"])
+    def test_own_words_come_back_as_own_words_not_as_our_items_whose_slug_they_spell(
+        self, client, patient, export_format
+    ):
+        """Our "Back of thigh (hamstring)" has the slug "hamstring"; a patient's own "Hamstring" is another word."""
+        place = own_word_add(patient=patient, kind="location", label="Hamstring")
+        trigger = own_word_add(patient=patient, kind="trigger", label="काम")
+        started = timezone.now() - dt.timedelta(days=1)
+        log(patient, started, locations=[LocationChoice(place, "left")], triggers=[trigger])
+        content = exported(client, patient, export_format)
+        fresh = PatientFactory(time_zone=patient.time_zone)
+        own_word_add(patient=fresh, kind="trigger", label="कम")  # "less": another word than "काम", "work"
+        client.force_login(fresh)
+        restore_elsewhere(client, content) if export_format == "json" else restore(client, content, "mine.csv")
+        [episode] = Episode.objects.for_patient(fresh).with_details()
+        [restored_place] = [located.location for located in episode.places]
+        assert (restored_place.label, restored_place.is_own) == ("Hamstring", True)
+        assert [(term.label, term.is_own) for term in episode.triggers] == [("काम", True)]
+        assert sorted(Term.objects.owned_by(fresh).values_list("label", flat=True)) == ["Hamstring", "कम", "काम"]
 
     def test_the_same_id_twice_in_a_csv_is_named_and_nothing_is_imported(self, client, record):
         rows = list(csv.reader(io.StringIO(exported(client, record, "csv").decode())))

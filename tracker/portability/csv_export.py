@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.db.models import QuerySet
 
 from accounts.models import User
+from tracker.diary.services import LIST_SEPARATOR
 
 from ..models import EntryType, EpisodeLocation, EpisodeTerm, EventKind, ReliefEffect, Side, Term
 
@@ -99,6 +100,8 @@ CRAMP_OF_A_TALLY = "cramp of a tally"
 EVENT_KIND_TEXT = dict(EventKind.choices)
 # An entry that does not say whether it woke you has an empty cell: not recorded, not "no".
 WOKE_TEXT = {True: "yes", False: "no", None: ""}
+# How a cell lists several items.
+JOIN = f"{LIST_SEPARATOR} "
 
 # A cell starting with one of these is a formula to a spreadsheet (CSV injection).
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
@@ -122,7 +125,7 @@ def cell_text(cell: str) -> str:
 
 
 def _labels(terms) -> str:
-    return "; ".join(term.label for term in terms)
+    return JOIN.join(term.label for term in terms)
 
 
 SIDE_TEXT = {side: label.lower() for side, label in Side.choices}
@@ -222,12 +225,12 @@ def _rows(episodes: QuerySet, patient: User) -> Iterator[list[str]]:
                 severity,
                 EVENT_KIND_TEXT.get(event_kind, ""),
                 duration,
-                "; ".join(f"{place.label} ({SIDE_TEXT[side]})" for place, side in located),
+                JOIN.join(f"{place.label} ({SIDE_TEXT[side]})" for place, side in located),
                 WOKE_TEXT[woke],
                 times_woken,
                 terms[activity_id].label if activity_id else "",
                 *(
-                    "; ".join(term.label for term in tagged if term.kind == kind)
+                    JOIN.join(term.label for term in tagged if term.kind == kind)
                     for kind in (Term.Kind.TRIGGER, Term.Kind.SYMPTOM, Term.Kind.RELIEF)
                 ),
                 RELIEF_EFFECT_TEXT.get(effect, ""),

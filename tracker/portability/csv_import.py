@@ -15,6 +15,7 @@ from django.db import transaction
 
 from accounts.models import User, time_zone_names
 from tracker.diary.services import (
+    LIST_SEPARATOR,
     EpisodeDetails,
     ImportedWords,
     LocationChoice,
@@ -72,7 +73,7 @@ class _BadCell(ValueError):
 
 
 def _items(text: str) -> list[str]:
-    return [item.strip() for item in text.split(";") if item.strip()]
+    return [item.strip() for item in text.split(LIST_SEPARATOR) if item.strip()]
 
 
 def _key(text: str) -> str:

@@ -34,6 +34,7 @@ from tracker.diary.services.medications import (
     medication_update,
 )
 from tracker.diary.services.own_words import (
+    LIST_SEPARATOR,
     MAX_OWN_WORD_LENGTH,
     MAX_OWN_WORDS,
     OWN_WORD_NAMES,
@@ -51,6 +52,7 @@ from tracker.diary.services.profile import profile_for, profile_update, time_zon
 __all__ = [
     "FUTURE_TOLERANCE",
     "HISTORY_BEFORE_JOINING",
+    "LIST_SEPARATOR",
     "MAX_OWN_WORDS",
     "MAX_OWN_WORD_LENGTH",
     "OWN_WORD_NAMES",

@@ -5,6 +5,7 @@ Own words never feed the warning signs (tracker.warnings reads the shared items 
 body map (tracker.insights.charts.body draws the shared body locations).
 """
 
+import hashlib
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
@@ -19,6 +20,8 @@ from tracker.models import OWN_WORD_KINDS, OWN_WORDS_SORT_ORDER, Term
 
 MAX_OWN_WORDS = 50
 MAX_OWN_WORD_LENGTH = 40
+# How the CSV export lists an entry's triggers, relief measures and places in one cell.
+LIST_SEPARATOR = ";"
 SLUG_LENGTH = Term._meta.get_field("slug").max_length
 # How each vocabulary is named in the patient's words: (one item, the list).
 OWN_WORD_NAMES = {
@@ -29,8 +32,16 @@ OWN_WORD_NAMES = {
 
 
 def own_word_slug(label: str) -> str:
-    """The word's key: its label in lower case, with dashes for spaces and punctuation, in any script."""
-    return slugify(label, allow_unicode=True)[:SLUG_LENGTH]
+    """The word's key: its label in lower case, with dashes for spaces and punctuation, in any script. A slug
+    keeps no combining marks (the vowel signs of Devanagari or Thai, Arabic's short vowels): where the label has
+    some, a short digest of its letters and marks (_word_key) follows, so that "काम" (work) and "कम" (less) keep
+    two keys."""
+    slug = slugify(label, allow_unicode=True)
+    key = _word_key(label)
+    if _word_key(slug) == key:
+        return slug[:SLUG_LENGTH]
+    digest = hashlib.blake2s(key.encode(), digest_size=4).hexdigest()
+    return f"{slug[: SLUG_LENGTH - len(digest) - 1]}-{digest}"
 
 
 # Characters that change how the text around them is drawn or read, invisibly: the controls, and the bidirectional
@@ -44,9 +55,14 @@ def _tidy(label: str) -> str:
 
 
 def _word_key(label: str) -> str:
-    """What two labels must differ in to be two words: their letters and digits, in any script, ignoring case,
-    spaces, punctuation and characters that draw nothing ("Long drive", "long_drive", "Long\u200bdrive")."""
-    return "".join(char for char in unicodedata.normalize("NFKC", label).casefold() if char.isalnum())
+    """What two labels must differ in to be two words: their letters, digits and the marks written on them
+    (vowel signs), in any script, ignoring case, spaces, punctuation and characters that draw nothing
+    ("Long drive", "long_drive", "Long\u200bdrive")."""
+    return "".join(
+        char
+        for char in unicodedata.normalize("NFKC", label).casefold()
+        if char.isalnum() or unicodedata.category(char).startswith("M")
+    )
 
 
 def _check_label(label: str) -> None:
@@ -56,7 +72,7 @@ def _check_label(label: str) -> None:
         raise ValidationError(
             {"label": f"Keep it to {MAX_OWN_WORD_LENGTH} characters or fewer (this has {len(label)})."}
         )
-    if not own_word_slug(label):
+    if not slugify(label, allow_unicode=True):
         raise ValidationError({"label": "Use at least one letter or digit."})
 
 
@@ -68,6 +84,8 @@ def check_own_word(*, patient: User, kind: str, label: str, word: Term | None = 
         raise ValidationError({"kind": "Choose a trigger, a relief measure or a body place."})
     label = _tidy(label)
     _check_label(label)
+    if LIST_SEPARATOR in label:
+        raise ValidationError({"label": f"Leave out “{LIST_SEPARATOR}”: it separates the words in the CSV export."})
     key = _word_key(label)
     # The list's items first, then the patient's words: at most a few dozen, compared here by _word_key.
     words = Term.objects.available_to(patient).of_kind(kind).order_by(F("owner_id").asc(nulls_first=True))
@@ -151,31 +169,33 @@ def _key(text: str) -> str:
 
 class ImportedWords:
     """The words of an import, in the importing patient's terms: an item of the shared vocabularies or one of
-    the patient's own words, found by label or by slug (ignoring case and spacing; a label wins over another
-    item's slug, a shared item over an own word), or else as check_own_word would refuse it as the same word
-    (_word_key: ignoring punctuation and invisible characters too); and a trigger, relief measure or body place
-    that is none of these becomes a new own word, made once per word and stored with own_words_store. Inactive
-    items are found too: old entries keep them. One query."""
+    the patient's own words, found by label (ignoring case and spacing), or else as check_own_word would refuse
+    it as the same word (_word_key: ignoring punctuation and invisible characters too); where two share a key,
+    the shared item wins. A trigger, relief measure or body place that is none of these becomes a new own word,
+    made once per word and stored with own_words_store; it is never taken for a shared item whose slug it
+    happens to spell (a patient's "Hamstring" is not our "Back of thigh (hamstring)"). The other vocabularies
+    take no own words, and are found by slug too. Inactive items are found too: old entries keep them. One
+    query."""
 
     def __init__(self, patient: User):
         self.patient = patient
-        self.names: dict[str, dict[str, Term]] = defaultdict(dict)
+        self.labels: dict[str, dict[str, Term]] = defaultdict(dict)
         self.words: dict[str, dict[str, Term]] = defaultdict(dict)
+        self.slugs: dict[str, dict[str, Term]] = defaultdict(dict)
         self.new: dict[tuple[str, str], Term] = {}
         # Own words first, then the list's items: where two share a key, the item wins.
-        terms = sorted(Term.objects.available_to(patient), key=lambda term: not term.is_own)
-        for field in ("slug", "label"):
-            for term in terms:
-                self.names[term.kind][_key(getattr(term, field))] = term
-        for term in terms:
+        for term in sorted(Term.objects.available_to(patient), key=lambda term: not term.is_own):
+            self.labels[term.kind][_key(term.label)] = term
             self.words[term.kind][_word_key(term.label)] = term
+            if term.kind not in OWN_WORD_KINDS:
+                self.slugs[term.kind][term.slug] = term
 
     def find(self, kind: str, name: str) -> Term | None:
         """The item or own word of `kind` so named, or None."""
         return (
-            self.names[kind].get(_key(name))
-            or self.names[kind].get(own_word_slug(name))
+            self.labels[kind].get(_key(name))
             or self.words[kind].get(_word_key(name))
+            or self.slugs[kind].get(slugify(name, allow_unicode=True))
         )
 
     def find_or_add(self, kind: str, name: str) -> Term:
