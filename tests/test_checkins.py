@@ -103,13 +103,29 @@ def test_i_had_cramps_on_an_earlier_day_leads_to_the_full_form_on_that_day(clien
     assert timezone.localtime(form.initial["started_at"], patient.zone).date() == day
 
 
-def test_a_missed_earlier_day_can_be_filled_in_once(client, patient):
+def test_an_earlier_days_answer_can_be_corrected_both_ways(client, patient):
     client.force_login(patient)
     day = patient.today() - dt.timedelta(days=3)
+    answer(client, day, "cramps")  # a mis-tap: the patient leaves the form without logging
+    html = client.get(CHECKIN_URL).content.decode()
+    row = html.split(when(day, "weekday"))[1].split("</li>")[0]
+    assert 'value="none"' in row
+    assert 'value="cramps" class="btn btn-lg btn-primary" aria-pressed="true"' in row
     answer(client, day, "none")
-    response = answer(client, day, "cramps")
     assert CheckIn.objects.get(patient=patient, day=day).status == CheckIn.Status.NO_CRAMPS
-    assert "This day is already recorded. Log or edit a cramp to change it." in page_messages(response)
+    answer(client, day, "cramps")
+    assert CheckIn.objects.get(patient=patient, day=day).status == CheckIn.Status.HAD_CRAMPS
+
+
+def test_an_earlier_day_with_cramps_logged_offers_no_answer(client, patient):
+    day = patient.today() - dt.timedelta(days=3)
+    EpisodeFactory(patient=patient, started_at=dt.datetime.combine(day, dt.time(12), tzinfo=patient.zone))
+    client.force_login(patient)
+    row = client.get(CHECKIN_URL).content.decode().split(when(day, "weekday"))[1].split("</li>")[0]
+    assert "1 cramp" in row
+    assert "<button" not in row
+    response = answer(client, day, "none")
+    assert any("You logged cramps on this day" in message for message in page_messages(response))
 
 
 def test_a_future_day_is_refused(client, patient):
@@ -163,16 +179,6 @@ def test_a_cramp_free_day_is_distinguishable_from_an_unrecorded_day(client, pati
     assert "No cramps" in html
     assert "1 cramp" in html
     assert "Not recorded" in html
-
-
-def test_check_in_page_offers_buttons_only_for_unrecorded_earlier_days(client, patient):
-    today = patient.today()
-    checkin_record(patient=patient, created_by=patient, day=today - dt.timedelta(days=1), status="none")
-    client.force_login(patient)
-    html = client.get(CHECKIN_URL).content.decode()
-    assert f'value="{(today - dt.timedelta(days=1)).isoformat()}"' not in html
-    assert f'value="{(today - dt.timedelta(days=2)).isoformat()}"' in html
-    assert f'value="{today.isoformat()}"' in html
 
 
 class TestDaysMarkedByCramps:

@@ -14,17 +14,14 @@ from tracker.models import CRAMP_KINDS, CheckIn, ClinicSummary, Episode, counted
 def checkin_record(*, patient: User, created_by: User, day: dt.date, status: str) -> CheckIn:
     """Answer the check-in for one local day, as `created_by`: the patient, or a caregiver the caller let in.
 
-    Today's answer can be changed; an earlier day can be filled in once. "No cramps" is refused
-    for a day that has cramps logged. A new or changed answer records who gave it; the answer the day
-    already has, sent again, changes nothing (so it stays whoever's it was).
+    Any day's answer can be changed, as an entry can be edited (a mis-tap on a missed day is corrected as one
+    on today); "No cramps" is refused for a day that has cramps logged. A new or changed answer records who
+    gave it; the answer the day already has, sent again, changes nothing (so it stays whoever's it was).
     """
-    today = patient.today()
     if status not in CheckIn.Status.values:
         raise ValidationError({"status": "Choose “No cramps” or “I had cramps”."})
-    check_checkin_day(patient, day, today)
+    check_checkin_day(patient, day, patient.today())
     existing = CheckIn.objects.filter(patient=patient, day=day).first()
-    if existing is not None and day < today and existing.status != status:
-        raise ValidationError({"day": "This day is already recorded. Log or edit a cramp to change it."})
     if status == CheckIn.Status.NO_CRAMPS and cramps_on_day(patient, day) > 0:
         raise ValidationError({"status": "You logged cramps on this day. Delete them first if they were a mistake."})
     if existing is not None and existing.status == status:
