@@ -217,14 +217,43 @@ class TestFigures:
 
 
 class TestWindows:
-    def test_the_default_step_is_the_latest_start_or_dose_change_whose_titration_is_over(self, steps):
-        # On 21 Oct baclofen's start (12 Oct) and dose change (16 Oct) are still in their 14 days of titration.
+    def test_the_default_step_is_the_latest_start_or_dose_change_half_way_into_its_treatment_window(self, steps):
+        # On 21 Oct magnesium's treatment window (from 17 Oct, after 14 days of titration) has run 5 of its 28
+        # days, baclofen's have not begun: gabapentin's start is compared.
         assert (default_step(steps, october(21)).medication.name, default_step(steps, october(21)).kind) == (
-            "Magnesium",
+            "Gabapentin",
             "started",
         )
-        assert default_step(steps, october(30)).kind == "dose_changed"
+        # Magnesium's window has run 14 days on 30 Oct, baclofen's start's on 8 Nov, its dose change's on 12 Nov.
+        assert default_step(steps, october(29)).medication.name == "Gabapentin"
+        assert default_step(steps, october(30)).medication.name == "Magnesium"
+        assert default_step(steps, dt.date(2026, 11, 7)).medication.name == "Magnesium"
+        assert default_step(steps, dt.date(2026, 11, 8)).kind == "started"
+        assert default_step(steps, dt.date(2026, 11, 11)).medication.name == "Baclofen"
+        assert default_step(steps, dt.date(2026, 11, 12)).kind == "dose_changed"
         assert default_step([], october(30)) is None
+
+    def test_a_treatment_window_still_running_is_judged_against_its_28_days(self, patient):
+        """A step whose titration ended yesterday: 28 recorded days of baseline against 1 cramp-free day is no
+        response to treatment, and is not compared."""
+        started = dt.date(2026, 9, 1)
+        medication_add(patient=patient, name="Quinine", dose="200 mg", started_on=started)
+        [step] = medication_steps(patient, dt.date(2026, 12, 1))
+        today = started + dt.timedelta(days=14)
+        for offset in range(1, 29):
+            cramp(patient, started - dt.timedelta(days=offset), 10, severity=5)
+        no_cramps(patient, today)
+        choice = TrialChoice(*step_windows(step, 14, today), step, 14)
+        summary = trial_summary(patient, choice, [step])
+        assert (summary.treatment.days, summary.treatment.full_days, summary.treatment.recorded_days) == (1, 28, 1)
+        assert not summary.comparable
+        assert summary.responder is None
+        # With 14 of its 28 days recorded, cramp-free, it is.
+        today += dt.timedelta(days=13)
+        no_cramps(patient, *(today - dt.timedelta(days=offset) for offset in range(13)))
+        summary = trial_summary(patient, TrialChoice(*step_windows(step, 14, today), step, 14), [step])
+        assert (summary.treatment.days, summary.treatment.recorded_days, summary.comparable) == (14, 14, True)
+        assert summary.responder is True
 
     def test_the_28_days_before_the_step_against_the_28_after_its_titration(self, steps):
         step = named(steps, "Baclofen")

@@ -206,6 +206,14 @@ class Window:
     nights_disturbed: int = 0
     # Why the window is shorter than asked: "today" (still running), "previous step" or "next step".
     clipped: str = ""
+    # The days of a window still running (clipped at today) once it has run its course: until then, its days
+    # recorded are judged against them.
+    planned_days: int = 0
+
+    @property
+    def full_days(self) -> int:
+        """The window's days, or all it will have when it is still running."""
+        return max(self.days, self.planned_days)
 
     @property
     def cramps_per_day(self) -> float | None:
@@ -234,12 +242,15 @@ class Window:
 
     @property
     def enough_recorded(self) -> bool:
-        """At least half of the window's days recorded: fewer, and its rates are not compared."""
-        return self.days > 0 and 2 * self.recorded_days >= self.days
+        """At least half of the window's days recorded (of all it will have, when it is still running): fewer,
+        and its rates are not compared. One day of a 28-day window is not a treatment window."""
+        return self.full_days > 0 and 2 * self.recorded_days >= self.full_days
 
 
-def window_of(label: str, days: dict[dt.date, DayStats], first: dt.date, last: dt.date, clipped: str = "") -> Window:
-    """What the days first..last (all in `days`; none when last < first) add up to."""
+def window_of(
+    label: str, days: dict[dt.date, DayStats], first: dt.date, last: dt.date, clipped: str = "", planned_days: int = 0
+) -> Window:
+    """What the days first..last (all in `days`; none when last < first) add up to; `planned_days`: see Window."""
     stats = [days[first + dt.timedelta(days=n)] for n in range(max((last - first).days + 1, 0))]
     return Window(
         label=label,
@@ -262,6 +273,7 @@ def window_of(label: str, days: dict[dt.date, DayStats], first: dt.date, last: d
         nights_answered=sum(day.night_answered for day in stats),
         nights_disturbed=sum(day.night_disturbed for day in stats),
         clipped=clipped,
+        planned_days=planned_days,
     )
 
 

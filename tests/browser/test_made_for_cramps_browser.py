@@ -180,7 +180,7 @@ def test_a_tally_a_caregivers_cramp_and_an_impact_check_reach_the_clinicians_rev
     expect(trial.get_by_role("table")).to_contain_text(
         f"treatment from {day_label(started + dt.timedelta(days=14))} (not begun yet)"
     )
-    # The clinician skips no titration: the 28 days before against the 11 days from the start.
+    # The clinician skips no titration: the 28 days before against the 28 days from the start, 11 of them so far.
     trial.get_by_label("Titration days skipped").fill("0")
     trial.get_by_role("button", name="Compare").click()
     trial = clinic_page.get_by_role("region", name=f"Before and after: Baclofen started {day_label(started)}")
@@ -192,7 +192,7 @@ def test_a_tally_a_caregivers_cramp_and_an_impact_check_reach_the_clinicians_rev
     # Baseline: 4 cramps on 2 days, each day's worst 8 and 5; recorded: those and 2 cramp-free days. Treatment:
     # yesterday's tally of 4 (worst 7) and the caregiver's cramp (3), and 2 cramp-free days.
     for measure, cells in (
-        ("Days recorded", ["4 of 28", "3 of 11", "Too few days recorded to compare"]),
+        ("Days recorded", ["4 of 28", "3 of 28 (11 so far)", "Too few days recorded to compare"]),
         ("Cramps logged", ["4", "5", ""]),
         ("Cramps per recorded day", ["1.0", "1.67", "not compared"]),
         ("Mean of each day's worst severity", ["6.5", "7.0", "not compared"]),
@@ -200,5 +200,6 @@ def test_a_tally_a_caregivers_cramp_and_an_impact_check_reach_the_clinicians_rev
         row = figures.get_by_role("row", name=re.compile(f"^{measure}"))
         expect(row.get_by_role("cell")).to_have_text(cells)
     expect(trial).to_contain_text(
-        "Too few days recorded to compare: the baseline has 4 of 28 days recorded, and the treatment window has 3 of 11"
+        "Too few days recorded to compare: the baseline has 4 of 28 days recorded, "
+        "and the treatment window has 3 of 28 (it has run 11 days so far)"
     )

@@ -51,12 +51,12 @@ def default_periods(today: dt.date) -> tuple[Days, Days]:
 
 
 def default_step(steps: list[MedicationStep], today: dt.date, titration_days: int = TITRATION_DAYS):
-    """The step compared by default: the latest start or dose change whose titration is over (else the latest
-    start or dose change, else the latest step); None without any step."""
+    """The step compared by default: the latest start or dose change whose treatment window (after its
+    titration) has run at least half its days, as a window needs that many recorded to be compared (else the
+    latest start or dose change, else the latest step); None without any step."""
     steps = sorted((step for step in steps if step.day <= today), key=MedicationStep.sort_key, reverse=True)
-    settled = [
-        step for step in steps if step.kind in TRIAL_STEP_KINDS and step.day + dt.timedelta(titration_days) <= today
-    ]
+    half_run = dt.timedelta(days=titration_days + TRIAL_WINDOW_DAYS // 2 - 1)
+    settled = [step for step in steps if step.kind in TRIAL_STEP_KINDS and step.day + half_run <= today]
     changes = [step for step in steps if step.kind in TRIAL_STEP_KINDS]
     return next(iter(settled or changes or steps), None)
 
@@ -188,6 +188,14 @@ def _position(step: MedicationStep, choice: TrialChoice) -> str | None:
     return None
 
 
+def _running(choice: TrialChoice) -> dict:
+    """A step's treatment window cut at today is still running: its days recorded count against its 28 days."""
+    first, last = choice.treatment
+    if choice.step is None or (last - first).days + 1 >= TRIAL_WINDOW_DAYS:
+        return {}
+    return {"clipped": "today", "planned_days": TRIAL_WINDOW_DAYS}
+
+
 def trial_summary(
     patient: User, choice: TrialChoice, steps: list[MedicationStep], days: dict[dt.date, DayStats] | None = None
 ) -> TrialSummary:
@@ -202,7 +210,7 @@ def trial_summary(
     ]
     return TrialSummary(
         baseline=window_of("Baseline", days, *choice.baseline),
-        treatment=window_of("Treatment", days, *choice.treatment),
+        treatment=window_of("Treatment", days, *choice.treatment, **_running(choice)),
         choice=choice,
         steps=listed,
     )
