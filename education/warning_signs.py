@@ -25,7 +25,22 @@ HAND_FOOT_PLACES = frozenset({"hand-fingers", "foot-toes", "forearm"})
 NEUROPATHIES = frozenset({"peripheral-neuropathy", "diabetic-neuropathy"})
 # The statins by their generic names: a pattern such as "*statin" would also match nystatin, an antifungal.
 STATINS = ("atorvastatin", "simvastatin", "rosuvastatin", "pravastatin", "lovastatin", "fluvastatin", "pitavastatin")
-STATIN_NAME = re.compile(rf"\b({'|'.join(STATINS)}|statin)\b", re.IGNORECASE)
+# And by the brand names on the box, which patients copy from it, alone or combined with another medicine
+# (MedlinePlus drug information, medlineplus.gov/druginfo; NHS medicines A to Z; the EMA's list of nationally
+# authorised products for the European names).
+STATIN_BRANDS = {
+    "atorvastatin": ("Lipitor", "Sortis", "Tahor", "Torvast", "Caduet", "Atorvaliq"),
+    "simvastatin": ("Zocor", "Zocord", "Flolipid", "Vytorin", "Inegy"),
+    "rosuvastatin": ("Crestor", "Ezallor", "Roszet"),
+    "pravastatin": ("Pravachol", "Lipostat", "Elisor", "Vasten"),
+    "lovastatin": ("Mevacor", "Altoprev", "Advicor"),
+    "fluvastatin": ("Lescol", "Cranoc", "Lochol"),
+    "pitavastatin": ("Livalo", "Livazo", "Zypitamag"),
+}
+STATIN_NAME = re.compile(
+    rf"\b({'|'.join([*STATINS, *(brand for brands in STATIN_BRANDS.values() for brand in brands)])}|statin)\b",
+    re.IGNORECASE,
+)
 RELIEF_THAT_EASED = frozenset({"lot", "complete"})
 
 

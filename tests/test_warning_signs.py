@@ -110,6 +110,9 @@ CASES = {
     "muscle pain on a statin": Case(
         {"symptoms": ["muscle-pain"]}, medicine="Atorvastatin", tier=Tier.SOON, words="taking a statin"
     ),
+    "muscle pain on a statin by its brand name": Case(
+        {"symptoms": ["muscle-pain"]}, medicine="Lipitor 20mg", tier=Tier.SOON, words="taking a statin"
+    ),
     "muscle pain without a statin": Case({"symptoms": ["muscle-pain"]}, medicine="Baclofen"),
     "muscle pain on nystatin": Case({"symptoms": ["muscle-pain"]}, medicine="Nystatin"),
     # Autonomic dysreflexia.
