@@ -158,6 +158,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # A development database: one writer at a time, no reason to hold connections.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = False
+    # Two writes at once (an import sent twice by a double click) wait their turn instead of failing with
+    # "database is locked": a transaction takes the write lock when it begins, and waits up to 20 s for it.
+    DATABASES["default"]["OPTIONS"] = {"transaction_mode": "IMMEDIATE", "timeout": 20}
     # The covering index's INCLUDE columns are for PostgreSQL; SQLite keeps the index without them, as
     # intended, and its warning (models.W040) read like an error to people trying the app.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]

@@ -365,6 +365,17 @@ class TestBadBackups:
         message = success(restore(client, content, record_is_mine="on"))
         assert "restored" in message
 
+    @pytest.mark.parametrize("reminder", ["21:30+05:00", "21:31", "21:30:17.123", "half past nine", 2130])
+    def test_a_reminder_time_the_profile_does_not_offer_is_named(self, client, other, content, reminder):
+        def spoil(document):
+            document["account"]["email"] = other.email
+            document["profile"]["reminder_time"] = reminder
+
+        assert self.refused(client, other, edited(content, spoil)) == [
+            "profile.reminder_time: must be a time of day such as 21:30, on a quarter of an hour, with no time zone, "
+            "or null"
+        ]
+
     def test_a_truncated_file_says_where_it_breaks(self, client, other, content):
         [problem] = self.refused(client, other, content[: len(content) // 2])
         assert problem.startswith("This file is not complete JSON: it breaks at line 1, column ")

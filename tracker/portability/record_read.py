@@ -25,6 +25,7 @@ from tracker.diary.services import (
     each_once,
 )
 
+from ..diary.reminders import REMINDER_STEP_MINUTES
 from ..models import (
     MAX_DOSE_LENGTH,
     MAX_DURATION_SECONDS,
@@ -394,13 +395,31 @@ class _Reader:
             plan.conditions = self.terms_of(Term.Kind.CONDITION, profile, "conditions", "profile")
             plan.other_conditions = _string(profile, "other_conditions", "profile", OTHER_CONDITIONS_LENGTH)
             plan.spinal_injury_level = _code(profile, "spinal_injury_level", "profile", INJURY_LEVELS)
-            reminder = profile.get("reminder_time")
-            try:
-                plan.reminder_time = dt.time.fromisoformat(reminder) if reminder is not None else None
-            except (TypeError, ValueError):
-                raise _Bad("profile.reminder_time", "must be a time such as 21:30, or null") from None
+            plan.reminder_time = _reminder_time(profile.get("reminder_time"))
         except _Bad as problem:
             self.problems.append(str(problem))
+
+
+def _reminder_time(value) -> dt.time | None:
+    """A time of day on the patient's clock, on a quarter of an hour as the profile offers them, or null."""
+    if value is None:
+        return None
+    try:
+        time = dt.time.fromisoformat(value)
+    except (TypeError, ValueError):
+        time = None
+    if (
+        time is None
+        or time.tzinfo is not None
+        or time.second
+        or time.microsecond
+        or time.minute % REMINDER_STEP_MINUTES
+    ):
+        raise _Bad(
+            "profile.reminder_time",
+            "must be a time of day such as 21:30, on a quarter of an hour, with no time zone, or null",
+        )
+    return time
 
 
 def _unique(items: list, key: Callable, what: str, problems: list[str]) -> None:
