@@ -7,7 +7,7 @@ import pytest
 from django.test import Client, override_settings
 from django.urls import reverse
 
-from .factories import TEST_PASSWORD
+from .factories import TEST_PASSWORD, grant_access
 
 PROJECT = Path(__file__).resolve().parent.parent
 TEMPLATE_FOLDERS = [PROJECT / "templates", PROJECT / "templates_jinja2"]
@@ -41,6 +41,29 @@ def test_the_content_security_policy_allows_no_inline_or_eval(client, url):
     assert directives["frame-ancestors"] == "'none'"
     assert "unsafe-inline" not in policy
     assert "unsafe-eval" not in policy
+
+
+@pytest.mark.parametrize(
+    "url", ["tracker:dashboard", "tracker:episode_list", "tracker:insights", "tracker:export", "tracker:sharing"]
+)
+def test_a_signed_in_persons_pages_are_kept_by_no_cache(client, patient, url):
+    client.force_login(patient)
+    cache_control = client.get(reverse(url))["Cache-Control"]
+    assert {"no-store", "private", "no-cache", "must-revalidate"} <= set(re.split(r",\s*", cache_control))
+
+
+def test_the_clinicians_pages_and_exports_are_kept_by_no_cache(client, patient, clinician):
+    grant_access(patient, clinician)
+    client.force_login(clinician)
+    for name in ("tracker:patient_review", "tracker:export_csv"):
+        response = client.get(reverse(name, args=[patient.pk]))
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"]
+
+
+def test_public_pages_for_visitors_may_be_cached(client):
+    response = client.get(reverse("education:index"))
+    assert "no-store" not in response.get("Cache-Control", "")
 
 
 @PRODUCTION
