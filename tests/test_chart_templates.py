@@ -20,6 +20,7 @@ from tracker.insights.charts import (
     timeline_chart,
     weekly_chart,
 )
+from tracker.insights.charts.weeks import LABEL_WIDTH
 from tracker.insights.figures import MedicationEffect, PlaceCount, StepEffect
 from tracker.models import CheckIn, Medication, MedicationStep
 
@@ -137,6 +138,35 @@ def test_a_bar_s_value_sits_just_above_it_and_its_title_gives_the_week():
     assert (float(value.get("x")), float(value.get("y"))) == (bar.x + bar.width / 2, round(bar.y - 3, 1))
     assert value.text == "3"
     assert "Week of 2 Nov: 3 cramps on 2 recorded days" in titles(svg)
+
+
+def ticks(svg: ElementTree.Element) -> list[tuple[float, str]]:
+    """The weeks' labels under the bars (the rows of days are labelled Mon and Sun)."""
+    return [
+        (float(element.get("x")), element.text)
+        for element in svg
+        if element.get("class") == "tick" and element.text not in ("Mon", "Sun")
+    ]
+
+
+def test_a_few_weeks_stand_apart_each_under_its_own_label():
+    """Two weeks side by side under one label read as one week (the label is wider than a bar and its gap)."""
+    chart = weekly_chart(weeks())
+    [svg] = svgs(drawn("weekly", chart))
+    assert ticks(svg) == [(chart.bars[0].x, "2 Nov"), (chart.bars[1].x, "9 Nov")]
+    assert chart.bars[1].x - chart.bars[0].x >= LABEL_WIDTH
+
+
+def test_many_weeks_stand_close_with_every_other_one_labelled():
+    many = [
+        Week(MONDAY + dt.timedelta(weeks=n), [DayStats(MONDAY + dt.timedelta(weeks=n, days=d)) for d in range(7)])
+        for n in range(10)
+    ]
+    chart = weekly_chart(many)
+    [svg] = svgs(drawn("weekly", chart))
+    labelled = ticks(svg)
+    assert [x for x, _ in labelled] == [bar.x for bar in chart.bars[::2]]
+    assert all(later - earlier >= LABEL_WIDTH for (earlier, _), (later, _) in itertools.pairwise(labelled))
 
 
 def test_a_week_without_a_recorded_day_is_not_recorded_not_zero():

@@ -15,15 +15,25 @@ from tracker.models import MedicationStep
 LABEL_WIDTH = 40
 
 
+# Up to this many weeks, the weeks stand far enough apart for each to have its label.
+FEW_WEEKS = 4
+
+
+def week_step(weeks: list[Week]) -> int:
+    """How far apart the weeks stand: a bar and its gap, or a label and its gap for a few weeks (two weeks
+    side by side with one label read as one week)."""
+    return LABEL_WIDTH + BAR_GAP if len(weeks) <= FEW_WEEKS else BAR_WIDTH + BAR_GAP
+
+
 def _label_every(weeks: list[Week]) -> int:
-    return max(math.ceil(LABEL_WIDTH / (BAR_WIDTH + BAR_GAP)), len(weeks) // 9)
+    return max(math.ceil(LABEL_WIDTH / week_step(weeks)), len(weeks) // 9)
 
 
 def _week_bars(weeks: list[Week], height: int) -> list[Bar]:
     counts = [week.cramps for week in weeks]
     largest = max(counts, default=0) or 1
     label_every = _label_every(weeks)
-    step = BAR_WIDTH + BAR_GAP
+    step = week_step(weeks)
     bars = []
     for index, (week, cramps) in enumerate(zip(weeks, counts, strict=True)):
         bar_height = scaled(cramps, largest, height)
@@ -101,7 +111,7 @@ def weekly_chart(weeks: list[Week]) -> WeeklyChart:
         for day in week.days
     ]
     return WeeklyChart(
-        width=40 + len(weeks) * (BAR_WIDTH + BAR_GAP),
+        width=40 + len(weeks) * week_step(weeks),
         height=PLOT_HEIGHT + 44 + 7 * (CELL + 2),
         largest=max((bar.value for bar in bars), default=0) or 1,
         bars=bars,
@@ -149,7 +159,7 @@ class SeverityMarks:
 
 def _severity_marks(weeks: list[Week], top: float, height: float, width: int) -> SeverityMarks:
     """The severity marks of `weeks` on a 0-10 axis drawn from `top` down `height`."""
-    step = BAR_WIDTH + BAR_GAP
+    step = week_step(weeks)
     points, worst, lines, run = [], [], [], []
     for index, week in enumerate(weeks):
         x = 30 + index * step + BAR_WIDTH // 2
@@ -183,7 +193,7 @@ class SeverityChart:
 
 def severity_chart(weeks: list[Week]) -> SeverityChart:
     """Weekly mean severity as a line (broken where a week had no cramps), weekly worst as dots, on a 0-10 axis."""
-    width = 40 + len(weeks) * (BAR_WIDTH + BAR_GAP)
+    width = 40 + len(weeks) * week_step(weeks)
     return SeverityChart(
         width=width, height=PLOT_HEIGHT + 30, severity=_severity_marks(weeks, 10, PLOT_HEIGHT, width), weeks=weeks
     )
@@ -272,7 +282,7 @@ def timeline_chart(weeks: list[Week], effects: list[MedicationEffect]) -> Timeli
     """Cramps per week, and weekly mean and worst severity, over one row per medicine: shaded while it
     was taken, with a numbered mark at each step. Steps are numbered in date order, also outside the period
     (those are in the table only)."""
-    step_width = BAR_WIDTH + BAR_GAP
+    step_width = week_step(weeks)
     width = 40 + len(weeks) * step_width
     monday, first, last = weeks[0].first_day, weeks[0].days[0].day, weeks[-1].days[-1].day
 
