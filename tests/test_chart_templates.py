@@ -177,8 +177,8 @@ def test_a_week_without_a_recorded_day_is_not_recorded_not_zero():
 
 def test_the_tables_list_every_week():
     assert table_rows(drawn("weekly", weekly_chart(weeks()))) == [
-        ["2 Nov 2026", "3", "1", "5"],
-        ["9 Nov 2026", "Not recorded", "0", "7"],
+        ["2 Nov 2026", "3", "1", "0", "5"],
+        ["9 Nov 2026", "Not recorded", "0", "0", "7"],
     ]
     assert table_rows(drawn("severity", severity_chart(weeks()))) == [
         ["2 Nov 2026", "7.0", "7"],

@@ -49,9 +49,37 @@ class TestWeeks:
         CheckIn.objects.create(patient=patient, day=dt.date(2026, 11, 3), status="cramps")
         CheckIn.objects.create(patient=patient, day=dt.date(2026, 11, 4), status="none")
         [week] = insights_for(patient, dt.date(2026, 11, 2), dt.date(2026, 11, 8), dt.date(2026, 11, 8)).weeks
-        assert (week.recorded_days, week.cramp_free_days, week.unrecorded_days) == (1, 1, 6)
-        html = render_to_string("tracker/charts/day_marks.html", {"chart": weekly_chart([week])}, using="jinja2")
+        assert (week.recorded_days, week.cramp_free_days, week.uncounted_days, week.unrecorded_days) == (1, 1, 1, 5)
+        chart = weekly_chart([week])
+        html = render_to_string("tracker/charts/day_marks.html", {"chart": chart}, using="jinja2")
         assert "<title>Tue 3 Nov 2026: cramps (none logged)</title>" in html
+        # Its week is not a week of no cramps: the bar and the table say so.
+        html = render_to_string("tracker/charts/week_bars.html", {"bars": chart.bars}, using="jinja2")
+        assert "<title>Week of 2 Nov: 0 cramps on 1 recorded day; cramps, none logged, on 1 more day</title>" in html
+        rows = render_to_string("tracker/charts/weekly_rows.html", {"weeks": [week]}, using="jinja2")
+        assert "<td>2 Nov 2026</td><td>0</td><td>1</td><td>1</td><td>5</td>" in rows
+
+    def test_counting_spasms_a_day_with_cramps_logged_is_a_day_of_the_diary_as_a_cramp_free_one_is(self):
+        """Neither a "no cramps" answer nor a logged cramp says anything of spasms: both days are recorded, with
+        the spasms logged on them (none); a "had cramps" answer with none logged is left out, as it is for
+        cramps."""
+        patient = PatientFactory(time_zone="UTC")
+        EpisodeFactory(patient=patient, started_at=dt.datetime(2026, 11, 2, 10, tzinfo=dt.UTC), event_kind="cramp")
+        EpisodeFactory(patient=patient, started_at=dt.datetime(2026, 11, 3, 10, tzinfo=dt.UTC), event_kind="spasm")
+        CheckIn.objects.create(patient=patient, day=dt.date(2026, 11, 4), status="none")
+        CheckIn.objects.create(patient=patient, day=dt.date(2026, 11, 5), status="cramps")
+        days = daily_stats(patient, dt.date(2026, 11, 2), dt.date(2026, 11, 8), kind="spasm")
+        assert [(day.day.day, day.cramps, day.recorded) for day in days.values()] == [
+            (2, 0, True),
+            (3, 1, True),
+            (4, 0, True),
+            (5, 0, False),
+            (6, 0, False),
+            (7, 0, False),
+            (8, 0, False),
+        ]
+        [week] = insights_for(patient, dt.date(2026, 11, 2), dt.date(2026, 11, 8), dt.date(2026, 11, 8), "spasm").weeks
+        assert (week.cramps, week.recorded_days, week.uncounted_days, week.unrecorded_days) == (1, 3, 1, 3)
 
     def test_a_week_across_the_clocks_going_back_keeps_its_cramps(self):
         patient = PatientFactory(time_zone="Europe/London")

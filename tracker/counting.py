@@ -43,7 +43,7 @@ from django.db.models.functions import Coalesce, TruncDate
 
 from accounts.models import User
 
-from .models import LOCAL_HOUR, CheckIn, EntryType, Episode, EventKind, counted, counted_kind
+from .models import CRAMP_KINDS, LOCAL_HOUR, CheckIn, EntryType, Episode, EventKind, counted, counted_kind
 
 
 @dataclass
@@ -58,6 +58,8 @@ class DayStats:
     twitches: int = 0
     unsure: int = 0
     checkin: str | None = None
+    # When another kind is counted: the cramps logged that day, which make it a day of the diary all the same.
+    cramps_apart: int = 0
     # The night that ended this morning (local noon to noon): times cramps woke the patient in it, its
     # counted entries, and those of them that say whether they woke the patient (a tally by its wakings).
     night_woken: int = 0
@@ -66,7 +68,7 @@ class DayStats:
 
     @property
     def state(self) -> str:
-        if self.cramps or self.checkin == CheckIn.Status.HAD_CRAMPS:
+        if self.cramps or self.cramps_apart or self.checkin == CheckIn.Status.HAD_CRAMPS:
             return "cramps"
         if self.checkin == CheckIn.Status.NO_CRAMPS:
             return "none"
@@ -75,8 +77,10 @@ class DayStats:
     @property
     def recorded(self) -> bool:
         """Whether the day counts in a rate: a cramp was logged on it, or it was checked in as cramp-free. A
-        "had cramps" answer with none logged says nothing of how many, and is left out like an unrecorded day."""
-        return self.cramps > 0 or self.state == "none"
+        "had cramps" answer with none logged says nothing of how many, and is left out like an unrecorded day.
+        When another kind is counted, a day with cramps logged is a day of the diary as a cramp-free one is: its
+        spasms (say) are those logged, none if none were."""
+        return self.cramps > 0 or self.cramps_apart > 0 or self.state == "none"
 
     def add_apart(self, event_kind: str, count: int) -> None:
         """Count events of another kind (APART), apart from the cramps."""
@@ -148,9 +152,14 @@ class Week:
 
     @property
     def unrecorded_days(self) -> int:
-        """The days left out of the rates: nothing recorded, or checked in as "had cramps" with none logged
-        (DayStats.recorded)."""
-        return self.day_count - self.recorded_days
+        """The days with nothing recorded: no entry, no check-in."""
+        return sum(day.state == "unrecorded" for day in self.days)
+
+    @property
+    def uncounted_days(self) -> int:
+        """The days checked in as "had cramps" with none logged: left out of the rates (DayStats.recorded) as the
+        days not recorded are, but days with cramps, never a week's zero."""
+        return self.day_count - self.recorded_days - self.unrecorded_days
 
     @property
     def recorded_days(self) -> int:
@@ -415,6 +424,8 @@ def days_stats(patient: User, ranges: list[tuple[dt.date, dt.date]], kind: str =
         elif not chosen:
             if stats is not None and event_kind in APART:
                 stats.add_apart(event_kind, cramps)
+            elif stats is not None and event_kind in CRAMP_KINDS:
+                stats.cramps_apart += cramps
         else:
             if stats is not None:
                 stats.add_entries(cramps, entries, worst)

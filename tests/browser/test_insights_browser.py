@@ -149,7 +149,7 @@ def test_patient_with_a_diary_sees_the_charts_changes_the_period_and_downloads_t
     weekly.get_by_text("Show as a table").click()
     expect(table).to_be_visible()
     expect(table.get_by_role("columnheader")).to_have_text(
-        ["Week from", "Cramps", "Cramp-free days", "Days not recorded"]
+        ["Week from", "Cramps", "Cramp-free days", "Days with cramps, none logged", "Days not recorded"]
     )
     expect(table.locator("tbody tr")).to_have_count((today - default_start).days // 7 + 1)
 

@@ -26,8 +26,9 @@ def scaled(value: float, largest: float, height: float = PLOT_HEIGHT) -> float:
 
 @dataclass(frozen=True)
 class Bar:
-    """A vertical bar of `value`, labelled under the axis when `labelled`; `day` is its week's first day and
-    `recorded_days` its days that were recorded (week bars), `hour` its hour (the hours chart)."""
+    """A vertical bar of `value`, labelled under the axis when `labelled`; `day` is its week's first day,
+    `recorded_days` its days that were recorded and `uncounted_days` those checked in as "had cramps" with none
+    logged (week bars), `hour` its hour (the hours chart)."""
 
     x: float
     y: float
@@ -37,6 +38,7 @@ class Bar:
     labelled: bool
     day: dt.date | None = None
     recorded_days: int | None = None
+    uncounted_days: int = 0
     hour: int | None = None
 
     @property

@@ -47,6 +47,7 @@ def _week_bars(weeks: list[Week], height: int) -> list[Bar]:
                 labelled=index % label_every == 0,
                 day=week.first_day,
                 recorded_days=week.recorded_days,
+                uncounted_days=week.uncounted_days,
             )
         )
     return bars
