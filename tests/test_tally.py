@@ -726,6 +726,42 @@ class TestOverlap:
         with pytest.raises(ValidationError, match="worse than the worst"):
             log_single(paris_patient, local(night, 23), severity=8, overlap=Overlap.PART)
 
+    def test_a_described_cramp_that_woke_is_refused_by_a_tally_that_says_none_did(self, paris_patient):
+        night = last_night(paris_patient)
+        log_tally(paris_patient, night, 3, severity=6, times_woken=0)
+        with pytest.raises(ValidationError, match="says no cramp woke you, and this cramp woke you"):
+            log_single(paris_patient, local(night, 23), severity=5, woke_from_sleep=True, overlap=Overlap.PART)
+        # One that did not wake is one of its cramps; and so is one that woke, once the tally says one did.
+        log_single(paris_patient, local(night, 22), severity=5, woke_from_sleep=False, overlap=Overlap.PART)
+        tally = Episode.objects.get(patient=paris_patient, entry_type="night")
+        tally.times_woken = 1
+        tally.save(update_fields=["times_woken"])
+        log_single(paris_patient, local(night, 23), severity=5, woke_from_sleep=True, overlap=Overlap.PART)
+        with pytest.raises(ValidationError, match="says cramps woke you 1 time, and this cramp woke you"):
+            log_single(paris_patient, local(night, 23, 30), severity=5, woke_from_sleep=True, overlap=Overlap.PART)
+
+    def test_a_tally_is_refused_fewer_wakings_than_its_described_cramps_that_woke(self, signed_in, paris_patient):
+        night = last_night(paris_patient)
+        for hour in (22, 23):
+            log_single(paris_patient, local(night, hour), woke_from_sleep=True)
+        data = tally_form(night, times_woken="1", overlap="part", overlap_key=slot_key("night", night))
+        response = signed_in.post(TALLY_URL, data)
+        assert response.context["form"].errors["times_woken"] == [
+            "2 of the cramps you described one by one in this tally woke you, so cramps woke you at least 2 times. "
+            "Raise it, or count them separately."
+        ]
+        assert not Episode.objects.filter(patient=paris_patient, entry_type="night").exists()
+
+    def test_the_offer_to_include_more_single_cramps_than_the_tally_counts_says_to_raise_it(
+        self, signed_in, paris_patient
+    ):
+        night = last_night(paris_patient)
+        for hour in (21, 22, 23):
+            log_single(paris_patient, local(night, hour))
+        html = signed_in.post(TALLY_URL, tally_form(night, cramp_count="2", times_woken="")).content.decode()
+        assert "the tally's number would include them, so it must be at least 3: raise it above first." in html
+        assert "2 cramps in all" not in html
+
     def test_a_full_tally_takes_no_more_described_cramps(self, paris_patient):
         night = last_night(paris_patient)
         log_tally(paris_patient, night, 1)

@@ -122,6 +122,11 @@ def _room_left(tally: Episode, leaving: Episode | None = None) -> int:
     return tally.cramp_count - described
 
 
+def _wakings_described(tally: Episode, leaving: Episode | None = None) -> int:
+    """The tally's cramps described one by one that say they woke the patient."""
+    return tally.details.exclude(pk=leaving.pk if leaving else None).filter(woke_from_sleep=True).count()
+
+
 def tally_for_single(
     patient: User,
     started_at: dt.datetime,
@@ -131,6 +136,7 @@ def tally_for_single(
     zone: dt.tzinfo,
     event_kind: str,
     episode: Episode | None = None,
+    woke: bool | None = None,
 ) -> Episode | None:
     """The tally that a single cramp starting at `started_at` (in `zone`) is one of, by the patient's `overlap`
     answer.
@@ -138,8 +144,8 @@ def tally_for_single(
     None when no tally covers that time, the tally counts another kind of event (same_kind), or the cramp
     counts separately. Raises OverlapNeedsChoice when
     the patient has not answered (a cramp already linked to the covering tally keeps its link), and
-    ValidationError when every cramp of the tally is described already, or this one was worse than the
-    tally's worst.
+    ValidationError when every cramp of the tally is described already, this one was worse than the tally's
+    worst, or it woke the patient (`woke`) more often than the tally says cramps did.
     """
     tally = tally_covering(patient, started_at, zone)
     if tally is None or not same_kind(tally.event_kind, event_kind):
@@ -160,6 +166,13 @@ def tally_for_single(
         problem = (
             f"This cramp ({severity} out of 10) was worse than the worst of your tally for {label} "
             f"({tally.severity}). Count it separately, or raise the tally's worst first."
+        )
+    elif woke and tally.times_woken is not None and _wakings_described(tally, leaving=episode) >= tally.times_woken:
+        times = tally.times_woken
+        said = f"cramps woke you {times} time{'s' if times != 1 else ''}" if times else "no cramp woke you"
+        problem = (
+            f"Your tally for {label} says {said}, and this cramp woke you. Count it separately, or change how "
+            "often cramps woke you on the tally first."
         )
     if problem is None:
         return tally
@@ -216,6 +229,16 @@ def singles_for_tally(patient: User, tally: Episode, overlap: str) -> list[Episo
                 f"worst was at least {worst}. Raise the worst, or count them separately."
             }
         )
+    woke = sum(single.woke_from_sleep is True for single in included)
+    if tally.times_woken is not None and woke > tally.times_woken:
+        if overlap == AUTO and not linked:
+            return []
+        raise ValidationError(
+            {
+                "times_woken": f"{woke} of the cramps you described one by one in this tally woke you, so cramps "
+                f"woke you at least {woke} time{'s' if woke != 1 else ''}. Raise it, or count them separately."
+            }
+        )
     return to_link
 
 
@@ -238,6 +261,11 @@ class OverlapQuestion:
     def part_total(self) -> int:
         """The cramps of the night or day if they are counted as part of the tally."""
         return self.tally.cramp_count if self.tally is not None else self.count
+
+    @property
+    def fewer_than_described(self) -> bool:
+        """A new tally that counts fewer cramps than the single cramps it would include."""
+        return self.tally is None and len(self.singles) > self.count
 
     @property
     def separate_total(self) -> int:

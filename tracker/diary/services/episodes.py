@@ -196,7 +196,13 @@ def episode_create(
         singles = singles_for_tally(patient, episode, overlap)
     else:
         episode.tally = tally_for_single(
-            patient, details.started_at, details.severity, overlap, zone=episode.zone, event_kind=details.event_kind
+            patient,
+            details.started_at,
+            details.severity,
+            overlap,
+            zone=episode.zone,
+            event_kind=details.event_kind,
+            woke=details.woke_from_sleep,
         )
     try:
         with transaction.atomic():
@@ -311,6 +317,7 @@ def episode_update(*, episode: Episode, details: EpisodeDetails, overlap: str = 
             zone=zone,
             event_kind=details.event_kind,
             episode=episode,
+            woke=details.woke_from_sleep,
         )
         _apply_details(episode, details)
     _validate(episode)
