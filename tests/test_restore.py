@@ -18,6 +18,7 @@ from tracker.diary.account_deletion import patient_account_delete
 from tracker.diary.services import (
     EpisodeDetails,
     LocationChoice,
+    checkin_record,
     episode_create,
     episode_delete,
     episode_update,
@@ -39,7 +40,7 @@ from tracker.models import (
 )
 from tracker.portability.csv_export import COLUMNS
 
-from .factories import PatientFactory, grant_access, term
+from .factories import CaregiverFactory, PatientFactory, grant_access, term
 
 pytestmark = pytest.mark.django_db
 
@@ -48,10 +49,10 @@ IMPORT_URL = reverse("tracker:import")
 NOT_COMPARED = {"exported_at", "joined", "created_at", "updated_at"}
 
 
-def log(patient, started_at, **details) -> Episode:
+def log(patient, started_at, created_by=None, **details) -> Episode:
     episode, _ = episode_create(
         patient=patient,
-        created_by=patient,
+        created_by=created_by or patient,
         client_id=uuid.uuid4(),
         details=EpisodeDetails(started_at=started_at, **{"severity": 4, **details}),
     )
@@ -230,7 +231,24 @@ class TestJsonRoundTrip:
         client.force_login(PatientFactory())
         response = restore_elsewhere(client, content)
         infos = [str(item) for item in response.context["messages"] if item.level_tag == "info"]
-        assert infos == ["Not imported: whom you shared your diary with. Invite your clinicians again."]
+        assert infos == [
+            "Not imported: whom you shared your diary with. Invite your clinicians and caregivers again from the "
+            "sharing page."
+        ]
+
+    def test_a_caregivers_entries_come_back_as_the_patients_and_the_patient_is_told(self, client, patient):
+        caregiver = CaregiverFactory()
+        log(patient, timezone.now() - dt.timedelta(days=2), created_by=caregiver)
+        log(patient, timezone.now() - dt.timedelta(days=1))
+        checkin_record(patient=patient, created_by=caregiver, day=patient.today() - dt.timedelta(days=3), status="none")
+        content = exported(client, patient)
+        client.force_login(PatientFactory())
+        response = restore_elsewhere(client, content)
+        infos = [str(item) for item in response.context["messages"] if item.level_tag == "info"]
+        assert infos == [
+            "2 restored entries and check-ins had been entered by a caregiver, and now read as entered by you: "
+            "a backup holds no link to anyone else's account."
+        ]
 
     def test_two_cramps_in_the_same_minute_and_place_are_two_cramps(self, client, patient):
         moment = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(days=1)

@@ -265,7 +265,9 @@ class _Reader:
             raise _Bad(f"{path}.duration_seconds", error.message_dict["duration_seconds"][0]) from None
         if details.part_of_tally:
             _uuid(item, "part_of_tally_id", path)
-        return RestoredEpisode(where=path, record_id=_uuid(item, "id", path), details=details)
+        return RestoredEpisode(
+            where=path, record_id=_uuid(item, "id", path), details=details, by_someone_else=_by_someone_else(item)
+        )
 
     def step(self, medication_id: uuid.UUID, item: dict, path: str, index: int) -> StepPlan:
         kind = _code(item, "kind", path, STEP_KINDS, blank_allowed=False)
@@ -327,16 +329,17 @@ class _Reader:
             steps=steps,
         )
 
-    def checkin(self, item: dict, path: str) -> tuple[dt.date, str, bool, str]:
-        """(day, status, whether someone answered it rather than a cramp marking it, where), for a day the
-        patient could check in for (a file from a zone ahead of theirs may be a day ahead)."""
+    def checkin(self, item: dict, path: str) -> tuple[dt.date, str, bool, bool, str]:
+        """(day, status, whether someone answered it rather than a cramp marking it, whether that was someone
+        else than the patient, where), for a day the patient could check in for (a file from a zone ahead of
+        theirs may be a day ahead)."""
         status = _code(item, "status", path, CHECKIN_STATUSES, blank_allowed=False)
         day = _day(item, "day", path)
         try:
             check_checkin_day(self.patient, day, self.patient.today() + dt.timedelta(days=1))
         except ValidationError as error:
             raise _Bad(f"{path}.day", error.message_dict["day"][0]) from None
-        return day, status, item.get("entered_by") is not None, path
+        return day, status, item.get("entered_by") is not None, _by_someone_else(item), path
 
     def instrument(self, item: dict, path: str) -> Instrument:
         slug = item.get("questionnaire")
@@ -398,6 +401,12 @@ class _Reader:
             plan.reminder_time = _reminder_time(profile.get("reminder_time"))
         except _Bad as problem:
             self.problems.append(str(problem))
+
+
+def _by_someone_else(item: dict) -> bool:
+    """Whether the file says someone other than the patient (a caregiver) entered the item."""
+    entered = item.get("entered_by")
+    return isinstance(entered, dict) and entered.get("role") != User.Role.PATIENT
 
 
 def _reminder_time(value) -> dt.time | None:
@@ -487,7 +496,7 @@ def record_plan(patient: User, document: dict) -> RecordPlan:
     _unique(plan.episodes, lambda item: item.record_id, "id", problems)
     _unique(plan.medications, lambda item: item.record_id, "id", problems)
     _unique(plan.responses, lambda item: item.record_id, "id", problems)
-    _unique([_Where(day, where) for day, _, _, where in checkins], lambda item: item.day, "day", problems)
+    _unique([_Where(day, where) for day, *_, where in checkins], lambda item: item.day, "day", problems)
     tallies = {entry.record_id for entry in plan.episodes if entry.details.is_tally}
     for index, item in enumerate(document.get("episodes") or []):
         tally_id = item.get("part_of_tally_id") if isinstance(item, dict) else None
@@ -495,7 +504,7 @@ def record_plan(patient: User, document: dict) -> RecordPlan:
             problems.append(f"episodes[{index}].part_of_tally_id: no tally in this file has this id")
     if problems:
         raise ImportRejected(problems)
-    plan.checkins = {day: (status, answered) for day, status, answered, _ in checkins}
+    plan.checkins = {day: (status, answered, by_other) for day, status, answered, by_other, _ in checkins}
     plan.left_out = [name for name in ("clinician_notes", "sharing") if document.get(name)]
     return plan
 

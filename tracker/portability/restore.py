@@ -78,6 +78,8 @@ class RestoredEpisode:
     where: str
     record_id: uuid.UUID | None
     details: EpisodeDetails
+    # The file says a caregiver entered it: restored, it is the importer's (a file links to no other account).
+    by_someone_else: bool = False
 
 
 @dataclass
@@ -88,6 +90,8 @@ class RestoreResult:
     left_out: list[str] = field(default_factory=list)
     # The cramps the restored entries count (a tally its number; a cramp of a tally, a spasm or a twitch none).
     cramps: int = 0
+    # The restored entries and check-ins that a caregiver had entered (RestoredEpisode.by_someone_else).
+    by_others: int = 0
 
     def add(self, part: str, outcome: str, number: int = 1) -> None:
         self.counts.setdefault(part, Counter())[outcome] += number
@@ -119,7 +123,19 @@ class RestoreResult:
     def left_out_message(self) -> str:
         if not self.left_out:
             return ""
-        return f"Not imported: {' and '.join(LEFT_OUT[name] for name in self.left_out)}. Invite your clinicians again."
+        return (
+            f"Not imported: {' and '.join(LEFT_OUT[name] for name in self.left_out)}. "
+            "Invite your clinicians and caregivers again from the sharing page."
+        )
+
+    def by_others_message(self) -> str:
+        if not self.by_others:
+            return ""
+        items = "entry or check-in" if self.by_others == 1 else "entries and check-ins"
+        return (
+            f"{self.by_others} restored {items} had been entered by a caregiver, and now read as entered by you: "
+            "a backup holds no link to anyone else's account."
+        )
 
 
 @dataclass(frozen=True)
@@ -173,8 +189,8 @@ class RecordPlan:
     spinal_injury_level: str = ""
     reminder_time: dt.time | None = None
     medications: list[MedicationPlan] = field(default_factory=list)
-    # day: (status, whether someone answered it)
-    checkins: dict[dt.date, tuple[str, bool]] = field(default_factory=dict)
+    # day: (status, whether someone answered it, whether that was a caregiver)
+    checkins: dict[dt.date, tuple[str, bool, bool]] = field(default_factory=dict)
     schedules: list[SchedulePlan] = field(default_factory=list)
     responses: list[ResponsePlan] = field(default_factory=list)
     episodes: list[RestoredEpisode] = field(default_factory=list)
@@ -287,6 +303,7 @@ def episodes_restore(*, patient: User, created_by: User, entries: list[RestoredE
             result.add("episodes", KEPT)
             continue
         new.append(NewEpisode(uuid.uuid4(), details, entry.record_id))
+        result.by_others += entry.by_someone_else
     try:
         stored_count = episodes_bulk_create(patient=patient, created_by=created_by, entries=new)
     except ValidationError as error:
@@ -304,15 +321,16 @@ def episodes_restore(*, patient: User, created_by: User, entries: list[RestoredE
 def _checkins_restore(patient: User, created_by: User, plan: RecordPlan, result: RestoreResult) -> None:
     """A day marked by a cramp rather than answered (no one entered it) comes back the same way."""
     stored = dict(CheckIn.objects.filter(patient=patient).values_list("day", "status"))
-    for day, (status, _) in plan.checkins.items():
+    for day, (status, *_) in plan.checkins.items():
         if day in stored:
             result.add("checkins", SAME if stored[day] == status else KEPT)
+    new = {day: answer for day, answer in plan.checkins.items() if day not in stored}
     CheckIn.objects.bulk_create(
         CheckIn(patient=patient, day=day, status=status, created_by=created_by if answered else None)
-        for day, (status, answered) in plan.checkins.items()
-        if day not in stored
+        for day, (status, answered, _) in new.items()
     )
-    result.add("checkins", RESTORED, len(plan.checkins.keys() - stored.keys()))
+    result.add("checkins", RESTORED, len(new))
+    result.by_others += sum(by_other for _, _, by_other in new.values())
 
 
 def _step_print(kind, day, dose, side_effects, other) -> tuple:

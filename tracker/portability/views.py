@@ -118,7 +118,8 @@ def import_episodes(request: HttpRequest) -> HttpResponse:
             ask_owner = ask_owner or isinstance(rejected, NotYourRecord)
         else:
             messages.success(request, f"Imported: {result.message()}")
-            if result.left_out:
-                messages.info(request, result.left_out_message())
+            for note in (result.left_out_message(), result.by_others_message()):
+                if note:
+                    messages.info(request, note)
             return redirect("tracker:episode_list")
     return render(request, "tracker/import.html", {"form": form, "ask_owner": ask_owner})
