@@ -79,6 +79,10 @@ def test_dashboard_strip_shows_14_days_with_three_distinct_states(client, patien
     assert ": 2 cramps" in html
     assert ": No cramps" in html
     assert ": Not recorded" in html
+    # The legend's sample number reads as what it is, not as a count of cramps.
+    legend = html.split('class="small text-body-secondary day-legend"')[1].split("</p>")[0]
+    assert "</span> the number of cramps logged · " in legend
+    assert "!</span> cramps, none logged · " in legend
 
 
 @pytest.mark.parametrize("count", [3, 150])
