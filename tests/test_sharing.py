@@ -95,6 +95,21 @@ class TestInviting:
         assert response.context["form"].errors[field]
         assert not CareGrant.objects.exists()
 
+    def test_every_mistake_of_an_invitation_is_named_at_once(self, client, patient):
+        client.force_login(patient)
+        response = client.post(
+            SHARING_URL,
+            {
+                "role": "caregiver",
+                "caregiver-invited_email": "not-an-address",
+                "caregiver-access_ends_on": "2001-01-01",
+            },
+        )
+        errors = response.context["caregiver_form"].errors
+        assert errors["invited_email"] == ["Enter a valid email address."]
+        assert errors["access_ends_on"] == ["The end date is in the past."]
+        assert not CareGrant.objects.exists()
+
     def test_an_invitation_to_ones_own_address_is_refused_next_to_the_field(self, client, patient):
         client.force_login(patient)
         response = client.post(SHARING_URL, {"invited_email": patient.email.upper()})

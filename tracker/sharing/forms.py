@@ -4,8 +4,10 @@ clinician's note on the record shared with them."""
 from django import forms
 from django.core.exceptions import ValidationError
 
+from accounts.models import User
 from tracker.fields import DiaryDateField
 from tracker.models import MAX_NOTES_LENGTH
+from tracker.sharing.services import check_invitation
 
 
 class InvitationForm(forms.Form):
@@ -19,6 +21,23 @@ class InvitationForm(forms.Form):
         required=False,
         help_text="Leave empty to share until you revoke access.",
     )
+
+    def __init__(self, *args, patient: User, **kwargs):
+        self.patient = patient
+        super().__init__(*args, **kwargs)
+
+    def clean(self):
+        cleaned = super().clean()
+        # The service's checks of the fields that read well, with the fields' own problems: all at once.
+        try:
+            check_invitation(
+                patient=self.patient,
+                invited_email=cleaned.get("invited_email") or "",
+                access_ends_on=cleaned.get("access_ends_on"),
+            )
+        except ValidationError as error:
+            self.add_error(None, error)
+        return cleaned
 
 
 class AcceptInvitationForm(forms.Form):

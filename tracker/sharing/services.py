@@ -54,6 +54,18 @@ def format_code(code: str) -> str:
 
 
 @transaction.atomic
+def check_invitation(*, patient: User, invited_email: str = "", access_ends_on: dt.date | None = None) -> None:
+    """Every problem of an invitation's fields at once, by field: an end date in the past, the patient's own
+    address."""
+    problems = {}
+    if access_ends_on is not None and access_ends_on < patient.today():
+        problems["access_ends_on"] = "The end date is in the past."
+    if invited_email and invited_email.casefold() == patient.email.casefold():
+        problems["invited_email"] = "This is your own address: enter theirs, or leave it empty and give them the code."
+    if problems:
+        raise ValidationError(problems)
+
+
 def invitation_create(
     *,
     patient: User,
@@ -66,13 +78,7 @@ def invitation_create(
     is still open is cancelled: only the newest code works, so a lost e-mail is simply sent again."""
     if not patient.is_patient:
         raise ValidationError("Only patients can share their record.")
-    today = timezone.localdate(timezone.now(), patient.zone)
-    if access_ends_on is not None and access_ends_on < today:
-        raise ValidationError({"access_ends_on": "The end date is in the past."})
-    if invited_email and invited_email.casefold() == patient.email.casefold():
-        raise ValidationError(
-            {"invited_email": "This is your own address: enter theirs, or leave it empty and give them the code."}
-        )
+    check_invitation(patient=patient, invited_email=invited_email, access_ends_on=access_ends_on)
     code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
     grant = CareGrant(
         patient=patient,

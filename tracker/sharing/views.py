@@ -48,8 +48,8 @@ def sharing(request: HttpRequest) -> HttpResponse:
     patient = request.user
     posted = request.POST if request.method == "POST" else None
     inviting_caregiver = posted is not None and posted.get("role") == CareGrant.Role.CAREGIVER
-    form = InvitationForm(None if inviting_caregiver else posted)
-    caregiver_form = CaregiverInvitationForm(posted if inviting_caregiver else None)
+    form = InvitationForm(None if inviting_caregiver else posted, patient=patient)
+    caregiver_form = CaregiverInvitationForm(posted if inviting_caregiver else None, patient=patient)
     role, bound = (CareGrant.Role.CAREGIVER, caregiver_form) if inviting_caregiver else (CareGrant.Role.CLINICIAN, form)
     if posted is not None and bound.is_valid():
         try:
