@@ -77,6 +77,15 @@ class TestRules:
         baclofen.refresh_from_db()
         assert (baclofen.started_on, baclofen.stopped_on, baclofen.dose) == (SEP_1, OCT_1, "10 mg at night")
 
+    def test_every_field_of_a_step_is_told_its_problem_at_once(self, baclofen):
+        """Fixing the date should not reveal that the dose was missing too."""
+        with pytest.raises(ValidationError) as refused:
+            add(baclofen, CHANGED, dt.date(2026, 8, 31), "")
+        assert refused.value.message_dict == {
+            "day": ["This is before the medicine started (1 Sep 2026)."],
+            "dose": ["Write the new dose, as your prescriber or the label says."],
+        }
+
     def test_a_stop_before_the_last_step_is_refused(self, patient):
         medication = medication_add(patient=patient, name="Gabapentin", started_on=SEP_1)
         add(medication, CHANGED, dt.date(2026, 9, 20), "300 mg")

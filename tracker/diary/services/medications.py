@@ -12,52 +12,60 @@ from tracker.models import ClinicSummary, Medication, MedicationStep, SideEffect
 
 
 def check_medication_step(*, step: MedicationStep, others: Sequence[MedicationStep], today: dt.date) -> None:
-    """The rules of a medicine's history for `step` among the medicine's `others` steps, with field names:
-    one start, first; one stop, last; no step in the future; a dose change names its dose, a stop none."""
+    """The rules of a medicine's history for `step` among the medicine's `others` steps, with field names, every
+    field's first problem at once: one start, first; one stop, last; no step in the future; a dose change names
+    its dose, a stop none."""
     Kind = MedicationStep.Kind
     if step.kind not in Kind.values:
         raise ValidationError({"kind": "Choose what changed: started, dose changed or stopped."})
-    if step.day is None:
-        raise ValidationError({"day": "Enter the date of this change."})
-    if step.day > today:
-        raise ValidationError({"day": "This date is in the future. Add the change once it has happened."})
+    problems: dict[str, str] = {}
     start = next((other for other in others if other.kind == Kind.STARTED), None)
     stop = next((other for other in others if other.kind == Kind.STOPPED), None)
     if step.kind == Kind.STARTED and start is not None:
-        raise ValidationError(
-            {
-                "kind": f"This medicine already started on {when(start.day, 'day')}. "
-                "If you took it again after stopping, add it as a new medication."
-            }
+        problems["kind"] = (
+            f"This medicine already started on {when(start.day, 'day')}. "
+            "If you took it again after stopping, add it as a new medication."
         )
-    if step.kind == Kind.STOPPED and stop is not None:
-        raise ValidationError({"kind": f"This medicine already stopped on {when(stop.day, 'day')}. Change that step."})
-    if step.kind != Kind.STARTED and start is not None and step.day < start.day:
-        raise ValidationError({"day": f"This is before the medicine started ({when(start.day, 'day')})."})
-    if step.kind != Kind.STOPPED and stop is not None and step.day > stop.day:
-        raise ValidationError({"day": f"This is after the medicine was stopped ({when(stop.day, 'day')})."})
-    if step.kind == Kind.STARTED and others and step.day > (first := min(other.day for other in others)):
-        raise ValidationError({"day": f"The start comes first, but there is a change on {when(first, 'day')}."})
-    if step.kind == Kind.STOPPED and others and step.day < (last := max(other.day for other in others)):
-        raise ValidationError({"day": f"The stop cannot be before the last change ({when(last, 'day')})."})
+    elif step.kind == Kind.STOPPED and stop is not None:
+        problems["kind"] = f"This medicine already stopped on {when(stop.day, 'day')}. Change that step."
     if step.kind == Kind.DOSE_CHANGED and not step.dose.strip():
-        raise ValidationError({"dose": "Write the new dose, as your prescriber or the label says."})
+        problems["dose"] = "Write the new dose, as your prescriber or the label says."
+    elif step.kind == Kind.STOPPED and step.dose:
+        problems["dose"] = "Leave the dose empty when the medicine was stopped."
+    if day_problem := _step_day_problem(step, others, today, start, stop):
+        problems["day"] = day_problem
+    if problems:
+        raise ValidationError(problems)
+    # Lengths and side effects; the medicine and patient are the caller's and not looked up again.
+    step.full_clean(exclude=["patient", "medication", "created_by"])
+
+
+def _step_day_problem(step, others, today, start, stop) -> str:
+    """What is wrong with the step's date among the medicine's other steps, if anything."""
+    Kind = MedicationStep.Kind
+    if step.day is None:
+        return "Enter the date of this change."
+    if step.day > today:
+        return "This date is in the future. Add the change once it has happened."
+    if step.kind != Kind.STARTED and start is not None and step.day < start.day:
+        return f"This is before the medicine started ({when(start.day, 'day')})."
+    if step.kind != Kind.STOPPED and stop is not None and step.day > stop.day:
+        return f"This is after the medicine was stopped ({when(stop.day, 'day')})."
+    if step.kind == Kind.STARTED and others and step.day > (first := min(other.day for other in others)):
+        return f"The start comes first, but there is a change on {when(first, 'day')}."
+    if step.kind == Kind.STOPPED and others and step.day < (last := max(other.day for other in others)):
+        return f"The stop cannot be before the last change ({when(last, 'day')})."
     same_day = next((other for other in others if other.kind == Kind.DOSE_CHANGED and other.day == step.day), None)
     if step.kind == Kind.DOSE_CHANGED and same_day is not None:
         # A form sent twice (a double tap, or back and send again) would draw the same step twice; two doses on
         # one day would stand in no order, and the windows before and after each could not be told apart.
         if same_day.dose.strip() == step.dose.strip():
-            raise ValidationError({"day": f"This medicine already changed to this dose on {when(step.day, 'day')}."})
-        raise ValidationError(
-            {
-                "day": f"This medicine already changed dose on {when(step.day, 'day')} (to {same_day.dose}). "
-                "Edit that change, or put this one on the day it was made."
-            }
+            return f"This medicine already changed to this dose on {when(step.day, 'day')}."
+        return (
+            f"This medicine already changed dose on {when(step.day, 'day')} (to {same_day.dose}). "
+            "Edit that change, or put this one on the day it was made."
         )
-    if step.kind == Kind.STOPPED and step.dose:
-        raise ValidationError({"dose": "Leave the dose empty when the medicine was stopped."})
-    # Lengths and side effects; the medicine and patient are the caller's and not looked up again.
-    step.full_clean(exclude=["patient", "medication", "created_by"])
+    return ""
 
 
 def _saved_timeline(medication: Medication) -> list[MedicationStep]:
