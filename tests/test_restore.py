@@ -5,6 +5,7 @@ import csv
 import datetime as dt
 import io
 import json
+import re
 import uuid
 
 import pytest
@@ -330,6 +331,23 @@ class TestCsvRoundTrip:
         assert [(term.label, term.is_own) for term in episode.triggers] == [("काम", True)]
         assert sorted(Term.objects.owned_by(fresh).values_list("label", flat=True)) == ["Hamstring", "कम", "काम"]
 
+    def test_a_night_tally_that_starts_in_the_morning_is_named(self, client, patient):
+        started = (timezone.now() - dt.timedelta(days=3)).astimezone(patient.zone).replace(hour=9, minute=0)
+        row = dict.fromkeys(COLUMNS, "") | {
+            "started_local": started.isoformat(timespec="minutes"),
+            "entry_type": "night tally",
+            "cramps": "5",
+            "severity_0_10": "6",
+        }
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, COLUMNS)
+        writer.writeheader()
+        writer.writerow(row)
+        client.force_login(patient)
+        response = restore(client, buffer.getvalue().encode(), "nine.csv")
+        assert errors(response) == ["Row 2: A tally of this kind starts at 20:00."]
+        assert not Episode.objects.for_patient(patient).exists()
+
     def test_the_same_id_twice_in_a_csv_is_named_and_nothing_is_imported(self, client, record):
         rows = list(csv.reader(io.StringIO(exported(client, record, "csv").decode())))
         buffer = io.StringIO()
@@ -393,6 +411,33 @@ class TestBadBackups:
             "profile.reminder_time: must be a time of day such as 21:30, on a quarter of an hour, with no time zone, "
             "or null"
         ]
+
+    def test_a_tally_dated_apart_from_its_start_is_named(self, client, other, content):
+        """Moved to another night, a copy of a night tally would count that night's cramps twice."""
+
+        def spoil(document):
+            document["account"]["email"] = other.email
+            tally = next(item for item in document["episodes"] if item["entry_type"] == "night")
+            tally["id"] = str(uuid.uuid4())
+            tally["tally_date"] = "2026-01-01"
+
+        [problem] = self.refused(client, other, edited(content, spoil))
+        assert re.fullmatch(r"episodes\[\d+\]: The tally starts in the night of .*, not of 1 Jan 2026\.", problem)
+
+    def test_a_medicine_that_breaks_the_pages_rules_is_named_by_its_path(self, client, other, content):
+        def spoil(document):
+            document["account"]["email"] = other.email
+            medicine = document["medications"][0]
+            medicine["id"] = str(uuid.uuid4())
+            medicine["name"] = "Mexi\u202eletine"
+            for step in medicine["steps"]:
+                step["id"] = str(uuid.uuid4())
+            medicine["steps"][1]["day"] = "1900-01-01"
+
+        problems = self.refused(client, other, edited(content, spoil))
+        assert problems[0].startswith("medications[0].name: This text holds invisible characters")
+        before_start = "medications[0].steps[1].day: This is before the medicine started"
+        assert any(problem.startswith(before_start) for problem in problems)
 
     def test_a_truncated_file_says_where_it_breaks(self, client, other, content):
         [problem] = self.refused(client, other, content[: len(content) // 2])

@@ -23,6 +23,7 @@ from questionnaires.models import Instrument, QuestionnaireResponse, Schedule
 from tracker.diary.services import (
     EpisodeDetails,
     NewEpisode,
+    check_medication_step,
     each_once,
     episodes_bulk_create,
     own_words_store,
@@ -302,12 +303,12 @@ def episodes_restore(*, patient: User, created_by: User, entries: list[RestoredE
         if details.is_tally and (details.entry_type, details.tally_date) in slots:
             result.add("episodes", KEPT)
             continue
-        new.append(NewEpisode(uuid.uuid4(), details, entry.record_id))
+        new.append(NewEpisode(uuid.uuid4(), details, entry.record_id, where=entry.where))
         result.by_others += entry.by_someone_else
     try:
         stored_count = episodes_bulk_create(patient=patient, created_by=created_by, entries=new)
     except ValidationError as error:
-        raise ImportRejected([f"An entry could not be stored: {message}" for message in error.messages]) from None
+        raise ImportRejected(error.messages) from None
     except IntegrityError:
         raise ImportRejected(["An entry breaks a rule of the diary (for example a severity above 10)."]) from None
     result.add("episodes", RESTORED, stored_count)
@@ -377,9 +378,38 @@ def _medications_restore(patient: User, created_by: User, plan: RecordPlan, resu
             )
             for step in item.steps
         ]
+    _check_medications(patient, medicines, steps, {item.record_id: item.where for item in plan.medications})
     Medication.objects.bulk_create(medicines)
     MedicationStep.objects.bulk_create(steps)
     result.add("medications", RESTORED, len(medicines))
+
+
+def _check_medications(
+    patient: User, medicines: list[Medication], steps: list[MedicationStep], where: dict[uuid.UUID, str]
+) -> None:
+    """The rules a medicine and its history meet on the pages (tracker.diary.services.medications), each
+    problem named by its path in the file."""
+    today, problems = patient.today(), []
+    for medication in medicines:
+        path = where[medication.uuid]
+        try:
+            medication.full_clean(exclude=["patient"], validate_unique=False)
+        except ValidationError as error:
+            problems += [
+                f"{path}.{name}: {message}" for name, messages in error.message_dict.items() for message in messages
+            ]
+        history = [step for step in steps if step.medication is medication]
+        for index, step in enumerate(history):
+            try:
+                check_medication_step(step=step, others=[other for other in history if other is not step], today=today)
+            except ValidationError as error:
+                problems += [
+                    f"{path}.steps[{index}].{name}: {message}"
+                    for name, messages in error.message_dict.items()
+                    for message in messages
+                ]
+    if problems:
+        raise ImportRejected(problems)
 
 
 def _profile_restore(patient: User, plan: RecordPlan, result: RestoreResult, *, fresh: bool) -> None:

@@ -13,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from accounts.models import User, validate_time_zone
+from crampapp.dates import when
 from tracker.diary.tallies import slot_bounds, slot_of
 from tracker.models import TALLY_TYPES, EntryType, Side, Term
 from tracker.moments import check_utc_offset
@@ -93,12 +94,14 @@ SIDES = frozenset(Side.values)
 
 @dataclass(frozen=True)
 class NewEpisode:
-    """An entry to store from an import: its idempotency key, what it says, and the id it had in the record it
-    was restored from (None: it gets a new one)."""
+    """An entry to store from an import: its idempotency key, what it says, the id it had in the record it
+    was restored from (None: it gets a new one), and where it is in the file ("Row 5", "episodes[3]"), which
+    names it in a refusal."""
 
     client_id: uuid.UUID
     details: EpisodeDetails
     record_id: uuid.UUID | None = None
+    where: str = ""
 
 
 def start_for_day(patient: User, day_text: str | None) -> dt.datetime:
@@ -189,7 +192,8 @@ def _check_tally(details: EpisodeDetails) -> None:
 def resolved_details(patient: User, details: EpisodeDetails) -> EpisodeDetails:
     """The details with the zone and the start filled in: the patient's zone unless one is given; now for a
     quick log without a time; for a tally from a form, the start of its night or day in its zone. A tally
-    with a start (an import) keeps it, and its date is that of the night or day the start is in, unless given."""
+    with a start (an import) keeps it, and its date is that of the night or day the start is in (a date given
+    must be that one)."""
     details = replace(details, time_zone=details.time_zone or patient.time_zone)
     try:
         validate_time_zone(details.time_zone)
@@ -204,11 +208,18 @@ def resolved_details(patient: User, details: EpisodeDetails) -> EpisodeDetails:
             raise ValidationError({"tally_date": "Choose the night or the day."})
         check_tally_date(patient=patient, entry_type=entry_type, day=day, zone=zone)
         start, _ = slot_bounds(zone, entry_type, day)
-    elif day is None:
-        entry_type_at, day = slot_of(zone, start)
+    else:
+        entry_type_at, day_at = slot_of(zone, start)
         if entry_type_at != entry_type:
             starts = "20:00" if entry_type == EntryType.NIGHT else "08:00"
             raise ValidationError({"started_at": f"A tally of this kind starts at {starts}."})
+        if day is not None and day != day_at:
+            # Two tallies of one night, dated apart, would count its cramps twice.
+            slot = "night" if entry_type == EntryType.NIGHT else "day"
+            raise ValidationError(
+                {"tally_date": f"The tally starts in the {slot} of {when(day_at, 'day')}, not of {when(day, 'day')}."}
+            )
+        day = day_at
     # Woken when its cramps woke the patient at least once; unknown when the wakings were not counted.
     woke = None if details.times_woken is None else details.times_woken > 0
     return replace(details, started_at=start, tally_date=day, woke_from_sleep=woke)

@@ -232,19 +232,24 @@ def episodes_bulk_create(*, patient: User, created_by: User, entries: Sequence[N
     """
     episodes, tallies, slots = [], [], set()
     for entry in entries:
-        details = resolved_details(patient, entry.details)
-        check_details(patient, details)
-        if details.is_tally:
-            slot = (details.entry_type, details.tally_date)
-            if slot in slots:
-                raise ValidationError(f"There are two tallies for {slot_label(*slot)}; keep one.")
-            slots.add(slot)
-            check_tally_free(patient, details)
-        episode = Episode(patient=patient, created_by=created_by, client_id=entry.client_id)
-        if entry.record_id is not None:
-            episode.uuid = entry.record_id
-        _apply_details(episode, details)
-        _validate(episode)
+        try:
+            details = resolved_details(patient, entry.details)
+            check_details(patient, details)
+            if details.is_tally:
+                slot = (details.entry_type, details.tally_date)
+                if slot in slots:
+                    raise ValidationError(f"There are two tallies for {slot_label(*slot)}; keep one.")
+                slots.add(slot)
+                check_tally_free(patient, details)
+            episode = Episode(patient=patient, created_by=created_by, client_id=entry.client_id)
+            if entry.record_id is not None:
+                episode.uuid = entry.record_id
+            _apply_details(episode, details)
+            _validate(episode)
+        except ValidationError as error:
+            if not entry.where:
+                raise
+            raise ValidationError([f"{entry.where}: {message}" for message in error.messages]) from None
         (tallies if details.is_tally else episodes).append((episode, details))
     Episode.objects.bulk_create([episode for episode, _ in tallies], batch_size=BULK_BATCH)
     link_imported_details(patient, [episode for episode, _ in tallies], episodes)
