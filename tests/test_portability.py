@@ -257,9 +257,9 @@ class TestPatientDownloads:
         for days in range(1, size + 1):
             log_full_cramp(patient, timezone.now() - dt.timedelta(days=days))
         client.force_login(patient)
-        # session, user, profile, conditions, medications, check-ins, questionnaire schedules, questionnaire
-        # answers, clinician notes, grants, episodes, their locations, their tags
-        with django_assert_num_queries(13):
+        # session, user, profile, conditions, medications, own words, check-ins, questionnaire schedules,
+        # questionnaire answers, clinician notes, grants, episodes, their locations, their tags
+        with django_assert_num_queries(14):
             body = client.get(download_url("json")).getvalue()
         assert len(json.loads(body)["episodes"]) == size
 

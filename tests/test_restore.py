@@ -26,6 +26,7 @@ from tracker.diary.services import (
     medication_add,
     medication_step_add,
     own_word_add,
+    own_word_set_active,
     profile_for,
 )
 from tracker.models import (
@@ -250,6 +251,26 @@ class TestJsonRoundTrip:
             "2 restored entries and check-ins had been entered by a caregiver, and now read as entered by you: "
             "a backup holds no link to anyone else's account."
         ]
+
+    def test_own_words_no_entry_uses_and_retired_ones_come_back_as_they_were(self, client, patient):
+        own_word_add(patient=patient, kind="trigger", label="Long drive")
+        retired = own_word_add(patient=patient, kind="relief", label="Warm bath")
+        own_word_set_active(word=retired, active=False)
+        content = exported(client, patient)
+        assert json.loads(content)["own_words"] == [
+            {"kind": "relief", "label": "Warm bath", "retired": True},
+            {"kind": "trigger", "label": "Long drive", "retired": False},
+        ]
+        fresh = PatientFactory()
+        client.force_login(fresh)
+        restore_elsewhere(client, content)
+        assert sorted(Term.objects.owned_by(fresh).values_list("kind", "label", "is_active")) == [
+            ("relief", "Warm bath", False),
+            ("trigger", "Long drive", True),
+        ]
+        # Again: nothing doubles.
+        restore_elsewhere(client, content)
+        assert Term.objects.owned_by(fresh).count() == 2
 
     def test_two_cramps_in_the_same_minute_and_place_are_two_cramps(self, client, patient):
         moment = timezone.now().replace(second=0, microsecond=0) - dt.timedelta(days=1)

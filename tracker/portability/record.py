@@ -26,7 +26,8 @@ from ..models import (
 
 RECORD_FORMAT = "crampapp-record"
 # 2: ids for medicines and their steps, each step's dose, questionnaire schedules, the profile's injury level.
-# Each entry's time_zone came later, within version 2: a file without it is read in the account's zone.
+# Each entry's time_zone came later, within version 2: a file without it is read in the account's zone; and
+# own_words, the patient's words with those retired: a file without it brings the words its entries use.
 RECORD_VERSION = 2
 # Episodes per query while the document is written: memory stays flat at any size.
 EPISODE_CHUNK = 1000
@@ -158,6 +159,10 @@ def _record_head(patient: User, *, include_sharing: bool) -> dict:
             "reminder_time": profile.reminder_time.isoformat("minutes") if profile and profile.reminder_time else None,
         },
         "medications": [_medication_document(item) for item in medications],
+        "own_words": [
+            {"kind": word.kind, "label": word.label, "retired": not word.is_active}
+            for word in Term.objects.owned_by(patient).order_by("kind", "label")
+        ],
         "checkins": [
             {
                 "day": _day(item.day),

@@ -17,6 +17,7 @@ from questionnaires.engine import check_answers
 from questionnaires.engine import score as engine_score
 from questionnaires.models import EVERY_WEEKS_MAX, EVERY_WEEKS_MIN, Instrument
 from tracker.diary.services import (
+    MAX_OWN_WORD_LENGTH,
     EpisodeDetails,
     ImportedWords,
     LocationChoice,
@@ -222,6 +223,18 @@ class _Reader:
             except ValidationError as error:
                 raise _Bad(f"{path}.label", error.messages[0]) from None
         raise _Bad(path, f"“{slug}” is not one of our {Term.Kind(kind).label.lower()} codes")
+
+    def own_word(self, item: dict, path: str) -> Term:
+        """One of the patient's own words: the account's, or a new one (retired as in the file)."""
+        kind = _code(item, "kind", path, OWN_WORD_KINDS, blank_allowed=False)
+        label = _string(item, "label", path, MAX_OWN_WORD_LENGTH)
+        try:
+            word = self.words.find_or_add(kind, label)
+        except ValidationError as error:
+            raise _Bad(f"{path}.label", error.messages[0]) from None
+        if word.pk is None:
+            word.is_active = _boolean(item, "retired", path) is not True
+        return word
 
     def terms_of(self, kind: str, item: dict, key: str, path: str) -> list[Term]:
         values = _list(item.get(key), f"{path}.{key}")
@@ -487,6 +500,9 @@ def record_plan(patient: User, document: dict) -> RecordPlan:
         raise ImportRejected(
             [f"This backup has more than {MAX_RECORD_EPISODES:,} entries, more than one import can take."]
         )
+    plan.own_words = [
+        word for word in each_once(reader.each(document, "own_words", reader.own_word)) if word.pk is None
+    ]
     plan.episodes = reader.each(document, "episodes", reader.episode)
     plan.medications = reader.each(document, "medications", reader.medication)
     checkins = reader.each(document, "checkins", reader.checkin)

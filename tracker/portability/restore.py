@@ -195,6 +195,8 @@ class RecordPlan:
     schedules: list[SchedulePlan] = field(default_factory=list)
     responses: list[ResponsePlan] = field(default_factory=list)
     episodes: list[RestoredEpisode] = field(default_factory=list)
+    # The patient's own words, those no entry uses and those retired too (new ones not stored yet).
+    own_words: list[Term] = field(default_factory=list)
     # Parts of the record that are the clinicians' or the sharing's, not restored into the account.
     left_out: list[str] = field(default_factory=list)
 
@@ -502,6 +504,10 @@ def record_restore(*, patient: User, created_by: User, plan: RecordPlan, owner_c
     except IntegrityError:
         # The checks above mirror the database's rules; should one slip through, nothing is stored.
         raise ImportRejected(["Something in this backup breaks a rule of the record; nothing was imported."]) from None
+    try:
+        own_words_store(patient=patient, words=plan.own_words)
+    except ValidationError as error:
+        raise ImportRejected(error.messages) from None
     episodes_restore(patient=patient, created_by=created_by, entries=plan.episodes, result=result)
     ClinicSummary.objects.log_changed(patient.pk)
     return result
