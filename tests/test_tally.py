@@ -26,7 +26,7 @@ from tracker.clinic.review import summary_for
 from tracker.clinic.visit_report import visit_report
 from tracker.counting import daily_stats, mean_daily_worst
 from tracker.diary.services import EpisodeDetails, LocationChoice, episode_create, episode_delete
-from tracker.diary.tallies import AUTO, Overlap, slot_bounds, slot_key
+from tracker.diary.tallies import AUTO, Overlap, OverlapNeedsChoice, slot_bounds, slot_key
 from tracker.insights.figures import insights_for
 from tracker.models import EntryType, Episode, EventKind
 
@@ -800,6 +800,24 @@ class TestOverlap:
         second = log_single(paris_patient, local(night, 23, 30), overlap=AUTO)
         assert (first.tally, second.tally) == (tally, None)
         assert Episode.objects.for_patient(paris_patient).cramp_total() == 2
+
+    @pytest.mark.parametrize("overlap", ["", AUTO])
+    def test_a_cramp_that_began_after_its_nights_tally_was_saved_is_counted_on_top_without_asking(
+        self, paris_patient, overlap
+    ):
+        """A tally saved at 23:00 for the night so far did not count a cramp at 23:30: the quick log (online or
+        sent from offline) stores it separately, without a question; one from before 23:00 is asked about."""
+        night = last_night(paris_patient)
+        tally = log_tally(paris_patient, night, 3)
+        Episode.objects.filter(pk=tally.pk).update(created_at=local(night, 23))
+        later = log_single(paris_patient, local(night, 23, 30), overlap=overlap)
+        assert later.tally is None
+        assert Episode.objects.for_patient(paris_patient).cramp_total() == 4
+        if overlap == AUTO:
+            assert log_single(paris_patient, local(night, 22), overlap=AUTO).tally == tally
+        else:
+            with pytest.raises(OverlapNeedsChoice):
+                log_single(paris_patient, local(night, 22), overlap=overlap)
 
     def test_editing_a_described_cramp_keeps_it_in_its_tally(self, signed_in, diary):
         after = diary["after"]

@@ -141,14 +141,18 @@ def tally_for_single(
     """The tally that a single cramp starting at `started_at` (in `zone`) is one of, by the patient's `overlap`
     answer.
 
-    None when no tally covers that time, the tally counts another kind of event (same_kind), or the cramp
-    counts separately. Raises OverlapNeedsChoice when
-    the patient has not answered (a cramp already linked to the covering tally keeps its link), and
-    ValidationError when every cramp of the tally is described already, this one was worse than the tally's
-    worst, or it woke the patient (`woke`) more often than the tally says cramps did.
+    None when no tally covers that time, the tally counts another kind of event (same_kind), the tally was saved
+    before the cramp began (unless the patient says it is one of its cramps), or the cramp counts separately.
+    Raises OverlapNeedsChoice when the patient has not answered (a cramp already linked to the covering tally
+    keeps its link), and ValidationError when every cramp of the tally is described already, this one was
+    worse than the tally's worst, or it woke the patient (`woke`) more often than the tally says cramps did.
     """
     tally = tally_covering(patient, started_at, zone)
     if tally is None or not same_kind(tally.event_kind, event_kind):
+        return None
+    linked = episode is not None and episode.tally_id == tally.pk
+    if overlap in (ASK, AUTO) and started_at > tally.created_at and not linked:
+        # The tally was written before this cramp began: it cannot be one of those it counted.
         return None
     if overlap == ASK:
         if episode is None or episode.tally_id != tally.pk:
