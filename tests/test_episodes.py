@@ -213,10 +213,11 @@ class TestBadInput:
     @pytest.mark.parametrize(
         ("minutes", "seconds", "field", "message"),
         [
-            ("two", "", "duration_minutes", "Enter a whole number."),
-            ("-1", "", "duration_minutes", "Ensure this value is greater than or equal to 0."),
-            ("", "75", "duration_seconds", "Ensure this value is less than or equal to 59."),
-            ("1441", "", "duration_minutes", "Ensure this value is less than or equal to 1440."),
+            ("two", "", "duration_minutes", "Enter whole minutes, from 0 to 1,440."),
+            ("-1", "", "duration_minutes", "Enter whole minutes, from 0 to 1,440."),
+            ("", "75", "duration_seconds", "Enter whole seconds, from 0 to 59."),
+            ("", "1.5", "duration_seconds", "Enter whole seconds, from 0 to 59."),
+            ("1441", "", "duration_minutes", "Enter whole minutes, from 0 to 1,440."),
             ("1440", "1", "duration_minutes", "That is longer than 24 hours. Check the minutes."),
             ("0", "0", "duration_seconds", "A cramp lasts at least one second. Leave both empty if you do not know."),
         ],
@@ -225,6 +226,10 @@ class TestBadInput:
         response = signed_in.post(NEW_URL, full_entry(duration_minutes=minutes, duration_seconds=seconds))
         assert errors_of(response, field) == [message]
         assert not Episode.objects.exists()
+
+    def test_the_error_summary_lists_the_mistakes_in_the_order_the_page_asks(self, signed_in):
+        response = signed_in.post(NEW_URL, full_entry(severity="", started_at="yesterday"))
+        assert list(response.context["form"].errors)[:2] == ["severity", "started_at"]
 
     def test_unknown_duration_is_allowed(self, signed_in):
         signed_in.post(NEW_URL, full_entry(duration_minutes="", duration_seconds=""))

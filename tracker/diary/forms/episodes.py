@@ -126,6 +126,9 @@ class LocationsField(forms.MultipleChoiceField):
 class EpisodeFormBase(OverlapAnswerMixin, forms.Form):
     """Fields shared by the quick log and the full entry."""
 
+    # As the page asks them: the error summary lists the mistakes in this order.
+    field_order = ["client_id", "overlap", "overlap_key", "severity", "started_at"]
+
     client_id = forms.UUIDField(widget=forms.HiddenInput)
     started_at = LocalDateTimeField(label="When did it start?")
     overlap = overlap_field()
@@ -241,9 +244,21 @@ class EpisodeForm(EpisodeFormBase):
     """The full entry: everything a neurologist would ask about one cramp."""
 
     duration_minutes = forms.IntegerField(
-        label="Minutes", required=False, min_value=0, max_value=MAX_DURATION_SECONDS // 60
+        label="Minutes",
+        required=False,
+        min_value=0,
+        max_value=MAX_DURATION_SECONDS // 60,
+        error_messages=dict.fromkeys(
+            ["invalid", "min_value", "max_value"], f"Enter whole minutes, from 0 to {MAX_DURATION_SECONDS // 60:,}."
+        ),
     )
-    duration_seconds = forms.IntegerField(label="Seconds", required=False, min_value=0, max_value=59)
+    duration_seconds = forms.IntegerField(
+        label="Seconds",
+        required=False,
+        min_value=0,
+        max_value=59,
+        error_messages=dict.fromkeys(["invalid", "min_value", "max_value"], "Enter whole seconds, from 0 to 59."),
+    )
     locations = LocationsField(
         label="Where was it?",
         error_messages={
