@@ -130,14 +130,22 @@
     }
   }
 
+  // A moment as the pages write it ("Tue 8 Dec 2026, 00:12", crampapp/dates.py), whatever the phone's language.
+  const MOMENT_PARTS = new Intl.DateTimeFormat("en-GB", {
+    weekday: "short",
+    day: "numeric",
+    month: "short",
+    year: "numeric",
+    hour: "2-digit",
+    minute: "2-digit",
+    hourCycle: "h23",
+  });
+
   function whenText(isoTime) {
-    return new Date(isoTime).toLocaleString(undefined, {
-      weekday: "long",
-      day: "numeric",
-      month: "long",
-      hour: "2-digit",
-      minute: "2-digit",
-    });
+    const part = Object.fromEntries(
+      MOMENT_PARTS.formatToParts(new Date(isoTime)).map(({ type, value }) => [type, value]),
+    );
+    return `${part.weekday} ${part.day} ${part.month} ${part.year}, ${part.hour}:${part.minute}`;
   }
 
   function phoneZone() {

@@ -66,6 +66,8 @@ def test_cramps_logged_offline_wait_on_the_phone_and_are_saved_once_with_their_o
     expect(waiting.get_by_role("listitem")).to_have_count(2)
     expect(waiting.get_by_role("listitem").first).to_contain_text("Severity 4 out of 10")
     expect(waiting.get_by_role("listitem").first).to_contain_text("Calf, left")
+    # Written as the pages write a moment (the browser is on UTC), not in the phone's own style.
+    expect(waiting.get_by_role("listitem").first).to_contain_text(first.strftime("%a %-d %b %Y, %H:%M"))
     expect(waiting.get_by_role("listitem").last).to_contain_text("Severity 7 out of 10")
     expect(waiting.get_by_text("Waiting to send")).to_have_count(2)
     assert not Episode.objects.exists()
