@@ -513,6 +513,24 @@ class TestSymptoms:
         performers = {o["performer"][0]["reference"] for o in absent}
         assert performers == {document["entry"][0]["fullUrl"], f"urn:uuid:{related}"}
 
+    def test_a_day_checked_in_with_cramps_none_logged_is_a_symptom_without_a_count(self, client, patient, record):
+        today = patient.today()
+        unlogged = checkin_record(
+            patient=patient, created_by=patient, day=today - dt.timedelta(days=12), status=CheckIn.Status.HAD_CRAMPS
+        )
+        # A day whose cramps are logged is told by their observations, not again.
+        checkin_record(patient=patient, created_by=patient, day=today - dt.timedelta(days=3), status="cramps")
+        document = json.loads(exported(client, patient))
+        [day] = [
+            o
+            for o in resources_of(document, "Observation")
+            if "effectiveDateTime" in o and "75325-1" in json.dumps(o["code"])
+        ]
+        assert day["effectiveDateTime"] == unlogged.day.isoformat()
+        assert day["valueCodeableConcept"]["coding"][0]["code"] == "55300003"
+        assert "component" not in day
+        assert "their number not given" in day["note"][0]["text"]
+
 
 class TestTheRestOfTheRecord:
     def test_diagnoses_are_conditions_coded_only_where_a_source_names_them(self, client, patient, record):
@@ -526,6 +544,16 @@ class TestTheRestOfTheRecord:
         for condition in conditions:
             assert condition["clinicalStatus"]["coding"][0]["code"] == "active"
             assert condition["asserter"] == condition["subject"]
+
+    def test_a_spinal_cord_injury_carries_its_level(self, client, patient, record):
+        profile = profile_for(patient)
+        profile.spinal_injury_level = "t6_or_above"
+        profile.save()
+        PatientCondition.objects.create(profile=profile, condition=term("condition", "spinal-cord-injury"))
+        conditions = resources_of(json.loads(exported(client, patient)), "Condition")
+        [injury] = [condition for condition in conditions if condition["code"]["text"] == "Spinal cord injury"]
+        assert injury["note"] == [{"text": "Level of injury: At T6 or above (upper back or neck)."}]
+        assert all("note" not in condition for condition in conditions if condition is not injury)
 
     def test_each_medicine_and_each_dose_step_is_a_medication_statement(self, client, patient, caregiver, record):
         document = json.loads(exported(client, patient))
@@ -588,9 +616,10 @@ class TestStreaming:
                 triggers=[term("trigger", "cold")],
             )
         client.force_login(patient)
-        # session, user; caregivers, conditions, profile, medicines (none, so no steps), described cramps,
-        # episodes, their places and terms, cramp-free days, questionnaire answers (none, so no items)
-        with django_assert_num_queries(12):
+        # session, user; caregivers, profile, conditions, medicines (none, so no steps), described cramps,
+        # episodes, their places and terms, cramp-free days, days with cramps none logged, questionnaire
+        # answers (none, so no items)
+        with django_assert_num_queries(13):
             response = client.get(reverse("tracker:export_download", args=["fhir"]))
             document = json.loads(b"".join(response.streaming_content))
         assert len(resources_of(document, "Observation")) == size

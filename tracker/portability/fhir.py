@@ -22,6 +22,7 @@ from tracker.diary.tallies import slot_bounds
 
 from ..models import (
     CRAMP_KINDS,
+    LOCAL_DAY,
     CheckIn,
     EntryType,
     Episode,
@@ -120,6 +121,7 @@ LATERALITY = {
 # Our condition vocabulary (tracker migration 0002) where a sourced SNOMED CT code names the same thing;
 # "ALS or another motor neuron disease" is broader than ALS, so it stays text like the rest.
 CONDITION_CODES = {"multiple-sclerosis": ("24700007", "Multiple sclerosis (disorder)")}
+SPINAL_CORD_INJURY = "spinal-cord-injury"
 ACTIVE = _concept(CONDITION_CLINICAL, "active", "Active")
 PROBLEM_LIST_ITEM = _concept(CONDITION_CATEGORY, "problem-list-item", "Problem List Item")
 PATIENT_SPECIFIED = _concept(MEDICATION_STATEMENT_CATEGORY, "patientspecified", "Patient Specified")
@@ -274,6 +276,25 @@ def _cramp_free_day(checkin: CheckIn, patient: User, subject: dict, performer: d
     }
 
 
+def _cramps_day(checkin: CheckIn, patient: User, subject: dict, performer: dict) -> dict:
+    """A check-in "I had cramps" on a day with none logged: the guide's Symptom Observation on that local day,
+    without a count (the patient did not give one)."""
+    return {
+        "resourceType": "Observation",
+        "id": str(uuid.uuid5(PATIENT_ID_NAMESPACE, f"cramps-day:{patient.pk}:{checkin.day}")),
+        "meta": {"profile": [SYMPTOM_PROFILE]},
+        "status": "final",
+        "category": [SYMPTOM_CATEGORY],
+        "code": SYMPTOM,
+        "subject": subject,
+        "effectiveDateTime": checkin.day.isoformat(),
+        "issued": instant(checkin.created_at),
+        "performer": [performer],
+        "valueCodeableConcept": CRAMP,
+        "note": [{"text": "Daily check-in: cramps on this day, none logged one by one (their number not given)."}],
+    }
+
+
 def _condition(patient: User, subject: dict, key: str, code: dict) -> dict:
     """A diagnosis the patient reports (asserter): active, on their problem list."""
     return {
@@ -288,12 +309,16 @@ def _condition(patient: User, subject: dict, key: str, code: dict) -> dict:
 
 
 def _conditions(patient: User, subject: dict) -> Iterator[dict]:
+    profile = PatientProfile.objects.filter(patient=patient).only("other_conditions", "spinal_injury_level").first()
     for item in PatientCondition.objects.filter(profile_id=patient.pk).select_related("condition"):
         term = item.condition
         coded = CONDITION_CODES.get(term.slug)
         code = _concept(SNOMED, *coded, term.label) if coded else {"text": term.label}
-        yield _condition(patient, subject, term.slug, code)
-    profile = PatientProfile.objects.filter(patient=patient).only("other_conditions").first()
+        condition = _condition(patient, subject, term.slug, code)
+        if term.slug == SPINAL_CORD_INJURY and profile and profile.spinal_injury_level:
+            # R4 has no element for a level of injury; a clinician reads it here (at T6 or above: dysreflexia).
+            condition["note"] = [{"text": f"Level of injury: {profile.get_spinal_injury_level_display()}."}]
+        yield condition
     if profile and profile.other_conditions:
         yield _condition(patient, subject, "other", {"text": profile.other_conditions})
 
@@ -420,6 +445,16 @@ def fhir_entries(patient: User) -> Iterator[dict]:
     cramp_free = CheckIn.objects.filter(patient=patient, status=CheckIn.Status.NO_CRAMPS).order_by("day")
     for checkin in cramp_free.iterator(chunk_size=EPISODE_CHUNK):
         yield _entry(_cramp_free_day(checkin, patient, subject, sources.get(checkin.created_by_id, subject)))
+    # A day checked in as "had cramps" with nothing logged on it: a symptom, its number not given.
+    cramps = Episode.objects.for_patient(patient).filter(event_kind__in=CRAMP_KINDS)
+    logged_days = cramps.annotate(day=LOCAL_DAY).values("day")
+    unlogged = (
+        CheckIn.objects.filter(patient=patient, status=CheckIn.Status.HAD_CRAMPS)
+        .exclude(day__in=logged_days)
+        .order_by("day")
+    )
+    for checkin in unlogged.iterator(chunk_size=EPISODE_CHUNK):
+        yield _entry(_cramps_day(checkin, patient, subject, sources.get(checkin.created_by_id, subject)))
     yield from questionnaire_entries(patient, subject)
 
 
