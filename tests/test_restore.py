@@ -460,6 +460,16 @@ class TestBadBackups:
         before_start = "medications[0].steps[1].day: This is before the medicine started"
         assert any(problem.startswith(before_start) for problem in problems)
 
+    def test_a_questionnaire_answered_in_the_future_is_named(self, client, other, content):
+        def spoil(document):
+            document["account"]["email"] = other.email
+            document["questionnaire_responses"][0]["answered_at_utc"] = "2031-01-01T10:00:00+00:00"
+
+        assert self.refused(client, other, edited(content, spoil)) == [
+            "questionnaire_responses[0].answered_at_utc: is in the future: a questionnaire is answered once it is "
+            "filled in"
+        ]
+
     def test_a_truncated_file_says_where_it_breaks(self, client, other, content):
         [problem] = self.refused(client, other, content[: len(content) // 2])
         assert problem.startswith("This file is not complete JSON: it breaks at line 1, column ")

@@ -11,12 +11,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.models import User, time_zone_names, validate_time_zone
 from questionnaires.engine import check_answers
 from questionnaires.engine import score as engine_score
 from questionnaires.models import EVERY_WEEKS_MAX, EVERY_WEEKS_MIN, Instrument
 from tracker.diary.services import (
+    FUTURE_TOLERANCE,
     MAX_OWN_WORD_LENGTH,
     EpisodeDetails,
     ImportedWords,
@@ -395,6 +397,9 @@ class _Reader:
             except ValidationError as error:
                 raise _Bad(f"{path}.answers", "; ".join(error.messages)) from None
             answers = [answer.as_json() for answer in checked]
+        answered_at = _moment(item, "answered_at_utc", path)
+        if answered_at > timezone.now() + FUTURE_TOLERANCE:
+            raise _Bad(f"{path}.answered_at_utc", "is in the future: a questionnaire is answered once it is filled in")
         return ResponsePlan(
             where=path,
             record_id=_uuid(item, "id", path),
@@ -402,7 +407,7 @@ class _Reader:
             version=version or instrument.version,
             answers=answers,
             score=score,
-            answered_at=_moment(item, "answered_at_utc", path),
+            answered_at=answered_at,
         )
 
     def profile(self, plan: RecordPlan, document: dict) -> None:
