@@ -5,6 +5,7 @@ import re
 import uuid
 
 import pytest
+from django.db.models import QuerySet
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
@@ -180,15 +181,36 @@ def test_the_list_query_count_does_not_grow_with_the_number_of_patients(client, 
     # and diagnoses with their medicines (one statement; and first symptoms, for a patient with a diagnosis that
     # explains a sign),
     # entries of the last 30 days with their places and terms, and
-    # the trend's entries and check-ins; stored (one upsert), the page of patients with their figures, and the
-    # session's new idle expiry (savepoint, update, release)
-    with django_assert_num_queries(17):
+    # the trend's entries and check-ins; stored (one upsert), the page of patients with their figures, the
+    # patients of the page seen in the list today already and the trail's rows of the others (access_log_listed),
+    # and the session's new idle expiry (savepoint, update, release)
+    with django_assert_num_queries(19):
         response = client.get(CLINIC_URL)
     assert len(rows(response)) == min(count, 25)
-    # Reading it again: the patients counted with how many summaries are out of date (none), the page.
-    with django_assert_num_queries(5):
+    # Reading it again: the patients counted with how many summaries are out of date (none), the page, its
+    # patients seen in the list already (all: no row to add).
+    with django_assert_num_queries(6):
         response = client.get(CLINIC_URL)
     assert len(rows(response)) == min(count, 25)
+
+
+def test_each_patients_trail_says_once_a_day_that_the_clinician_saw_them_in_the_list(client, clinician, clinic):
+    client.force_login(clinician)
+    client.get(CLINIC_URL)
+    client.get(CLINIC_URL)
+    listed = AccessLog.objects.filter(clinician=clinician, action=AccessLog.Action.VIEW_LIST)
+    assert sorted(listed.values_list("patient__full_name", flat=True)) == sorted(
+        ["Sam Steady", "Rita Rising", "Fred Flagged", "Ivy Improving"]
+    )
+    rising = clinic["rising"]
+    client.force_login(rising)
+    trail = client.get(reverse("tracker:sharing")).content.decode()
+    assert "Saw your 30-day figures in their list of patients" in trail
+    # A day later, a look is told again (the log is append-only: its rows are made older past its guard).
+    QuerySet.update(listed.all(), at=timezone.now() - dt.timedelta(hours=25))
+    client.force_login(clinician)
+    client.get(CLINIC_URL)
+    assert listed.filter(patient=rising).count() == 2
 
 
 def test_an_unverified_clinician_sees_the_pending_notice_and_no_patients(client, unverified_clinician, patient):

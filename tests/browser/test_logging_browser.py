@@ -29,6 +29,8 @@ def choose(scope, label):
 def open_from_menu(page, name):
     """On a phone the main navigation is collapsed behind the toggler."""
     page.get_by_role("button", name="Show menu").click()
+    # Until the menu has opened: a tap while it slides open can miss.
+    expect(page.locator("#main-nav.collapse.show")).to_have_count(1)
     page.get_by_role("navigation", name="Main").get_by_role("link", name=name).click()
 
 

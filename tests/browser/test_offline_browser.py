@@ -177,6 +177,8 @@ def test_signing_out_empties_the_caches_and_the_offline_page_no_longer_logs_for_
 
     page.get_by_role("button", name="Show menu").click()
     log_out = page.get_by_role("button", name="Log out")
+    # Until the menu has opened: a tap while it slides open can miss.
+    expect(page.locator("#main-nav.collapse.show")).to_have_count(1)
     expect(log_out).to_be_visible()
     # "/dashboard/" ends in a slash too: wait for the navigation itself, then check it is the home page.
     with page.expect_navigation():

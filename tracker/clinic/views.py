@@ -38,7 +38,7 @@ from tracker.models import MAX_NOTES_LENGTH, AccessLog, Episode
 from tracker.portability.csv_export import csv_lines
 from tracker.sharing.access import access_patient
 from tracker.sharing.forms import AcceptInvitationForm, NoteForm
-from tracker.sharing.services import access_log_record, invitation_accept, note_add, notes_page
+from tracker.sharing.services import access_log_listed, access_log_record, invitation_accept, note_add, notes_page
 from tracker.warnings import contexts_for, with_warnings
 
 PATIENTS_PER_PAGE = 25
@@ -57,6 +57,8 @@ FLAGGED_SCAN = 3 * EPISODES_PER_PAGE
 def clinic(request: HttpRequest) -> HttpResponse:
     sort = request.GET.get("sort", "-recent")
     page = Paginator(clinic_patients(request.user, sort), PATIENTS_PER_PAGE).get_page(request.GET.get("page"))
+    page.object_list = list(page.object_list)
+    access_log_listed(request=request, patients=page.object_list)
     return render(
         request,
         "clinic/patient_list.html",

@@ -187,6 +187,7 @@ class AccessLog(models.Model):
         EDIT_EPISODE = "edit_episode", "Changed a cramp they logged"
         DELETE_EPISODE = "delete_episode", "Deleted a cramp they logged"
         RECORD_CHECKIN = "record_checkin", "Answered a check-in"
+        VIEW_LIST = "view_list", "Saw your 30-day figures in their list of patients"
 
     class ViewerRole(models.TextChoices):
         CLINICIAN = "clinician", "Clinician"

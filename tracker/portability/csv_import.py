@@ -48,8 +48,9 @@ from .csv_export import (
     ENTRY_TYPE_TEXT,
     cell_text,
 )
+from .plans import RestoredEpisode
 from .record_file import read_at_most
-from .restore import ImportRejected, RestoredEpisode, RestoreResult, episodes_restore
+from .restore import ImportRejected, RestoreResult, episodes_restore
 
 MAX_IMPORT_BYTES = 5 * 1024 * 1024
 MAX_IMPORT_ROWS = 10_000

@@ -7,13 +7,13 @@ person who edited the file can find it. Nothing is written here: restore.py stor
 import datetime as dt
 import uuid
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
-from accounts.models import User, time_zone_names, validate_time_zone
+from accounts.models import User, validate_time_zone
 from questionnaires.engine import check_answers
 from questionnaires.engine import score as engine_score
 from questionnaires.models import EVERY_WEEKS_MAX, EVERY_WEEKS_MIN, Instrument
@@ -51,17 +51,22 @@ from ..models import (
     SpinalInjuryLevel,
     Term,
 )
-from ..moments import parse_moment
+from .plans import MedicationPlan, RecordPlan, ResponsePlan, RestoredEpisode, SchedulePlan, StepPlan
 from .record import RECORD_FORMAT, RECORD_VERSION
-from .restore import (
-    ImportRejected,
-    MedicationPlan,
-    RecordPlan,
-    ResponsePlan,
-    RestoredEpisode,
-    SchedulePlan,
-    StepPlan,
+from .record_values import (
+    Bad,
+    read_boolean,
+    read_code,
+    read_day,
+    read_list,
+    read_moment,
+    read_number,
+    read_object,
+    read_string,
+    read_uuid,
+    read_zone,
 )
+from .restore import ImportRejected
 
 MAX_RECORD_EPISODES = 50_000
 # Ids for medicines and steps of a version 1 file, which had none: the same file gives the same ids.
@@ -85,105 +90,6 @@ MEDICATION_NAME_LENGTH = Medication._meta.get_field("name").max_length
 OTHER_CONDITIONS_LENGTH = PatientProfile._meta.get_field("other_conditions").max_length
 
 
-class _Bad(ValueError):
-    """A value that cannot be read, with where it is in the document."""
-
-    def __init__(self, path: str, message: str):
-        super().__init__(f"{path}: {message}")
-
-
-def _object(value, path: str) -> dict:
-    if not isinstance(value, dict):
-        raise _Bad(path, "must be an object ({ … })")
-    return value
-
-
-def _list(value, path: str) -> list:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        raise _Bad(path, "must be a list ([ … ])")
-    return value
-
-
-def _string(item: dict, key: str, path: str, limit: int) -> str:
-    value = item.get(key)
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise _Bad(f"{path}.{key}", "must be text")
-    if len(value) > limit:
-        raise _Bad(f"{path}.{key}", f"can be at most {limit} characters (this one has {len(value)})")
-    if "\x00" in value:
-        raise _Bad(f"{path}.{key}", "holds a null character, which text cannot")
-    return value
-
-
-def _number(item: dict, key: str, path: str, low: int, high: int, *, optional: bool = False) -> int | None:
-    value = item.get(key)
-    if value is None and optional:
-        return None
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        empty = " or null" if optional else ""
-        raise _Bad(f"{path}.{key}", f"must be a whole number from {low} to {high}{empty}")
-    return value
-
-
-def _day(item: dict, key: str, path: str, *, optional: bool = False) -> dt.date | None:
-    value = item.get(key)
-    if value is None and optional:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except (TypeError, ValueError):
-        raise _Bad(f"{path}.{key}", "must be a date such as 2026-03-01") from None
-
-
-def _moment(item: dict, key: str, path: str) -> dt.datetime:
-    value = item.get(key)
-    try:
-        moment = parse_moment(value) if isinstance(value, str) else None
-    except (ValueError, ValidationError):
-        moment = None
-    if moment is None or moment.tzinfo is None:
-        raise _Bad(f"{path}.{key}", "must be a date and time with its offset, such as 2026-03-01T03:10:00+00:00")
-    return moment
-
-
-def _zone(item: dict, key: str, path: str) -> str | None:
-    """An entry's time zone; None when the file has none (written before entries kept theirs)."""
-    value = item.get(key)
-    if value is not None and (not isinstance(value, str) or value not in time_zone_names()):
-        raise _Bad(f"{path}.{key}", "must be a time zone we know, such as Europe/London, or null")
-    return value
-
-
-def _uuid(item: dict, key: str, path: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(item.get(key))
-    except (TypeError, ValueError, AttributeError):
-        raise _Bad(f"{path}.{key}", "must be an id such as 3f2b8c1e-…, as the export wrote it") from None
-
-
-def _code(item: dict, key: str, path: str, choices: Iterable[str], *, blank_allowed: bool = True) -> str:
-    """A coded value as the export writes it ({"code": …, "label": …}), or the code alone; null for none."""
-    value = item.get(key)
-    if isinstance(value, dict):
-        value = value.get("code")
-    if value in (None, "") and blank_allowed:
-        return ""
-    if value not in choices:
-        raise _Bad(f"{path}.{key}", f"must be one of {', '.join(choices)}")
-    return value
-
-
-def _boolean(item: dict, key: str, path: str) -> bool | None:
-    value = item.get(key)
-    if value is not None and not isinstance(value, bool):
-        raise _Bad(f"{path}.{key}", "must be true, false or null (not recorded)")
-    return value
-
-
 class _Reader:
     def __init__(self, patient: User, version: int):
         self.patient = patient
@@ -200,15 +106,15 @@ class _Reader:
         """`read` applied to each item of a section; a bad item is a problem, and the others are read on."""
         found = []
         try:
-            items = _list(document.get(key), key)
-        except _Bad as problem:
+            items = read_list(document.get(key), key)
+        except Bad as problem:
             self.problems.append(str(problem))
             return found
         for index, item in enumerate(items):
             path = f"{key}[{index}]"
             try:
-                found.append(read(_object(item, path), path))
-            except _Bad as problem:
+                found.append(read(read_object(item, path), path))
+            except Bad as problem:
                 self.problems.append(str(problem))
         return found
 
@@ -223,122 +129,122 @@ class _Reader:
             try:
                 return self.words.find_or_add(kind, label)
             except ValidationError as error:
-                raise _Bad(f"{path}.label", error.messages[0]) from None
-        raise _Bad(path, f"“{slug}” is not one of our {Term.Kind(kind).label.lower()} codes")
+                raise Bad(f"{path}.label", error.messages[0]) from None
+        raise Bad(path, f"“{slug}” is not one of our {Term.Kind(kind).label.lower()} codes")
 
     def own_word(self, item: dict, path: str) -> Term:
         """One of the patient's own words: the account's, or a new one (retired as in the file)."""
-        kind = _code(item, "kind", path, OWN_WORD_KINDS, blank_allowed=False)
-        label = _string(item, "label", path, MAX_OWN_WORD_LENGTH)
+        kind = read_code(item, "kind", path, OWN_WORD_KINDS, blank_allowed=False)
+        label = read_string(item, "label", path, MAX_OWN_WORD_LENGTH)
         try:
             word = self.words.find_or_add(kind, label)
         except ValidationError as error:
-            raise _Bad(f"{path}.label", error.messages[0]) from None
+            raise Bad(f"{path}.label", error.messages[0]) from None
         if word.pk is None:
-            word.is_active = _boolean(item, "retired", path) is not True
+            word.is_active = read_boolean(item, "retired", path) is not True
         return word
 
     def terms_of(self, kind: str, item: dict, key: str, path: str) -> list[Term]:
-        values = _list(item.get(key), f"{path}.{key}")
+        values = read_list(item.get(key), f"{path}.{key}")
         return each_once(self.term(kind, value, f"{path}.{key}[{i}]") for i, value in enumerate(values))
 
     def episode(self, item: dict, path: str) -> RestoredEpisode:
-        entry_type = _code(item, "entry_type", path, ENTRY_TYPES, blank_allowed=False)
+        entry_type = read_code(item, "entry_type", path, ENTRY_TYPES, blank_allowed=False)
         tally = entry_type != EntryType.SINGLE
         places = []
-        for index, place in enumerate(_list(item.get("locations"), f"{path}.locations")):
+        for index, place in enumerate(read_list(item.get("locations"), f"{path}.locations")):
             where = f"{path}.locations[{index}]"
-            side = _code(_object(place, where), "side", where, SIDES, blank_allowed=False)
+            side = read_code(read_object(place, where), "side", where, SIDES, blank_allowed=False)
             places.append(LocationChoice(self.term(Term.Kind.LOCATION, place, where), side))
         activity = item.get("activity")
         details = EpisodeDetails(
-            started_at=_moment(item, "started_at_utc", path),
-            severity=_number(item, "severity_0_10", path, SEVERITY_MIN, SEVERITY_MAX),
-            duration_seconds=_number(item, "duration_seconds", path, 1, MAX_DURATION_SECONDS, optional=True),
-            woke_from_sleep=_boolean(item, "woke_from_sleep", path),
+            started_at=read_moment(item, "started_at_utc", path),
+            severity=read_number(item, "severity_0_10", path, SEVERITY_MIN, SEVERITY_MAX),
+            duration_seconds=read_number(item, "duration_seconds", path, 1, MAX_DURATION_SECONDS, optional=True),
+            woke_from_sleep=read_boolean(item, "woke_from_sleep", path),
             activity=self.term(Term.Kind.ACTIVITY, activity, f"{path}.activity") if activity else None,
             locations=places,
             triggers=self.terms_of(Term.Kind.TRIGGER, item, "triggers", path),
             symptoms=self.terms_of(Term.Kind.SYMPTOM, item, "symptoms", path),
             relief_measures=self.terms_of(Term.Kind.RELIEF, item, "relief_measures", path),
-            relief_effect=_code(item, "relief_effect", path, RELIEF_EFFECTS),
-            medication_taken=_string(item, "medication_taken", path, OWN_WORDS_LENGTH["medication_taken"]),
-            notes=_string(item, "notes", path, OWN_WORDS_LENGTH["notes"]),
-            event_kind=_code(item, "event_kind", path, EVENT_KINDS),
+            relief_effect=read_code(item, "relief_effect", path, RELIEF_EFFECTS),
+            medication_taken=read_string(item, "medication_taken", path, OWN_WORDS_LENGTH["medication_taken"]),
+            notes=read_string(item, "notes", path, OWN_WORDS_LENGTH["notes"]),
+            event_kind=read_code(item, "event_kind", path, EVENT_KINDS),
             entry_type=entry_type,
-            cramp_count=_number(item, "cramp_count", path, 1, MAX_TALLY_CRAMPS if tally else 1),
-            times_woken=_number(item, "times_woken", path, 0, MAX_TALLY_CRAMPS, optional=True),
-            tally_date=_day(item, "tally_date", path) if tally else None,
+            cramp_count=read_number(item, "cramp_count", path, 1, MAX_TALLY_CRAMPS if tally else 1),
+            times_woken=read_number(item, "times_woken", path, 0, MAX_TALLY_CRAMPS, optional=True),
+            tally_date=read_day(item, "tally_date", path) if tally else None,
             part_of_tally=item.get("part_of_tally_id") is not None,
-            time_zone=_zone(item, "time_zone", path),
+            time_zone=read_zone(item, "time_zone", path),
         )
         if signs := details.painless_signs():
-            raise _Bad(f"{path}.severity_0_10", f"is 0 (no pain) but the entry notes warning signs ({signs})")
+            raise Bad(f"{path}.severity_0_10", f"is 0 (no pain) but the entry notes warning signs ({signs})")
         try:
             check_duration_since(details.started_at, details.duration_seconds)
         except ValidationError as error:
-            raise _Bad(f"{path}.duration_seconds", error.message_dict["duration_seconds"][0]) from None
+            raise Bad(f"{path}.duration_seconds", error.message_dict["duration_seconds"][0]) from None
         if details.part_of_tally:
-            _uuid(item, "part_of_tally_id", path)
+            read_uuid(item, "part_of_tally_id", path)
         return RestoredEpisode(
-            where=path, record_id=_uuid(item, "id", path), details=details, by_someone_else=_by_someone_else(item)
+            where=path, record_id=read_uuid(item, "id", path), details=details, by_someone_else=_by_someone_else(item)
         )
 
     def step(self, medication_id: uuid.UUID, item: dict, path: str, index: int) -> StepPlan:
-        kind = _code(item, "kind", path, STEP_KINDS, blank_allowed=False)
+        kind = read_code(item, "kind", path, STEP_KINDS, blank_allowed=False)
         effects = [
-            _code({"code": value}, "code", f"{path}.side_effects[{i}]", SIDE_EFFECTS, blank_allowed=False)
+            read_code({"code": value}, "code", f"{path}.side_effects[{i}]", SIDE_EFFECTS, blank_allowed=False)
             for i, value in enumerate(
                 value.get("code") if isinstance(value, dict) else value
-                for value in _list(item.get("side_effects"), f"{path}.side_effects")
+                for value in read_list(item.get("side_effects"), f"{path}.side_effects")
             )
         ]
         if len(set(effects)) != len(effects):
-            raise _Bad(f"{path}.side_effects", "names a side effect twice")
-        dose = _string(item, "dose", path, MAX_DOSE_LENGTH)
+            raise Bad(f"{path}.side_effects", "names a side effect twice")
+        dose = read_string(item, "dose", path, MAX_DOSE_LENGTH)
         if kind == MedicationStep.Kind.DOSE_CHANGED and not dose:
-            raise _Bad(f"{path}.dose", "a change of dose needs the new dose")
+            raise Bad(f"{path}.dose", "a change of dose needs the new dose")
         if kind == MedicationStep.Kind.STOPPED and dose:
-            raise _Bad(f"{path}.dose", "a stop has no dose")
+            raise Bad(f"{path}.dose", "a stop has no dose")
         step_id = item.get("id")
         return StepPlan(
             record_id=(
-                _uuid(item, "id", path)
+                read_uuid(item, "id", path)
                 if step_id is not None
                 else uuid.uuid5(VERSION_1_NAMESPACE, f"{medication_id}:{index}:{kind}")
             ),
             kind=kind,
-            day=_day(item, "day", path),
+            day=read_day(item, "day", path),
             dose=dose,
             side_effects=effects,
-            side_effect_other=_string(item, "side_effect_other", path, MAX_SIDE_EFFECT_LENGTH),
+            side_effect_other=read_string(item, "side_effect_other", path, MAX_SIDE_EFFECT_LENGTH),
         )
 
     def medication(self, item: dict, path: str) -> MedicationPlan:
-        name = _string(item, "name", path, MEDICATION_NAME_LENGTH).strip()
+        name = read_string(item, "name", path, MEDICATION_NAME_LENGTH).strip()
         if not name:
-            raise _Bad(f"{path}.name", "a medicine needs its name")
-        started_on = _day(item, "started_on", path, optional=True)
-        stopped_on = _day(item, "stopped_on", path, optional=True)
+            raise Bad(f"{path}.name", "a medicine needs its name")
+        started_on = read_day(item, "started_on", path, optional=True)
+        stopped_on = read_day(item, "stopped_on", path, optional=True)
         if started_on and stopped_on and stopped_on < started_on:
-            raise _Bad(f"{path}.stopped_on", "is before started_on")
+            raise Bad(f"{path}.stopped_on", "is before started_on")
         record_id = (
-            _uuid(item, "id", path)
+            read_uuid(item, "id", path)
             if item.get("id") is not None
             else uuid.uuid5(VERSION_1_NAMESPACE, f"{name}:{started_on}")
         )
         steps = [
-            self.step(record_id, _object(step, f"{path}.steps[{i}]"), f"{path}.steps[{i}]", i)
-            for i, step in enumerate(_list(item.get("steps"), f"{path}.steps"))
+            self.step(record_id, read_object(step, f"{path}.steps[{i}]"), f"{path}.steps[{i}]", i)
+            for i, step in enumerate(read_list(item.get("steps"), f"{path}.steps"))
         ]
         for kind in (MedicationStep.Kind.STARTED, MedicationStep.Kind.STOPPED):
             if sum(step.kind == kind for step in steps) > 1:
-                raise _Bad(f"{path}.steps", f"a medicine is {kind.label.lower()} once; take it again as a new one")
+                raise Bad(f"{path}.steps", f"a medicine is {kind.label.lower()} once; take it again as a new one")
         return MedicationPlan(
             where=path,
             record_id=record_id,
             name=name,
-            dose=_string(item, "current_dose" if "current_dose" in item else "dose", path, MAX_DOSE_LENGTH),
+            dose=read_string(item, "current_dose" if "current_dose" in item else "dose", path, MAX_DOSE_LENGTH),
             started_on=started_on,
             stopped_on=stopped_on,
             steps=steps,
@@ -348,12 +254,12 @@ class _Reader:
         """(day, status, whether someone answered it rather than a cramp marking it, whether that was someone
         else than the patient, where), for a day the patient could check in for (a file from a zone ahead of
         theirs may be a day ahead)."""
-        status = _code(item, "status", path, CHECKIN_STATUSES, blank_allowed=False)
-        day = _day(item, "day", path)
+        status = read_code(item, "status", path, CHECKIN_STATUSES, blank_allowed=False)
+        day = read_day(item, "day", path)
         try:
             check_checkin_day(self.patient, day, self.patient.today() + dt.timedelta(days=1))
         except ValidationError as error:
-            raise _Bad(f"{path}.day", error.message_dict["day"][0]) from None
+            raise Bad(f"{path}.day", error.message_dict["day"][0]) from None
         return day, status, item.get("entered_by") is not None, _by_someone_else(item), path
 
     def instrument(self, item: dict, path: str) -> Instrument:
@@ -363,46 +269,46 @@ class _Reader:
             slug = item["questionnaire_url"].rsplit("/", 1)[-1].split("|")[0]
         instrument = self.instruments.get(slug) if isinstance(slug, str) else None
         if instrument is None:
-            raise _Bad(f"{path}.questionnaire", f"“{slug}” is not one of our questionnaires")
+            raise Bad(f"{path}.questionnaire", f"“{slug}” is not one of our questionnaires")
         return instrument
 
     def schedule(self, item: dict, path: str) -> SchedulePlan:
         active = item.get("active", True)
         if not isinstance(active, bool):
-            raise _Bad(f"{path}.active", "must be true or false")
+            raise Bad(f"{path}.active", "must be true or false")
         return SchedulePlan(
             instrument=self.instrument(item, path),
-            every_weeks=_number(item, "every_weeks", path, EVERY_WEEKS_MIN, EVERY_WEEKS_MAX),
-            next_due=_day(item, "next_due", path),
+            every_weeks=read_number(item, "every_weeks", path, EVERY_WEEKS_MIN, EVERY_WEEKS_MAX),
+            next_due=read_day(item, "next_due", path),
             active=active,
         )
 
     def response(self, item: dict, path: str) -> ResponsePlan:
-        answers = _list(item.get("answers"), f"{path}.answers")
+        answers = read_list(item.get("answers"), f"{path}.answers")
         for index, answer in enumerate(answers):
             where = f"{path}.answers[{index}]"
-            answer = _object(answer, where)
+            answer = read_object(answer, where)
             if not isinstance(answer.get("link_id"), str) or not isinstance(answer.get("value"), int):
-                raise _Bad(where, "each answer needs its link_id and its value, as the export wrote them")
+                raise Bad(where, "each answer needs its link_id and its value, as the export wrote them")
         score = item.get("score")
         if not isinstance(score, int | float) or isinstance(score, bool) or not 0 <= score <= SCORE_MAX:
-            raise _Bad(f"{path}.score", f"must be a number from 0 to {SCORE_MAX}")
+            raise Bad(f"{path}.score", f"must be a number from 0 to {SCORE_MAX}")
         instrument = self.instrument(item, path)
-        version = _string(item, "version", path, 20) or str(item.get("questionnaire_url", "")).rpartition("|")[2]
+        version = read_string(item, "version", path, 20) or str(item.get("questionnaire_url", "")).rpartition("|")[2]
         if version == instrument.version:
             # Answers to the questionnaire as it is now are checked and scored again, as when they were given.
             try:
                 checked = check_answers(list(instrument.items.all()), {a["link_id"]: a["value"] for a in answers})
                 score = engine_score(instrument, checked)
             except ValidationError as error:
-                raise _Bad(f"{path}.answers", "; ".join(error.messages)) from None
+                raise Bad(f"{path}.answers", "; ".join(error.messages)) from None
             answers = [answer.as_json() for answer in checked]
-        answered_at = _moment(item, "answered_at_utc", path)
+        answered_at = read_moment(item, "answered_at_utc", path)
         if answered_at > timezone.now() + FUTURE_TOLERANCE:
-            raise _Bad(f"{path}.answered_at_utc", "is in the future: a questionnaire is answered once it is filled in")
+            raise Bad(f"{path}.answered_at_utc", "is in the future: a questionnaire is answered once it is filled in")
         return ResponsePlan(
             where=path,
-            record_id=_uuid(item, "id", path),
+            record_id=read_uuid(item, "id", path),
             instrument=instrument,
             version=version or instrument.version,
             answers=answers,
@@ -412,12 +318,12 @@ class _Reader:
 
     def profile(self, plan: RecordPlan, document: dict) -> None:
         try:
-            profile = _object(document.get("profile") or {}, "profile")
+            profile = read_object(document.get("profile") or {}, "profile")
             plan.conditions = self.terms_of(Term.Kind.CONDITION, profile, "conditions", "profile")
-            plan.other_conditions = _string(profile, "other_conditions", "profile", OTHER_CONDITIONS_LENGTH)
-            plan.spinal_injury_level = _code(profile, "spinal_injury_level", "profile", INJURY_LEVELS)
+            plan.other_conditions = read_string(profile, "other_conditions", "profile", OTHER_CONDITIONS_LENGTH)
+            plan.spinal_injury_level = read_code(profile, "spinal_injury_level", "profile", INJURY_LEVELS)
             plan.reminder_time = _reminder_time(profile.get("reminder_time"))
-        except _Bad as problem:
+        except Bad as problem:
             self.problems.append(str(problem))
 
 
@@ -442,7 +348,7 @@ def _reminder_time(value) -> dt.time | None:
         or time.microsecond
         or time.minute % REMINDER_STEP_MINUTES
     ):
-        raise _Bad(
+        raise Bad(
             "profile.reminder_time",
             "must be a time of day such as 21:30, on a quarter of an hour, with no time zone, or null",
         )
@@ -459,7 +365,7 @@ def _unique(items: list, key: Callable, what: str, problems: list[str]) -> None:
 
 
 def _account(document: dict) -> tuple[str, str]:
-    account = _object(document.get("account"), "account")
+    account = read_object(document.get("account"), "account")
     email = account.get("email")
     time_zone = account.get("time_zone")
     if not isinstance(email, str) or not isinstance(time_zone, str) or len(email) > EMAIL_LENGTH:
@@ -495,7 +401,7 @@ def record_plan(patient: User, document: dict) -> RecordPlan:
         )
     try:
         email, time_zone = _account(document)
-    except _Bad as problem:
+    except Bad as problem:
         raise ImportRejected([str(problem)]) from None
     reader = _Reader(patient, version)
     plan = RecordPlan(email=email, time_zone=time_zone)

@@ -19,7 +19,7 @@ from django.template.defaultfilters import pluralize
 
 from accounts.models import User
 from accounts.names import isolated
-from questionnaires.models import Instrument, QuestionnaireResponse, Schedule
+from questionnaires.models import QuestionnaireResponse, Schedule
 from tracker.diary.services import (
     EpisodeDetails,
     NewEpisode,
@@ -38,8 +38,8 @@ from ..models import (
     Medication,
     MedicationStep,
     PatientCondition,
-    Term,
 )
+from .plans import RecordPlan, RestoredEpisode
 
 MAX_PROBLEMS_SHOWN = 50
 RESTORED, SAME, KEPT = "restored", "already here", "differs and was kept as it is"
@@ -70,17 +70,6 @@ class ImportRejected(Exception):
 
 class NotYourRecord(ImportRejected):
     """The file is the record of an account with another e-mail address: imported only when confirmed."""
-
-
-@dataclass(frozen=True)
-class RestoredEpisode:
-    """One entry of a file: where it is ("episodes[3]", "Row 5"), its id (None in an older CSV) and details."""
-
-    where: str
-    record_id: uuid.UUID | None
-    details: EpisodeDetails
-    # The file says a caregiver entered it: restored, it is the importer's (a file links to no other account).
-    by_someone_else: bool = False
 
 
 @dataclass
@@ -137,68 +126,6 @@ class RestoreResult:
             f"{self.by_others} restored {items} had been entered by a caregiver, and now read as entered by you: "
             "a backup holds no link to anyone else's account."
         )
-
-
-@dataclass(frozen=True)
-class StepPlan:
-    record_id: uuid.UUID
-    kind: str
-    day: dt.date
-    dose: str
-    side_effects: list[str]
-    side_effect_other: str
-
-
-@dataclass(frozen=True)
-class MedicationPlan:
-    where: str
-    record_id: uuid.UUID
-    name: str
-    dose: str
-    started_on: dt.date | None
-    stopped_on: dt.date | None
-    steps: list[StepPlan]
-
-
-@dataclass(frozen=True)
-class SchedulePlan:
-    instrument: Instrument
-    every_weeks: int
-    next_due: dt.date
-    active: bool
-
-
-@dataclass(frozen=True)
-class ResponsePlan:
-    where: str
-    record_id: uuid.UUID
-    instrument: Instrument
-    version: str
-    answers: list[dict]
-    score: float | Decimal
-    answered_at: dt.datetime
-
-
-@dataclass
-class RecordPlan:
-    """What a record file holds, checked, in the account's terms."""
-
-    email: str
-    time_zone: str
-    conditions: list[Term] = field(default_factory=list)
-    other_conditions: str = ""
-    spinal_injury_level: str = ""
-    reminder_time: dt.time | None = None
-    medications: list[MedicationPlan] = field(default_factory=list)
-    # day: (status, whether someone answered it, whether that was a caregiver)
-    checkins: dict[dt.date, tuple[str, bool, bool]] = field(default_factory=dict)
-    schedules: list[SchedulePlan] = field(default_factory=list)
-    responses: list[ResponsePlan] = field(default_factory=list)
-    episodes: list[RestoredEpisode] = field(default_factory=list)
-    # The patient's own words, those no entry uses and those retired too (new ones not stored yet).
-    own_words: list[Term] = field(default_factory=list)
-    # Parts of the record that are the clinicians' or the sharing's, not restored into the account.
-    left_out: list[str] = field(default_factory=list)
 
 
 def _instant(moment: dt.datetime) -> dt.datetime:
