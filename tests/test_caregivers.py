@@ -704,8 +704,16 @@ class TestCheckIns:
 
         client.force_login(caregiver)
         html = client.get(checkin_url(patient)).content.decode()
-        assert "Cramps (none logged)</strong>. This can change until midnight." in html
+        assert "Cramps (none logged)</strong>, answered by <bdi>Pat Patient</bdi>." in html
         assert "entered by" not in html
+        # The patient's own answer is theirs to change: no buttons for it, and a try is refused.
+        today_card = html.split('aria-labelledby="today-heading"')[1].split("</section>")[0]
+        assert "<button" not in today_card
+        response = client.post(checkin_url(patient), {"day": today.isoformat(), "status": "none"}, follow=True)
+        assert "Pat Patient answered this day themselves: only they can change their answer." in [
+            str(message) for message in response.context["messages"]
+        ]
+        assert CheckIn.objects.get().status == CheckIn.Status.HAD_CRAMPS
 
     @pytest.mark.parametrize(
         "data", [{"day": "tomorrow", "status": "none"}, {"status": "maybe"}, {"day": "2999-01-01", "status": "none"}]

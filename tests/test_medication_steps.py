@@ -443,7 +443,12 @@ class TestPages:
         client.post(url, step_data(day="2026-09-16", dose="7.5 mg", side_effects=["swelling"]))
         step.refresh_from_db()
         assert (step.day, step.dose, step.side_effects) == (dt.date(2026, 9, 16), "7.5 mg", ["swelling"])
-        client.post(url, {"delete": "1"})
+        # Asked first, with what goes; then removed.
+        html = client.post(url, {"delete": "1"}).content.decode()
+        assert "Remove this step?" in html
+        assert "Baclofen, dose changed 16 Sep 2026 (7.5 mg), will be removed from its history for good." in html
+        assert baclofen.steps.filter(pk=step.pk).exists()
+        client.post(url, {"delete": "1", "confirmed": "1"})
         assert not baclofen.steps.filter(pk=step.pk).exists()
 
     def test_the_medicines_form_shows_the_starting_dose_not_the_current_one(self, client, baclofen):

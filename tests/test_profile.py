@@ -85,7 +85,13 @@ def test_medication_is_added_changed_and_removed(client, patient):
     medication.refresh_from_db()
     assert medication.stopped_on == dt.date(2026, 10, 1)
 
-    client.post(edit_url, {"delete": "1"})
+    # Its history goes with it: asked first, with a pointer to the stop step for a medicine no longer taken.
+    html = client.post(edit_url, {"delete": "1"}).content.decode()
+    assert "Remove Baclofen and its history?" in html
+    assert "2 steps: started 1 Sep 2026, stopped 1 Oct 2026" in html
+    assert "add a “Stopped” step with the date instead" in html
+    assert Medication.objects.filter(patient=patient).exists()
+    client.post(edit_url, {"delete": "1", "confirmed": "1"})
     assert not Medication.objects.filter(patient=patient).exists()
 
 

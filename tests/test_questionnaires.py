@@ -1007,8 +1007,9 @@ class TestFhirExport:
             answer(patient, impact, **impact_values())
         client.force_login(patient)
         # session, user; caregivers, conditions, profile, medicines, described cramps, episodes (none, so no
-        # places or terms are fetched), cramp-free days; answers with their instruments, the instruments' items
-        with django_assert_num_queries(11):
+        # places or terms are fetched), cramp-free days, days with cramps none logged; answers with their
+        # instruments, the instruments' items
+        with django_assert_num_queries(12):
             content = client.get(reverse("tracker:export_download", args=["fhir"])).getvalue()
         assert len(Bundle.parse_raw(content).entry) == 1 + 2 + 2 * 2 * size
 

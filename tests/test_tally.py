@@ -1033,8 +1033,9 @@ class TestQueryCounts:
             grant_access(patient, clinician)
             log_tally(patient, patient.today() - dt.timedelta(days=2), 3 + index % 4)
         client.force_login(clinician)
-        # As test_clinic's first read of the list: the summaries are counted and stored, then the page read.
-        with django_assert_num_queries(17):
+        # As test_clinic's first read of the list: the summaries are counted and stored, then the page read, and
+        # the patients' trails told of the look.
+        with django_assert_num_queries(19):
             response = client.get(reverse("tracker:clinic"))
         assert sum(row.recent for row in response.context["page"].object_list) == sum(
             3 + index % 4 for index in range(min(size, 25))

@@ -442,6 +442,12 @@ class TestPages:
         assert response.status_code == 200
         assert set(response.context["trial"].form.errors) == {"baseline_end", "treatment_start", "treatment_end"}
 
+    def test_a_step_not_offered_is_the_one_mistake_named(self, client, clinician, patient):
+        grant_access(patient, clinician)
+        client.force_login(clinician)
+        response = client.get(report(patient), {"step": "bogus"})
+        assert set(response.context["trial"].form.errors) == {"step"}
+
     @pytest.mark.parametrize("who", ["other_patient", "ungranted_clinician", "unverified_clinician", "staff"])
     def test_strangers_get_404_whatever_the_windows(self, client, patient, other_patient, staff, who):
         users = {

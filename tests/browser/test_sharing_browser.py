@@ -96,11 +96,11 @@ def test_patient_shares_with_a_clinician_who_adds_a_note_then_revokes_and_the_cl
     patient_notes = patient_page.get_by_role("region", name="Notes from your clinicians")
     expect(patient_notes).to_contain_text(NOTE)
     expect(patient_notes).to_contain_text("Dr Nora Nerve")
-    # Four looks at the review: after accepting and from the list of patients (one visit, twice), back from the
-    # entries, and after saving the note (a visit each: the entries and the note came between); one at the entries.
+    # Four looks at the review, a visit each: after accepting, from the list of patients (which saw the patient's
+    # figures first), back from the entries, and after saving the note; one at the entries.
     trail = patient_page.get_by_role("region", name="Access trail").get_by_role("row").filter(has_text="Dr Nora Nerve")
-    expect(trail.filter(has_text="Opened the review")).to_have_count(3)
-    expect(trail.filter(has_text="Opened the review").filter(has_text="2 times")).to_have_count(1)
+    expect(trail.filter(has_text="Opened the review")).to_have_count(4)
+    expect(trail.filter(has_text="Saw your 30-day figures in their list of patients")).to_have_count(1)
     expect(trail.filter(has_text="Opened the log")).to_have_count(1)
     expect(trail.filter(has_text="Wrote a note")).to_have_count(1)
     who = patient_page.get_by_role("region", name="Who can see your log")
@@ -131,4 +131,9 @@ def test_patient_shares_with_a_clinician_who_adds_a_note_then_revokes_and_the_cl
     assert grant.status == CareGrant.Status.REVOKED
     assert grant.ended_at is not None
     actions = sorted(AccessLog.objects.filter(patient=patient, clinician=clinician).values_list("action", flat=True))
-    assert actions == [AccessLog.Action.ADD_NOTE, AccessLog.Action.VIEW_LOG] + [AccessLog.Action.VIEW_REVIEW] * 4
+    assert actions == [
+        AccessLog.Action.ADD_NOTE,
+        AccessLog.Action.VIEW_LIST,
+        AccessLog.Action.VIEW_LOG,
+        *[AccessLog.Action.VIEW_REVIEW] * 4,
+    ]

@@ -53,6 +53,9 @@ class TrialWindowsForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        if self.has_error("step"):
+            # A step that is not offered is the mistake: the periods were not asked for.
+            return cleaned
         if cleaned.get("step"):
             if cleaned.get("titration_days") is None and not self.has_error("titration_days"):
                 cleaned["titration_days"] = TITRATION_DAYS

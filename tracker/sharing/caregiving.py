@@ -25,9 +25,8 @@ def patients_helped(caregiver: User):
     )
 
 
-def checkins_entered_by_caregivers(patient: User, days: Iterable[dt.date]) -> dict[dt.date, User]:
-    """Of these local days, those whose check-in a caregiver answered, with the caregiver."""
-    answered = CheckIn.objects.filter(
-        patient=patient, day__in=list(days), created_by__role=User.Role.CAREGIVER
-    ).select_related("created_by")
-    return {checkin.day: checkin.created_by for checkin in answered}
+def checkin_answerers(patient: User, days: Iterable[dt.date]) -> dict[dt.date, User]:
+    """Of these local days, those whose check-in someone answered (the patient or a caregiver), with who did (a
+    day marked by a logged cramp has no one)."""
+    answered = CheckIn.objects.filter(patient=patient, day__in=list(days), created_by__isnull=False)
+    return {checkin.day: checkin.created_by for checkin in answered.select_related("created_by")}

@@ -15,8 +15,10 @@ def checkin_record(*, patient: User, created_by: User, day: dt.date, status: str
     """Answer the check-in for one local day, as `created_by`: the patient, or a caregiver the caller let in.
 
     Any day's answer can be changed, as an entry can be edited (a mis-tap on a missed day is corrected as one
-    on today); "No cramps" is refused for a day that has cramps logged. A new or changed answer records who
-    gave it; the answer the day already has, sent again, changes nothing (so it stays whoever's it was).
+    on today), except that a caregiver does not change the patient's own answer (as they change only the
+    entries they made); "No cramps" is refused for a day that has cramps logged. A new or changed answer
+    records who gave it; the answer the day already has, sent again, changes nothing (so it stays whoever's it
+    was).
     """
     if status not in CheckIn.Status.values:
         raise ValidationError({"status": "Choose “No cramps” or “I had cramps”."})
@@ -26,6 +28,10 @@ def checkin_record(*, patient: User, created_by: User, day: dt.date, status: str
         raise ValidationError({"status": "You logged cramps on this day. Delete them first if they were a mistake."})
     if existing is not None and existing.status == status:
         return existing
+    if existing is not None and existing.created_by_id == patient.pk and created_by.pk != patient.pk:
+        raise ValidationError(
+            {"status": f"{patient.full_name} answered this day themselves: only they can change their answer."}
+        )
     checkin, _ = CheckIn.objects.update_or_create(
         patient=patient, day=day, defaults={"status": status, "created_by": created_by}
     )

@@ -41,7 +41,7 @@ from tracker.diary.views.tallies import (
 )
 from tracker.models import AccessLog, CheckIn, Episode
 from tracker.sharing.access import access_caregiver_episode, access_patient_as_caregiver
-from tracker.sharing.caregiving import checkins_entered_by_caregivers, patients_helped
+from tracker.sharing.caregiving import checkin_answerers, patients_helped
 from tracker.sharing.forms import AcceptInvitationForm
 from tracker.sharing.services import access_log_record, caregiver_invitation_accept
 
@@ -246,18 +246,19 @@ def care_episode_delete(request: HttpRequest, patient_id: int, episode_id: uuid.
 @caregiver_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def care_checkin(request: HttpRequest, patient_id: int) -> HttpResponse:
-    """The patient's daily check-in, answered by the caregiver: today, or a day nobody recorded."""
+    """The patient's daily check-in, answered by the caregiver: any day the patient did not answer themselves."""
     patient = access_patient_as_caregiver(request.user, patient_id)
     if request.method == "POST":
         return _record_checkin(request, patient)
     days = recent_days(patient)
     access_log_record(request=request, patient=patient, action=AccessLog.Action.VIEW_LOG, detail="check-ins")
-    entered_by = checkins_entered_by_caregivers(patient, [record.day for record in days])
+    # Who answered each day: a caregiver is named; the patient's own answers are theirs to change.
+    answered_by = checkin_answerers(patient, [record.day for record in days])
     context = {
         "patient": patient,
         "today": days[-1],
-        "today_entered_by": entered_by.get(days[-1].day),
-        "earlier_days": [(record, entered_by.get(record.day)) for record in days[-2::-1]],
+        "today_answered_by": answered_by.get(days[-1].day),
+        "earlier_days": [(record, answered_by.get(record.day)) for record in days[-2::-1]],
     }
     return render(request, "care/checkin.html", context)
 

@@ -116,6 +116,10 @@ def _medication_page(
 def medication_edit(request: HttpRequest, medication_id: uuid.UUID) -> HttpResponse:
     medication = access_own_medication(request.user, medication_id)
     if request.method == "POST" and "delete" in request.POST:
+        if "confirmed" not in request.POST:
+            # Its history goes with it (the clinician's before and after windows): asked first, as for an entry.
+            context = {"medication": medication, "steps": medication.timeline()}
+            return render(request, "tracker/medication_confirm_delete.html", context)
         medication_delete(medication=medication)
         messages.success(request, f"{medication.name} removed from your medications.")
         return redirect("tracker:profile")
@@ -155,6 +159,9 @@ def medication_step_edit(request: HttpRequest, medication_id: uuid.UUID, step_id
     medication = access_own_medication(request.user, medication_id)
     step = get_object_or_404(MedicationStep.objects.filter(patient=request.user, medication=medication), uuid=step_id)
     if request.method == "POST" and "delete" in request.POST:
+        if "confirmed" not in request.POST:
+            context = {"medication": medication, "step": step}
+            return render(request, "tracker/medication_confirm_delete.html", context)
         medication_step_delete(step=step)
         messages.success(request, "Step removed from the history.")
         return redirect("tracker:medication_edit", medication_id=medication.uuid)
