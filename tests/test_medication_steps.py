@@ -457,6 +457,20 @@ class TestPages:
         assert form["dose"].value() == "5 mg at night"
         assert form.fields["dose"].label.startswith("Dose when you started")
 
+    def test_without_a_start_the_dose_is_the_latest_changes_and_not_typed_in_vain(self, client, patient):
+        """A dose typed on the medicine would be replaced by the latest change's at once: the field says so."""
+        magnesium = medication_add(patient=patient, name="Magnesium", dose="300 mg")
+        add(magnesium, CHANGED, dt.date(2026, 3, 1), "400 mg")
+        client.force_login(patient)
+        url = reverse("tracker:medication_edit", args=[magnesium.uuid])
+        form = client.get(url).context["form"]
+        assert form.fields["dose"].disabled
+        assert form["dose"].value() == "400 mg"
+        assert form.fields["dose"].label == "Dose now, from the latest change"
+        client.post(url, {"name": "Magnesium", "dose": "350 mg", "started_on": "", "stopped_on": ""})
+        magnesium.refresh_from_db()
+        assert magnesium.dose == "400 mg"
+
     def test_a_step_of_another_medicine_is_not_found(self, client, baclofen, patient):
         other = medication_add(patient=patient, name="Magnesium", started_on=SEP_1)
         step = other.steps.get()

@@ -140,6 +140,14 @@ class MedicationForm(forms.ModelForm):
             self.fields["dose"].help_text = "Later changes of dose are steps in the history below."
             if not self.is_bound:
                 self.initial["dose"] = start.dose
+        elif any(step.dose for step in steps):
+            # Without a start, the dose is the latest change's: a dose typed here would not be kept.
+            self.fields["dose"].disabled = True
+            self.fields["dose"].label = "Dose now, from the latest change"
+            self.fields["dose"].help_text = (
+                "For a new dose, add a dose change in the history below. With a start date, you can give the dose "
+                "you started on here."
+            )
 
     def clean(self):
         cleaned = super().clean()
