@@ -50,12 +50,16 @@ DEFAULT_SORT = "-recent"
 
 def with_summaries(patients: QuerySet) -> QuerySet:
     """Annotate each patient with their last entry and check-in (the figures of the last 30 local days are the
-    rules', in _judged)."""
+    rules', in _judged). A check-in is a day someone answered: the mark a logged cramp leaves on its day is not
+    the patient keeping the daily check-in."""
+    answered = CheckIn.objects.filter(patient=OuterRef("pk")).exclude(
+        status=CheckIn.Status.HAD_CRAMPS, created_by__isnull=True
+    )
     return patients.annotate(
         last_entry=Subquery(
             Episode.objects.filter(patient=OuterRef("pk")).order_by("-started_at").values("started_at")[:1]
         ),
-        last_checkin=Subquery(CheckIn.objects.filter(patient=OuterRef("pk")).order_by("-day").values("day")[:1]),
+        last_checkin=Subquery(answered.order_by("-day").values("day")[:1]),
     )
 
 
