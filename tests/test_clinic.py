@@ -13,7 +13,7 @@ from django.utils import timezone
 from crampapp.dates import when
 from education.warning_signs import Tier
 from tracker.diary.selectors import table_entries
-from tracker.diary.services import EpisodeDetails, episode_create, profile_update
+from tracker.diary.services import EpisodeDetails, episode_create, medication_add, profile_update
 from tracker.diary.tallies import Overlap
 from tracker.models import AccessLog, ClinicianNote, Episode, EpisodeLocation, EpisodeTerm
 
@@ -233,6 +233,16 @@ class TestReview:
         assert "7 entries from" in html
         assert "Baclofen" in html
         assert "Rita Rising" in html
+
+    def test_the_medicines_table_speaks_to_the_clinician_not_to_the_patient(self, client, clinician, clinic):
+        rising = clinic["rising"]
+        medication_add(patient=rising, name="Baclofen", dose="5 mg", started_on=rising.today() - dt.timedelta(days=10))
+        client.force_login(clinician)
+        review = client.get(reverse("tracker:patient_review", args=[rising.pk])).content.decode()
+        assert "Observational data from the patient's own diary, not a controlled comparison." in review
+        assert "Discuss it with your clinician" not in review
+        client.force_login(rising)
+        assert "Discuss it with your clinician" in client.get(reverse("tracker:insights")).content.decode()
 
     def test_the_review_lists_the_conditions_chosen_then_those_in_the_patients_own_words(self, client, clinician):
         patient = PatientFactory()
