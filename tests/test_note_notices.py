@@ -50,6 +50,17 @@ def test_a_new_note_shows_on_the_dashboard_until_it_is_marked_read(client, shari
     assert mail.outbox == []
 
 
+def test_a_patient_without_a_profile_yet_is_shown_new_notes_and_can_mark_them_read(client, patient, clinician):
+    """A patient made without a profile (the demo's, or one who never opened it) has read no note yet."""
+    grant_access(patient, clinician)
+    note_add(author=clinician, patient=patient, text="Stretch your calves before bed.")
+    assert not PatientProfile.objects.filter(patient=patient).exists()
+    client.force_login(patient)
+    assert "Stretch your calves before bed." in notice(client)
+    client.post(reverse("tracker:notes_read"))
+    assert notice(client) == ""
+
+
 def test_marking_read_needs_a_post_by_the_patient(client, sharing):
     patient, clinician = sharing
     client.force_login(patient)

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.core.paginator import Page, Paginator
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -365,14 +365,15 @@ def notes_page(request: HttpRequest, patient: User) -> Page:
 
 
 def new_notes(patient: User):
-    """The notes written since the patient last marked their notes read, newest first, with their authors (one
-    query)."""
+    """The notes written since the patient last marked their notes read (all of them before they ever did, or
+    before they have a profile), newest first, with their authors (one query)."""
+    seen_at = "patient__patient_profile__notes_seen_at"
     return (
-        ClinicianNote.objects.filter(patient=patient, created_at__gt=F("patient__patient_profile__notes_seen_at"))
+        ClinicianNote.objects.filter(Q(**{f"{seen_at}__isnull": True}) | Q(created_at__gt=F(seen_at)), patient=patient)
         .select_related("author", "episode")
         .order_by("-created_at")
     )
 
 
 def notes_mark_read(patient: User) -> None:
-    PatientProfile.objects.filter(patient=patient).update(notes_seen_at=timezone.now())
+    PatientProfile.objects.update_or_create(patient=patient, defaults={"notes_seen_at": timezone.now()})
