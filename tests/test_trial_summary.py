@@ -442,6 +442,35 @@ class TestPages:
         assert response.status_code == 200
         assert set(response.context["trial"].form.errors) == {"baseline_end", "treatment_start", "treatment_end"}
 
+    def test_a_step_and_dates_together_are_named_not_passed_over(self, client, clinician, patient):
+        medication_add(patient=patient, name="Quinine", started_on=dt.date(2026, 9, 1))
+        [step] = medication_steps(patient, patient.today())
+        grant_access(patient, clinician)
+        client.force_login(clinician)
+        response = client.get(review(patient), {"step": step_key(step), **WINDOWS})
+        assert response.context["trial"].form.errors["step"] == [
+            "Choose “None: compare two periods” here to compare the dates below, or clear the dates."
+        ]
+
+    def test_the_comparison_chosen_is_kept_by_the_charts_form_and_carried_to_the_visit_report(
+        self, client, clinician, patient
+    ):
+        grant_access(patient, clinician)
+        client.force_login(clinician)
+        html = client.get(review(patient), {**WINDOWS, "kind": "spasm"}).content.decode()
+        report_link = re.search(r'href="([^"]*/report/[^"]*)"', html)[1].replace("&amp;", "&")
+        for name, value in WINDOWS.items():
+            assert f"{name}={value}" in report_link
+            assert f'<input type="hidden" name="{name}" value="{value}">' in html
+        # The comparison's own form keeps the charts' kind of event.
+        trial_form = html.split('aria-labelledby="trial-heading"')[1].split("</form>")[0]
+        assert '<input type="hidden" name="kind" value="spasm">' in trial_form
+        report_trial = client.get(report_link).context["trial"].summary
+        assert (report_trial.baseline.first, report_trial.treatment.last) == (
+            dt.date.fromisoformat(WINDOWS["baseline_start"]),
+            dt.date.fromisoformat(WINDOWS["treatment_end"]),
+        )
+
     def test_a_step_not_offered_is_the_one_mistake_named(self, client, clinician, patient):
         grant_access(patient, clinician)
         client.force_login(clinician)

@@ -57,6 +57,13 @@ class TrialWindowsForm(forms.Form):
             # A step that is not offered is the mistake: the periods were not asked for.
             return cleaned
         if cleaned.get("step"):
+            dates = [f"{window}_{end}" for window in ("baseline", "treatment") for end in ("start", "end")]
+            if any(self.data.get(name) for name in dates):
+                # Both asked for: the dates would be passed over without a word.
+                self.add_error(
+                    "step", "Choose “None: compare two periods” here to compare the dates below, or clear the dates."
+                )
+                return cleaned
             if cleaned.get("titration_days") is None and not self.has_error("titration_days"):
                 cleaned["titration_days"] = TITRATION_DAYS
             return cleaned

@@ -17,7 +17,7 @@ from crampapp.dates import when
 from crampapp.redirects import path_on_this_site
 from crampapp.replica import reads_from_replica
 from questionnaires import selectors as questionnaires
-from tracker.clinic.forms import ReviewKindForm
+from tracker.clinic.forms import ReviewKindForm, TrialWindowsForm
 from tracker.clinic.review import clinic_patients, flagged_entries, summary_for
 from tracker.clinic.trial import trial_summary
 from tracker.clinic.trial_windows import TrialSection, trial_windows
@@ -128,6 +128,8 @@ def patient_review(request: HttpRequest, patient_id: int) -> HttpResponse:
         "today": today,
         "questionnaires": questionnaires.summary_for(patient, start, end),
         "trial": TrialSection(form=trial_form, summary=trial),
+        # The comparison chosen, kept by the charts' form and carried to the visit report.
+        "trial_fields": [(name, value) for name in TrialWindowsForm.base_fields if (value := request.GET.get(name))],
         "period_form": period_form,
         "kind_form": kind_form,
         "kind": kind,
