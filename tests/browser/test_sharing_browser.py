@@ -1,12 +1,14 @@
 import re
 
 import pytest
+from django.contrib.sessions.models import Session
+from django.test import Client
 from playwright.sync_api import expect
 
 from accounts.names import isolated
 from tests.browser.conftest import DESKTOP, _open_page
-from tests.factories import TEST_PASSWORD, ClinicianFactory, EpisodeFactory, PatientFactory, totp_code
-from tracker.models import AccessLog, CareGrant
+from tests.factories import TEST_PASSWORD, ClinicianFactory, EpisodeFactory, PatientFactory, grant_access, totp_code
+from tracker.models import AccessLog, CareGrant, ClinicianNote
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -137,3 +139,38 @@ def test_patient_shares_with_a_clinician_who_adds_a_note_then_revokes_and_the_cl
         AccessLog.Action.VIEW_LOG,
         *[AccessLog.Action.VIEW_REVIEW] * 4,
     ]
+
+
+def signed_in(page, live_server, user) -> None:
+    """The browser signed in as `user`, by a session made on the server (as the log-in page would)."""
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [{"name": "sessionid", "value": client.cookies["sessionid"].value, "url": live_server.url}]
+    )
+
+
+def test_a_note_written_as_the_session_ended_is_offered_again_after_signing_in(page, live_server):
+    patient, clinician = PatientFactory(), ClinicianFactory()
+    grant_access(patient, clinician)
+    signed_in(page, live_server, clinician)
+    review = f"/clinic/patients/{patient.pk}/"
+    page.goto(review)
+    notes = page.get_by_role("region", name="Notes on this patient")
+    notes.get_by_label("Note*").fill(NOTE)
+    # The session ends while the note is written (the idle time-out): sending it leads to the log-in page.
+    Session.objects.all().delete()
+    notes.get_by_role("button", name="Add note").click()
+    expect(page).to_have_url(re.compile(r"/accounts/login/"))
+    assert not ClinicianNote.objects.exists()
+
+    signed_in(page, live_server, clinician)
+    page.goto(review)
+    expect(notes.get_by_label("Note*")).to_have_value(NOTE)
+    expect(notes).to_contain_text("Your note was not saved yet: here it is again.")
+    notes.get_by_role("button", name="Add note").click()
+    expect(page.get_by_text("Note saved. The patient can read it.")).to_be_visible()
+    assert ClinicianNote.objects.get().text == NOTE
+    # Saved, its draft is gone.
+    page.goto(review)
+    expect(notes.get_by_label("Note*")).to_have_value("")

@@ -206,7 +206,8 @@ def note_new(request: HttpRequest, patient_id: int) -> HttpResponse:
         messages.error(request, f"The note was not saved: {' '.join(error.messages)}")
     else:
         access_log_record(request=request, patient=patient, action=AccessLog.Action.ADD_NOTE)
-        messages.success(request, "Note saved. The patient can read it.")
+        # The page that says so lets the note's draft go (static/js/drafts.js).
+        messages.success(request, "Note saved. The patient can read it.", extra_tags="draft-saved")
     return redirect(_way_back(request, patient))
 
 
