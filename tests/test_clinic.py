@@ -406,7 +406,7 @@ class TestEntryNotes:
         note_url = reverse("tracker:note_new", args=[patient.pk])
         for entry in entries:
             row = html.split(f'<tr id="episode-{entry.uuid}">')[1].split("</tr>")[0]
-            assert f'<form method="post" action="{note_url}">' in row
+            assert f'<form method="post" action="{note_url}" data-draft>' in row
             # Each form carries the session's token, masked once for the page.
             assert re.search(r'<input type="hidden" name="csrfmiddlewaretoken" value="[^"]+">', row)
             assert f'<input type="hidden" name="episode" value="{entry.uuid}">' in row

@@ -144,7 +144,7 @@ def test_review_rows_show_the_notes_escaped_and_a_note_form_per_entry(hostile_en
         '<p class="small mb-1"><strong><bdi>Dr &lt;b&gt;Bold&lt;/b&gt;</bdi>:</strong> '
         "&lt;script&gt;alert(1)&lt;/script&gt;</p>" in html
     )
-    assert '<form method="post" action="/clinic/patients/1/notes/">' in html
+    assert '<form method="post" action="/clinic/patients/1/notes/" data-draft>' in html
     assert re.search(r'<input type="hidden" name="csrfmiddlewaretoken" value="\w+">', html)
     assert f'<input type="hidden" name="episode" value="{entry.uuid}">' in html
     assert f'<label class="form-label" for="note-{entry.uuid}">Note on this entry</label>' in html
