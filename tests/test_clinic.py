@@ -15,7 +15,7 @@ from education.warning_signs import Tier
 from tracker.diary.selectors import table_entries
 from tracker.diary.services import EpisodeDetails, episode_create, medication_add, profile_update
 from tracker.diary.tallies import Overlap
-from tracker.models import AccessLog, ClinicianNote, Episode, EpisodeLocation, EpisodeTerm
+from tracker.models import AccessLog, CareGrant, ClinicianNote, Episode, EpisodeLocation, EpisodeTerm
 
 from .factories import (
     CaregiverFactory,
@@ -211,6 +211,20 @@ def test_each_patients_trail_says_once_a_day_that_the_clinician_saw_them_in_the_
     client.force_login(clinician)
     client.get(CLINIC_URL)
     assert listed.filter(patient=rising).count() == 2
+
+
+def test_the_list_and_the_review_say_until_when_a_patient_shares_their_record(client, clinician):
+    patient = PatientFactory(full_name="Uma Until")
+    last_day = patient.today() + dt.timedelta(days=2)
+    grant = grant_access(patient, clinician)
+    CareGrant.objects.filter(pk=grant.pk).update(access_ends_on=last_day)
+    client.force_login(clinician)
+    shared = f"Shared until {when(last_day, 'day')}"
+    assert shared in client.get(CLINIC_URL).content.decode()
+    review = client.get(reverse("tracker:patient_review", args=[patient.pk])).content.decode()
+    assert f"shared with you until {when(last_day, 'day')}" in review
+    CareGrant.objects.filter(pk=grant.pk).update(access_ends_on=None)
+    assert "Shared until" not in client.get(CLINIC_URL).content.decode()
 
 
 def test_an_unverified_clinician_sees_the_pending_notice_and_no_patients(client, unverified_clinician, patient):

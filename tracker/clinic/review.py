@@ -222,8 +222,10 @@ def clinic_patients(clinician: User, sort: str = DEFAULT_SORT) -> PatientSummari
     descending = sort.startswith("-")
     column = SORTS.get(sort.lstrip("-"), SORTS["recent"])
     order = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+    shared_until = CareGrant.objects.active(now).filter(clinician=clinician, patient=OuterRef("pk"))
     summarised = patients.only("pk", "full_name", "time_zone").annotate(
-        **{name: F(f"clinic_summary__{name}") for name in FIGURES}
+        **{name: F(f"clinic_summary__{name}") for name in FIGURES},
+        shared_until=Subquery(shared_until.values("access_ends_on")[:1]),
     )
     worse_first = Case(When(trend=TrendDirection.WORSE, then=Value(0)), default=Value(1))
     return PatientSummaries(count, summarised.order_by(worse_first, order, "full_name", "pk"))

@@ -81,6 +81,8 @@ def access_patient(user: User, patient_id: int | str) -> User:
         )
         grant = next(iter(grants[:1]), None)
         if grant is not None:
+            # The last day the patient shares their record with this clinician (None: until they revoke it).
+            grant.patient.shared_until = grant.access_ends_on
             return grant.patient
         _refuse_if_access_ended(CareGrant.objects.for_clinicians().filter(clinician=user, patient_id=patient_id))
     raise Http404("No such patient.")
