@@ -500,7 +500,9 @@ class TestTallyForm:
             ({"entry_type": "day"}, "times_woken", "Leave this empty for a day"),
             ({"event_kind": "seizure"}, "event_kind", "Choose a kind from the list"),
             ({"entry_type": "week"}, "entry_type", "Choose a night or a day"),
-            ({"tally_date": "not a date"}, "tally_date", "Enter a valid date"),
+            ({"tally_date": "not a date"}, "tally_date", "Enter the date as year-month-day"),
+            # Day/month or month/day? Not guessed: a patient in the United States means 6 December.
+            ({"tally_date": "12/06/2026"}, "tally_date", "Enter the date as year-month-day"),
         ],
     )
     def test_bad_input_is_explained_next_to_the_field_and_nothing_is_stored(

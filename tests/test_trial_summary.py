@@ -413,7 +413,7 @@ class TestPages:
                 "The treatment window comes after the baseline, which starts on 1 Oct 2026.",
             ),
             ({"treatment_start": ""}, "treatment_start", "Choose a date, or a medication step above."),
-            ({"baseline_start": "yesterday"}, "baseline_start", "Enter a valid date."),
+            ({"baseline_start": "yesterday"}, "baseline_start", "Enter the date as year-month-day"),
             ({"baseline_start": "0001-01-01"}, "baseline_start", "Enter a date between 1900 and 2100."),
             ({"step": "bogus"}, "step", "Select a valid choice."),
             ({"titration_days": "-1"}, "titration_days", "greater than or equal to 0"),

@@ -52,7 +52,12 @@ def check_plausible_date(value: dt.date) -> None:
 
 
 class DiaryDateField(forms.DateField):
+    """A date as the browser's date picker sends it (2026-12-06). Not day/month/year, which reads 12/06/2026 as
+    12 June where a patient in the United States meant 6 December."""
+
+    input_formats = ["%Y-%m-%d"]
     default_validators = [check_plausible_date]
+    default_error_messages = {"invalid": "Enter the date as year-month-day, such as 2026-12-06, or pick it."}
 
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", date_input())

@@ -1,4 +1,4 @@
-"""The visit report on paper: a typical 90-day diary prints on at most two pages of A4 and of US Letter, with
+"""The visit report on paper: a typical 90-day diary prints on at most three pages of A4 and of US Letter, with
 the diagnoses, the medicines, the summary and the charts; the patient prints their own copy from Insights."""
 
 import datetime as dt
@@ -33,7 +33,8 @@ TRIGGERS = ["dehydration", "cold", "exercise-overuse"]
 HOUR_WEIGHTS = [3 if hour >= 22 or hour < 6 else 1 for hour in range(24)]
 CHARTS = ["Treatment timeline", "Severity week by week", "Time of day"]
 NOTE = "Try calf stretches before bed."
-MAX_PAGES = 2
+# Three: a long trigger's name wraps rather than run over the relief table beside it.
+MAX_PAGES = 3
 
 
 def seed_ninety_days(patient, today: dt.date) -> None:
@@ -117,7 +118,7 @@ def diary(shipped_instruments):
     return patient
 
 
-def test_a_clinician_prints_a_ninety_day_report_on_two_pages_of_a4_and_of_letter(page, screenshot, diary):
+def test_a_clinician_prints_a_ninety_day_report_on_three_pages_of_a4_and_of_letter_at_most(page, screenshot, diary):
     clinician = ClinicianFactory(full_name="Dr Nora Nerve")
     grant_access(diary, clinician)
     note_add(author=clinician, patient=diary, text=NOTE)

@@ -112,10 +112,14 @@ class TrialWindowsForm(forms.Form):
 
     @staticmethod
     def initial_for(choice: TrialChoice) -> dict:
+        """The form as `choice` fills it: a step, or, without one, the two periods' dates (a step's windows are
+        in the summary's caption: dates in the fields beside a step would read as asked for)."""
+        if choice.step is not None:
+            return {"step": step_key(choice.step), "titration_days": choice.titration_days}
         (baseline_start, baseline_end), (treatment_start, treatment_end) = choice.baseline, choice.treatment
         return {
-            "step": step_key(choice.step) if choice.step else "",
-            "titration_days": choice.titration_days if choice.step else TITRATION_DAYS,
+            "step": "",
+            "titration_days": TITRATION_DAYS,
             "baseline_start": baseline_start,
             "baseline_end": baseline_end,
             "treatment_start": treatment_start,
