@@ -170,7 +170,7 @@ def test_another_patients_record_and_the_clinician_are_untouched(client, patient
     ("data", "field", "message"),
     [
         ({"password": "not-my-password", "understood": "on"}, "password", "That password is not right."),
-        ({"password": "", "understood": "on"}, "password", "This field is required."),
+        ({"password": "", "understood": "on"}, "password", "Type your password: it shows that it is you"),
         ({"password": TEST_PASSWORD}, "understood", "Tick this box to confirm that you understand."),
     ],
 )

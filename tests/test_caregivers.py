@@ -19,6 +19,7 @@ from django.utils import timezone
 from fhir.resources.bundle import Bundle
 
 from accounts.models import User
+from accounts.names import isolated
 from crampapp.dates import when
 from tracker.diary.forms.tallies import TallyForm
 from tracker.diary.services import EpisodeDetails, episode_create
@@ -710,7 +711,7 @@ class TestCheckIns:
         today_card = html.split('aria-labelledby="today-heading"')[1].split("</section>")[0]
         assert "<button" not in today_card
         response = client.post(checkin_url(patient), {"day": today.isoformat(), "status": "none"}, follow=True)
-        assert "Pat Patient answered this day themselves: only they can change their answer." in [
+        assert f"{isolated('Pat Patient')} answered this day themselves: only they can change it." in [
             str(message) for message in response.context["messages"]
         ]
         assert CheckIn.objects.get().status == CheckIn.Status.HAD_CRAMPS

@@ -11,6 +11,7 @@ class AccountDeleteForm(forms.Form):
         label="Your password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+        error_messages={"required": "Type your password: it shows that it is you who deletes the account."},
     )
     understood = forms.BooleanField(
         label="I understand this cannot be undone",

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from accounts.models import User
+from accounts.names import isolated
 from tracker.diary.services.episode_details import HISTORY_BEFORE_JOINING
 from tracker.models import CRAMP_KINDS, CheckIn, ClinicSummary, Episode, counted
 
@@ -30,7 +31,7 @@ def checkin_record(*, patient: User, created_by: User, day: dt.date, status: str
         return existing
     if existing is not None and existing.created_by_id == patient.pk and created_by.pk != patient.pk:
         raise ValidationError(
-            {"status": f"{patient.full_name} answered this day themselves: only they can change their answer."}
+            {"status": f"{isolated(patient.full_name)} answered this day themselves: only they can change it."}
         )
     checkin, _ = CheckIn.objects.update_or_create(
         patient=patient, day=day, defaults={"status": status, "created_by": created_by}
