@@ -33,6 +33,8 @@ def test_right_after_sign_up_the_app_is_set_up_without_the_password_again(client
     # The recovery codes made with the app are shown without the password either.
     codes = client.get(response["Location"])
     assert codes.status_code == 200, codes.get("Location")
+    # The page leads on: not a dead end once the codes are kept.
+    assert f'href="{reverse("home")}">Done: go on to my patients</a>' in codes.content.decode()
     assert client.get(reverse("mfa_download_recovery_codes")).status_code == 200
     assert client.get("/clinic/").status_code == 200
     # Changing the factor that now exists asks for it.
