@@ -435,8 +435,8 @@ class TestEntryNotes:
         response = client.post(
             note_url, {"csrfmiddlewaretoken": token, "episode": str(entries[1].uuid), "text": "Seen", "next": back}
         )
-        # Back to the entries page, with its filters.
-        assert response["Location"] == page
+        # Back to the entries page, with its filters, at the entry's row.
+        assert response["Location"] == f"{page}#episode-{entries[1].uuid}"
         assert ClinicianNote.objects.get().episode == entries[1]
 
     def test_an_entry_s_notes_are_shown_escaped_in_its_row(self, client, clinician, patient):
@@ -632,7 +632,7 @@ class TestNoteRoundTrip:
             {"episode": str(entry.uuid), "text": "Seen on the second page", "next": page},
             follow=True,
         )
-        assert response.redirect_chain == [(page, 302)]
+        assert response.redirect_chain == [(f"{page}#episode-{entry.uuid}", 302)]
         html = response.content.decode()
         assert "Note saved. The patient can read it." in html
         row = html.split(f'<tr id="episode-{entry.uuid}">')[1].split("</tr>")[0]
@@ -656,7 +656,7 @@ class TestNoteRoundTrip:
         html = client.get(review_url(patient)).content.decode()
         assert 'name="next"' not in html
         response = client.post(reverse("tracker:note_new", args=[patient.pk]), {"text": "Doing well"})
-        assert response["Location"] == review_url(patient)
+        assert response["Location"] == f"{review_url(patient)}#notes-heading"
 
     @pytest.mark.parametrize(
         "elsewhere",
@@ -666,7 +666,7 @@ class TestNoteRoundTrip:
         grant_access(patient, clinician)
         client.force_login(clinician)
         response = client.post(reverse("tracker:note_new", args=[patient.pk]), {"text": "Seen", "next": elsewhere})
-        assert response["Location"] == review_url(patient)
+        assert response["Location"] == f"{review_url(patient)}#notes-heading"
 
 
 class TestNotes:

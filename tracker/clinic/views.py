@@ -208,6 +208,8 @@ def note_new(request: HttpRequest, patient_id: int) -> HttpResponse:
         access_log_record(request=request, patient=patient, action=AccessLog.Action.ADD_NOTE)
         # The page that says so lets the note's draft go (static/js/drafts.js).
         messages.success(request, "Note saved. The patient can read it.", extra_tags="draft-saved")
+        # Back where the note was written: its entry's row, or the notes on the patient.
+        return redirect(_way_back(request, patient) + (f"#episode-{episode.uuid}" if episode else "#notes-heading"))
     return redirect(_way_back(request, patient))
 
 
