@@ -103,13 +103,11 @@ def test_the_trend_compares_cramps_per_recorded_day_with_its_figures(client, cli
 
 def test_patients_getting_worse_come_first_and_warning_signs_are_marked_apart(client, clinician, clinic):
     client.force_login(clinician)
-    response = client.get(CLINIC_URL, {"sort": "name"})
-    assert [patient.full_name for patient in rows(response)] == [
-        "Rita Rising",
-        "Fred Flagged",
-        "Ivy Improving",
-        "Sam Steady",
-    ]
+    response = client.get(CLINIC_URL)
+    assert rows(response)[0].full_name == "Rita Rising"
+    # Sorted by a column, the list follows that column alone, as its arrow says.
+    by_name = [patient.full_name for patient in rows(client.get(CLINIC_URL, {"sort": "name"}))]
+    assert by_name == ["Fred Flagged", "Ivy Improving", "Rita Rising", "Sam Steady"]
     html = response.content.decode()
     assert html.count('<span aria-hidden="true">▲</span> More frequent') == 1
     assert html.count("1 entry with warning signs, highest: soon") == 2
@@ -147,10 +145,24 @@ def test_the_list_and_the_review_give_a_patients_dates_in_the_patients_zone(clie
 
 def test_the_list_sorts_by_a_column_in_both_directions(client, clinician, clinic):
     client.force_login(clinician)
-    ascending = [p.full_name for p in rows(client.get(CLINIC_URL, {"sort": "recent"}))]
+    ascending = rows(client.get(CLINIC_URL, {"sort": "recent"}))
+    # By the column alone: the patient getting worse is not kept first when the clinician sorts.
+    assert [p.recent for p in ascending] == sorted(p.recent for p in ascending)
+    assert ascending[0].full_name != "Rita Rising"
+    # The default, most cramps first, puts the patient getting worse first.
     descending = [p.full_name for p in rows(client.get(CLINIC_URL, {"sort": "-recent"}))]
-    assert ascending == ["Rita Rising", "Fred Flagged", "Sam Steady", "Ivy Improving"]
     assert descending == ["Rita Rising", "Ivy Improving", "Fred Flagged", "Sam Steady"]
+    assert [p.full_name for p in rows(client.get(CLINIC_URL))] == descending
+
+
+def test_warning_signs_sort_by_tier_then_by_the_entries_with_them(client, clinician, clinic):
+    """Fred and Ivy each have one entry with a sign of tier "soon"; Ivy gets a second: she comes first."""
+    improving = clinic["improving"]
+    episode = EpisodeFactory(patient=improving, started_at=days_ago(5), severity=4)
+    EpisodeTerm.objects.create(patient=improving, episode=episode, term=term("symptom", "weakness"))
+    client.force_login(clinician)
+    flagged = [p.full_name for p in rows(client.get(CLINIC_URL, {"sort": "-warnings"}))][:2]
+    assert flagged == ["Ivy Improving", "Fred Flagged"]
 
 
 @pytest.mark.parametrize("sort", ["", "password", "-", "'; DROP TABLE", "-" * 500])

@@ -34,7 +34,7 @@ from tracker.warnings import PatientContext, contexts_for, warnings_by_patient, 
 
 WINDOW_DAYS = 30
 
-# Column name in the table -> what it sorts by. Patients getting worse always come first.
+# Column name in the table -> what it sorts by. By default (the cramps, most first) patients getting worse come first.
 SORTS = {
     "name": "full_name",
     "recent": "recent",
@@ -213,22 +213,26 @@ class PatientSummaries:
 
 
 def clinic_patients(clinician: User, sort: str = DEFAULT_SORT) -> PatientSummaries:
-    """The clinician's patients with an active grant, getting-worse first, then by `sort`; their summaries are
-    brought up to date first (summaries_refresh), so sorting them reads no episode."""
+    """The clinician's patients with an active grant: by default getting-worse first, then by their cramps;
+    sorted by a column (`sort`), by that column alone (warning signs by tier, then by the entries with them).
+    Their summaries are brought up to date first (summaries_refresh), so sorting them reads no episode."""
     now = timezone.now()
     granted = CareGrant.objects.active(now).filter(clinician=clinician).values("patient_id")
     patients = User.objects.filter(pk__in=granted, is_active=True)
     count = summaries_refresh(patients, now)
+    if sort.lstrip("-") not in SORTS:
+        sort = DEFAULT_SORT
     descending = sort.startswith("-")
-    column = SORTS.get(sort.lstrip("-"), SORTS["recent"])
-    order = F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True)
+    columns = [SORTS[sort.lstrip("-")], *(["warning_entries"] if sort.lstrip("-") == "warnings" else [])]
+    order = [F(column).desc(nulls_last=True) if descending else F(column).asc(nulls_last=True) for column in columns]
     shared_until = CareGrant.objects.active(now).filter(clinician=clinician, patient=OuterRef("pk"))
     summarised = patients.only("pk", "full_name", "time_zone").annotate(
         **{name: F(f"clinic_summary__{name}") for name in FIGURES},
         shared_until=Subquery(shared_until.values("access_ends_on")[:1]),
     )
-    worse_first = Case(When(trend=TrendDirection.WORSE, then=Value(0)), default=Value(1))
-    return PatientSummaries(count, summarised.order_by(worse_first, order, "full_name", "pk"))
+    if sort == DEFAULT_SORT:
+        order.insert(0, Case(When(trend=TrendDirection.WORSE, then=Value(0)), default=Value(1)))
+    return PatientSummaries(count, summarised.order_by(*order, "full_name", "pk"))
 
 
 def summary_for(patient: User) -> ClinicSummary:
