@@ -5,6 +5,8 @@ must be visible (a solid outline on the element, or on the label drawn for a vis
 The patient's journey runs on a phone-sized page: one thumb, or a switch or keyboard paired with the phone.
 """
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -190,7 +192,8 @@ def test_clinician_reviews_a_patient_and_leaves_a_note_with_the_keyboard_only(pa
     tab_to(page, worst.get_by_role("button", name="Save note"))
     page.keyboard.press("Enter")
     expect(page.get_by_role("status")).to_contain_text("Note saved")
-    expect(page).to_have_url(entries_url)
+    # Back on the same page of entries, at the entry's row.
+    expect(page).to_have_url(re.compile(rf"^{re.escape(entries_url)}#episode-[0-9a-f-]+$"))
     expect(worst).to_contain_text("Severe at night: try a stretch before bed.")
     assert ClinicianNote.objects.get(patient=patient).episode.severity == 8
 
