@@ -169,6 +169,10 @@ def account_state(patient) -> tuple:
     )
 
 
+def infos(response) -> list[str]:
+    return [str(item) for item in response.context["messages"] if item.level_tag == "info"]
+
+
 def success(response) -> str:
     [message] = [str(item) for item in response.context["messages"] if item.level_tag == "success"]
     return message
@@ -232,8 +236,7 @@ class TestJsonRoundTrip:
         content = exported(client, record)
         client.force_login(PatientFactory())
         response = restore_elsewhere(client, content)
-        infos = [str(item) for item in response.context["messages"] if item.level_tag == "info"]
-        assert infos == [
+        assert infos(response) == [
             "Not imported: whom you shared your diary with. Invite your clinicians and caregivers again from the "
             "sharing page."
         ]
@@ -246,8 +249,7 @@ class TestJsonRoundTrip:
         content = exported(client, patient)
         client.force_login(PatientFactory())
         response = restore_elsewhere(client, content)
-        infos = [str(item) for item in response.context["messages"] if item.level_tag == "info"]
-        assert infos == [
+        assert infos(response) == [
             "2 restored entries and check-ins had been entered by a caregiver, and now read as entered by you: "
             "a backup holds no link to anyone else's account."
         ]
