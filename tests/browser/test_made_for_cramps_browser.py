@@ -99,6 +99,8 @@ def test_a_tally_a_caregivers_cramp_and_an_impact_check_reach_the_clinicians_rev
     log_in(patient_page, patient, "Hello, Ada Cramp")
     patient_page.get_by_role("link", name="Log last night").click()
     expect(patient_page.get_by_role("heading", level=1)).to_have_text("Log a night of cramps")
+    # The count's buttons work once the page's scripts have run.
+    patient_page.wait_for_load_state("load")
     count = patient_page.get_by_role("spinbutton", name="How many cramps?")
     patient_page.get_by_role("group", name="How many cramps?: change the number").get_by_role(
         "button", name="Set to 4"
